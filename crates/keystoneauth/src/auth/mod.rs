@@ -1,0 +1,143 @@
+//! The auth plugin trait and the plugins that need no identity service.
+//!
+//! A plugin gives a request its credential headers and resolves endpoint
+//! filters to URLs. Plugins are shared (`Arc<dyn AuthPlugin>`) between
+//! sessions, adapters and requests; third-party crates implement the trait
+//! for their own methods.
+
+mod admin_token;
+mod http_basic;
+mod noauth;
+pub(crate) mod token_endpoint;
+
+use std::fmt;
+
+use async_trait::async_trait;
+use http::{HeaderMap, HeaderName, HeaderValue};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::catalog::EndpointFilter;
+use crate::error::{Error, Result};
+use crate::transport::{ClientIdentity, Transport};
+
+pub use admin_token::AdminToken;
+pub use http_basic::HttpBasic;
+pub use noauth::NoAuth;
+
+/// The header that carries an OpenStack token.
+pub const AUTH_TOKEN_HEADER: &str = "x-auth-token";
+
+/// An authentication method.
+///
+/// Implementations must be cheap to call repeatedly: the session asks for
+/// headers on every authenticated request, so a plugin that fetches tokens
+/// caches them and fetches anew only when needed. The trait is object safe;
+/// sessions hold plugins as `Arc<dyn AuthPlugin>`.
+///
+/// ```
+/// use async_trait::async_trait;
+/// use keystoneauth::{AuthPlugin, EndpointFilter, Result, Transport};
+/// use http::HeaderMap;
+///
+/// /// A plugin for a service behind an API gateway that wants a static key.
+/// #[derive(Debug)]
+/// struct ApiKey { endpoint: String }
+///
+/// #[async_trait]
+/// impl AuthPlugin for ApiKey {
+///     async fn headers(&self, _transport: &Transport) -> Result<HeaderMap> {
+///         let mut h = HeaderMap::new();
+///         let mut v = http::HeaderValue::from_static("not-a-real-key");
+///         v.set_sensitive(true);
+///         h.insert("x-api-key", v);
+///         Ok(h)
+///     }
+///     async fn endpoint(&self, _t: &Transport, _f: &EndpointFilter) -> Result<Option<String>> {
+///         Ok(Some(self.endpoint.clone()))
+///     }
+/// }
+/// ```
+#[async_trait]
+pub trait AuthPlugin: Send + Sync + fmt::Debug {
+    /// The headers that authenticate a request, fetching a token first if
+    /// needed. An empty map means the plugin adds none.
+    async fn headers(&self, transport: &Transport) -> Result<HeaderMap>;
+
+    /// The endpoint URL for a filter, or `None` when the plugin knows none.
+    async fn endpoint(&self, transport: &Transport, filter: &EndpointFilter) -> Result<Option<String>>;
+
+    /// Drops cached credentials so that the next request fetches new ones.
+    /// Returns whether anything was dropped, that is whether sending the
+    /// request again could succeed where it just failed with a 401.
+    fn invalidate(&self) -> bool {
+        false
+    }
+
+    /// The authenticated user's id, when the plugin knows it.
+    async fn user_id(&self, _transport: &Transport) -> Result<Option<String>> {
+        Ok(None)
+    }
+
+    /// The scoped project's id, when the plugin knows it.
+    async fn project_id(&self, _transport: &Transport) -> Result<Option<String>> {
+        Ok(None)
+    }
+
+    /// The current token, fetching one if needed, when the plugin uses tokens.
+    async fn token(&self, _transport: &Transport) -> Result<Option<SecretString>> {
+        Ok(None)
+    }
+
+    /// Connection settings the plugin needs, such as a client certificate.
+    fn connection_params(&self) -> ConnectionParams {
+        ConnectionParams::default()
+    }
+}
+
+/// Connection settings an auth plugin asks the session to use.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct ConnectionParams {
+    /// A client certificate to present on every connection of requests
+    /// authenticated by this plugin.
+    pub client_identity: Option<ClientIdentity>,
+}
+
+impl ConnectionParams {
+    /// Parameters with a client certificate.
+    pub fn with_client_identity(identity: ClientIdentity) -> Self {
+        ConnectionParams {
+            client_identity: Some(identity),
+        }
+    }
+}
+
+/// A sensitive header value holding a secret; errors name the header only.
+pub(crate) fn secret_header_value(name: &'static str, secret: &SecretString) -> Result<HeaderValue> {
+    let mut value = HeaderValue::from_str(secret.expose_secret()).map_err(|_| Error::InvalidOption {
+        option: name.to_owned(),
+        location: None,
+        message: "the value contains characters not allowed in an HTTP header".into(),
+    })?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+/// Headers holding `X-Auth-Token: <token>`.
+pub(crate) fn token_headers(token: &SecretString) -> Result<HeaderMap> {
+    let mut headers = HeaderMap::with_capacity(1);
+    headers.insert(
+        HeaderName::from_static(AUTH_TOKEN_HEADER),
+        secret_header_value("token", token)?,
+    );
+    Ok(headers)
+}
+
+/// Validates an endpoint given to a plugin so mistakes show at construction.
+pub(crate) fn check_endpoint(option: &str, endpoint: &str) -> Result<()> {
+    url::Url::parse(endpoint).map(|_| ()).map_err(|e| Error::InvalidOption {
+        option: option.to_owned(),
+        location: None,
+        message: format!("{:?} is not an absolute URL ({e})", crate::redact::url_str(endpoint)),
+    })
+}

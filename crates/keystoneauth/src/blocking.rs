@@ -1,0 +1,235 @@
+//! A synchronous facade over the async API, for programs without a runtime.
+//!
+//! Requests run on one small background runtime shared by every blocking
+//! session. Do not use this from inside an async runtime: it returns
+//! [`Error::BlockingInAsyncContext`] there instead of dead-locking.
+//!
+//! ```no_run
+//! # fn demo() -> keystoneauth::Result<()> {
+//! use std::sync::Arc;
+//! use keystoneauth::{blocking, token_endpoint, EndpointFilter, Session};
+//!
+//! let plugin = token_endpoint::Token::new("http://127.0.0.1:8774/v2.1", "a-token")?;
+//! let session = blocking::Session::from_builder(Session::builder().auth(Arc::new(plugin)))?;
+//! let response = session.get("/servers").endpoint_filter(EndpointFilter::new("compute")).send()?;
+//! println!("{}", response.status());
+//! # Ok(()) }
+//! ```
+
+use std::future::Future;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use secrecy::SecretString;
+use serde::Serialize;
+
+use crate::auth::AuthPlugin;
+use crate::catalog::EndpointFilter;
+use crate::error::{Error, Result};
+use crate::transport::{RequestTiming, Response};
+
+static RUNTIME: OnceLock<std::result::Result<tokio::runtime::Runtime, String>> = OnceLock::new();
+
+/// Runs a future to completion on the shared background runtime.
+pub(crate) fn block_on<F: Future>(future: F) -> Result<F::Output> {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return Err(Error::BlockingInAsyncContext);
+    }
+    let runtime = RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("keystoneauth-blocking")
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())
+    });
+    match runtime {
+        Ok(rt) => Ok(rt.block_on(future)),
+        Err(e) => Err(Error::ClientBuild {
+            source: format!("the background runtime could not start: {e}").into(),
+        }),
+    }
+}
+
+/// The blocking twin of [`crate::Session`]. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Session {
+    inner: crate::Session,
+}
+
+impl Session {
+    /// Builds a blocking session from the async builder's settings.
+    pub fn from_builder(builder: crate::SessionBuilder) -> Result<Self> {
+        Ok(Session {
+            inner: builder.build()?,
+        })
+    }
+
+    /// A blocking session with default settings and no auth plugin.
+    pub fn new() -> Result<Self> {
+        Self::from_builder(crate::Session::builder())
+    }
+
+    /// The async session underneath (they share everything).
+    pub fn as_async(&self) -> &crate::Session {
+        &self.inner
+    }
+
+    /// Starts a request.
+    pub fn request(&self, method: Method, url: impl Into<String>) -> RequestBuilder {
+        RequestBuilder {
+            inner: self.inner.request(method, url),
+        }
+    }
+
+    /// Starts a GET request.
+    pub fn get(&self, url: impl Into<String>) -> RequestBuilder {
+        self.request(Method::GET, url)
+    }
+
+    /// Starts a POST request.
+    pub fn post(&self, url: impl Into<String>) -> RequestBuilder {
+        self.request(Method::POST, url)
+    }
+
+    /// Starts a PUT request.
+    pub fn put(&self, url: impl Into<String>) -> RequestBuilder {
+        self.request(Method::PUT, url)
+    }
+
+    /// Starts a PATCH request.
+    pub fn patch(&self, url: impl Into<String>) -> RequestBuilder {
+        self.request(Method::PATCH, url)
+    }
+
+    /// Starts a DELETE request.
+    pub fn delete(&self, url: impl Into<String>) -> RequestBuilder {
+        self.request(Method::DELETE, url)
+    }
+
+    /// Starts a HEAD request.
+    pub fn head(&self, url: impl Into<String>) -> RequestBuilder {
+        self.request(Method::HEAD, url)
+    }
+
+    /// The endpoint URL for a filter.
+    pub fn endpoint(&self, filter: &EndpointFilter, auth: Option<&Arc<dyn AuthPlugin>>) -> Result<String> {
+        block_on(self.inner.endpoint(filter, auth))?
+    }
+
+    /// The current token, authenticating first if needed.
+    pub fn token(&self, auth: Option<&Arc<dyn AuthPlugin>>) -> Result<Option<SecretString>> {
+        block_on(self.inner.token(auth))?
+    }
+
+    /// The authenticated user's id.
+    pub fn user_id(&self, auth: Option<&Arc<dyn AuthPlugin>>) -> Result<Option<String>> {
+        block_on(self.inner.user_id(auth))?
+    }
+
+    /// The scoped project's id.
+    pub fn project_id(&self, auth: Option<&Arc<dyn AuthPlugin>>) -> Result<Option<String>> {
+        block_on(self.inner.project_id(auth))?
+    }
+
+    /// Drops the plugin's cached credentials.
+    pub fn invalidate(&self, auth: Option<&Arc<dyn AuthPlugin>>) -> bool {
+        self.inner.invalidate(auth)
+    }
+
+    /// Collected request timings.
+    pub fn timings(&self) -> Vec<RequestTiming> {
+        self.inner.timings()
+    }
+
+    /// Forgets the collected timings.
+    pub fn reset_timings(&self) {
+        self.inner.reset_timings()
+    }
+}
+
+impl From<crate::Session> for Session {
+    fn from(inner: crate::Session) -> Self {
+        Session { inner }
+    }
+}
+
+/// The blocking twin of [`crate::RequestBuilder`]; every option is the same.
+#[derive(Debug)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct RequestBuilder {
+    inner: crate::RequestBuilder,
+}
+
+macro_rules! forward {
+    ($( $(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),*); )*) => {
+        $(
+            $(#[$doc])*
+            pub fn $name(self, $($arg: $ty),*) -> Self {
+                RequestBuilder { inner: self.inner.$name($($arg),*) }
+            }
+        )*
+    };
+}
+
+impl RequestBuilder {
+    forward! {
+        /// See [`crate::RequestBuilder::authenticated`].
+        fn authenticated(authenticated: Option<bool>);
+        /// See [`crate::RequestBuilder::endpoint_filter`].
+        fn endpoint_filter(filter: EndpointFilter);
+        /// See [`crate::RequestBuilder::endpoint_override`].
+        fn endpoint_override(endpoint: String);
+        /// See [`crate::RequestBuilder::auth`].
+        fn auth(plugin: Arc<dyn AuthPlugin>);
+        /// See [`crate::RequestBuilder::raise_error`].
+        fn raise_error(raise: bool);
+        /// See [`crate::RequestBuilder::allow_reauth`].
+        fn allow_reauth(allow: bool);
+        /// See [`crate::RequestBuilder::headers`].
+        fn headers(headers: HeaderMap);
+        /// See [`crate::RequestBuilder::body`].
+        fn body(body: bytes::Bytes);
+        /// See [`crate::RequestBuilder::global_request_id`].
+        fn global_request_id(id: String);
+        /// See [`crate::RequestBuilder::log`].
+        fn log(log: bool);
+        /// See [`crate::RequestBuilder::follow_redirects`].
+        fn follow_redirects(follow: bool);
+        /// See [`crate::RequestBuilder::connect_retries`].
+        fn connect_retries(retries: u32);
+        /// See [`crate::RequestBuilder::status_code_retries`].
+        fn status_code_retries(retries: u32);
+        /// See [`crate::RequestBuilder::timeout`].
+        fn timeout(timeout: Duration);
+        /// See [`crate::RequestBuilder::user_agent`].
+        fn user_agent(user_agent: String);
+    }
+
+    /// See [`crate::RequestBuilder::header`].
+    pub fn header(self, name: HeaderName, value: HeaderValue) -> Self {
+        RequestBuilder {
+            inner: self.inner.header(name, value),
+        }
+    }
+
+    /// See [`crate::RequestBuilder::json`].
+    pub fn json<T: Serialize + ?Sized>(self, body: &T) -> Self {
+        RequestBuilder {
+            inner: self.inner.json(body),
+        }
+    }
+
+    /// See [`crate::RequestBuilder::query`].
+    pub fn query<K: ToString, V: ToString>(self, params: &[(K, V)]) -> Self {
+        RequestBuilder {
+            inner: self.inner.query(params),
+        }
+    }
+
+    /// Sends the request and waits for the whole response.
+    pub fn send(self) -> Result<Response> {
+        block_on(self.inner.send())?
+    }
+}

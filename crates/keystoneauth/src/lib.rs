@@ -1,0 +1,91 @@
+//! # keystoneauth
+//!
+//! OpenStack authentication and the shared HTTP session for Rust: the
+//! counterpart of Python's `keystoneauth1`.
+//!
+//! Every OpenStack client needs the same layer: get a token, keep it fresh,
+//! find the right endpoint in the service catalog, speak TLS correctly,
+//! retry sanely, and never leak a secret. keystoneauth does it once:
+//!
+//! - [`Session`]: one connection pool with TLS (CA bundle, `insecure`,
+//!   client certificate), timeouts, user agent, redirects that never carry
+//!   a token to another host, safe retries, redacted logging and optional
+//!   timing, plus an optional default [`AuthPlugin`]. Many clients share one
+//!   session and so one token.
+//! - Auth plugins: [`token_endpoint::Token`], [`NoAuth`], [`HttpBasic`],
+//!   [`AdminToken`], and any plugin a third-party crate implements.
+//! - [`blocking`]: the same API for programs without an async runtime.
+//!
+//! ## Example
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use keystoneauth::{token_endpoint, EndpointFilter, Session};
+//!
+//! # async fn demo() -> keystoneauth::Result<()> {
+//! let plugin = token_endpoint::Token::new("http://127.0.0.1:8774/v2.1", "a-token")?;
+//! let session = Session::builder()
+//!     .auth(Arc::new(plugin))
+//!     .timeout(std::time::Duration::from_secs(30))
+//!     .build()?;
+//!
+//! // Relative paths resolve through the plugin's endpoint for the filter.
+//! let response = session
+//!     .get("/servers")
+//!     .endpoint_filter(EndpointFilter::new("compute"))
+//!     .send()
+//!     .await?;
+//! let servers: serde_json::Value = response.json()?;
+//!
+//! // An error status is a typed error with the server's message.
+//! match session.get("/servers/nope").endpoint_filter(EndpointFilter::new("compute")).send().await {
+//!     Err(e) if e.is_not_found() => println!("not found: {e}"),
+//!     other => { other?; }
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! ## Logging
+//!
+//! Requests and responses are logged with [`tracing`] at debug level under
+//! the target `keystoneauth::session`, in curl form. Token headers appear as
+//! `{SHA256}<hex>`, secret values in JSON and form bodies as `***`.
+
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+#![warn(rust_2018_idioms)]
+
+mod auth;
+#[cfg(feature = "blocking")]
+pub mod blocking;
+mod catalog;
+mod error;
+mod redact;
+mod session;
+mod transport;
+
+pub use auth::{AdminToken, AuthPlugin, ConnectionParams, HttpBasic, NoAuth, AUTH_TOKEN_HEADER};
+pub use catalog::{EndpointFilter, Interface};
+pub use error::{BoxError, Error, HttpError, HttpErrorKind, Result};
+pub use redact::{hash_secret, redact_json};
+pub use session::{RequestBuilder, Session, SessionBuilder};
+pub use transport::{
+    parse_retry_after, ClientIdentity, HttpRequest, RedirectHop, RequestTiming, Response, RetryPolicy, TlsVersion,
+    Transport, UserAgentItem, DEFAULT_REDIRECT_LIMIT, DEFAULT_RETRIABLE_STATUS_CODES, LIBRARY_USER_AGENT, LOG_TARGET,
+    MAX_BACKOFF,
+};
+
+/// A fixed endpoint and token, with no identity service
+/// (keystoneauth1's `token_endpoint`).
+pub mod token_endpoint {
+    pub use crate::auth::token_endpoint::Token;
+}
+
+/// This library's version.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+// Re-exported so that plugin implementors use the same versions.
+pub use async_trait::async_trait;
+pub use http;
+pub use secrecy;
+pub use url;

@@ -1,0 +1,263 @@
+//! Masking of secrets for logs, `Debug` output and error messages.
+//!
+//! Token-bearing headers are shown as `{SHA256}<hex>` (as keystoneauth1
+//! does), so two log lines can be matched to the same token without the
+//! token being readable. JSON and form bodies have the values of
+//! secret-looking keys replaced by `***`; other bodies are elided.
+
+use std::borrow::Cow;
+
+use http::HeaderName;
+use sha2::{Digest, Sha256};
+
+/// Headers whose values are credentials. They are hashed in logs, marked
+/// sensitive, and never forwarded to another origin on a redirect.
+pub(crate) const SENSITIVE_HEADERS: &[&str] = &[
+    "x-auth-token",
+    "x-subject-token",
+    "x-service-token",
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "set-cookie",
+    "openstack-auth-receipt",
+];
+
+/// Parts of key names whose values are secrets in JSON, form and query data.
+const SECRET_KEY_PARTS: &[&str] = &[
+    "password",
+    "secret",
+    "token",
+    "passcode",
+    "credential",
+    "assertion",
+    "private_key",
+    "device_code",
+    "code_verifier",
+    "authorization",
+];
+
+/// Exact key names (besides those containing a part above) that are secrets.
+const SECRET_KEYS: &[&str] = &["code", "key", "totp"];
+
+/// The text shown for a masked value.
+pub const MASK: &str = "***";
+
+/// True if the header carries a credential.
+pub(crate) fn is_sensitive_header(name: &HeaderName) -> bool {
+    SENSITIVE_HEADERS.iter().any(|h| name.as_str().eq_ignore_ascii_case(h))
+}
+
+/// True if a JSON, form or query key names a secret.
+pub(crate) fn is_secret_key(key: &str) -> bool {
+    let lower = key.to_ascii_lowercase();
+    SECRET_KEYS.contains(&lower.as_str()) || SECRET_KEY_PARTS.iter().any(|p| lower.contains(p))
+}
+
+/// `{SHA256}<hex digest>` of a secret value.
+pub fn hash_secret(value: &[u8]) -> String {
+    let digest = Sha256::digest(value);
+    format!("{{SHA256}}{}", hex::encode(digest))
+}
+
+/// The value of a header as it may be logged.
+pub(crate) fn header_value_for_log<'a>(name: &HeaderName, value: &'a http::HeaderValue) -> Cow<'a, str> {
+    if is_sensitive_header(name) {
+        return Cow::Owned(hash_secret(value.as_bytes()));
+    }
+    match value.to_str() {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => Cow::Owned(String::from_utf8_lossy(value.as_bytes()).into_owned()),
+    }
+}
+
+/// A URL string with the password of its user info and the values of
+/// secret-looking query parameters masked. Unparsable input is returned with
+/// any user info removed.
+pub(crate) fn url_str(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(u) => url(&u),
+        Err(_) => match (raw.find("://"), raw.find('@')) {
+            (Some(scheme_end), Some(at)) if at > scheme_end => {
+                format!("{}{}{}", &raw[..scheme_end + 3], MASK, &raw[at..])
+            }
+            _ => raw.to_owned(),
+        },
+    }
+}
+
+/// A URL with its password and secret query values masked.
+pub(crate) fn url(u: &url::Url) -> String {
+    let needs_query_mask = u.query_pairs().any(|(k, _)| is_secret_key(&k));
+    if u.password().is_none() && !needs_query_mask {
+        return u.as_str().to_owned();
+    }
+    let mut u = u.clone();
+    if u.password().is_some() {
+        let _ = u.set_password(Some(MASK));
+    }
+    if needs_query_mask {
+        let pairs: Vec<(String, String)> = u
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if is_secret_key(&k) {
+                    MASK.to_owned()
+                } else {
+                    v.into_owned()
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        u.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    u.to_string()
+}
+
+/// Replaces the values of secret-looking keys, at any depth, with `***`.
+pub fn redact_json(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map.iter_mut() {
+                if is_secret_key(k) && !v.is_null() {
+                    *v = serde_json::Value::String(MASK.to_owned());
+                } else {
+                    redact_json(v);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(redact_json),
+        _ => {}
+    }
+}
+
+/// The most of a body shown in a log line.
+const MAX_LOGGED_BODY: usize = 8 * 1024;
+
+/// A body as it may be logged, given its content type.
+pub(crate) fn body_for_log(content_type: Option<&str>, body: &[u8]) -> String {
+    if body.is_empty() {
+        return String::new();
+    }
+    let ct = content_type.unwrap_or("").to_ascii_lowercase();
+    let looks_json = ct.contains("json") || (ct.is_empty() && matches!(body.first(), Some(b'{' | b'[')));
+    if looks_json {
+        return match serde_json::from_slice::<serde_json::Value>(body) {
+            Ok(mut v) => {
+                redact_json(&mut v);
+                limit(v.to_string())
+            }
+            Err(_) => format!("<{} bytes of unparsable JSON omitted>", body.len()),
+        };
+    }
+    if ct.contains("x-www-form-urlencoded") {
+        let pairs: Vec<(String, String)> = url::form_urlencoded::parse(body)
+            .map(|(k, v)| {
+                let v = if is_secret_key(&k) {
+                    MASK.to_owned()
+                } else {
+                    v.into_owned()
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        return limit(
+            url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(pairs)
+                .finish(),
+        );
+    }
+    let textual = ct.starts_with("text/") || ct.contains("xml");
+    match std::str::from_utf8(body) {
+        Ok(s) if textual => limit(s.to_owned()),
+        _ => format!(
+            "<{} bytes of {} data omitted>",
+            body.len(),
+            if ct.is_empty() { "binary" } else { &ct }
+        ),
+    }
+}
+
+fn limit(mut s: String) -> String {
+    if s.len() > MAX_LOGGED_BODY {
+        let mut end = MAX_LOGGED_BODY;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        let total = s.len();
+        s.truncate(end);
+        s.push_str(&format!("… ({total} bytes in all)"));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_like_keystoneauth1() {
+        // sha256("abc")
+        assert_eq!(
+            hash_secret(b"abc"),
+            "{SHA256}ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn sensitive_headers_hashed() {
+        let name = HeaderName::from_static("x-auth-token");
+        let v = http::HeaderValue::from_static("canary-token");
+        assert_eq!(header_value_for_log(&name, &v), hash_secret(b"canary-token"));
+        let name = HeaderName::from_static("content-type");
+        let v = http::HeaderValue::from_static("application/json");
+        assert_eq!(header_value_for_log(&name, &v), "application/json");
+    }
+
+    #[test]
+    fn json_secrets_masked_at_any_depth() {
+        let mut v = serde_json::json!({
+            "auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "u", "password": "canary"}}},
+                     "scope": {"project": {"name": "p"}}},
+            "application_credential": {"secret": "canary"},
+            "totp": {"user": {"passcode": "123456"}},
+            "list": [{"client_secret": "canary"}, {"name": "fine"}]
+        });
+        redact_json(&mut v);
+        let s = v.to_string();
+        assert!(!s.contains("canary"), "{s}");
+        assert!(!s.contains("123456"), "{s}");
+        assert!(s.contains("\"fine\""));
+        assert!(s.contains("\"methods\":[\"password\"]"));
+    }
+
+    #[test]
+    fn bodies_for_log() {
+        let form = body_for_log(
+            Some("application/x-www-form-urlencoded"),
+            b"grant_type=password&username=bob&password=canary&client_secret=canary",
+        );
+        assert!(!form.contains("canary"), "{form}");
+        assert!(form.contains("username=bob"));
+        assert_eq!(
+            body_for_log(Some("application/octet-stream"), &[0, 1, 2]),
+            "<3 bytes of application/octet-stream data omitted>"
+        );
+        assert_eq!(
+            body_for_log(Some("application/json"), b"{not json canary"),
+            "<16 bytes of unparsable JSON omitted>"
+        );
+        assert_eq!(body_for_log(Some("text/plain"), b"hello"), "hello");
+        let big = "a".repeat(20_000);
+        assert!(body_for_log(Some("text/plain"), big.as_bytes()).len() < 9_000);
+    }
+
+    #[test]
+    fn urls_masked() {
+        assert_eq!(
+            url_str("https://bob:canary@h/v3?token=canary&x=1"),
+            "https://bob:***@h/v3?token=***&x=1"
+        );
+        assert_eq!(url_str("https://h/v3"), "https://h/v3");
+        assert_eq!(url_str("not a url://bob:canary@x"), "not a url://***@x");
+    }
+}

@@ -1,0 +1,485 @@
+//! The session: one transport and an optional default auth plugin, shared
+//! by every client of a program.
+
+mod request;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use secrecy::SecretString;
+
+use crate::auth::AuthPlugin;
+use crate::catalog::EndpointFilter;
+use crate::error::{Error, Result};
+use crate::transport::{
+    compose_user_agent, ClientIdentity, RequestTiming, RetryPolicy, TlsOptions, TlsVersion, Transport, TransportConfig,
+    UserAgentItem, DEFAULT_REDIRECT_LIMIT,
+};
+
+pub use request::RequestBuilder;
+
+/// The shared transport plus an optional default auth plugin.
+///
+/// Cheap to clone: clones share the connection pool, the plugin (and so
+/// its token) and the collected timings. Build one per program with
+/// [`Session::builder`] and hand clones to every service client.
+///
+/// ```no_run
+/// # async fn demo() -> keystoneauth::Result<()> {
+/// use std::sync::Arc;
+/// use keystoneauth::{token_endpoint, EndpointFilter, Session};
+///
+/// let plugin = token_endpoint::Token::new("http://127.0.0.1:8774/v2.1", "a-token")?;
+/// let session = Session::builder().auth(Arc::new(plugin)).build()?;
+/// let servers = session
+///     .get("/servers")
+///     .endpoint_filter(EndpointFilter::new("compute"))
+///     .send()
+///     .await?;
+/// println!("{}", servers.status());
+/// // Unauthenticated, absolute URL:
+/// let versions = session.get("http://127.0.0.1:5000/v3").authenticated(false).send().await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Session {
+    inner: Arc<SessionInner>,
+}
+
+struct SessionInner {
+    transport: Transport,
+    auth: Option<Arc<dyn AuthPlugin>>,
+    app: Option<UserAgentItem>,
+    additional_user_agent: Vec<UserAgentItem>,
+    user_agent_override: bool,
+    /// Transports with a client certificate, for plugins that ask for one.
+    identity_transports: Mutex<Vec<(String, Transport)>>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("transport", &self.inner.transport)
+            .field("auth", &self.inner.auth)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// A builder with keystoneauth1's defaults.
+    pub fn builder() -> SessionBuilder {
+        SessionBuilder::default()
+    }
+
+    /// A session with default settings and no auth plugin.
+    pub fn new() -> Result<Self> {
+        Self::builder().build()
+    }
+
+    /// A session sharing this one's transport (connection pool, TLS,
+    /// timings) but with another default auth plugin.
+    pub fn with_auth(&self, auth: Option<Arc<dyn AuthPlugin>>) -> Session {
+        Session {
+            inner: Arc::new(SessionInner {
+                transport: self.inner.transport.clone(),
+                auth,
+                app: self.inner.app.clone(),
+                additional_user_agent: self.inner.additional_user_agent.clone(),
+                user_agent_override: self.inner.user_agent_override,
+                identity_transports: Mutex::new(Vec::new()),
+            }),
+        }
+    }
+
+    /// The default auth plugin, if any.
+    pub fn auth(&self) -> Option<&Arc<dyn AuthPlugin>> {
+        self.inner.auth.as_ref()
+    }
+
+    /// The transport (connection pool and settings).
+    pub fn transport(&self) -> &Transport {
+        &self.inner.transport
+    }
+
+    /// Starts a request. `url` is absolute, or a path resolved through an
+    /// endpoint filter or endpoint override.
+    pub fn request(&self, method: Method, url: impl Into<String>) -> RequestBuilder {
+        RequestBuilder::new(self.clone(), method, url.into())
+    }
+
+    /// Starts a GET request.
+    pub fn get(&self, url: impl Into<String>) -> RequestBuilder {
+        self.request(Method::GET, url)
+    }
+
+    /// Starts a POST request.
+    pub fn post(&self, url: impl Into<String>) -> RequestBuilder {
+        self.request(Method::POST, url)
+    }
+
+    /// Starts a PUT request.
+    pub fn put(&self, url: impl Into<String>) -> RequestBuilder {
+        self.request(Method::PUT, url)
+    }
+
+    /// Starts a PATCH request.
+    pub fn patch(&self, url: impl Into<String>) -> RequestBuilder {
+        self.request(Method::PATCH, url)
+    }
+
+    /// Starts a DELETE request.
+    pub fn delete(&self, url: impl Into<String>) -> RequestBuilder {
+        self.request(Method::DELETE, url)
+    }
+
+    /// Starts a HEAD request.
+    pub fn head(&self, url: impl Into<String>) -> RequestBuilder {
+        self.request(Method::HEAD, url)
+    }
+
+    /// The endpoint URL for a filter, through `auth` or the session's plugin.
+    pub async fn endpoint(&self, filter: &EndpointFilter, auth: Option<&Arc<dyn AuthPlugin>>) -> Result<String> {
+        let plugin = self.plugin(auth, "resolve an endpoint filter")?;
+        let transport = self.transport_for(Some(plugin))?;
+        plugin
+            .endpoint(&transport, filter)
+            .await?
+            .ok_or_else(|| Error::EndpointNotFound {
+                filter: filter.to_string(),
+            })
+    }
+
+    /// The current token, authenticating first if needed.
+    pub async fn token(&self, auth: Option<&Arc<dyn AuthPlugin>>) -> Result<Option<SecretString>> {
+        let plugin = self.plugin(auth, "get a token")?;
+        let transport = self.transport_for(Some(plugin))?;
+        plugin.token(&transport).await
+    }
+
+    /// The authenticated user's id, authenticating first if needed.
+    pub async fn user_id(&self, auth: Option<&Arc<dyn AuthPlugin>>) -> Result<Option<String>> {
+        let plugin = self.plugin(auth, "get the user id")?;
+        let transport = self.transport_for(Some(plugin))?;
+        plugin.user_id(&transport).await
+    }
+
+    /// The scoped project's id, authenticating first if needed.
+    pub async fn project_id(&self, auth: Option<&Arc<dyn AuthPlugin>>) -> Result<Option<String>> {
+        let plugin = self.plugin(auth, "get the project id")?;
+        let transport = self.transport_for(Some(plugin))?;
+        plugin.project_id(&transport).await
+    }
+
+    /// Drops the cached credentials of `auth` or the session's plugin.
+    pub fn invalidate(&self, auth: Option<&Arc<dyn AuthPlugin>>) -> bool {
+        auth.or(self.inner.auth.as_ref()).is_some_and(|p| p.invalidate())
+    }
+
+    /// Timings of the requests so far, when built with
+    /// [`SessionBuilder::collect_timing`].
+    pub fn timings(&self) -> Vec<RequestTiming> {
+        self.inner.transport.timings()
+    }
+
+    /// Forgets the collected timings.
+    pub fn reset_timings(&self) {
+        self.inner.transport.reset_timings()
+    }
+
+    fn plugin<'a>(
+        &'a self,
+        auth: Option<&'a Arc<dyn AuthPlugin>>,
+        action: &'static str,
+    ) -> Result<&'a Arc<dyn AuthPlugin>> {
+        auth.or(self.inner.auth.as_ref())
+            .ok_or(Error::MissingAuthPlugin { action })
+    }
+
+    /// The transport to use with a plugin: the session's, or one presenting
+    /// the client certificate the plugin asks for.
+    pub(crate) fn transport_for(&self, plugin: Option<&Arc<dyn AuthPlugin>>) -> Result<Transport> {
+        let Some(identity) = plugin.and_then(|p| p.connection_params().client_identity) else {
+            return Ok(self.inner.transport.clone());
+        };
+        let key = identity.fingerprint();
+        let mut cache = self
+            .inner
+            .identity_transports
+            .lock()
+            .map_err(|_| Error::invalid_request("the session's transport cache is unusable"))?;
+        if let Some((_, t)) = cache.iter().find(|(k, _)| *k == key) {
+            return Ok(t.clone());
+        }
+        let transport = self.inner.transport.with_client_identity(identity)?;
+        cache.push((key, transport.clone()));
+        Ok(transport)
+    }
+
+    /// The user agent for a request made on behalf of a named client.
+    pub(crate) fn user_agent_for_client(&self, client: &UserAgentItem) -> Option<String> {
+        if self.inner.user_agent_override {
+            return None;
+        }
+        Some(compose_user_agent(
+            self.inner.app.as_ref(),
+            Some(client),
+            &self.inner.additional_user_agent,
+        ))
+    }
+}
+
+/// Builds a [`Session`]; modelled on reqwest's `ClientBuilder`.
+#[derive(Default)]
+#[must_use]
+pub struct SessionBuilder {
+    auth: Option<Arc<dyn AuthPlugin>>,
+    ca_file: Option<PathBuf>,
+    insecure: bool,
+    client_cert: Option<(PathBuf, Option<PathBuf>)>,
+    client_identity: Option<ClientIdentity>,
+    min_tls_version: Option<TlsVersion>,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    app: Option<UserAgentItem>,
+    additional_user_agent: Vec<UserAgentItem>,
+    user_agent: Option<String>,
+    default_headers: HeaderMap,
+    redirect_limit: Option<usize>,
+    retry: RetryPolicy,
+    collect_timing: bool,
+    client: Option<reqwest::Client>,
+}
+
+impl std::fmt::Debug for SessionBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionBuilder")
+            .field("auth", &self.auth)
+            .field("ca_file", &self.ca_file)
+            .field("insecure", &self.insecure)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SessionBuilder {
+    /// The default auth plugin of every request (a request or adapter may
+    /// override it).
+    pub fn auth(mut self, plugin: Arc<dyn AuthPlugin>) -> Self {
+        self.auth = Some(plugin);
+        self
+    }
+
+    /// Sets or clears the default auth plugin.
+    pub fn auth_opt(mut self, plugin: Option<Arc<dyn AuthPlugin>>) -> Self {
+        self.auth = plugin;
+        self
+    }
+
+    /// Verifies servers against this PEM CA bundle only (`--os-cacert`).
+    pub fn ca_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.ca_file = Some(path.into());
+        self
+    }
+
+    /// Disables server certificate verification (`--insecure`). Never use
+    /// this in production.
+    pub fn insecure(mut self, insecure: bool) -> Self {
+        self.insecure = insecure;
+        self
+    }
+
+    /// Presents a client certificate (PEM); the key may be in the
+    /// certificate file (`--os-cert`, `--os-key`).
+    pub fn client_cert(mut self, cert: impl Into<PathBuf>, key: Option<PathBuf>) -> Self {
+        self.client_cert = Some((cert.into(), key));
+        self
+    }
+
+    /// Presents an already loaded client certificate.
+    pub fn client_identity(mut self, identity: ClientIdentity) -> Self {
+        self.client_identity = Some(identity);
+        self
+    }
+
+    /// The lowest TLS version accepted (default TLS 1.2).
+    pub fn min_tls_version(mut self, version: TlsVersion) -> Self {
+        self.min_tls_version = Some(version);
+        self
+    }
+
+    /// The total time allowed for each request (`--timeout`).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The time allowed to establish a connection.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// The application's name and version, first in the user agent.
+    pub fn app_name(mut self, name: impl Into<String>, version: Option<&str>) -> Self {
+        self.app = Some(UserAgentItem::new(name, version));
+        self
+    }
+
+    /// An extra `name/version` item for the user agent, after the client's.
+    pub fn additional_user_agent(mut self, name: impl Into<String>, version: Option<&str>) -> Self {
+        self.additional_user_agent.push(UserAgentItem::new(name, version));
+        self
+    }
+
+    /// Replaces the whole composed user agent.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// A header sent with every request unless the request sets it.
+    pub fn default_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.default_headers.insert(name, value);
+        self
+    }
+
+    /// The most redirects followed for one request (default 30; 0 follows none).
+    pub fn redirect_limit(mut self, limit: usize) -> Self {
+        self.redirect_limit = Some(limit);
+        self
+    }
+
+    /// Connection retries (default 0), with back-off from 0.5 s to 60 s.
+    pub fn connect_retries(mut self, retries: u32) -> Self {
+        self.retry.connect_retries = retries;
+        self
+    }
+
+    /// A fixed delay between connection retries instead of back-off.
+    pub fn connect_retry_delay(mut self, delay: Duration) -> Self {
+        self.retry.connect_retry_delay = Some(delay);
+        self
+    }
+
+    /// Retries of retriable statuses (default 0).
+    pub fn status_code_retries(mut self, retries: u32) -> Self {
+        self.retry.status_code_retries = retries;
+        self
+    }
+
+    /// A fixed delay between status retries when the server gives no
+    /// `Retry-After`.
+    pub fn status_code_retry_delay(mut self, delay: Duration) -> Self {
+        self.retry.status_code_retry_delay = Some(delay);
+        self
+    }
+
+    /// The statuses retried (default 429 and 503).
+    pub fn retriable_status_codes(mut self, codes: impl IntoIterator<Item = u16>) -> Self {
+        self.retry.retriable_status_codes = codes.into_iter().collect();
+        self
+    }
+
+    /// Collects method, URL, status and time of every request.
+    pub fn collect_timing(mut self, collect: bool) -> Self {
+        self.collect_timing = collect;
+        self
+    }
+
+    /// Uses a caller-built reqwest client (and its pool) instead of
+    /// building one. Its TLS and timeouts are the caller's: combining it with
+    /// the TLS or timeout options here is an error. Build it with redirects
+    /// disabled, or the session cannot keep tokens from other hosts.
+    pub fn client(mut self, client: reqwest::Client) -> Self {
+        self.client = Some(client);
+        self
+    }
+
+    /// Builds the session, reading the CA bundle and client certificate.
+    pub fn build(self) -> Result<Session> {
+        let identity = match (self.client_identity, self.client_cert) {
+            (Some(id), _) => Some(id),
+            (None, Some((cert, key))) => Some(ClientIdentity::from_files(cert, key.as_deref())?),
+            (None, None) => None,
+        };
+        let user_agent_override = self.user_agent.is_some();
+        let ua = self
+            .user_agent
+            .unwrap_or_else(|| compose_user_agent(self.app.as_ref(), None, &self.additional_user_agent));
+        let user_agent = HeaderValue::from_str(&ua).map_err(|_| Error::InvalidOption {
+            option: "user_agent".into(),
+            location: None,
+            message: "contains characters not allowed in a header".into(),
+        })?;
+        let config = TransportConfig {
+            timeout: self.timeout,
+            connect_timeout: self.connect_timeout,
+            tls: TlsOptions {
+                ca_file: self.ca_file,
+                insecure: self.insecure,
+                identity,
+                min_version: self.min_tls_version,
+            },
+            user_agent,
+            default_headers: self.default_headers,
+            redirect_limit: self.redirect_limit.unwrap_or(DEFAULT_REDIRECT_LIMIT),
+            retry: self.retry,
+            collect_timing: self.collect_timing,
+            client: self.client,
+        };
+        Ok(Session {
+            inner: Arc::new(SessionInner {
+                transport: Transport::new(config)?,
+                auth: self.auth,
+                app: self.app,
+                additional_user_agent: self.additional_user_agent,
+                user_agent_override,
+                identity_transports: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_is_send_sync_and_clone() {
+        fn check<T: Send + Sync + Clone + 'static>() {}
+        check::<Session>();
+        check::<Transport>();
+    }
+
+    #[test]
+    fn unreadable_ca_file_named() {
+        let err = Session::builder().ca_file("/nonexistent/ca.pem").build().unwrap_err();
+        assert!(matches!(err, Error::File { .. }));
+        assert_eq!(err.to_string(), "unable to read CA bundle /nonexistent/ca.pem");
+    }
+
+    #[test]
+    fn invalid_ca_file_named() {
+        let dir = std::env::temp_dir().join(format!("ksa-ca-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("not-a-cert.pem");
+        std::fs::write(&path, "this is not PEM").unwrap();
+        let err = Session::builder().ca_file(&path).build().unwrap_err();
+        assert!(err.to_string().contains("not-a-cert.pem"), "{err}");
+        assert!(matches!(err, Error::InvalidCertificate { .. }));
+    }
+
+    #[test]
+    fn unreadable_client_cert_named() {
+        let err = Session::builder()
+            .client_cert("/nonexistent/client.pem", Some("/nonexistent/client.key".into()))
+            .build()
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unable to read client certificate /nonexistent/client.pem"
+        );
+    }
+}

@@ -1,0 +1,411 @@
+//! Per-request options: where to send, whether and how to authenticate.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{CONTENT_TYPE, USER_AGENT};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use serde::Serialize;
+use url::Url;
+
+use super::Session;
+use crate::auth::AuthPlugin;
+use crate::catalog::EndpointFilter;
+use crate::error::{Error, Result};
+use crate::redact;
+use crate::transport::{HttpRequest, RequestOverrides, Response, Transport, UserAgentItem};
+
+/// The header that carries a global request id across services.
+pub const GLOBAL_REQUEST_ID_HEADER: &str = "x-openstack-request-id";
+
+/// A request being prepared; send it with [`RequestBuilder::send`].
+#[must_use = "a request does nothing until it is sent"]
+pub struct RequestBuilder {
+    session: Session,
+    method: Method,
+    url: String,
+    authenticated: Option<bool>,
+    endpoint_filter: Option<EndpointFilter>,
+    endpoint_override: Option<String>,
+    auth: Option<Arc<dyn AuthPlugin>>,
+    raise_error: bool,
+    allow_reauth: bool,
+    headers: HeaderMap,
+    query: Vec<(String, String)>,
+    body: Option<Bytes>,
+    log: bool,
+    follow_redirects: bool,
+    overrides: RequestOverrides,
+    user_agent: Option<String>,
+    client: Option<UserAgentItem>,
+    error: Option<Error>,
+}
+
+impl std::fmt::Debug for RequestBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestBuilder")
+            .field("method", &self.method)
+            .field("url", &redact::url_str(&self.url))
+            .field("authenticated", &self.authenticated)
+            .field("endpoint_filter", &self.endpoint_filter)
+            .field("endpoint_override", &self.endpoint_override)
+            .field("headers", &self.headers.keys().map(|k| k.as_str()).collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl RequestBuilder {
+    pub(crate) fn new(session: Session, method: Method, url: String) -> Self {
+        RequestBuilder {
+            session,
+            method,
+            url,
+            authenticated: None,
+            endpoint_filter: None,
+            endpoint_override: None,
+            auth: None,
+            raise_error: true,
+            allow_reauth: true,
+            headers: HeaderMap::new(),
+            query: Vec::new(),
+            body: None,
+            log: true,
+            follow_redirects: true,
+            overrides: RequestOverrides::default(),
+            user_agent: None,
+            client: None,
+            error: None,
+        }
+    }
+
+    /// Whether to send credentials: `None` (the default) sends them when a
+    /// plugin is available, `Some(false)` never, `Some(true)` requires a
+    /// plugin.
+    pub fn authenticated(mut self, authenticated: impl Into<Option<bool>>) -> Self {
+        self.authenticated = authenticated.into();
+        self
+    }
+
+    /// Resolves a relative URL against the endpoint this filter selects.
+    pub fn endpoint_filter(mut self, filter: EndpointFilter) -> Self {
+        self.endpoint_filter = Some(filter);
+        self
+    }
+
+    /// Resolves a relative URL against this endpoint instead of the
+    /// catalog. `%(project_id)s` and `%(user_id)s` are filled in from the
+    /// auth plugin.
+    pub fn endpoint_override(mut self, endpoint: impl Into<String>) -> Self {
+        self.endpoint_override = Some(endpoint.into());
+        self
+    }
+
+    /// Authenticates with this plugin instead of the session's.
+    pub fn auth(mut self, plugin: Arc<dyn AuthPlugin>) -> Self {
+        self.auth = Some(plugin);
+        self
+    }
+
+    /// Whether a status of 400 or more is returned as an error (default true).
+    pub fn raise_error(mut self, raise: bool) -> Self {
+        self.raise_error = raise;
+        self
+    }
+
+    /// Whether a 401 invalidates the plugin and re-sends once with fresh
+    /// credentials (default true).
+    pub fn allow_reauth(mut self, allow: bool) -> Self {
+        self.allow_reauth = allow;
+        self
+    }
+
+    /// Sets a header.
+    pub fn header<K, V>(mut self, name: K, value: V) -> Self
+    where
+        K: TryInto<HeaderName>,
+        V: TryInto<HeaderValue>,
+    {
+        match (name.try_into(), value.try_into()) {
+            (Ok(name), Ok(mut value)) => {
+                if redact::is_sensitive_header(&name) {
+                    value.set_sensitive(true);
+                }
+                self.headers.insert(name, value);
+            }
+            (Err(_), _) => self.fail(Error::invalid_request("invalid header name")),
+            (Ok(name), Err(_)) => self.fail(Error::invalid_request(format!("invalid value for header {name}"))),
+        }
+        self
+    }
+
+    /// Sets several headers.
+    pub fn headers(mut self, headers: HeaderMap) -> Self {
+        for (name, mut value) in headers {
+            if let Some(name) = name {
+                if redact::is_sensitive_header(&name) {
+                    value.set_sensitive(true);
+                }
+                self.headers.insert(name, value);
+            }
+        }
+        self
+    }
+
+    /// Adds query parameters.
+    pub fn query<K: ToString, V: ToString>(mut self, params: &[(K, V)]) -> Self {
+        self.query
+            .extend(params.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        self
+    }
+
+    /// Sets a JSON body and `Content-Type: application/json`.
+    pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
+        match serde_json::to_vec(body) {
+            Ok(bytes) => {
+                self.body = Some(Bytes::from(bytes));
+                self.headers
+                    .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            }
+            Err(e) => self.fail(Error::InvalidRequest {
+                message: "the JSON body could not be serialised".into(),
+                source: Some(e.into()),
+            }),
+        }
+        self
+    }
+
+    /// Sets a raw body.
+    pub fn body(mut self, body: impl Into<Bytes>) -> Self {
+        self.body = Some(body.into());
+        self
+    }
+
+    /// Sends a global request id (`X-OpenStack-Request-ID`) so the request
+    /// can be traced across services.
+    pub fn global_request_id(self, id: impl AsRef<str>) -> Self {
+        self.header(GLOBAL_REQUEST_ID_HEADER, id.as_ref())
+    }
+
+    /// Whether bodies are logged (default true). Turn off for requests that
+    /// carry secrets in their bodies.
+    pub fn log(mut self, log: bool) -> Self {
+        self.log = log;
+        self
+    }
+
+    /// Whether redirects are followed (default true).
+    pub fn follow_redirects(mut self, follow: bool) -> Self {
+        self.follow_redirects = follow;
+        self
+    }
+
+    /// Connection retries for this request.
+    pub fn connect_retries(mut self, retries: u32) -> Self {
+        self.overrides.connect_retries = Some(retries);
+        self
+    }
+
+    /// A fixed delay between connection retries for this request.
+    pub fn connect_retry_delay(mut self, delay: Duration) -> Self {
+        self.overrides.connect_retry_delay = Some(delay);
+        self
+    }
+
+    /// Status retries for this request.
+    pub fn status_code_retries(mut self, retries: u32) -> Self {
+        self.overrides.status_code_retries = Some(retries);
+        self
+    }
+
+    /// A fixed delay between status retries for this request.
+    pub fn status_code_retry_delay(mut self, delay: Duration) -> Self {
+        self.overrides.status_code_retry_delay = Some(delay);
+        self
+    }
+
+    /// The statuses retried for this request.
+    pub fn retriable_status_codes(mut self, codes: impl IntoIterator<Item = u16>) -> Self {
+        self.overrides.retriable_status_codes = Some(codes.into_iter().collect());
+        self
+    }
+
+    /// The total time allowed for this request.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.overrides.timeout = Some(timeout);
+        self
+    }
+
+    /// Replaces the user agent for this request.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// Names the service client making the request; it appears in the
+    /// user agent after the application.
+    pub fn client_name(mut self, name: impl Into<String>, version: Option<&str>) -> Self {
+        self.client = Some(UserAgentItem::new(name, version));
+        self
+    }
+
+    fn fail(&mut self, error: Error) {
+        if self.error.is_none() {
+            self.error = Some(error);
+        }
+    }
+
+    /// Sends the request: resolves the URL, authenticates, follows
+    /// redirects, retries, and re-authenticates once on a 401.
+    pub async fn send(self) -> Result<Response> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let session = &self.session;
+        let plugin = self.auth.as_ref().or(session.inner.auth.as_ref());
+        let transport = session.transport_for(plugin)?;
+        let mut url = self.resolve_url(plugin, &transport).await?;
+        if !self.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(&self.query);
+        }
+        let authenticate = match self.authenticated {
+            Some(false) => None,
+            Some(true) => Some(plugin.ok_or(Error::MissingAuthPlugin {
+                action: "authenticate the request",
+            })?),
+            None => plugin,
+        };
+
+        let mut headers = self.headers;
+        if !headers.contains_key(USER_AGENT) {
+            let ua = match (&self.user_agent, &self.client) {
+                (Some(ua), _) => Some(ua.clone()),
+                (None, Some(client)) => session.user_agent_for_client(client),
+                (None, None) => None,
+            };
+            if let Some(ua) = ua {
+                let value = HeaderValue::from_str(&ua).map_err(|_| {
+                    Error::invalid_request("the user agent contains characters not allowed in a header")
+                })?;
+                headers.insert(USER_AGENT, value);
+            }
+        }
+
+        let mut request = HttpRequest::new(self.method, url);
+        request.body = self.body;
+        request.log_body = self.log;
+        request.follow_redirects = self.follow_redirects;
+        request.overrides = self.overrides;
+
+        let response = match authenticate {
+            None => {
+                request.headers = headers;
+                transport.send(request).await?
+            }
+            Some(plugin) => {
+                let mut first = request.clone();
+                first.headers = with_auth_headers(headers.clone(), plugin.headers(&transport).await?);
+                let response = transport.send(first).await?;
+                if response.status() == StatusCode::UNAUTHORIZED && self.allow_reauth && plugin.invalidate() {
+                    tracing::debug!(
+                        target: crate::transport::LOG_TARGET,
+                        "401 with credentials that may have expired; re-authenticating once"
+                    );
+                    request.headers = with_auth_headers(headers, plugin.headers(&transport).await?);
+                    transport.send(request).await?
+                } else {
+                    response
+                }
+            }
+        };
+        if self.raise_error {
+            response.error_for_status()
+        } else {
+            Ok(response)
+        }
+    }
+
+    async fn resolve_url(&self, plugin: Option<&Arc<dyn AuthPlugin>>, transport: &Transport) -> Result<Url> {
+        match Url::parse(&self.url) {
+            Ok(u) if u.has_host() => return Ok(u),
+            Ok(_) => {
+                return Err(Error::invalid_url(&self.url, "the URL has no host"));
+            }
+            Err(url::ParseError::RelativeUrlWithoutBase) => {}
+            Err(e) => return Err(Error::invalid_url(&self.url, e)),
+        }
+        let base = if let Some(endpoint) = &self.endpoint_override {
+            substitute(endpoint, plugin, transport).await?
+        } else if let Some(filter) = &self.endpoint_filter {
+            let plugin = plugin.ok_or(Error::MissingAuthPlugin {
+                action: "resolve an endpoint filter",
+            })?;
+            plugin
+                .endpoint(transport, filter)
+                .await?
+                .ok_or_else(|| Error::EndpointNotFound {
+                    filter: filter.to_string(),
+                })?
+        } else {
+            return Err(Error::RelativeUrl { path: self.url.clone() });
+        };
+        let joined = join_url(&base, &self.url);
+        Url::parse(&joined).map_err(|e| Error::invalid_url(&joined, e))
+    }
+}
+
+/// Joins a path to a base URL the way keystoneauth1 does:
+/// `base.rstrip('/') + '/' + path.lstrip('/')`.
+pub(crate) fn join_url(base: &str, path: &str) -> String {
+    format!("{}/{}", base.trim_end_matches('/'), path.trim_start_matches('/'))
+}
+
+/// Fills `%(project_id)s` and `%(user_id)s` in an endpoint override.
+async fn substitute(endpoint: &str, plugin: Option<&Arc<dyn AuthPlugin>>, transport: &Transport) -> Result<String> {
+    let mut out = endpoint.to_owned();
+    for (placeholder, what) in [("%(project_id)s", "project_id"), ("%(user_id)s", "user_id")] {
+        if !out.contains(placeholder) {
+            continue;
+        }
+        let plugin = plugin.ok_or(Error::MissingAuthPlugin {
+            action: "fill in the endpoint override",
+        })?;
+        let value = if what == "project_id" {
+            plugin.project_id(transport).await?
+        } else {
+            plugin.user_id(transport).await?
+        };
+        let value = value.ok_or_else(|| Error::InvalidOption {
+            option: "endpoint_override".into(),
+            location: None,
+            message: format!("it contains {placeholder} but the auth plugin knows no {what}"),
+        })?;
+        out = out.replace(placeholder, &value);
+    }
+    Ok(out)
+}
+
+fn with_auth_headers(mut headers: HeaderMap, auth: HeaderMap) -> HeaderMap {
+    for (name, value) in auth {
+        if let Some(name) = name {
+            headers.insert(name, value);
+        }
+    }
+    headers
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joins_like_keystoneauth1() {
+        assert_eq!(join_url("http://h/v3/", "/users"), "http://h/v3/users");
+        assert_eq!(join_url("http://h/v3", "users"), "http://h/v3/users");
+        assert_eq!(join_url("http://h/v3", ""), "http://h/v3/");
+        assert_eq!(
+            join_url("http://h:8774/v2.1/abc", "servers/detail"),
+            "http://h:8774/v2.1/abc/servers/detail"
+        );
+    }
+}

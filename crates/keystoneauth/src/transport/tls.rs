@@ -1,0 +1,141 @@
+//! TLS settings: CA bundle, verification, client certificate, minimum version.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// The lowest TLS protocol version a session accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TlsVersion {
+    /// TLS 1.2 (the default floor).
+    Tls12,
+    /// TLS 1.3.
+    Tls13,
+}
+
+/// A client certificate and its private key, as PEM.
+#[derive(Clone)]
+pub struct ClientIdentity {
+    pem: Vec<u8>,
+    source: String,
+}
+
+impl ClientIdentity {
+    /// Reads a PEM certificate file and a PEM key file. The key may also be
+    /// in the certificate file (pass `None` for `key`), as requests allows.
+    pub fn from_files(cert: impl AsRef<Path>, key: Option<&Path>) -> Result<Self> {
+        let cert = cert.as_ref();
+        let mut pem = read_file("client certificate", cert)?;
+        let mut source = cert.display().to_string();
+        if let Some(key) = key {
+            let key_pem = read_file("client key", key)?;
+            pem.push(b'\n');
+            pem.extend_from_slice(&key_pem);
+            source = format!("{} and {}", cert.display(), key.display());
+        }
+        let identity = ClientIdentity { pem, source };
+        // Validate now so the error names the files.
+        identity.to_reqwest().map_err(|e| Error::InvalidCertificate {
+            what: "client certificate or key",
+            path: cert.to_path_buf(),
+            source: e.into(),
+        })?;
+        Ok(identity)
+    }
+
+    /// Builds an identity from PEM text holding the certificate (chain) and
+    /// the private key.
+    pub fn from_pem(pem: impl Into<Vec<u8>>) -> Result<Self> {
+        let identity = ClientIdentity {
+            pem: pem.into(),
+            source: "PEM data".to_owned(),
+        };
+        identity.to_reqwest().map_err(|e| Error::InvalidOption {
+            option: "client certificate".into(),
+            location: None,
+            message: e.to_string(),
+        })?;
+        Ok(identity)
+    }
+
+    pub(crate) fn to_reqwest(&self) -> std::result::Result<reqwest::Identity, reqwest::Error> {
+        reqwest::Identity::from_pem(&self.pem)
+    }
+
+    /// A digest identifying this certificate and key, for caching clients.
+    pub(crate) fn fingerprint(&self) -> String {
+        crate::redact::hash_secret(&self.pem)
+    }
+}
+
+impl fmt::Debug for ClientIdentity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientIdentity")
+            .field("source", &self.source)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The TLS settings of a session.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TlsOptions {
+    pub(crate) ca_file: Option<PathBuf>,
+    pub(crate) insecure: bool,
+    pub(crate) identity: Option<ClientIdentity>,
+    pub(crate) min_version: Option<TlsVersion>,
+}
+
+impl TlsOptions {
+    pub(crate) fn is_default(&self) -> bool {
+        self.ca_file.is_none() && !self.insecure && self.identity.is_none() && self.min_version.is_none()
+    }
+
+    /// Applies these settings to a client builder, reading the CA bundle.
+    pub(crate) fn apply(&self, mut builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder> {
+        builder = builder.use_rustls_tls();
+        if let Some(path) = &self.ca_file {
+            let pem = read_file("CA bundle", path)?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| Error::InvalidCertificate {
+                what: "CA bundle",
+                path: path.clone(),
+                source: e.into(),
+            })?;
+            if certs.is_empty() {
+                return Err(Error::InvalidCertificate {
+                    what: "CA bundle",
+                    path: path.clone(),
+                    source: "no PEM certificate found in the file".into(),
+                });
+            }
+            // Like requests' verify=<path>: trust this bundle only.
+            builder = builder.tls_built_in_root_certs(false);
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        if self.insecure {
+            builder = builder.danger_accept_invalid_certs(true);
+        }
+        if let Some(identity) = &self.identity {
+            let id = identity
+                .to_reqwest()
+                .map_err(|e| Error::ClientBuild { source: e.into() })?;
+            builder = builder.identity(id);
+        }
+        builder = builder.min_tls_version(match self.min_version {
+            Some(TlsVersion::Tls13) => reqwest::tls::Version::TLS_1_3,
+            _ => reqwest::tls::Version::TLS_1_2,
+        });
+        Ok(builder)
+    }
+}
+
+fn read_file(what: &'static str, path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|source| Error::File {
+        what,
+        path: path.to_path_buf(),
+        source,
+    })
+}
