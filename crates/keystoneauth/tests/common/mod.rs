@@ -1,0 +1,74 @@
+//! Shared helpers for the integration tests that need the real Keystone
+//! started by `scripts/keystone` (the test command `scripts/test` starts it
+//! and exports the `KSA_TEST_*` variables read here).
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+/// Connection facts of the local Keystone.
+#[derive(Debug, Clone)]
+pub struct Keystone {
+    /// `http://127.0.0.1:5000/v3` (tokens live an hour).
+    pub auth_url: String,
+    /// `http://127.0.0.1:5001/v3` (tokens live 10 seconds).
+    pub short_auth_url: String,
+    pub admin_username: String,
+    pub admin_password: String,
+    pub admin_project: String,
+    pub admin_user_id: String,
+    pub admin_project_id: String,
+    pub demo_username: String,
+    pub demo_password: String,
+    pub demo_project: String,
+    pub demo_project_id: String,
+    pub demo_user_id: String,
+    pub mfa_username: String,
+    pub mfa_password: String,
+    pub mfa_user_id: String,
+    pub mfa_totp_secret: String,
+    pub access_log: String,
+    pub short_access_log: String,
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// The local Keystone, or `None` (with a printed reason) when the test
+/// environment does not provide one.
+pub fn keystone() -> Option<Keystone> {
+    let Some(auth_url) = var("KSA_TEST_AUTH_URL") else {
+        eprintln!("skipping: KSA_TEST_AUTH_URL is not set; run scripts/test, or scripts/keystone start && eval \"$(scripts/keystone env)\"");
+        return None;
+    };
+    let get = |n: &str| var(n).unwrap_or_default();
+    Some(Keystone {
+        auth_url,
+        short_auth_url: get("KSA_TEST_SHORT_AUTH_URL"),
+        admin_username: get("KSA_TEST_ADMIN_USERNAME"),
+        admin_password: get("KSA_TEST_ADMIN_PASSWORD"),
+        admin_project: get("KSA_TEST_ADMIN_PROJECT"),
+        admin_user_id: get("KSA_TEST_ADMIN_USER_ID"),
+        admin_project_id: get("KSA_TEST_ADMIN_PROJECT_ID"),
+        demo_username: get("KSA_TEST_DEMO_USERNAME"),
+        demo_password: get("KSA_TEST_DEMO_PASSWORD"),
+        demo_project: get("KSA_TEST_DEMO_PROJECT"),
+        demo_project_id: get("KSA_TEST_DEMO_PROJECT_ID"),
+        demo_user_id: get("KSA_TEST_DEMO_USER_ID"),
+        mfa_username: get("KSA_TEST_MFA_USERNAME"),
+        mfa_password: get("KSA_TEST_MFA_PASSWORD"),
+        mfa_user_id: get("KSA_TEST_MFA_USER_ID"),
+        mfa_totp_secret: get("KSA_TEST_MFA_TOTP_SECRET"),
+        access_log: get("KSA_TEST_KEYSTONE_ACCESS_LOG"),
+        short_access_log: get("KSA_TEST_KEYSTONE_SHORT_ACCESS_LOG"),
+    })
+}
+
+/// Returns from the test (skipping it) when there is no local Keystone.
+#[macro_export]
+macro_rules! require_keystone {
+    () => {
+        match common::keystone() {
+            Some(k) => k,
+            None => return,
+        }
+    };
+}
