@@ -233,3 +233,93 @@ impl RequestBuilder {
         block_on(self.inner.send())?
     }
 }
+
+/// The blocking twin of [`crate::Adapter`]: build the adapter with
+/// [`crate::Adapter::builder`] and wrap it.
+///
+/// ```no_run
+/// # fn demo(session: keystoneauth::Session) -> keystoneauth::Result<()> {
+/// use keystoneauth::{blocking, Adapter};
+/// let compute = blocking::Adapter::from(Adapter::builder(session).service_type("compute").build()?);
+/// let servers = compute.get("/servers").send()?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Adapter {
+    inner: crate::Adapter,
+}
+
+impl From<crate::Adapter> for Adapter {
+    fn from(inner: crate::Adapter) -> Self {
+        Adapter { inner }
+    }
+}
+
+impl Adapter {
+    /// The async adapter underneath.
+    pub fn as_async(&self) -> &crate::Adapter {
+        &self.inner
+    }
+
+    /// Starts a request with the adapter's defaults.
+    pub fn request(&self, method: Method, url: impl Into<String>) -> RequestBuilder {
+        RequestBuilder {
+            inner: self.inner.request(method, url),
+        }
+    }
+
+    /// Starts a GET request.
+    pub fn get(&self, url: impl Into<String>) -> RequestBuilder {
+        self.request(Method::GET, url)
+    }
+
+    /// Starts a POST request.
+    pub fn post(&self, url: impl Into<String>) -> RequestBuilder {
+        self.request(Method::POST, url)
+    }
+
+    /// Starts a PUT request.
+    pub fn put(&self, url: impl Into<String>) -> RequestBuilder {
+        self.request(Method::PUT, url)
+    }
+
+    /// Starts a PATCH request.
+    pub fn patch(&self, url: impl Into<String>) -> RequestBuilder {
+        self.request(Method::PATCH, url)
+    }
+
+    /// Starts a DELETE request.
+    pub fn delete(&self, url: impl Into<String>) -> RequestBuilder {
+        self.request(Method::DELETE, url)
+    }
+
+    /// Starts a HEAD request.
+    pub fn head(&self, url: impl Into<String>) -> RequestBuilder {
+        self.request(Method::HEAD, url)
+    }
+
+    /// The endpoint the adapter's requests go to.
+    pub fn endpoint(&self) -> Result<String> {
+        block_on(self.inner.endpoint())?
+    }
+
+    /// The current token, authenticating first if needed.
+    pub fn token(&self) -> Result<Option<SecretString>> {
+        block_on(self.inner.token())?
+    }
+
+    /// The authenticated user's id.
+    pub fn user_id(&self) -> Result<Option<String>> {
+        block_on(self.inner.user_id())?
+    }
+
+    /// The scoped project's id.
+    pub fn project_id(&self) -> Result<Option<String>> {
+        block_on(self.inner.project_id())?
+    }
+
+    /// Drops the plugin's cached credentials.
+    pub fn invalidate(&self) -> bool {
+        self.inner.invalidate()
+    }
+}

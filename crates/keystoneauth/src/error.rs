@@ -659,37 +659,47 @@ fn parse_error_json(value: &serde_json::Value) -> (Option<String>, Option<String
 }
 
 /// The visible text of a small HTML error page, collapsed to one line.
+/// The contents of `<head>`, `<title>`, `<script>` and `<style>` are
+/// skipped (titles usually repeat the heading).
 fn html_text(body: &[u8]) -> Option<String> {
+    const SKIPPED: &[&str] = &["head", "title", "script", "style"];
     let raw = String::from_utf8_lossy(body);
     let mut out = String::new();
-    let mut in_tag = false;
-    let mut skip_depth = false;
-    let lower = raw.to_ascii_lowercase();
-    let mut i = 0;
-    let bytes = raw.as_bytes();
-    while i < bytes.len() {
-        let c = bytes[i];
-        if c == b'<' {
-            in_tag = true;
-            if lower[i..].starts_with("<title") || lower[i..].starts_with("<head") {
-                // Titles usually repeat the heading; skip the head entirely.
-                skip_depth = true;
-            }
-            if lower[i..].starts_with("</head") {
-                skip_depth = false;
-            }
-        } else if c == b'>' {
-            in_tag = false;
-            out.push(' ');
-        } else if !in_tag && !skip_depth {
-            // Push the whole UTF-8 character starting here.
-            if let Some(ch) = raw[i..].chars().next() {
-                out.push(ch);
-                i += ch.len_utf8();
-                continue;
-            }
+    let mut skipping: Option<&str> = None;
+    let mut rest: &str = &raw;
+    while let Some(lt) = rest.find('<') {
+        if skipping.is_none() {
+            out.push_str(&rest[..lt]);
         }
-        i += 1;
+        let after = &rest[lt + 1..];
+        let Some(gt) = after.find('>') else {
+            rest = "";
+            break;
+        };
+        let tag = &after[..gt];
+        let (closing, name_part) = match tag.strip_prefix('/') {
+            Some(t) => (true, t),
+            None => (false, tag),
+        };
+        let name: String = name_part
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        match skipping {
+            Some(open) if closing && name == open => skipping = None,
+            None if !closing => {
+                if let Some(skip) = SKIPPED.iter().find(|s| **s == name) {
+                    skipping = Some(skip);
+                }
+            }
+            _ => {}
+        }
+        out.push(' ');
+        rest = &after[gt + 1..];
+    }
+    if skipping.is_none() {
+        out.push_str(rest);
     }
     let collapsed = out.split_whitespace().collect::<Vec<_>>().join(" ");
     if collapsed.is_empty() {
@@ -774,6 +784,14 @@ mod tests {
             "<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1><p>The resource could not be found.</p></body></html>",
         );
         assert_eq!(m.as_deref(), Some("Not Found The resource could not be found."));
+        // Werkzeug (Flask, Keystone) pages have a title but no head.
+        let (m, _) = parse(
+            "text/html",
+            "<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n<p>The requested URL was not found.</p>\n",
+        );
+        assert_eq!(m.as_deref(), Some("Not Found The requested URL was not found."));
+        let (m, _) = parse("text/html", "<header>Gateway</header><p>upstream timed out</p>");
+        assert_eq!(m.as_deref(), Some("Gateway upstream timed out"));
         let (m, d) = parse("application/json", "");
         assert_eq!((m, d), (None, None));
         let long = "x".repeat(2000);

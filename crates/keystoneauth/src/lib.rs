@@ -55,17 +55,28 @@
 #![forbid(unsafe_code)]
 #![warn(rust_2018_idioms)]
 
+mod access;
+mod adapter;
 mod auth;
 #[cfg(feature = "blocking")]
 pub mod blocking;
 mod catalog;
+mod discovery;
 mod error;
+pub mod identity;
 mod redact;
 mod session;
 mod transport;
 
+pub use access::{
+    AccessInfo, ApplicationCredentialInfo, DomainRef, IdentityVersion, ProjectInfo, RoleRef, TrustInfo, UserInfo,
+};
+pub use adapter::{Adapter, AdapterBuilder};
+
 pub use auth::{AdminToken, AuthPlugin, ConnectionParams, HttpBasic, NoAuth, AUTH_TOKEN_HEADER};
-pub use catalog::{EndpointFilter, Interface};
+pub use catalog::{
+    service_types, CatalogEndpoint, CatalogMatch, CatalogService, EndpointFilter, Interface, ServiceCatalog,
+};
 pub use error::{BoxError, Error, HttpError, HttpErrorKind, Result};
 pub use redact::{hash_secret, redact_json};
 pub use session::{RequestBuilder, Session, SessionBuilder};

@@ -35,7 +35,7 @@ impl AdminToken {
 impl fmt::Debug for AdminToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminToken")
-            .field("endpoint", &self.endpoint)
+            .field("endpoint", &crate::redact::url_str(&self.endpoint))
             .field("token", &"***")
             .finish()
     }

@@ -62,7 +62,7 @@ impl fmt::Debug for HttpBasic {
         f.debug_struct("HttpBasic")
             .field("username", &self.username)
             .field("password", &"***")
-            .field("endpoint", &self.endpoint)
+            .field("endpoint", &self.endpoint.as_deref().map(crate::redact::url_str))
             .finish()
     }
 }

@@ -11,11 +11,13 @@ mod noauth;
 pub(crate) mod token_endpoint;
 
 use std::fmt;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use http::{HeaderMap, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::access::AccessInfo;
 use crate::catalog::EndpointFilter;
 use crate::error::{Error, Result};
 use crate::transport::{ClientIdentity, Transport};
@@ -73,6 +75,16 @@ pub trait AuthPlugin: Send + Sync + fmt::Debug {
         false
     }
 
+    /// Called when a request sent with `rejected` (the headers this plugin
+    /// gave) got a 401. Returns whether re-sending with fresh headers could
+    /// succeed. The default invalidates; plugins that cache tokens override
+    /// it so that many requests rejected at once drop the token only once,
+    /// instead of each dropping the token the previous one just fetched.
+    fn invalidate_rejected(&self, rejected: &HeaderMap) -> bool {
+        let _ = rejected;
+        self.invalidate()
+    }
+
     /// The authenticated user's id, when the plugin knows it.
     async fn user_id(&self, _transport: &Transport) -> Result<Option<String>> {
         Ok(None)
@@ -86,6 +98,32 @@ pub trait AuthPlugin: Send + Sync + fmt::Debug {
     /// The current token, fetching one if needed, when the plugin uses tokens.
     async fn token(&self, _transport: &Transport) -> Result<Option<SecretString>> {
         Ok(None)
+    }
+
+    /// What Keystone said about the current token, authenticating first if
+    /// needed; `None` for plugins without access info.
+    async fn access_info(&self, _transport: &Transport) -> Result<Option<Arc<AccessInfo>>> {
+        Ok(None)
+    }
+
+    /// A stable id for the identity this plugin authenticates as (auth URL,
+    /// user, scope), for caching tokens. It is a digest that reveals no
+    /// secret; `None` for plugins whose tokens cannot be cached.
+    fn cache_id(&self) -> Option<String> {
+        None
+    }
+
+    /// The current token and its body, serialised (a secret), if any.
+    fn auth_state(&self) -> Option<SecretString> {
+        None
+    }
+
+    /// Restores state saved with [`AuthPlugin::auth_state`]. Returns whether
+    /// the plugin took it; a restored token that is still valid is used
+    /// without contacting Keystone.
+    fn set_auth_state(&self, state: &str) -> Result<bool> {
+        let _ = state;
+        Ok(false)
     }
 
     /// Connection settings the plugin needs, such as a client certificate.

@@ -46,7 +46,7 @@ impl Token {
 impl fmt::Debug for Token {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("token_endpoint::Token")
-            .field("endpoint", &self.endpoint)
+            .field("endpoint", &crate::redact::url_str(&self.endpoint))
             .field("token", &"***")
             .finish()
     }

@@ -10,6 +10,7 @@ use serde::Serialize;
 use url::Url;
 
 use super::Session;
+use crate::adapter::Limits;
 use crate::auth::AuthPlugin;
 use crate::catalog::EndpointFilter;
 use crate::error::{Error, Result};
@@ -39,6 +40,7 @@ pub struct RequestBuilder {
     overrides: RequestOverrides,
     user_agent: Option<String>,
     client: Option<UserAgentItem>,
+    limits: Option<Arc<Limits>>,
     error: Option<Error>,
 }
 
@@ -49,7 +51,10 @@ impl std::fmt::Debug for RequestBuilder {
             .field("url", &redact::url_str(&self.url))
             .field("authenticated", &self.authenticated)
             .field("endpoint_filter", &self.endpoint_filter)
-            .field("endpoint_override", &self.endpoint_override)
+            .field(
+                "endpoint_override",
+                &self.endpoint_override.as_deref().map(redact::url_str),
+            )
             .field("headers", &self.headers.keys().map(|k| k.as_str()).collect::<Vec<_>>())
             .finish_non_exhaustive()
     }
@@ -75,6 +80,7 @@ impl RequestBuilder {
             overrides: RequestOverrides::default(),
             user_agent: None,
             client: None,
+            limits: None,
             error: None,
         }
     }
@@ -249,6 +255,12 @@ impl RequestBuilder {
         self
     }
 
+    /// Runs the request under an adapter's concurrency and rate limits.
+    pub(crate) fn limits(mut self, limits: Arc<Limits>) -> Self {
+        self.limits = Some(limits);
+        self
+    }
+
     fn fail(&mut self, error: Error) {
         if self.error.is_none() {
             self.error = Some(error);
@@ -257,10 +269,15 @@ impl RequestBuilder {
 
     /// Sends the request: resolves the URL, authenticates, follows
     /// redirects, retries, and re-authenticates once on a 401.
-    pub async fn send(self) -> Result<Response> {
-        if let Some(e) = self.error {
+    pub async fn send(mut self) -> Result<Response> {
+        if let Some(e) = self.error.take() {
             return Err(e);
         }
+        let limits = self.limits.take();
+        let _permit = match &limits {
+            Some(l) => l.acquire().await?,
+            None => None,
+        };
         let session = &self.session;
         let plugin = self.auth.as_ref().or(session.inner.auth.as_ref());
         let transport = session.transport_for(plugin)?;
@@ -303,15 +320,19 @@ impl RequestBuilder {
                 transport.send(request).await?
             }
             Some(plugin) => {
+                let auth_headers = plugin.headers(&transport).await?;
                 let mut first = request.clone();
-                first.headers = with_auth_headers(headers.clone(), plugin.headers(&transport).await?);
+                first.headers = with_auth_headers(headers.clone(), &auth_headers);
                 let response = transport.send(first).await?;
-                if response.status() == StatusCode::UNAUTHORIZED && self.allow_reauth && plugin.invalidate() {
+                if response.status() == StatusCode::UNAUTHORIZED
+                    && self.allow_reauth
+                    && plugin.invalidate_rejected(&auth_headers)
+                {
                     tracing::debug!(
                         target: crate::transport::LOG_TARGET,
                         "401 with credentials that may have expired; re-authenticating once"
                     );
-                    request.headers = with_auth_headers(headers, plugin.headers(&transport).await?);
+                    request.headers = with_auth_headers(headers, &plugin.headers(&transport).await?);
                     transport.send(request).await?
                 } else {
                     response
@@ -385,11 +406,9 @@ async fn substitute(endpoint: &str, plugin: Option<&Arc<dyn AuthPlugin>>, transp
     Ok(out)
 }
 
-fn with_auth_headers(mut headers: HeaderMap, auth: HeaderMap) -> HeaderMap {
+fn with_auth_headers(mut headers: HeaderMap, auth: &HeaderMap) -> HeaderMap {
     for (name, value) in auth {
-        if let Some(name) = name {
-            headers.insert(name, value);
-        }
+        headers.insert(name.clone(), value.clone());
     }
     headers
 }

@@ -220,6 +220,8 @@ impl std::fmt::Debug for Transport {
 
 /// How a failed attempt may be retried.
 enum Failure {
+    /// The request cannot be sent at all: never retried.
+    Fatal(Error),
     /// The request never reached the server: safe to re-send any method.
     NotSent(Error),
     /// The request may have reached the server.
@@ -305,6 +307,12 @@ impl Transport {
             overrides,
         } = request;
         let config = &self.inner.config;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(Error::invalid_url(
+                url.as_str(),
+                format!("the scheme {:?} is not http or https", url.scheme()),
+            ));
+        }
         if !headers.contains_key(USER_AGENT) {
             headers.insert(USER_AGENT, config.user_agent.clone());
         }
@@ -422,6 +430,7 @@ impl Transport {
                 }
                 Err(failure) => {
                     let (err, may_retry) = match failure {
+                        Failure::Fatal(e) => return Err(e),
                         Failure::NotSent(e) => (e, true),
                         Failure::MaybeSent(e) => (e, retry::is_idempotent(method)),
                     };
@@ -472,8 +481,11 @@ impl Transport {
         let response = match sent {
             Ok(r) => r,
             Err(e) => {
-                self.record(method, url, None, start.elapsed());
-                return Err(classify_send_error(e, method, url));
+                let failure = classify_send_error(e, method, url);
+                if !matches!(failure, Failure::Fatal(_)) {
+                    self.record(method, url, None, start.elapsed());
+                }
+                return Err(failure);
             }
         };
         let status = response.status();
@@ -546,21 +558,22 @@ fn redirect_method(status: StatusCode, method: &Method) -> (Method, bool) {
     }
 }
 
-/// Finds a rustls error anywhere in an error's source chain.
+/// Finds a rustls error anywhere in an error's source chain. hyper-rustls
+/// wraps the TLS error in nested `io::Error`s, whose `source()` skips the
+/// wrapped error, so `io::Error`s are looked into with `get_ref()`.
 fn is_tls_error(err: &(dyn std::error::Error + 'static)) -> bool {
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(e) = current {
-        if e.downcast_ref::<rustls::Error>().is_some() {
+        if e.is::<rustls::Error>() {
             return true;
         }
-        if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            if let Some(inner) = io.get_ref() {
-                if inner.downcast_ref::<rustls::Error>().is_some() {
-                    return true;
-                }
-            }
-        }
-        current = e.source();
+        current = match e.downcast_ref::<std::io::Error>() {
+            Some(io) => match io.get_ref() {
+                Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+                None => None,
+            },
+            None => e.source(),
+        };
     }
     false
 }
@@ -591,7 +604,7 @@ fn classify_send_error(e: reqwest::Error, method: &Method, url: &Url) -> Failure
         });
     }
     if e.is_builder() {
-        return Failure::NotSent(Error::InvalidRequest {
+        return Failure::Fatal(Error::InvalidRequest {
             message: format!("the request to {shown} could not be built"),
             source: Some(boxed(e)),
         });

@@ -3,7 +3,10 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+use crate::error::{BoxError, Error, Result};
 
 /// The lowest TLS protocol version a session accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,29 +38,29 @@ impl ClientIdentity {
             pem.extend_from_slice(&key_pem);
             source = format!("{} and {}", cert.display(), key.display());
         }
-        let identity = ClientIdentity { pem, source };
-        // Validate now so the error names the files.
-        identity.to_reqwest().map_err(|e| Error::InvalidCertificate {
+        // Validate now (parse, and check that the key matches the
+        // certificate) so the error names the files.
+        validate_identity(&pem).map_err(|message| Error::InvalidCertificate {
             what: "client certificate or key",
-            path: cert.to_path_buf(),
-            source: e.into(),
+            path: PathBuf::from(&source),
+            source: message.into(),
         })?;
-        Ok(identity)
+        Ok(ClientIdentity { pem, source })
     }
 
     /// Builds an identity from PEM text holding the certificate (chain) and
     /// the private key.
     pub fn from_pem(pem: impl Into<Vec<u8>>) -> Result<Self> {
-        let identity = ClientIdentity {
-            pem: pem.into(),
-            source: "PEM data".to_owned(),
-        };
-        identity.to_reqwest().map_err(|e| Error::InvalidOption {
+        let pem = pem.into();
+        validate_identity(&pem).map_err(|message| Error::InvalidOption {
             option: "client certificate".into(),
             location: None,
-            message: e.to_string(),
+            message,
         })?;
-        Ok(identity)
+        Ok(ClientIdentity {
+            pem,
+            source: "PEM data".to_owned(),
+        })
     }
 
     pub(crate) fn to_reqwest(&self) -> std::result::Result<reqwest::Identity, reqwest::Error> {
@@ -97,11 +100,22 @@ impl TlsOptions {
         builder = builder.use_rustls_tls();
         if let Some(path) = &self.ca_file {
             let pem = read_file("CA bundle", path)?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| Error::InvalidCertificate {
+            let invalid = |source: BoxError| Error::InvalidCertificate {
                 what: "CA bundle",
                 path: path.clone(),
-                source: e.into(),
-            })?;
+                source,
+            };
+            let ders = CertificateDer::pem_slice_iter(&pem)
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(|e| invalid(e.into()))?;
+            let mut certs = Vec::with_capacity(ders.len());
+            for der in ders {
+                // Checks the certificate itself, not only its PEM armour.
+                rustls::RootCertStore::empty()
+                    .add(der.clone())
+                    .map_err(|e| invalid(e.into()))?;
+                certs.push(reqwest::Certificate::from_der(&der).map_err(|e| invalid(e.into()))?);
+            }
             if certs.is_empty() {
                 return Err(Error::InvalidCertificate {
                     what: "CA bundle",
@@ -130,6 +144,21 @@ impl TlsOptions {
         });
         Ok(builder)
     }
+}
+
+/// Parses a PEM certificate chain and private key and checks that they belong together.
+fn validate_identity(pem: &[u8]) -> std::result::Result<(), String> {
+    let certs = CertificateDer::pem_slice_iter(pem)
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| format!("the certificate PEM is invalid ({e})"))?;
+    if certs.is_empty() {
+        return Err("no PEM certificate found".into());
+    }
+    let key = PrivateKeyDer::from_pem_slice(pem).map_err(|e| format!("no usable PEM private key found ({e})"))?;
+    let provider = rustls::crypto::ring::default_provider();
+    rustls::sign::CertifiedKey::from_der(certs, key, &provider)
+        .map_err(|e| format!("the private key does not match the certificate or is unsupported ({e})"))?;
+    Ok(())
 }
 
 fn read_file(what: &'static str, path: &Path) -> Result<Vec<u8>> {

@@ -3,6 +3,8 @@
 //! and exports the `KSA_TEST_*` variables read here).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod proxy;
+
 /// Connection facts of the local Keystone.
 #[derive(Debug, Clone)]
 pub struct Keystone {

@@ -1,0 +1,655 @@
+//! Access info: what Keystone says about a token (v2 and v3).
+//!
+//! Parsed from a token response (v3: `{"token": {...}}` plus the
+//! `X-Subject-Token` header; v2: `{"access": {...}}`). Unknown fields are
+//! ignored; missing required fields are an [`Error::InvalidResponse`] naming
+//! the field. The raw body is kept so the state can be saved and restored.
+
+use std::fmt;
+use std::time::Duration;
+
+use bytes::Bytes;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::catalog::ServiceCatalog;
+use crate::error::{Error, Result};
+
+/// The Identity API version a token came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum IdentityVersion {
+    /// Identity v2.0 (`{"access": ...}`).
+    V2,
+    /// Identity v3 (`{"token": ...}`).
+    V3,
+}
+
+/// A domain reference: id and name as far as known.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct DomainRef {
+    /// The domain's id.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// The domain's name.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// The user a token was issued to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct UserInfo {
+    /// The user's id.
+    pub id: String,
+    /// The user's name.
+    pub name: Option<String>,
+    /// The user's domain (v3 only).
+    pub domain: Option<DomainRef>,
+}
+
+/// The project a token is scoped to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ProjectInfo {
+    /// The project's id.
+    pub id: String,
+    /// The project's name.
+    pub name: Option<String>,
+    /// The project's domain (v3 only).
+    pub domain: Option<DomainRef>,
+}
+
+/// A role on the token's scope.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct RoleRef {
+    /// The role's id (v2 tokens may omit it).
+    #[serde(default)]
+    pub id: Option<String>,
+    /// The role's name.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// The trust a token was issued through.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TrustInfo {
+    /// The trust's id.
+    pub id: String,
+    /// The trustor's user id.
+    pub trustor_user_id: Option<String>,
+    /// The trustee's user id.
+    pub trustee_user_id: Option<String>,
+    /// Whether the trustee acts as the trustor.
+    pub impersonation: Option<bool>,
+}
+
+/// The application credential a token was issued for.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct ApplicationCredentialInfo {
+    /// The credential's id.
+    pub id: String,
+    /// The credential's name.
+    pub name: Option<String>,
+    /// Whether the credential is restricted (cannot manage credentials or trusts).
+    pub restricted: Option<bool>,
+    /// The access rules that limit the credential, as Keystone gave them.
+    pub access_rules: Vec<Value>,
+}
+
+/// Everything Keystone said about a token.
+#[derive(Clone)]
+pub struct AccessInfo {
+    version: IdentityVersion,
+    token: SecretString,
+    expires_at: DateTime<Utc>,
+    issued_at: Option<DateTime<Utc>>,
+    user: UserInfo,
+    project: Option<ProjectInfo>,
+    domain: Option<DomainRef>,
+    system: Option<String>,
+    trust: Option<TrustInfo>,
+    application_credential: Option<ApplicationCredentialInfo>,
+    roles: Vec<RoleRef>,
+    methods: Vec<String>,
+    audit_ids: Vec<String>,
+    catalog: ServiceCatalog,
+    is_domain: bool,
+    raw: Bytes,
+}
+
+impl fmt::Debug for AccessInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccessInfo")
+            .field("version", &self.version)
+            .field("token", &"***")
+            .field("expires_at", &self.expires_at)
+            .field("user", &self.user)
+            .field("project", &self.project)
+            .field("domain", &self.domain)
+            .field("system", &self.system)
+            .field("trust", &self.trust)
+            .field("application_credential", &self.application_credential)
+            .field("roles", &self.roles)
+            .field("methods", &self.methods)
+            .field("services", &self.catalog.services().len())
+            .finish_non_exhaustive()
+    }
+}
+
+// ---- wire formats -------------------------------------------------------
+
+#[derive(Deserialize)]
+struct V3Body {
+    token: V3Token,
+}
+
+#[derive(Deserialize)]
+struct V3Token {
+    expires_at: Option<String>,
+    issued_at: Option<String>,
+    user: Option<V3User>,
+    #[serde(default)]
+    methods: Vec<String>,
+    #[serde(default)]
+    audit_ids: Vec<String>,
+    project: Option<V3Project>,
+    domain: Option<DomainRef>,
+    system: Option<serde_json::Map<String, Value>>,
+    #[serde(rename = "OS-TRUST:trust")]
+    trust: Option<V3Trust>,
+    application_credential: Option<V3AppCred>,
+    #[serde(default)]
+    roles: Vec<RoleRef>,
+    catalog: Option<Value>,
+    #[serde(default)]
+    is_domain: bool,
+}
+
+#[derive(Deserialize)]
+struct V3User {
+    id: Option<String>,
+    name: Option<String>,
+    domain: Option<DomainRef>,
+}
+
+#[derive(Deserialize)]
+struct V3Project {
+    id: Option<String>,
+    name: Option<String>,
+    domain: Option<DomainRef>,
+}
+
+#[derive(Deserialize)]
+struct IdOnly {
+    id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct V3Trust {
+    id: Option<String>,
+    impersonation: Option<bool>,
+    trustor_user: Option<IdOnly>,
+    trustee_user: Option<IdOnly>,
+}
+
+#[derive(Deserialize)]
+struct V3AppCred {
+    id: Option<String>,
+    name: Option<String>,
+    restricted: Option<bool>,
+    #[serde(default)]
+    access_rules: Vec<Value>,
+}
+
+#[derive(Deserialize)]
+struct V2Body {
+    access: V2Access,
+}
+
+#[derive(Deserialize)]
+struct V2Access {
+    token: Option<V2Token>,
+    user: Option<V2User>,
+    #[serde(rename = "serviceCatalog")]
+    service_catalog: Option<Value>,
+    trust: Option<V2Trust>,
+}
+
+#[derive(Deserialize)]
+struct V2Token {
+    id: Option<String>,
+    expires: Option<String>,
+    issued_at: Option<String>,
+    tenant: Option<V2Tenant>,
+    #[serde(default)]
+    audit_ids: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct V2Tenant {
+    id: Option<String>,
+    name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct V2User {
+    id: Option<String>,
+    name: Option<String>,
+    username: Option<String>,
+    #[serde(default)]
+    roles: Vec<RoleRef>,
+}
+
+#[derive(Deserialize)]
+struct V2Trust {
+    id: Option<String>,
+    trustee_user_id: Option<String>,
+    trustor_user_id: Option<String>,
+    impersonation: Option<bool>,
+}
+
+fn missing(field: &str) -> Error {
+    Error::InvalidResponse {
+        url: "token response".into(),
+        message: format!("the required field {field} is missing or empty"),
+        source: None,
+    }
+}
+
+fn required(value: Option<String>, field: &str) -> Result<String> {
+    value.filter(|v| !v.is_empty()).ok_or_else(|| missing(field))
+}
+
+/// Parses Keystone's timestamps: `2026-11-23T18:57:05.000000Z`,
+/// `2026-11-23T18:57:05Z`, `2026-11-23T18:57:05+00:00`, or without a zone
+/// (taken as UTC).
+pub(crate) fn parse_timestamp(value: &str, field: &str) -> Result<DateTime<Utc>> {
+    let v = value.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(v) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S%.f"] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(v, format) {
+            return Ok(t.and_utc());
+        }
+    }
+    Err(Error::InvalidResponse {
+        url: "token response".into(),
+        message: format!("{field} is not a timestamp: {v:?}"),
+        source: None,
+    })
+}
+
+fn json_error(e: serde_json::Error, what: &str) -> Error {
+    Error::InvalidResponse {
+        url: "token response".into(),
+        message: format!("the body is not a valid {what} token document"),
+        source: Some(e.into()),
+    }
+}
+
+impl AccessInfo {
+    /// Parses a v3 token response: the `X-Subject-Token` value and the body.
+    pub fn from_v3(token: SecretString, body: impl Into<Bytes>) -> Result<Self> {
+        let raw: Bytes = body.into();
+        if token.expose_secret().is_empty() {
+            return Err(missing("X-Subject-Token"));
+        }
+        let parsed: V3Body = serde_json::from_slice(&raw).map_err(|e| json_error(e, "v3"))?;
+        let t = parsed.token;
+        let expires_at = parse_timestamp(&required(t.expires_at, "token.expires_at")?, "token.expires_at")?;
+        let issued_at = t
+            .issued_at
+            .as_deref()
+            .map(|v| parse_timestamp(v, "token.issued_at"))
+            .transpose()?;
+        let user = t.user.ok_or_else(|| missing("token.user"))?;
+        let user = UserInfo {
+            id: required(user.id, "token.user.id")?,
+            name: user.name,
+            domain: user.domain,
+        };
+        let project = match t.project {
+            Some(p) => Some(ProjectInfo {
+                id: required(p.id, "token.project.id")?,
+                name: p.name,
+                domain: p.domain,
+            }),
+            None => None,
+        };
+        let system = t.system.and_then(|m| {
+            m.iter()
+                .find(|(_, v)| v.as_bool() == Some(true))
+                .map(|(k, _)| k.clone())
+        });
+        let trust = match t.trust {
+            Some(tr) => Some(TrustInfo {
+                id: required(tr.id, "token.OS-TRUST:trust.id")?,
+                trustor_user_id: tr.trustor_user.and_then(|u| u.id),
+                trustee_user_id: tr.trustee_user.and_then(|u| u.id),
+                impersonation: tr.impersonation,
+            }),
+            None => None,
+        };
+        let application_credential = match t.application_credential {
+            Some(ac) => Some(ApplicationCredentialInfo {
+                id: required(ac.id, "token.application_credential.id")?,
+                name: ac.name,
+                restricted: ac.restricted,
+                access_rules: ac.access_rules,
+            }),
+            None => None,
+        };
+        let catalog = match &t.catalog {
+            Some(c) if !c.is_null() => ServiceCatalog::from_v3(c)?,
+            _ => ServiceCatalog::default(),
+        };
+        Ok(AccessInfo {
+            version: IdentityVersion::V3,
+            token,
+            expires_at,
+            issued_at,
+            user,
+            project,
+            domain: t.domain,
+            system,
+            trust,
+            application_credential,
+            roles: t.roles,
+            methods: t.methods,
+            audit_ids: t.audit_ids,
+            catalog,
+            is_domain: t.is_domain,
+            raw,
+        })
+    }
+
+    /// Parses a v2.0 token response body.
+    pub fn from_v2(body: impl Into<Bytes>) -> Result<Self> {
+        let raw: Bytes = body.into();
+        let parsed: V2Body = serde_json::from_slice(&raw).map_err(|e| json_error(e, "v2.0"))?;
+        let a = parsed.access;
+        let token = a.token.ok_or_else(|| missing("access.token"))?;
+        let id = required(token.id, "access.token.id")?;
+        let expires_at = parse_timestamp(
+            &required(token.expires, "access.token.expires")?,
+            "access.token.expires",
+        )?;
+        let issued_at = token
+            .issued_at
+            .as_deref()
+            .map(|v| parse_timestamp(v, "access.token.issued_at"))
+            .transpose()?;
+        let user = a.user.ok_or_else(|| missing("access.user"))?;
+        let roles = user.roles;
+        let user = UserInfo {
+            id: required(user.id, "access.user.id")?,
+            name: user.name.or(user.username),
+            domain: None,
+        };
+        let project = match token.tenant {
+            Some(t) => Some(ProjectInfo {
+                id: required(t.id, "access.token.tenant.id")?,
+                name: t.name,
+                domain: None,
+            }),
+            None => None,
+        };
+        let trust = match a.trust {
+            Some(tr) => Some(TrustInfo {
+                id: required(tr.id, "access.trust.id")?,
+                trustor_user_id: tr.trustor_user_id,
+                trustee_user_id: tr.trustee_user_id,
+                impersonation: tr.impersonation,
+            }),
+            None => None,
+        };
+        let catalog = match &a.service_catalog {
+            Some(c) if !c.is_null() => ServiceCatalog::from_v2(c)?,
+            _ => ServiceCatalog::default(),
+        };
+        Ok(AccessInfo {
+            version: IdentityVersion::V2,
+            token: SecretString::from(id),
+            expires_at,
+            issued_at,
+            user,
+            project,
+            domain: None,
+            system: None,
+            trust,
+            application_credential: None,
+            roles,
+            methods: Vec::new(),
+            audit_ids: token.audit_ids,
+            catalog,
+            is_domain: false,
+            raw,
+        })
+    }
+
+    /// Restores access info saved with [`AccessInfo::to_state`].
+    pub fn from_state(state: &str) -> Result<Self> {
+        #[derive(Deserialize)]
+        struct State {
+            auth_token: Option<String>,
+            body: Value,
+        }
+        let invalid = |message: &str| Error::InvalidOption {
+            option: "auth state".into(),
+            location: None,
+            message: message.to_owned(),
+        };
+        let s: State = serde_json::from_str(state).map_err(|_| invalid("not a saved auth state (JSON expected)"))?;
+        let body = serde_json::to_vec(&s.body).map_err(|_| invalid("the saved body cannot be serialised"))?;
+        if s.body.get("token").is_some() {
+            let token = s
+                .auth_token
+                .ok_or_else(|| invalid("the saved v3 state has no auth_token"))?;
+            AccessInfo::from_v3(SecretString::from(token), body)
+        } else if s.body.get("access").is_some() {
+            AccessInfo::from_v2(body)
+        } else {
+            Err(invalid("the saved body is neither a v2 nor a v3 token"))
+        }
+    }
+
+    /// Serialises the token and body as keystoneauth1's `get_auth_state`
+    /// does: `{"auth_token": "...", "body": {...}}`. The result holds the
+    /// token, so it is a secret.
+    pub fn to_state(&self) -> Result<SecretString> {
+        let body: Value = serde_json::from_slice(&self.raw).map_err(|e| Error::InvalidResponse {
+            url: "token response".into(),
+            message: "the kept token body is not JSON".into(),
+            source: Some(e.into()),
+        })?;
+        let state = serde_json::json!({"auth_token": self.token.expose_secret(), "body": body});
+        Ok(SecretString::from(state.to_string()))
+    }
+
+    /// The Identity API version of the token.
+    pub fn version(&self) -> IdentityVersion {
+        self.version
+    }
+
+    /// The token.
+    pub fn token(&self) -> &SecretString {
+        &self.token
+    }
+
+    /// When the token expires.
+    pub fn expires_at(&self) -> DateTime<Utc> {
+        self.expires_at
+    }
+
+    /// When the token was issued, if Keystone said.
+    pub fn issued_at(&self) -> Option<DateTime<Utc>> {
+        self.issued_at
+    }
+
+    /// The token's whole lifetime, when the issue time is known.
+    pub fn lifetime(&self) -> Option<Duration> {
+        self.issued_at
+            .and_then(|issued| (self.expires_at - issued).to_std().ok())
+    }
+
+    /// True if the token expires within `margin` from now.
+    pub fn will_expire_soon(&self, margin: Duration) -> bool {
+        let margin = chrono::Duration::from_std(margin).unwrap_or(chrono::Duration::MAX);
+        match self.expires_at.checked_sub_signed(margin) {
+            Some(deadline) => Utc::now() >= deadline,
+            None => true,
+        }
+    }
+
+    /// The user.
+    pub fn user(&self) -> &UserInfo {
+        &self.user
+    }
+
+    /// The user's id.
+    pub fn user_id(&self) -> &str {
+        &self.user.id
+    }
+
+    /// The user's name.
+    pub fn username(&self) -> Option<&str> {
+        self.user.name.as_deref()
+    }
+
+    /// The user's domain id (v3).
+    pub fn user_domain_id(&self) -> Option<&str> {
+        self.user.domain.as_ref().and_then(|d| d.id.as_deref())
+    }
+
+    /// The user's domain name (v3).
+    pub fn user_domain_name(&self) -> Option<&str> {
+        self.user.domain.as_ref().and_then(|d| d.name.as_deref())
+    }
+
+    /// The project the token is scoped to.
+    pub fn project(&self) -> Option<&ProjectInfo> {
+        self.project.as_ref()
+    }
+
+    /// The scoped project's id.
+    pub fn project_id(&self) -> Option<&str> {
+        self.project.as_ref().map(|p| p.id.as_str())
+    }
+
+    /// The scoped project's name.
+    pub fn project_name(&self) -> Option<&str> {
+        self.project.as_ref().and_then(|p| p.name.as_deref())
+    }
+
+    /// The scoped project's domain id (v3).
+    pub fn project_domain_id(&self) -> Option<&str> {
+        self.project
+            .as_ref()
+            .and_then(|p| p.domain.as_ref())
+            .and_then(|d| d.id.as_deref())
+    }
+
+    /// The scoped project's domain name (v3).
+    pub fn project_domain_name(&self) -> Option<&str> {
+        self.project
+            .as_ref()
+            .and_then(|p| p.domain.as_ref())
+            .and_then(|d| d.name.as_deref())
+    }
+
+    /// The domain the token is scoped to (v3 domain scope).
+    pub fn domain(&self) -> Option<&DomainRef> {
+        self.domain.as_ref()
+    }
+
+    /// The scoped domain's id.
+    pub fn domain_id(&self) -> Option<&str> {
+        self.domain.as_ref().and_then(|d| d.id.as_deref())
+    }
+
+    /// The scoped domain's name.
+    pub fn domain_name(&self) -> Option<&str> {
+        self.domain.as_ref().and_then(|d| d.name.as_deref())
+    }
+
+    /// The system scope (`all`), if the token is system scoped.
+    pub fn system_scope(&self) -> Option<&str> {
+        self.system.as_deref()
+    }
+
+    /// The trust, if the token was issued through one.
+    pub fn trust(&self) -> Option<&TrustInfo> {
+        self.trust.as_ref()
+    }
+
+    /// The application credential, if the token was issued for one.
+    pub fn application_credential(&self) -> Option<&ApplicationCredentialInfo> {
+        self.application_credential.as_ref()
+    }
+
+    /// The roles on the token's scope.
+    pub fn roles(&self) -> &[RoleRef] {
+        &self.roles
+    }
+
+    /// The role names.
+    pub fn role_names(&self) -> Vec<&str> {
+        self.roles.iter().filter_map(|r| r.name.as_deref()).collect()
+    }
+
+    /// The auth methods used (v3).
+    pub fn methods(&self) -> &[String] {
+        &self.methods
+    }
+
+    /// The audit ids (the first identifies this token, the second its chain).
+    pub fn audit_ids(&self) -> &[String] {
+        &self.audit_ids
+    }
+
+    /// The service catalog (empty for unscoped tokens).
+    pub fn catalog(&self) -> &ServiceCatalog {
+        &self.catalog
+    }
+
+    /// True if the scoped project acts as a domain.
+    pub fn is_domain(&self) -> bool {
+        self.is_domain
+    }
+
+    /// True for project-scoped tokens.
+    pub fn is_project_scoped(&self) -> bool {
+        self.project.is_some()
+    }
+
+    /// True for domain-scoped tokens.
+    pub fn is_domain_scoped(&self) -> bool {
+        self.domain.is_some()
+    }
+
+    /// True for system-scoped tokens.
+    pub fn is_system_scoped(&self) -> bool {
+        self.system.is_some()
+    }
+
+    /// True for tokens with no scope.
+    pub fn is_unscoped(&self) -> bool {
+        !self.is_project_scoped() && !self.is_domain_scoped() && !self.is_system_scoped() && self.trust.is_none()
+    }
+
+    /// The token response body as Keystone sent it.
+    pub fn raw_body(&self) -> &Bytes {
+        &self.raw
+    }
+}
+
+#[cfg(test)]
+mod tests;

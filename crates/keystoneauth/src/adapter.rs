@@ -1,0 +1,497 @@
+//! The adapter: a session with per-service defaults, for client authors.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use secrecy::SecretString;
+
+use crate::auth::AuthPlugin;
+use crate::catalog::{EndpointFilter, Interface};
+use crate::error::{Error, Result};
+use crate::session::{RequestBuilder, Session};
+use crate::transport::UserAgentItem;
+
+/// A session bound to one service: its type, interface, region and the
+/// defaults its client wants, so each call only names the path.
+///
+/// Values given on a request win over the adapter's defaults. Cheap to
+/// clone; clones share the concurrency and rate limits.
+///
+/// ```no_run
+/// # async fn demo(session: keystoneauth::Session) -> keystoneauth::Result<()> {
+/// use keystoneauth::{Adapter, Interface};
+/// let compute = Adapter::builder(session)
+///     .service_type("compute")
+///     .interface(Interface::Internal)
+///     .region_name("RegionTwo")
+///     .concurrency(8)
+///     .build()?;
+/// let servers = compute.get("/servers").send().await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Adapter {
+    inner: Arc<AdapterInner>,
+}
+
+struct AdapterInner {
+    session: Session,
+    filter: EndpointFilter,
+    endpoint_override: Option<String>,
+    version: Option<String>,
+    auth: Option<Arc<dyn AuthPlugin>>,
+    user_agent: Option<String>,
+    client: Option<UserAgentItem>,
+    headers: HeaderMap,
+    connect_retries: Option<u32>,
+    connect_retry_delay: Option<Duration>,
+    status_code_retries: Option<u32>,
+    status_code_retry_delay: Option<Duration>,
+    retriable_status_codes: Option<Vec<u16>>,
+    raise_error: Option<bool>,
+    global_request_id: Option<String>,
+    limits: Option<Arc<Limits>>,
+}
+
+impl std::fmt::Debug for Adapter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let i = &self.inner;
+        f.debug_struct("Adapter")
+            .field("filter", &i.filter)
+            .field(
+                "endpoint_override",
+                &i.endpoint_override.as_deref().map(crate::redact::url_str),
+            )
+            .field("version", &i.version)
+            .field("auth", &i.auth)
+            .field("headers", &i.headers.keys().map(|k| k.as_str()).collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Concurrency and rate limits shared by an adapter's requests.
+#[derive(Debug)]
+pub(crate) struct Limits {
+    concurrency: Option<tokio::sync::Semaphore>,
+    rate: Option<RateLimiter>,
+}
+
+impl Limits {
+    /// Waits for a slot; the permit must be held while the request runs.
+    pub(crate) async fn acquire(&self) -> Result<Option<tokio::sync::SemaphorePermit<'_>>> {
+        let permit = match &self.concurrency {
+            Some(s) => Some(
+                s.acquire()
+                    .await
+                    .map_err(|_| Error::invalid_request("the adapter's concurrency limit is closed"))?,
+            ),
+            None => None,
+        };
+        if let Some(rate) = &self.rate {
+            rate.wait().await;
+        }
+        Ok(permit)
+    }
+}
+
+/// Spaces requests at least `interval` apart.
+#[derive(Debug)]
+struct RateLimiter {
+    interval: Duration,
+    next: Mutex<Option<Instant>>,
+}
+
+impl RateLimiter {
+    async fn wait(&self) {
+        let slot = {
+            let Ok(mut next) = self.next.lock() else {
+                return;
+            };
+            let now = Instant::now();
+            let slot = next.map_or(now, |n| n.max(now));
+            *next = Some(slot + self.interval);
+            slot
+        };
+        tokio::time::sleep_until(slot.into()).await;
+    }
+}
+
+impl Adapter {
+    /// A builder for an adapter over `session`.
+    pub fn builder(session: Session) -> AdapterBuilder {
+        AdapterBuilder {
+            session,
+            filter: EndpointFilter::default(),
+            endpoint_override: None,
+            version: None,
+            auth: None,
+            user_agent: None,
+            client: None,
+            headers: HeaderMap::new(),
+            connect_retries: None,
+            connect_retry_delay: None,
+            status_code_retries: None,
+            status_code_retry_delay: None,
+            retriable_status_codes: None,
+            raise_error: None,
+            global_request_id: None,
+            concurrency: None,
+            rate_limit: None,
+            error: None,
+        }
+    }
+
+    /// The session underneath.
+    pub fn session(&self) -> &Session {
+        &self.inner.session
+    }
+
+    /// The endpoint filter the adapter's requests use.
+    pub fn endpoint_filter(&self) -> &EndpointFilter {
+        &self.inner.filter
+    }
+
+    /// The auth plugin: the adapter's own, else the session's.
+    pub fn auth(&self) -> Option<&Arc<dyn AuthPlugin>> {
+        self.inner.auth.as_ref().or(self.inner.session.auth())
+    }
+
+    /// The API version asked for, if any (used by version discovery).
+    pub fn version(&self) -> Option<&str> {
+        self.inner.version.as_deref()
+    }
+
+    /// Starts a request with the adapter's defaults.
+    pub fn request(&self, method: Method, url: impl Into<String>) -> RequestBuilder {
+        let i = &self.inner;
+        let mut b = i.session.request(method, url).headers(i.headers.clone());
+        b = match &i.endpoint_override {
+            Some(e) => b.endpoint_override(e.clone()),
+            None => b.endpoint_filter(i.filter.clone()),
+        };
+        if let Some(a) = &i.auth {
+            b = b.auth(a.clone());
+        }
+        if let Some(ua) = &i.user_agent {
+            b = b.user_agent(ua.clone());
+        }
+        if let Some(c) = &i.client {
+            b = b.client_name(c.name.clone(), c.version.as_deref());
+        }
+        if let Some(v) = i.connect_retries {
+            b = b.connect_retries(v);
+        }
+        if let Some(v) = i.connect_retry_delay {
+            b = b.connect_retry_delay(v);
+        }
+        if let Some(v) = i.status_code_retries {
+            b = b.status_code_retries(v);
+        }
+        if let Some(v) = i.status_code_retry_delay {
+            b = b.status_code_retry_delay(v);
+        }
+        if let Some(v) = &i.retriable_status_codes {
+            b = b.retriable_status_codes(v.iter().copied());
+        }
+        if let Some(v) = i.raise_error {
+            b = b.raise_error(v);
+        }
+        if let Some(v) = &i.global_request_id {
+            b = b.global_request_id(v);
+        }
+        if let Some(l) = &i.limits {
+            b = b.limits(l.clone());
+        }
+        b
+    }
+
+    /// Starts a GET request.
+    pub fn get(&self, url: impl Into<String>) -> RequestBuilder {
+        self.request(Method::GET, url)
+    }
+
+    /// Starts a POST request.
+    pub fn post(&self, url: impl Into<String>) -> RequestBuilder {
+        self.request(Method::POST, url)
+    }
+
+    /// Starts a PUT request.
+    pub fn put(&self, url: impl Into<String>) -> RequestBuilder {
+        self.request(Method::PUT, url)
+    }
+
+    /// Starts a PATCH request.
+    pub fn patch(&self, url: impl Into<String>) -> RequestBuilder {
+        self.request(Method::PATCH, url)
+    }
+
+    /// Starts a DELETE request.
+    pub fn delete(&self, url: impl Into<String>) -> RequestBuilder {
+        self.request(Method::DELETE, url)
+    }
+
+    /// Starts a HEAD request.
+    pub fn head(&self, url: impl Into<String>) -> RequestBuilder {
+        self.request(Method::HEAD, url)
+    }
+
+    /// The endpoint the adapter's requests go to (the override, or the
+    /// catalog's endpoint for the filter).
+    pub async fn endpoint(&self) -> Result<String> {
+        if let Some(e) = &self.inner.endpoint_override {
+            return Ok(e.clone());
+        }
+        self.inner
+            .session
+            .endpoint(&self.inner.filter, self.inner.auth.as_ref())
+            .await
+    }
+
+    /// The current token, authenticating first if needed.
+    pub async fn token(&self) -> Result<Option<SecretString>> {
+        self.inner.session.token(self.inner.auth.as_ref()).await
+    }
+
+    /// The authenticated user's id.
+    pub async fn user_id(&self) -> Result<Option<String>> {
+        self.inner.session.user_id(self.inner.auth.as_ref()).await
+    }
+
+    /// The scoped project's id.
+    pub async fn project_id(&self) -> Result<Option<String>> {
+        self.inner.session.project_id(self.inner.auth.as_ref()).await
+    }
+
+    /// Drops the plugin's cached credentials.
+    pub fn invalidate(&self) -> bool {
+        self.inner.session.invalidate(self.inner.auth.as_ref())
+    }
+}
+
+/// Builds an [`Adapter`].
+#[must_use]
+pub struct AdapterBuilder {
+    session: Session,
+    filter: EndpointFilter,
+    endpoint_override: Option<String>,
+    version: Option<String>,
+    auth: Option<Arc<dyn AuthPlugin>>,
+    user_agent: Option<String>,
+    client: Option<UserAgentItem>,
+    headers: HeaderMap,
+    connect_retries: Option<u32>,
+    connect_retry_delay: Option<Duration>,
+    status_code_retries: Option<u32>,
+    status_code_retry_delay: Option<Duration>,
+    retriable_status_codes: Option<Vec<u16>>,
+    raise_error: Option<bool>,
+    global_request_id: Option<String>,
+    concurrency: Option<usize>,
+    rate_limit: Option<f64>,
+    error: Option<Error>,
+}
+
+impl std::fmt::Debug for AdapterBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdapterBuilder")
+            .field("filter", &self.filter)
+            .field(
+                "endpoint_override",
+                &self.endpoint_override.as_deref().map(crate::redact::url_str),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl AdapterBuilder {
+    /// The service type (`compute`, `identity`, `block-storage`...).
+    pub fn service_type(mut self, service_type: impl Into<String>) -> Self {
+        self.filter.service_type = Some(service_type.into());
+        self
+    }
+
+    /// The service name in the catalog.
+    pub fn service_name(mut self, name: impl Into<String>) -> Self {
+        self.filter.service_name = Some(name.into());
+        self
+    }
+
+    /// The service id in the catalog.
+    pub fn service_id(mut self, id: impl Into<String>) -> Self {
+        self.filter.service_id = Some(id.into());
+        self
+    }
+
+    /// One interface.
+    pub fn interface(mut self, interface: Interface) -> Self {
+        self.filter.interfaces = vec![interface];
+        self
+    }
+
+    /// Acceptable interfaces, most preferred first (`valid_interfaces`).
+    pub fn interfaces(mut self, interfaces: impl IntoIterator<Item = Interface>) -> Self {
+        self.filter.interfaces = interfaces.into_iter().collect();
+        self
+    }
+
+    /// The region.
+    pub fn region_name(mut self, region: impl Into<String>) -> Self {
+        self.filter.region_name = Some(region.into());
+        self
+    }
+
+    /// An endpoint to use instead of the catalog's (`%(project_id)s` is
+    /// filled in).
+    pub fn endpoint_override(mut self, endpoint: impl Into<String>) -> Self {
+        self.endpoint_override = Some(endpoint.into());
+        self
+    }
+
+    /// The API version wanted (used by version discovery).
+    pub fn version(mut self, version: impl Into<String>) -> Self {
+        self.version = Some(version.into());
+        self
+    }
+
+    /// An auth plugin for this adapter's requests instead of the session's.
+    pub fn auth(mut self, plugin: Arc<dyn AuthPlugin>) -> Self {
+        self.auth = Some(plugin);
+        self
+    }
+
+    /// Replaces the whole user agent.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// The client's name and version, in the user agent after the application's.
+    pub fn client_name(mut self, name: impl Into<String>, version: Option<&str>) -> Self {
+        self.client = Some(UserAgentItem::new(name, version));
+        self
+    }
+
+    /// A header sent with every request.
+    pub fn header<K, V>(mut self, name: K, value: V) -> Self
+    where
+        K: TryInto<HeaderName>,
+        V: TryInto<HeaderValue>,
+    {
+        match (name.try_into(), value.try_into()) {
+            (Ok(n), Ok(v)) => {
+                self.headers.insert(n, v);
+            }
+            _ => {
+                self.error
+                    .get_or_insert(Error::invalid_request("invalid adapter header name or value"));
+            }
+        }
+        self
+    }
+
+    /// Connection retries.
+    pub fn connect_retries(mut self, retries: u32) -> Self {
+        self.connect_retries = Some(retries);
+        self
+    }
+
+    /// A fixed delay between connection retries.
+    pub fn connect_retry_delay(mut self, delay: Duration) -> Self {
+        self.connect_retry_delay = Some(delay);
+        self
+    }
+
+    /// Status retries.
+    pub fn status_code_retries(mut self, retries: u32) -> Self {
+        self.status_code_retries = Some(retries);
+        self
+    }
+
+    /// A fixed delay between status retries.
+    pub fn status_code_retry_delay(mut self, delay: Duration) -> Self {
+        self.status_code_retry_delay = Some(delay);
+        self
+    }
+
+    /// The statuses retried.
+    pub fn retriable_status_codes(mut self, codes: impl IntoIterator<Item = u16>) -> Self {
+        self.retriable_status_codes = Some(codes.into_iter().collect());
+        self
+    }
+
+    /// Whether error statuses are errors (default true).
+    pub fn raise_error(mut self, raise: bool) -> Self {
+        self.raise_error = Some(raise);
+        self
+    }
+
+    /// A global request id sent with every request.
+    pub fn global_request_id(mut self, id: impl Into<String>) -> Self {
+        self.global_request_id = Some(id.into());
+        self
+    }
+
+    /// At most this many requests of this adapter (and its clones) run at
+    /// once; exactly this many, not one more.
+    pub fn concurrency(mut self, limit: usize) -> Self {
+        self.concurrency = Some(limit);
+        self
+    }
+
+    /// At most this many requests per second start.
+    pub fn rate_limit(mut self, per_second: f64) -> Self {
+        self.rate_limit = Some(per_second);
+        self
+    }
+
+    /// Builds the adapter.
+    pub fn build(self) -> Result<Adapter> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        if self.concurrency == Some(0) {
+            return Err(Error::InvalidOption {
+                option: "concurrency".into(),
+                location: Some("adapter".into()),
+                message: "must be at least 1".into(),
+            });
+        }
+        let rate = match self.rate_limit {
+            None => None,
+            Some(r) if r.is_finite() && r > 0.0 => Some(RateLimiter {
+                interval: Duration::from_secs_f64(1.0 / r),
+                next: Mutex::new(None),
+            }),
+            Some(_) => {
+                return Err(Error::InvalidOption {
+                    option: "rate_limit".into(),
+                    location: Some("adapter".into()),
+                    message: "must be a positive number of requests per second".into(),
+                })
+            }
+        };
+        let concurrency = self.concurrency.map(tokio::sync::Semaphore::new);
+        let limits = (concurrency.is_some() || rate.is_some()).then(|| Arc::new(Limits { concurrency, rate }));
+        Ok(Adapter {
+            inner: Arc::new(AdapterInner {
+                session: self.session,
+                filter: self.filter,
+                endpoint_override: self.endpoint_override,
+                version: self.version,
+                auth: self.auth,
+                user_agent: self.user_agent,
+                client: self.client,
+                headers: self.headers,
+                connect_retries: self.connect_retries,
+                connect_retry_delay: self.connect_retry_delay,
+                status_code_retries: self.status_code_retries,
+                status_code_retry_delay: self.status_code_retry_delay,
+                retriable_status_codes: self.retriable_status_codes,
+                raise_error: self.raise_error,
+                global_request_id: self.global_request_id,
+                limits,
+            }),
+        })
+    }
+}

@@ -1,0 +1,360 @@
+//! The normalised service catalog and endpoint lookup.
+
+use std::collections::HashMap;
+use std::ops::ControlFlow;
+
+use serde_json::Value;
+
+use super::filter::{EndpointFilter, Interface};
+use super::{parse, service_types};
+use crate::error::{Error, Result};
+
+/// One endpoint of a catalog service.
+///
+/// A v2.0 endpoint entry with `publicURL`, `internalURL` and `adminURL`
+/// becomes three of these.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct CatalogEndpoint {
+    /// The endpoint's id (v3; v2.0 entries sometimes have one too).
+    pub id: Option<String>,
+    /// The interface it serves.
+    pub interface: Interface,
+    /// The region: v3 `region_id`, else `region`; v2.0 `region`.
+    pub region: Option<String>,
+    /// The URL. Empty when the catalog gave `null` or `""`: such an
+    /// endpoint is kept here but never returned by a lookup.
+    pub url: String,
+}
+
+impl CatalogEndpoint {
+    /// An endpoint for an interface and URL, without id or region.
+    pub fn new(interface: Interface, url: impl Into<String>) -> Self {
+        CatalogEndpoint {
+            id: None,
+            interface,
+            region: None,
+            url: url.into(),
+        }
+    }
+
+    /// Sets the endpoint id.
+    pub fn with_id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// Sets the region.
+    pub fn with_region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// True if the endpoint has a URL, so lookups can return it.
+    pub fn has_url(&self) -> bool {
+        !self.url.is_empty()
+    }
+}
+
+/// One service of the catalog, with its endpoints.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct CatalogService {
+    /// The service type as the catalog spells it (`compute`, `volumev3`...).
+    pub service_type: String,
+    /// The service's name (`nova`, `cinderv3`...), if the catalog gives one.
+    pub name: Option<String>,
+    /// The service's id (v3 only).
+    pub id: Option<String>,
+    /// The endpoints, in catalog order.
+    pub endpoints: Vec<CatalogEndpoint>,
+}
+
+impl CatalogService {
+    /// A service of a type, without name, id or endpoints.
+    pub fn new(service_type: impl Into<String>) -> Self {
+        CatalogService {
+            service_type: service_type.into(),
+            name: None,
+            id: None,
+            endpoints: Vec::new(),
+        }
+    }
+
+    /// Sets the service name.
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets the service id.
+    pub fn with_id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// Adds an endpoint.
+    pub fn with_endpoint(mut self, endpoint: CatalogEndpoint) -> Self {
+        self.endpoints.push(endpoint);
+        self
+    }
+}
+
+/// An endpoint found by a lookup, with the service it belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CatalogMatch<'a> {
+    /// The service.
+    pub service: &'a CatalogService,
+    /// The endpoint (its URL is never empty).
+    pub endpoint: &'a CatalogEndpoint,
+}
+
+impl<'a> CatalogMatch<'a> {
+    /// The endpoint's URL.
+    pub fn url(&self) -> &'a str {
+        &self.endpoint.url
+    }
+}
+
+/// The most types a lookup tries: the requested type plus the largest
+/// family of the authority (which may include it).
+const MAX_CANDIDATE_TYPES: usize = 8;
+
+/// Service indices by type, built with the catalog.
+#[derive(Debug, Clone, Default)]
+struct Index {
+    by_type: HashMap<String, Vec<usize>>,
+    all: Vec<usize>,
+}
+
+impl Index {
+    fn build(services: &[CatalogService]) -> Self {
+        let mut by_type: HashMap<String, Vec<usize>> = HashMap::with_capacity(services.len());
+        for (i, service) in services.iter().enumerate() {
+            by_type.entry(service.service_type.clone()).or_default().push(i);
+        }
+        Index {
+            by_type,
+            all: (0..services.len()).collect(),
+        }
+    }
+}
+
+/// A token's service catalog, normalised from the v3 or v2.0 format and
+/// indexed for lookups.
+///
+/// Lookups follow keystoneauth1: the service type matches exactly or
+/// through the service-types authority (asking for `block-storage` finds a
+/// `volumev3` service and the other way round; see [`service_types`]), the
+/// interfaces are tried in the filter's order of preference, and the
+/// service name, service id and region must be equal when the filter gives
+/// them. See [`ServiceCatalog::endpoints`] for the order of the results.
+///
+/// ```
+/// use keystoneauth::{EndpointFilter, Interface, ServiceCatalog};
+/// let catalog = ServiceCatalog::from_v3(&serde_json::json!([{
+///     "type": "volumev3", "name": "cinderv3", "id": "c1",
+///     "endpoints": [
+///         {"id": "e1", "interface": "public", "region_id": "RegionOne", "url": "https://cinder.example/v3/p"},
+///         {"id": "e2", "interface": "internal", "region_id": "RegionOne", "url": "http://cinder.internal/v3/p"}
+///     ]
+/// }]))?;
+/// let found = catalog.endpoint(
+///     &EndpointFilter::new("block-storage").interfaces([Interface::Internal, Interface::Public]),
+/// )?;
+/// assert_eq!(found.url(), "http://cinder.internal/v3/p");
+/// assert_eq!(found.service.service_type, "volumev3");
+/// # Ok::<(), keystoneauth::Error>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct ServiceCatalog {
+    services: Vec<CatalogService>,
+    index: Index,
+}
+
+impl PartialEq for ServiceCatalog {
+    fn eq(&self, other: &Self) -> bool {
+        // The index is derived from the services.
+        self.services == other.services
+    }
+}
+
+impl Eq for ServiceCatalog {}
+
+impl From<Vec<CatalogService>> for ServiceCatalog {
+    fn from(services: Vec<CatalogService>) -> Self {
+        ServiceCatalog::new(services)
+    }
+}
+
+impl FromIterator<CatalogService> for ServiceCatalog {
+    fn from_iter<I: IntoIterator<Item = CatalogService>>(iter: I) -> Self {
+        ServiceCatalog::new(iter.into_iter().collect())
+    }
+}
+
+impl ServiceCatalog {
+    /// A catalog of the given services, in this order.
+    pub fn new(services: Vec<CatalogService>) -> Self {
+        let index = Index::build(&services);
+        ServiceCatalog { services, index }
+    }
+
+    /// Parses a v3 token's `catalog` array:
+    /// `[{"type", "name", "id", "endpoints": [{"id", "interface", "region", "region_id", "url"}]}]`.
+    ///
+    /// Unknown fields are ignored; an endpoint with an unknown interface is
+    /// dropped; one with a `null` or empty `url` is kept but never returned
+    /// by lookups. A service without `endpoints` has none.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidResponse`] when the value is not an array, or a
+    /// service or endpoint is not an object, or `type`, `interface` or
+    /// `url` is missing, or a known field has the wrong JSON type. The
+    /// message names the field by its path, such as `catalog[3].type`.
+    pub fn from_v3(catalog: &Value) -> Result<Self> {
+        parse::v3(catalog).map(ServiceCatalog::new)
+    }
+
+    /// Parses a v2.0 token's `access.serviceCatalog` array:
+    /// `[{"type", "name", "endpoints": [{"id", "region", "publicURL", "internalURL", "adminURL"}]}]`.
+    ///
+    /// Each endpoint entry becomes up to three endpoints, one for each of
+    /// `publicURL`, `internalURL` and `adminURL` present. Unknown fields
+    /// (`tenantId`, `endpoints_links`...) are ignored; a `null` or empty URL
+    /// is kept but never returned by lookups.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidResponse`] when the value is not an array, or a
+    /// service or endpoint entry is not an object, or `type` is missing, or
+    /// a known field has the wrong JSON type. The message names the field
+    /// by its path, such as `serviceCatalog[0].endpoints[1].publicURL`.
+    pub fn from_v2(service_catalog: &Value) -> Result<Self> {
+        parse::v2(service_catalog).map(ServiceCatalog::new)
+    }
+
+    /// The services, in catalog order.
+    pub fn services(&self) -> &[CatalogService] {
+        &self.services
+    }
+
+    /// True if the catalog has no services at all.
+    pub fn is_empty(&self) -> bool {
+        self.services.is_empty()
+    }
+
+    /// The best endpoint for a filter: the first of
+    /// [`ServiceCatalog::endpoints`]. Does not allocate unless it fails.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::EmptyCatalog`] when the catalog has no services at all,
+    /// [`Error::EndpointNotFound`] (naming the filter) when nothing matches.
+    pub fn endpoint(&self, filter: &EndpointFilter) -> Result<CatalogMatch<'_>> {
+        if self.services.is_empty() {
+            return Err(Error::EmptyCatalog);
+        }
+        let mut found = None;
+        self.visit(filter, |m| {
+            found = Some(m);
+            ControlFlow::Break(())
+        });
+        found.ok_or_else(|| Error::EndpointNotFound {
+            filter: filter.to_string(),
+        })
+    }
+
+    /// Every endpoint matching a filter, best first.
+    ///
+    /// The order: for each of the filter's interfaces in turn (public when
+    /// it gives none), the services of exactly the requested type, then
+    /// those of the other types of its family in the authority's order
+    /// (official type first, then the aliases), each service's endpoints in
+    /// catalog order. Services of the same type keep their catalog order.
+    /// Without a service type in the filter, every service is a candidate,
+    /// in catalog order. Endpoints without a URL are skipped.
+    pub fn endpoints(&self, filter: &EndpointFilter) -> Vec<CatalogMatch<'_>> {
+        let mut found = Vec::new();
+        self.visit(filter, |m| {
+            found.push(m);
+            ControlFlow::Continue(())
+        });
+        found
+    }
+
+    /// Calls `f` with each match in order until it breaks. Allocation-free.
+    fn visit<'a>(&'a self, filter: &EndpointFilter, mut f: impl FnMut(CatalogMatch<'a>) -> ControlFlow<()>) {
+        // The candidate services, as slices of indices, in order of preference.
+        let mut candidates: [&'a [usize]; MAX_CANDIDATE_TYPES] = [&[]; MAX_CANDIDATE_TYPES];
+        let mut n = 0;
+        match filter.service_type.as_deref() {
+            None => {
+                candidates[0] = &self.index.all;
+                n = 1;
+            }
+            Some(requested) => {
+                let family = service_types::family(requested);
+                let types = std::iter::once(requested).chain(family.iter().copied().filter(|t| *t != requested));
+                for t in types {
+                    if let Some(indices) = self.index.by_type.get(t) {
+                        if let Some(slot) = candidates.get_mut(n) {
+                            *slot = indices;
+                            n += 1;
+                        }
+                    }
+                }
+            }
+        }
+        let candidates = candidates.get(..n).unwrap_or_default();
+        if candidates.is_empty() {
+            return;
+        }
+
+        let interfaces = filter.effective_interfaces();
+        let region = filter.region_name.as_deref();
+        let name = filter.service_name.as_deref();
+        let id = filter.service_id.as_deref();
+        for (i, &interface) in interfaces.iter().enumerate() {
+            if interfaces.get(..i).is_some_and(|earlier| earlier.contains(&interface)) {
+                continue; // Already tried.
+            }
+            for &indices in candidates {
+                for &si in indices {
+                    let Some(service) = self.services.get(si) else {
+                        continue;
+                    };
+                    if name.is_some_and(|n| service.name.as_deref() != Some(n))
+                        || id.is_some_and(|id| service.id.as_deref() != Some(id))
+                    {
+                        continue;
+                    }
+                    for endpoint in &service.endpoints {
+                        if endpoint.interface != interface
+                            || endpoint.url.is_empty()
+                            || region.is_some_and(|r| endpoint.region.as_deref() != Some(r))
+                        {
+                            continue;
+                        }
+                        if f(CatalogMatch { service, endpoint }).is_break() {
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn candidate_types_fit() {
+        let largest = service_types::FAMILIES.iter().map(|f| f.len()).max().unwrap_or(0);
+        // The requested type plus its family (which may not include it).
+        assert!(largest < MAX_CANDIDATE_TYPES, "{largest}");
+    }
+}

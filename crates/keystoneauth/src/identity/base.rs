@@ -1,0 +1,341 @@
+//! What every token-fetching plugin shares: the cached token, single-flight
+//! re-authentication before expiry, endpoint lookup in the catalog, auth
+//! state and cache ids.
+
+use std::future::Future;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use http::HeaderMap;
+use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
+
+use crate::access::AccessInfo;
+use crate::auth::AUTH_TOKEN_HEADER;
+use crate::catalog::EndpointFilter;
+use crate::error::{Error, Result};
+use crate::transport::{HttpRequest, Response, Transport};
+
+/// keystoneauth1's default: re-authenticate when the token expires within
+/// two minutes.
+pub const DEFAULT_REAUTH_MARGIN: Duration = Duration::from_secs(120);
+
+/// A token fetched this recently is used even if it is already within the
+/// margin (a re-scoped token keeps its original expiry), so that a plugin
+/// never re-authenticates on every request.
+const MIN_TOKEN_USE: Duration = Duration::from_secs(1);
+
+struct Cached {
+    access: Arc<AccessInfo>,
+    fetched: Instant,
+}
+
+/// The cached token of one plugin and the lock that makes fetching it
+/// single-flight.
+pub(crate) struct Lifecycle {
+    current: RwLock<Option<Cached>>,
+    refresh: tokio::sync::Mutex<()>,
+    margin: Duration,
+}
+
+impl std::fmt::Debug for Lifecycle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let has_token = self.current.read().map(|c| c.is_some()).unwrap_or(false);
+        f.debug_struct("Lifecycle")
+            .field("has_token", &has_token)
+            .field("reauth_margin", &self.margin)
+            .finish()
+    }
+}
+
+impl Lifecycle {
+    pub(crate) fn new(margin: Option<Duration>) -> Self {
+        Lifecycle {
+            current: RwLock::new(None),
+            refresh: tokio::sync::Mutex::new(()),
+            margin: margin.unwrap_or(DEFAULT_REAUTH_MARGIN),
+        }
+    }
+
+    /// The margin for one token: the configured margin, but at most a
+    /// quarter of the token's lifetime, so short-lived tokens are still
+    /// used for most of their life (keystoneauth1 re-authenticates on every
+    /// request when tokens live under two minutes).
+    pub(crate) fn effective_margin(&self, access: &AccessInfo) -> Duration {
+        match access.lifetime() {
+            Some(lifetime) => self.margin.min(lifetime / 4),
+            None => self.margin,
+        }
+    }
+
+    fn usable(&self, cached: &Cached) -> bool {
+        if !cached.access.will_expire_soon(self.effective_margin(&cached.access)) {
+            return true;
+        }
+        cached.fetched.elapsed() < MIN_TOKEN_USE && !cached.access.will_expire_soon(Duration::ZERO)
+    }
+
+    /// The cached token if it is still good to use.
+    pub(crate) fn valid(&self) -> Option<Arc<AccessInfo>> {
+        let guard = self.current.read().ok()?;
+        let cached = guard.as_ref()?;
+        self.usable(cached).then(|| cached.access.clone())
+    }
+
+    /// The cached token, whatever its expiry.
+    pub(crate) fn cached(&self) -> Option<Arc<AccessInfo>> {
+        self.current.read().ok()?.as_ref().map(|c| c.access.clone())
+    }
+
+    /// A valid token: the cached one, or one fetched by exactly one caller
+    /// while the others wait for it.
+    pub(crate) async fn get<F, Fut>(&self, fetch: F) -> Result<Arc<AccessInfo>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<AccessInfo>>,
+    {
+        if let Some(access) = self.valid() {
+            return Ok(access);
+        }
+        let _guard = self.refresh.lock().await;
+        if let Some(access) = self.valid() {
+            return Ok(access);
+        }
+        let access = Arc::new(fetch().await?);
+        self.store(access.clone());
+        Ok(access)
+    }
+
+    pub(crate) fn store(&self, access: Arc<AccessInfo>) {
+        if let Ok(mut guard) = self.current.write() {
+            *guard = Some(Cached {
+                access,
+                fetched: Instant::now(),
+            });
+        }
+    }
+
+    /// Drops the cached token; true if there was one.
+    pub(crate) fn invalidate(&self) -> bool {
+        self.current.write().map(|mut g| g.take().is_some()).unwrap_or(false)
+    }
+
+    /// Drops the cached token only if it is the one that was rejected.
+    /// True: re-sending can succeed (a new token will be, or already was,
+    /// fetched).
+    pub(crate) fn invalidate_rejected(&self, rejected: &HeaderMap) -> bool {
+        let Some(sent) = rejected.get(AUTH_TOKEN_HEADER) else {
+            return self.invalidate();
+        };
+        if let Ok(mut guard) = self.current.write() {
+            let same = guard
+                .as_ref()
+                .is_some_and(|c| c.access.token().expose_secret().as_bytes() == sent.as_bytes());
+            if same {
+                *guard = None;
+            }
+        }
+        true
+    }
+}
+
+/// The parts a token-fetching plugin provides; the shared [`AuthPlugin`]
+/// implementation is built on them by [`identity_plugin!`].
+///
+/// [`AuthPlugin`]: crate::AuthPlugin
+#[async_trait]
+pub(crate) trait TokenFetcher: Send + Sync {
+    /// The cached token.
+    fn lifecycle(&self) -> &Lifecycle;
+    /// Fetches a new token from Keystone.
+    async fn fetch(&self, transport: &Transport) -> Result<AccessInfo>;
+    /// The identity-relevant parameters, without secrets, for the cache id.
+    fn cache_id_parts(&self) -> Vec<(&'static str, String)>;
+}
+
+/// A valid token for a fetcher.
+pub(crate) async fn access<F: TokenFetcher + ?Sized>(fetcher: &F, transport: &Transport) -> Result<Arc<AccessInfo>> {
+    fetcher.lifecycle().get(|| fetcher.fetch(transport)).await
+}
+
+/// The endpoint for a filter from a token's catalog.
+pub(crate) fn endpoint_from(access: &AccessInfo, filter: &EndpointFilter) -> Result<Option<String>> {
+    let found = access.catalog().endpoint(filter)?;
+    Ok(Some(found.endpoint.url.clone()))
+}
+
+/// A digest of the identity-relevant parameters.
+pub(crate) fn cache_id(parts: &[(&'static str, String)]) -> String {
+    let mut sorted: Vec<&(&'static str, String)> = parts.iter().filter(|(_, v)| !v.is_empty()).collect();
+    sorted.sort();
+    let mut hasher = Sha256::new();
+    for (k, v) in sorted {
+        hasher.update(k.as_bytes());
+        hasher.update([0u8]);
+        hasher.update(v.as_bytes());
+        hasher.update([0u8]);
+    }
+    hex::encode(hasher.finalize())
+}
+
+/// Restores saved auth state into a lifecycle.
+pub(crate) fn set_state(lifecycle: &Lifecycle, state: &str) -> Result<bool> {
+    let access = AccessInfo::from_state(state)?;
+    lifecycle.store(Arc::new(access));
+    Ok(true)
+}
+
+/// Saved auth state of a lifecycle, if it has a token.
+pub(crate) fn state(lifecycle: &Lifecycle) -> Option<SecretString> {
+    lifecycle.cached().and_then(|a| a.to_state().ok())
+}
+
+/// Sends a token request and returns the response, failing on error
+/// statuses with the server's message. Bodies are never logged.
+pub(crate) async fn post_token_request(transport: &Transport, request: HttpRequest) -> Result<Response> {
+    let request = request
+        .header(http::header::ACCEPT, http::HeaderValue::from_static("application/json"))
+        .log(false);
+    transport.send(request).await?.error_for_status()
+}
+
+/// Appends a path to an auth URL, adding the version segment when the URL
+/// does not already end with it: `http://h:5000` and `http://h:5000/v3`
+/// both give `http://h:5000/v3/auth/tokens`.
+pub(crate) fn versioned_url(auth_url: &str, version_segment: &str, path: &str) -> Result<url::Url> {
+    let base = auth_url.trim_end_matches('/');
+    let joined = if base.ends_with(version_segment) {
+        format!("{base}/{path}")
+    } else {
+        format!("{base}{version_segment}/{path}")
+    };
+    url::Url::parse(&joined).map_err(|e| Error::InvalidOption {
+        option: "auth-url".into(),
+        location: None,
+        message: format!("{:?} is not a valid URL ({e})", crate::redact::url_str(auth_url)),
+    })
+}
+
+/// Implements [`AuthPlugin`](crate::AuthPlugin) for a type whose field
+/// `$field` implements [`TokenFetcher`].
+macro_rules! identity_plugin {
+    ($ty:ty, $field:ident) => {
+        #[async_trait::async_trait]
+        impl $crate::auth::AuthPlugin for $ty {
+            async fn headers(
+                &self,
+                transport: &$crate::transport::Transport,
+            ) -> $crate::error::Result<http::HeaderMap> {
+                let access = $crate::identity::base::access(&self.$field, transport).await?;
+                $crate::auth::token_headers(access.token())
+            }
+
+            async fn endpoint(
+                &self,
+                transport: &$crate::transport::Transport,
+                filter: &$crate::catalog::EndpointFilter,
+            ) -> $crate::error::Result<Option<String>> {
+                let access = $crate::identity::base::access(&self.$field, transport).await?;
+                $crate::identity::base::endpoint_from(&access, filter)
+            }
+
+            fn invalidate(&self) -> bool {
+                use $crate::identity::base::TokenFetcher;
+                self.$field.lifecycle().invalidate()
+            }
+
+            fn invalidate_rejected(&self, rejected: &http::HeaderMap) -> bool {
+                use $crate::identity::base::TokenFetcher;
+                self.$field.lifecycle().invalidate_rejected(rejected)
+            }
+
+            async fn user_id(&self, transport: &$crate::transport::Transport) -> $crate::error::Result<Option<String>> {
+                let access = $crate::identity::base::access(&self.$field, transport).await?;
+                Ok(Some(access.user_id().to_owned()))
+            }
+
+            async fn project_id(
+                &self,
+                transport: &$crate::transport::Transport,
+            ) -> $crate::error::Result<Option<String>> {
+                let access = $crate::identity::base::access(&self.$field, transport).await?;
+                Ok(access.project_id().map(str::to_owned))
+            }
+
+            async fn token(
+                &self,
+                transport: &$crate::transport::Transport,
+            ) -> $crate::error::Result<Option<secrecy::SecretString>> {
+                let access = $crate::identity::base::access(&self.$field, transport).await?;
+                Ok(Some(access.token().clone()))
+            }
+
+            async fn access_info(
+                &self,
+                transport: &$crate::transport::Transport,
+            ) -> $crate::error::Result<Option<std::sync::Arc<$crate::access::AccessInfo>>> {
+                Ok(Some(
+                    $crate::identity::base::access(&self.$field, transport).await?,
+                ))
+            }
+
+            fn cache_id(&self) -> Option<String> {
+                use $crate::identity::base::TokenFetcher;
+                Some($crate::identity::base::cache_id(&self.$field.cache_id_parts()))
+            }
+
+            fn auth_state(&self) -> Option<secrecy::SecretString> {
+                use $crate::identity::base::TokenFetcher;
+                $crate::identity::base::state(self.$field.lifecycle())
+            }
+
+            fn set_auth_state(&self, state: &str) -> $crate::error::Result<bool> {
+                use $crate::identity::base::TokenFetcher;
+                $crate::identity::base::set_state(self.$field.lifecycle(), state)
+            }
+        }
+    };
+}
+pub(crate) use identity_plugin;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versioned_urls() {
+        for base in [
+            "http://h:5000",
+            "http://h:5000/",
+            "http://h:5000/v3",
+            "http://h:5000/v3/",
+        ] {
+            assert_eq!(
+                versioned_url(base, "/v3", "auth/tokens").unwrap().as_str(),
+                "http://h:5000/v3/auth/tokens",
+                "{base}"
+            );
+        }
+        assert_eq!(
+            versioned_url("https://h/identity/v2.0", "/v2.0", "tokens")
+                .unwrap()
+                .as_str(),
+            "https://h/identity/v2.0/tokens"
+        );
+        assert!(versioned_url("not a url", "/v3", "auth/tokens").is_err());
+    }
+
+    #[test]
+    fn cache_ids_are_stable_and_order_free() {
+        let a = cache_id(&[("auth_url", "u".into()), ("username", "x".into())]);
+        let b = cache_id(&[
+            ("username", "x".into()),
+            ("auth_url", "u".into()),
+            ("project_id", String::new()),
+        ]);
+        assert_eq!(a, b);
+        assert_ne!(a, cache_id(&[("auth_url", "u".into()), ("username", "y".into())]));
+        assert_eq!(a.len(), 64);
+    }
+}

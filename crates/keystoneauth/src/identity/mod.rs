@@ -1,0 +1,21 @@
+//! Identity plugins: get a token from Keystone on demand and keep it fresh.
+//!
+//! - [`v3`]: `Password` and `Token` against the v3 API (users by id or by
+//!   name and domain; project, domain, system, trust scope or unscoped).
+//! - [`v2`]: `Password` and `Token` against the v2.0 API, for old clouds.
+//! - [`generic`]: `Password` and `Token` that discover which of the two the
+//!   service speaks.
+//!
+//! Every plugin here authenticates lazily on the first request that needs
+//! a token, shares that token between all the sessions and adapters that
+//! hold it (`Arc`), lets exactly one caller fetch a new token while the
+//! others wait, re-authenticates before expiry (by default when less than
+//! 120 s remain, but never more than a quarter of the token's lifetime
+//! early), and fetches a new token once when a request gets a 401.
+
+pub(crate) mod base;
+pub mod generic;
+pub mod v2;
+pub mod v3;
+
+pub use base::DEFAULT_REAUTH_MARGIN;

@@ -1,0 +1,367 @@
+//! Identity v2.0 plugins (`v2password`, `v2token`), for old clouds.
+
+use std::fmt;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use http::Method;
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{json, Map, Value};
+
+use super::base::{identity_plugin, post_token_request, versioned_url, Lifecycle, TokenFetcher};
+use crate::access::AccessInfo;
+use crate::error::{Error, Result};
+use crate::transport::{HttpRequest, Transport};
+
+enum Credentials {
+    Password {
+        user_id: Option<String>,
+        username: Option<String>,
+        password: SecretString,
+    },
+    Token(SecretString),
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Credentials::Password { user_id, username, .. } => f
+                .debug_struct("Password")
+                .field("user_id", user_id)
+                .field("username", username)
+                .field("password", &"***")
+                .finish(),
+            Credentials::Token(_) => f.debug_struct("Token").field("token", &"***").finish(),
+        }
+    }
+}
+
+/// The tenant (project) and trust options of the v2 plugins.
+#[derive(Debug, Clone, Default)]
+struct Tenant {
+    tenant_id: Option<String>,
+    tenant_name: Option<String>,
+    trust_id: Option<String>,
+}
+
+#[derive(Debug)]
+struct V2Auth {
+    plugin_name: &'static str,
+    auth_url: String,
+    token_url: url::Url,
+    credentials: Credentials,
+    tenant: Tenant,
+    lifecycle: Lifecycle,
+}
+
+impl V2Auth {
+    fn new(
+        plugin_name: &'static str,
+        auth_url: String,
+        credentials: Credentials,
+        tenant: Tenant,
+        margin: Option<Duration>,
+    ) -> Result<Self> {
+        Ok(V2Auth {
+            plugin_name,
+            token_url: versioned_url(&auth_url, "/v2.0", "tokens")?,
+            auth_url,
+            credentials,
+            tenant,
+            lifecycle: Lifecycle::new(margin),
+        })
+    }
+
+    fn body(&self) -> Value {
+        let mut auth = Map::new();
+        match &self.credentials {
+            Credentials::Password {
+                user_id,
+                username,
+                password,
+            } => {
+                let mut creds = Map::new();
+                if let Some(id) = user_id {
+                    creds.insert("userId".into(), Value::String(id.clone()));
+                } else if let Some(name) = username {
+                    creds.insert("username".into(), Value::String(name.clone()));
+                }
+                creds.insert("password".into(), Value::String(password.expose_secret().to_owned()));
+                auth.insert("passwordCredentials".into(), Value::Object(creds));
+            }
+            Credentials::Token(token) => {
+                auth.insert("token".into(), json!({ "id": token.expose_secret() }));
+            }
+        }
+        if let Some(id) = &self.tenant.tenant_id {
+            auth.insert("tenantId".into(), Value::String(id.clone()));
+        } else if let Some(name) = &self.tenant.tenant_name {
+            auth.insert("tenantName".into(), Value::String(name.clone()));
+        }
+        if let Some(trust) = &self.tenant.trust_id {
+            auth.insert("trust_id".into(), Value::String(trust.clone()));
+        }
+        json!({ "auth": auth })
+    }
+}
+
+#[async_trait]
+impl TokenFetcher for V2Auth {
+    fn lifecycle(&self) -> &Lifecycle {
+        &self.lifecycle
+    }
+
+    async fn fetch(&self, transport: &Transport) -> Result<AccessInfo> {
+        let request = HttpRequest::new(Method::POST, self.token_url.clone()).json(&self.body())?;
+        let response = post_token_request(transport, request).await?;
+        tracing::debug!(target: crate::transport::LOG_TARGET, plugin = self.plugin_name, "authenticated with Identity v2.0");
+        AccessInfo::from_v2(response.into_bytes())
+    }
+
+    fn cache_id_parts(&self) -> Vec<(&'static str, String)> {
+        let mut parts = vec![
+            ("plugin", self.plugin_name.to_owned()),
+            ("auth_url", self.auth_url.trim_end_matches('/').to_owned()),
+        ];
+        match &self.credentials {
+            Credentials::Password { user_id, username, .. } => {
+                parts.push(("user_id", user_id.clone().unwrap_or_default()));
+                parts.push(("username", username.clone().unwrap_or_default()));
+            }
+            Credentials::Token(t) => parts.push(("token", crate::redact::hash_secret(t.expose_secret().as_bytes()))),
+        }
+        parts.push(("tenant_id", self.tenant.tenant_id.clone().unwrap_or_default()));
+        parts.push(("tenant_name", self.tenant.tenant_name.clone().unwrap_or_default()));
+        parts.push(("trust_id", self.tenant.trust_id.clone().unwrap_or_default()));
+        parts
+    }
+}
+
+macro_rules! tenant_setters {
+    () => {
+        /// Scopes to the tenant (project) with this id.
+        pub fn tenant_id(mut self, id: impl Into<String>) -> Self {
+            self.tenant.tenant_id = Some(id.into());
+            self
+        }
+
+        /// Scopes to the tenant (project) with this name.
+        pub fn tenant_name(mut self, name: impl Into<String>) -> Self {
+            self.tenant.tenant_name = Some(name.into());
+            self
+        }
+
+        /// Authenticates through a trust.
+        pub fn trust_id(mut self, id: impl Into<String>) -> Self {
+            self.tenant.trust_id = Some(id.into());
+            self
+        }
+
+        /// Re-authenticate when the token expires within this margin.
+        pub fn reauth_margin(mut self, margin: Duration) -> Self {
+            self.reauth_margin = Some(margin);
+            self
+        }
+    };
+}
+
+/// Identity v2.0 password authentication (keystoneauth1's `v2password`).
+#[derive(Debug)]
+pub struct Password {
+    inner: V2Auth,
+}
+
+identity_plugin!(Password, inner);
+
+impl Password {
+    /// A builder for a plugin authenticating at `auth_url` (with or without
+    /// a trailing `/v2.0`).
+    pub fn builder(auth_url: impl Into<String>) -> PasswordBuilder {
+        PasswordBuilder {
+            auth_url: auth_url.into(),
+            user_id: None,
+            username: None,
+            password: None,
+            tenant: Tenant::default(),
+            reauth_margin: None,
+        }
+    }
+}
+
+/// Builds a v2 [`Password`] plugin.
+#[must_use]
+pub struct PasswordBuilder {
+    auth_url: String,
+    user_id: Option<String>,
+    username: Option<String>,
+    password: Option<SecretString>,
+    tenant: Tenant,
+    reauth_margin: Option<Duration>,
+}
+
+impl fmt::Debug for PasswordBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PasswordBuilder")
+            .field("auth_url", &self.auth_url)
+            .field("user_id", &self.user_id)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("tenant", &self.tenant)
+            .finish()
+    }
+}
+
+impl PasswordBuilder {
+    /// The user's name.
+    pub fn username(mut self, name: impl Into<String>) -> Self {
+        self.username = Some(name.into());
+        self
+    }
+
+    /// The user's id.
+    pub fn user_id(mut self, id: impl Into<String>) -> Self {
+        self.user_id = Some(id.into());
+        self
+    }
+
+    /// The password.
+    pub fn password(mut self, password: impl Into<SecretString>) -> Self {
+        self.password = Some(password.into());
+        self
+    }
+
+    tenant_setters!();
+
+    /// Validates the options and builds the plugin.
+    pub fn build(self) -> Result<Password> {
+        const NAME: &str = "v2password";
+        if self.user_id.is_none() && self.username.is_none() {
+            return Err(Error::MissingOption {
+                option: "user-id or username".into(),
+                location: Some(NAME.into()),
+            });
+        }
+        let password = self.password.ok_or_else(|| Error::MissingOption {
+            option: "password".into(),
+            location: Some(NAME.into()),
+        })?;
+        let credentials = Credentials::Password {
+            user_id: self.user_id,
+            username: self.username,
+            password,
+        };
+        Ok(Password {
+            inner: V2Auth::new(NAME, self.auth_url, credentials, self.tenant, self.reauth_margin)?,
+        })
+    }
+}
+
+/// Identity v2.0 token authentication (keystoneauth1's `v2token`).
+#[derive(Debug)]
+pub struct Token {
+    inner: V2Auth,
+}
+
+identity_plugin!(Token, inner);
+
+impl Token {
+    /// A builder for a plugin exchanging `token` at `auth_url`.
+    pub fn builder(auth_url: impl Into<String>, token: impl Into<SecretString>) -> TokenBuilder {
+        TokenBuilder {
+            auth_url: auth_url.into(),
+            token: token.into(),
+            tenant: Tenant::default(),
+            reauth_margin: None,
+        }
+    }
+}
+
+/// Builds a v2 [`Token`] plugin.
+#[must_use]
+pub struct TokenBuilder {
+    auth_url: String,
+    token: SecretString,
+    tenant: Tenant,
+    reauth_margin: Option<Duration>,
+}
+
+impl fmt::Debug for TokenBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenBuilder")
+            .field("auth_url", &self.auth_url)
+            .field("token", &"***")
+            .field("tenant", &self.tenant)
+            .finish()
+    }
+}
+
+impl TokenBuilder {
+    tenant_setters!();
+
+    /// Builds the plugin.
+    pub fn build(self) -> Result<Token> {
+        Ok(Token {
+            inner: V2Auth::new(
+                "v2token",
+                self.auth_url,
+                Credentials::Token(self.token),
+                self.tenant,
+                self.reauth_margin,
+            )?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_body() {
+        let p = Password::builder("http://h:5000/v2.0")
+            .username("demo")
+            .password("pw")
+            .tenant_name("demo")
+            .build()
+            .unwrap();
+        assert_eq!(
+            p.inner.body(),
+            json!({"auth": {"passwordCredentials": {"username": "demo", "password": "pw"}, "tenantName": "demo"}})
+        );
+        assert_eq!(p.inner.token_url.as_str(), "http://h:5000/v2.0/tokens");
+        let p = Password::builder("http://h:5000")
+            .user_id("u")
+            .password("pw")
+            .tenant_id("t")
+            .trust_id("tr")
+            .build()
+            .unwrap();
+        assert_eq!(
+            p.inner.body(),
+            json!({"auth": {"passwordCredentials": {"userId": "u", "password": "pw"}, "tenantId": "t", "trust_id": "tr"}})
+        );
+        assert_eq!(p.inner.token_url.as_str(), "http://h:5000/v2.0/tokens");
+        assert!(!format!("{p:?}").contains("pw\""));
+    }
+
+    #[test]
+    fn token_body_and_errors() {
+        let t = Token::builder("http://h/v2.0", "tok").tenant_id("t").build().unwrap();
+        assert_eq!(
+            t.inner.body(),
+            json!({"auth": {"token": {"id": "tok"}, "tenantId": "t"}})
+        );
+        let err = Password::builder("http://h")
+            .password("x")
+            .build()
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("user-id or username"), "{err}");
+        let err = Password::builder("http://h")
+            .username("x")
+            .build()
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("password"), "{err}");
+    }
+}

@@ -1,0 +1,456 @@
+//! Identity v3 plugins: the shared request core, users and scopes.
+
+mod password;
+mod token;
+
+use std::fmt;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use http::Method;
+use secrecy::SecretString;
+use serde_json::{json, Map, Value};
+
+use super::base::{post_token_request, versioned_url, Lifecycle, TokenFetcher};
+use crate::access::AccessInfo;
+use crate::error::{Error, Result};
+use crate::transport::{HttpRequest, Transport};
+
+pub use password::{Password, PasswordBuilder};
+pub use token::{Token, TokenBuilder};
+
+/// One v3 auth method (`password`, `token`, ...): its name and the JSON it
+/// contributes under `auth.identity`.
+pub(crate) trait AuthMethod: Send + Sync + fmt::Debug {
+    /// The method's name in `auth.identity.methods`.
+    fn name(&self) -> &'static str;
+    /// The method's payload (holds secrets: built only for the request).
+    fn payload(&self) -> Value;
+    /// Identity-relevant parameters without secrets.
+    fn cache_id_parts(&self, parts: &mut Vec<(&'static str, String)>);
+}
+
+/// A domain given by id or by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum DomainSpec {
+    Id(String),
+    Name(String),
+}
+
+impl DomainSpec {
+    fn from_parts(id: Option<&String>, name: Option<&String>) -> Option<Self> {
+        match (id, name) {
+            (Some(id), _) => Some(DomainSpec::Id(id.clone())),
+            (None, Some(name)) => Some(DomainSpec::Name(name.clone())),
+            (None, None) => None,
+        }
+    }
+
+    fn to_json(&self) -> Value {
+        match self {
+            DomainSpec::Id(id) => json!({ "id": id }),
+            DomainSpec::Name(name) => json!({ "name": name }),
+        }
+    }
+
+    fn cache_part(&self) -> String {
+        match self {
+            DomainSpec::Id(id) => format!("id:{id}"),
+            DomainSpec::Name(name) => format!("name:{name}"),
+        }
+    }
+}
+
+/// What a token is scoped to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Scope {
+    Unscoped,
+    ProjectId(String),
+    ProjectName { name: String, domain: DomainSpec },
+    Domain(DomainSpec),
+    System(String),
+    Trust(String),
+}
+
+impl Scope {
+    fn to_json(&self) -> Option<Value> {
+        Some(match self {
+            Scope::Unscoped => return None,
+            Scope::ProjectId(id) => json!({"project": {"id": id}}),
+            Scope::ProjectName { name, domain } => json!({"project": {"name": name, "domain": domain.to_json()}}),
+            Scope::Domain(d) => json!({ "domain": d.to_json() }),
+            Scope::System(s) => {
+                let mut m = Map::new();
+                m.insert(s.clone(), Value::Bool(true));
+                json!({ "system": m })
+            }
+            Scope::Trust(id) => json!({"OS-TRUST:trust": {"id": id}}),
+        })
+    }
+
+    fn cache_parts(&self, parts: &mut Vec<(&'static str, String)>) {
+        match self {
+            Scope::Unscoped => parts.push(("scope", "unscoped".into())),
+            Scope::ProjectId(id) => parts.push(("project_id", id.clone())),
+            Scope::ProjectName { name, domain } => {
+                parts.push(("project_name", name.clone()));
+                parts.push(("project_domain", domain.cache_part()));
+            }
+            Scope::Domain(d) => parts.push(("domain", d.cache_part())),
+            Scope::System(s) => parts.push(("system_scope", s.clone())),
+            Scope::Trust(id) => parts.push(("trust_id", id.clone())),
+        }
+    }
+}
+
+/// The scope options every v3 plugin takes, with keystoneauth1's names.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ScopeOptions {
+    pub(crate) project_id: Option<String>,
+    pub(crate) project_name: Option<String>,
+    pub(crate) project_domain_id: Option<String>,
+    pub(crate) project_domain_name: Option<String>,
+    pub(crate) domain_id: Option<String>,
+    pub(crate) domain_name: Option<String>,
+    pub(crate) system_scope: Option<String>,
+    pub(crate) trust_id: Option<String>,
+}
+
+impl ScopeOptions {
+    /// Validates the options as keystoneauth1 does and picks the scope.
+    pub(crate) fn resolve(&self, plugin: &str) -> Result<Scope> {
+        let project = self.project_id.is_some() || self.project_name.is_some();
+        let domain = self.domain_id.is_some() || self.domain_name.is_some();
+        let chosen = [project, domain, self.trust_id.is_some(), self.system_scope.is_some()];
+        if chosen.iter().filter(|c| **c).count() > 1 {
+            return Err(Error::InvalidOption {
+                option: "scope".into(),
+                location: Some(plugin.to_owned()),
+                message:
+                    "authentication cannot be scoped to multiple targets; pick one of project, domain, trust or system"
+                        .into(),
+            });
+        }
+        if let Some(id) = &self.project_id {
+            return Ok(Scope::ProjectId(id.clone()));
+        }
+        if let Some(name) = &self.project_name {
+            let domain = DomainSpec::from_parts(self.project_domain_id.as_ref(), self.project_domain_name.as_ref())
+                .ok_or_else(|| Error::MissingOption {
+                    option: "project-domain-id or project-domain-name".into(),
+                    location: Some(format!("{plugin}: needed with project-name")),
+                })?;
+            return Ok(Scope::ProjectName {
+                name: name.clone(),
+                domain,
+            });
+        }
+        if let Some(d) = DomainSpec::from_parts(self.domain_id.as_ref(), self.domain_name.as_ref()) {
+            return Ok(Scope::Domain(d));
+        }
+        if let Some(t) = &self.trust_id {
+            return Ok(Scope::Trust(t.clone()));
+        }
+        if let Some(s) = &self.system_scope {
+            return Ok(Scope::System(s.clone()));
+        }
+        Ok(Scope::Unscoped)
+    }
+}
+
+/// A user given by id, or by name and domain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum UserSpec {
+    Id(String),
+    Name { name: String, domain: DomainSpec },
+}
+
+impl UserSpec {
+    /// Validates the user options as keystoneauth1 does.
+    pub(crate) fn resolve(
+        plugin: &str,
+        user_id: Option<&String>,
+        username: Option<&String>,
+        domain_id: Option<&String>,
+        domain_name: Option<&String>,
+    ) -> Result<Self> {
+        if let Some(id) = user_id {
+            return Ok(UserSpec::Id(id.clone()));
+        }
+        let Some(name) = username else {
+            return Err(Error::MissingOption {
+                option: "user-id or username".into(),
+                location: Some(plugin.to_owned()),
+            });
+        };
+        let domain = DomainSpec::from_parts(domain_id, domain_name).ok_or_else(|| Error::MissingOption {
+            option: "user-domain-id or user-domain-name".into(),
+            location: Some(format!("{plugin}: needed with username")),
+        })?;
+        Ok(UserSpec::Name {
+            name: name.clone(),
+            domain,
+        })
+    }
+
+    /// The `user` object of a method payload (without the secret).
+    pub(crate) fn to_json(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        match self {
+            UserSpec::Id(id) => {
+                m.insert("id".into(), Value::String(id.clone()));
+            }
+            UserSpec::Name { name, domain } => {
+                m.insert("name".into(), Value::String(name.clone()));
+                m.insert("domain".into(), domain.to_json());
+            }
+        }
+        m
+    }
+
+    pub(crate) fn cache_parts(&self, parts: &mut Vec<(&'static str, String)>) {
+        match self {
+            UserSpec::Id(id) => parts.push(("user_id", id.clone())),
+            UserSpec::Name { name, domain } => {
+                parts.push(("username", name.clone()));
+                parts.push(("user_domain", domain.cache_part()));
+            }
+        }
+    }
+}
+
+/// The core of every v3 plugin: POST `/v3/auth/tokens` with some methods
+/// and a scope, and keep the token.
+#[derive(Debug)]
+pub(crate) struct V3Auth {
+    plugin_name: &'static str,
+    auth_url: String,
+    token_url: url::Url,
+    methods: Vec<Box<dyn AuthMethod>>,
+    scope: Scope,
+    include_catalog: bool,
+    lifecycle: Lifecycle,
+}
+
+impl V3Auth {
+    pub(crate) fn new(
+        plugin_name: &'static str,
+        auth_url: String,
+        methods: Vec<Box<dyn AuthMethod>>,
+        scope: Scope,
+        include_catalog: bool,
+        reauth_margin: Option<Duration>,
+    ) -> Result<Self> {
+        let token_url = versioned_url(&auth_url, "/v3", "auth/tokens")?;
+        Ok(V3Auth {
+            plugin_name,
+            auth_url,
+            token_url,
+            methods,
+            scope,
+            include_catalog,
+            lifecycle: Lifecycle::new(reauth_margin),
+        })
+    }
+
+    pub(crate) fn auth_url(&self) -> &str {
+        &self.auth_url
+    }
+
+    fn body(&self) -> Value {
+        let mut identity = Map::new();
+        identity.insert(
+            "methods".into(),
+            Value::Array(self.methods.iter().map(|m| Value::String(m.name().into())).collect()),
+        );
+        for m in &self.methods {
+            identity.insert(m.name().into(), m.payload());
+        }
+        let mut auth = Map::new();
+        auth.insert("identity".into(), Value::Object(identity));
+        if let Some(scope) = self.scope.to_json() {
+            auth.insert("scope".into(), scope);
+        }
+        json!({ "auth": auth })
+    }
+}
+
+#[async_trait]
+impl TokenFetcher for V3Auth {
+    fn lifecycle(&self) -> &Lifecycle {
+        &self.lifecycle
+    }
+
+    async fn fetch(&self, transport: &Transport) -> Result<AccessInfo> {
+        let mut url = self.token_url.clone();
+        if !self.include_catalog {
+            url.set_query(Some("nocatalog"));
+        }
+        let request = HttpRequest::new(Method::POST, url).json(&self.body())?;
+        let response = post_token_request(transport, request).await?;
+        let token = response
+            .header("x-subject-token")
+            .map(|t| SecretString::from(t.to_owned()))
+            .ok_or_else(|| Error::InvalidResponse {
+                url: crate::redact::url(response.url()),
+                message: "the token response has no X-Subject-Token header".into(),
+                source: None,
+            })?;
+        tracing::debug!(target: crate::transport::LOG_TARGET, plugin = self.plugin_name, "authenticated with Identity v3");
+        AccessInfo::from_v3(token, response.into_bytes())
+    }
+
+    fn cache_id_parts(&self) -> Vec<(&'static str, String)> {
+        let mut parts = vec![
+            ("plugin", self.plugin_name.to_owned()),
+            ("auth_url", self.auth_url.trim_end_matches('/').to_owned()),
+        ];
+        for m in &self.methods {
+            m.cache_id_parts(&mut parts);
+        }
+        self.scope.cache_parts(&mut parts);
+        parts
+    }
+}
+
+/// Setters for the scope options, shared by the v3 plugin builders.
+macro_rules! scope_setters {
+    () => {
+        /// Scopes to the project with this id.
+        pub fn project_id(mut self, id: impl Into<String>) -> Self {
+            self.scope.project_id = Some(id.into());
+            self
+        }
+
+        /// Scopes to the project with this name (needs a project domain).
+        pub fn project_name(mut self, name: impl Into<String>) -> Self {
+            self.scope.project_name = Some(name.into());
+            self
+        }
+
+        /// The domain id of the project named by `project_name`.
+        pub fn project_domain_id(mut self, id: impl Into<String>) -> Self {
+            self.scope.project_domain_id = Some(id.into());
+            self
+        }
+
+        /// The domain name of the project named by `project_name`.
+        pub fn project_domain_name(mut self, name: impl Into<String>) -> Self {
+            self.scope.project_domain_name = Some(name.into());
+            self
+        }
+
+        /// Scopes to the domain with this id.
+        pub fn domain_id(mut self, id: impl Into<String>) -> Self {
+            self.scope.domain_id = Some(id.into());
+            self
+        }
+
+        /// Scopes to the domain with this name.
+        pub fn domain_name(mut self, name: impl Into<String>) -> Self {
+            self.scope.domain_name = Some(name.into());
+            self
+        }
+
+        /// Scopes to the system (`all`).
+        pub fn system_scope(mut self, system: impl Into<String>) -> Self {
+            self.scope.system_scope = Some(system.into());
+            self
+        }
+
+        /// Scopes to a trust.
+        pub fn trust_id(mut self, id: impl Into<String>) -> Self {
+            self.scope.trust_id = Some(id.into());
+            self
+        }
+
+        /// Asks Keystone to leave the catalog out of the token (default: include it).
+        pub fn include_catalog(mut self, include: bool) -> Self {
+            self.include_catalog = include;
+            self
+        }
+
+        /// Re-authenticate when the token expires within this margin
+        /// (default 120 s, at most a quarter of the token's lifetime).
+        pub fn reauth_margin(mut self, margin: std::time::Duration) -> Self {
+            self.reauth_margin = Some(margin);
+            self
+        }
+    };
+}
+pub(crate) use scope_setters;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts() -> ScopeOptions {
+        ScopeOptions::default()
+    }
+
+    #[test]
+    fn scopes_resolve_like_keystoneauth1() {
+        assert_eq!(opts().resolve("v3password").unwrap(), Scope::Unscoped);
+        let mut o = opts();
+        o.project_id = Some("p".into());
+        assert_eq!(
+            o.resolve("x").unwrap().to_json().unwrap(),
+            json!({"project": {"id": "p"}})
+        );
+        let mut o = opts();
+        o.project_name = Some("demo".into());
+        let err = o.resolve("v3password").unwrap_err().to_string();
+        assert!(err.contains("project-domain-id or project-domain-name"), "{err}");
+        o.project_domain_name = Some("Default".into());
+        assert_eq!(
+            o.resolve("x").unwrap().to_json().unwrap(),
+            json!({"project": {"name": "demo", "domain": {"name": "Default"}}})
+        );
+        let mut o = opts();
+        o.domain_name = Some("Default".into());
+        assert_eq!(
+            o.resolve("x").unwrap().to_json().unwrap(),
+            json!({"domain": {"name": "Default"}})
+        );
+        let mut o = opts();
+        o.system_scope = Some("all".into());
+        assert_eq!(
+            o.resolve("x").unwrap().to_json().unwrap(),
+            json!({"system": {"all": true}})
+        );
+        let mut o = opts();
+        o.trust_id = Some("t".into());
+        assert_eq!(
+            o.resolve("x").unwrap().to_json().unwrap(),
+            json!({"OS-TRUST:trust": {"id": "t"}})
+        );
+        let mut o = opts();
+        o.project_id = Some("p".into());
+        o.domain_id = Some("d".into());
+        assert!(o.resolve("x").unwrap_err().to_string().contains("multiple targets"));
+    }
+
+    #[test]
+    fn users_resolve() {
+        let id = "u".to_owned();
+        let name = "bob".to_owned();
+        let dom = "Default".to_owned();
+        assert_eq!(
+            UserSpec::resolve("p", Some(&id), None, None, None).unwrap(),
+            UserSpec::Id("u".into())
+        );
+        let err = UserSpec::resolve("v3password", None, Some(&name), None, None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("user-domain-id or user-domain-name") && err.contains("v3password"),
+            "{err}"
+        );
+        let u = UserSpec::resolve("p", None, Some(&name), None, Some(&dom)).unwrap();
+        assert_eq!(
+            Value::Object(u.to_json()),
+            json!({"name": "bob", "domain": {"name": "Default"}})
+        );
+        assert!(UserSpec::resolve("p", None, None, None, None).is_err());
+    }
+}
