@@ -100,3 +100,8 @@ pub use async_trait::async_trait;
 pub use http;
 pub use secrecy;
 pub use url;
+
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
