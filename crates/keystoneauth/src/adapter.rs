@@ -8,9 +8,11 @@ use secrecy::SecretString;
 
 use crate::auth::AuthPlugin;
 use crate::catalog::{EndpointFilter, Interface};
+use crate::discovery::{DiscoveryContext, EndpointData, ServiceVersions};
 use crate::error::{Error, Result};
 use crate::session::{RequestBuilder, Session};
 use crate::transport::UserAgentItem;
+use crate::version::{AllowedStatuses, ApiVersion};
 
 /// A session bound to one service: its type, interface, region and the
 /// defaults its client wants, so each call only names the path.
@@ -39,7 +41,7 @@ struct AdapterInner {
     session: Session,
     filter: EndpointFilter,
     endpoint_override: Option<String>,
-    version: Option<String>,
+    microversion: Option<String>,
     auth: Option<Arc<dyn AuthPlugin>>,
     user_agent: Option<String>,
     client: Option<UserAgentItem>,
@@ -63,7 +65,7 @@ impl std::fmt::Debug for Adapter {
                 "endpoint_override",
                 &i.endpoint_override.as_deref().map(crate::redact::url_str),
             )
-            .field("version", &i.version)
+            .field("microversion", &i.microversion)
             .field("auth", &i.auth)
             .field("headers", &i.headers.keys().map(|k| k.as_str()).collect::<Vec<_>>())
             .finish_non_exhaustive()
@@ -124,7 +126,7 @@ impl Adapter {
             session,
             filter: EndpointFilter::default(),
             endpoint_override: None,
-            version: None,
+            microversion: None,
             auth: None,
             user_agent: None,
             client: None,
@@ -158,8 +160,8 @@ impl Adapter {
     }
 
     /// The API version asked for, if any (used by version discovery).
-    pub fn version(&self) -> Option<&str> {
-        self.inner.version.as_deref()
+    pub fn version(&self) -> Option<ApiVersion> {
+        self.inner.filter.version
     }
 
     /// Starts a request with the adapter's defaults.
@@ -202,6 +204,9 @@ impl Adapter {
         }
         if let Some(l) = &i.limits {
             b = b.limits(l.clone());
+        }
+        if let Some(mv) = &i.microversion {
+            b = b.microversion(mv);
         }
         b
     }
@@ -248,6 +253,45 @@ impl Adapter {
             .await
     }
 
+    /// The endpoint with what version discovery found (see
+    /// [`Session::endpoint_data`]).
+    pub async fn endpoint_data(&self, discover_versions: bool) -> Result<EndpointData> {
+        if let Some(e) = &self.inner.endpoint_override {
+            let plugin = self.auth().ok_or(Error::MissingAuthPlugin {
+                action: "run version discovery",
+            })?;
+            let transport = self.inner.session.transport_for(Some(plugin))?;
+            let ctx = DiscoveryContext {
+                transport: &transport,
+                cache: self.inner.session.discovery_cache(),
+                credentials: None,
+            };
+            return EndpointData::from_url(e.clone(), self.inner.filter.service_type.as_deref())
+                .resolve_for(ctx, &self.inner.filter, discover_versions, None)
+                .await;
+        }
+        self.inner
+            .session
+            .endpoint_data(&self.inner.filter, self.inner.auth.as_ref(), discover_versions)
+            .await
+    }
+
+    /// The major API version of the adapter's endpoint.
+    pub async fn api_major_version(&self) -> Result<Option<ApiVersion>> {
+        self.inner
+            .session
+            .api_major_version(&self.inner.filter, self.inner.auth.as_ref())
+            .await
+    }
+
+    /// The versions offered by the endpoints the adapter's filter matches.
+    pub async fn all_version_data(&self) -> Result<Vec<ServiceVersions>> {
+        self.inner
+            .session
+            .all_version_data(&self.inner.filter, self.inner.auth.as_ref())
+            .await
+    }
+
     /// The current token, authenticating first if needed.
     pub async fn token(&self) -> Result<Option<SecretString>> {
         self.inner.session.token(self.inner.auth.as_ref()).await
@@ -275,7 +319,7 @@ pub struct AdapterBuilder {
     session: Session,
     filter: EndpointFilter,
     endpoint_override: Option<String>,
-    version: Option<String>,
+    microversion: Option<String>,
     auth: Option<Arc<dyn AuthPlugin>>,
     user_agent: Option<String>,
     client: Option<UserAgentItem>,
@@ -348,9 +392,61 @@ impl AdapterBuilder {
         self
     }
 
-    /// The API version wanted (used by version discovery).
-    pub fn version(mut self, version: impl Into<String>) -> Self {
-        self.version = Some(version.into());
+    /// The API version wanted: requests resolve the URL of that version
+    /// through discovery (`2` means 2.0 up to 2.latest).
+    pub fn version(mut self, version: impl AsRef<str>) -> Self {
+        match ApiVersion::parse_option(version.as_ref(), "version") {
+            Ok(v) => self.filter.version = Some(v),
+            Err(e) => {
+                self.error.get_or_insert(e);
+            }
+        }
+        self
+    }
+
+    /// The lowest API version acceptable.
+    pub fn min_version(mut self, version: impl AsRef<str>) -> Self {
+        match ApiVersion::parse_option(version.as_ref(), "min_version") {
+            Ok(v) => self.filter.min_version = Some(v),
+            Err(e) => {
+                self.error.get_or_insert(e);
+            }
+        }
+        self
+    }
+
+    /// The highest API version acceptable.
+    pub fn max_version(mut self, version: impl AsRef<str>) -> Self {
+        match ApiVersion::parse_option(version.as_ref(), "max_version") {
+            Ok(v) => self.filter.max_version = Some(v),
+            Err(e) => {
+                self.error.get_or_insert(e);
+            }
+        }
+        self
+    }
+
+    /// Whether discovery may try the unversioned root of a versioned
+    /// catalog URL (default true).
+    pub fn allow_version_hack(mut self, allow: bool) -> Self {
+        self.filter.allow_version_hack = Some(allow);
+        self
+    }
+
+    /// Version statuses discovery may choose.
+    pub fn allow_statuses(mut self, allow: AllowedStatuses) -> Self {
+        self.filter.allow = allow;
+        self
+    }
+
+    /// The microversion every request sends unless it sets its own
+    /// (`latest` is resolved against discovery).
+    pub fn default_microversion(mut self, microversion: impl Into<String>) -> Self {
+        let mv = microversion.into();
+        if let Err(e) = ApiVersion::parse_option(&mv, "default_microversion") {
+            self.error.get_or_insert(e);
+        }
+        self.microversion = Some(mv);
         self
     }
 
@@ -450,6 +546,12 @@ impl AdapterBuilder {
         if let Some(e) = self.error {
             return Err(e);
         }
+        crate::discovery::normalize_for_service(
+            self.filter.version,
+            self.filter.min_version,
+            self.filter.max_version,
+            self.filter.service_type.as_deref(),
+        )?;
         if self.concurrency == Some(0) {
             return Err(Error::InvalidOption {
                 option: "concurrency".into(),
@@ -478,7 +580,7 @@ impl AdapterBuilder {
                 session: self.session,
                 filter: self.filter,
                 endpoint_override: self.endpoint_override,
-                version: self.version,
+                microversion: self.microversion,
                 auth: self.auth,
                 user_agent: self.user_agent,
                 client: self.client,

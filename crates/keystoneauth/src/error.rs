@@ -239,6 +239,14 @@ pub enum Error {
     /// would dead-lock; use the async API there.
     #[error("the blocking API cannot be used from within an async runtime; use the async API instead")]
     BlockingInAsyncContext,
+
+    /// Keystone accepted some auth methods but the user's multi-factor
+    /// rules need more (it answered 401 with an auth receipt). The error
+    /// carries the receipt, the methods satisfied and those required; see
+    /// [`Error::missing_auth_methods`]. Not an [`Error::Http`]: keystoneauth1
+    /// raises `MissingAuthMethods`, not `Unauthorized`.
+    #[error(transparent)]
+    MissingAuthMethods(Box<crate::identity::v3::MissingAuthMethods>),
 }
 
 fn location_suffix(location: &Option<String>) -> String {
@@ -320,6 +328,15 @@ impl Error {
     /// True for errors of the endpoint catalog (empty, or nothing matched).
     pub fn is_endpoint_not_found(&self) -> bool {
         matches!(self, Error::EmptyCatalog | Error::EndpointNotFound { .. })
+    }
+
+    /// The receipt and the missing methods, when Keystone needs more auth
+    /// methods (multi-factor authentication) to issue a token.
+    pub fn missing_auth_methods(&self) -> Option<&crate::identity::v3::MissingAuthMethods> {
+        match self {
+            Error::MissingAuthMethods(m) => Some(m),
+            _ => None,
+        }
     }
 
     pub(crate) fn invalid_request(message: impl Into<String>) -> Self {

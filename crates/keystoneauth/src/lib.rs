@@ -67,15 +67,23 @@ pub mod identity;
 mod redact;
 mod session;
 mod transport;
+mod version;
 
 pub use access::{
     AccessInfo, ApplicationCredentialInfo, DomainRef, IdentityVersion, ProjectInfo, RoleRef, TrustInfo, UserInfo,
 };
 pub use adapter::{Adapter, AdapterBuilder};
 
-pub use auth::{AdminToken, AuthPlugin, ConnectionParams, HttpBasic, NoAuth, AUTH_TOKEN_HEADER};
+pub use auth::{
+    AdminToken, AuthPlugin, ConnectionParams, HttpBasic, NoAuth, ServiceToken, AUTH_TOKEN_HEADER, SERVICE_TOKEN_HEADER,
+};
 pub use catalog::{
     service_types, CatalogEndpoint, CatalogMatch, CatalogService, EndpointFilter, Interface, ServiceCatalog,
+};
+pub use discovery::{
+    fetch_discovery, implied_version, microversion_service_type, negotiate_microversion, normalize_for_service,
+    set_microversion_headers, version_from_url, CredentialSource, Discovered, DiscoveryCache, DiscoveryContext,
+    DiscoveryOptions, EndpointData, VersionData,
 };
 pub use error::{BoxError, Error, HttpError, HttpErrorKind, Result};
 pub use redact::{hash_secret, redact_json};
@@ -84,6 +92,10 @@ pub use transport::{
     parse_retry_after, ClientIdentity, HttpRequest, RedirectHop, RequestTiming, Response, RetryPolicy, TlsVersion,
     Transport, UserAgentItem, DEFAULT_REDIRECT_LIMIT, DEFAULT_RETRIABLE_STATUS_CODES, LIBRARY_USER_AGENT, LOG_TARGET,
     MAX_BACKOFF,
+};
+pub use version::{
+    version_between, version_match, AllowedStatuses, ApiVersion, ParseVersionError, VersionPart, VersionRange,
+    VersionStatus,
 };
 
 /// A fixed endpoint and token, with no identity service

@@ -8,6 +8,7 @@
 mod admin_token;
 mod http_basic;
 mod noauth;
+mod service_token;
 pub(crate) mod token_endpoint;
 
 use std::fmt;
@@ -19,12 +20,14 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::access::AccessInfo;
 use crate::catalog::EndpointFilter;
+use crate::discovery::{CredentialSource, DiscoveryCache, DiscoveryContext, EndpointData, ServiceVersions};
 use crate::error::{Error, Result};
 use crate::transport::{ClientIdentity, Transport};
 
 pub use admin_token::AdminToken;
 pub use http_basic::HttpBasic;
 pub use noauth::NoAuth;
+pub use service_token::{ServiceToken, SERVICE_TOKEN_HEADER};
 
 /// The header that carries an OpenStack token.
 pub const AUTH_TOKEN_HEADER: &str = "x-auth-token";
@@ -83,6 +86,68 @@ pub trait AuthPlugin: Send + Sync + fmt::Debug {
     fn invalidate_rejected(&self, rejected: &HeaderMap) -> bool {
         let _ = rejected;
         self.invalidate()
+    }
+
+    /// The endpoint for a filter with what version discovery found: the
+    /// URL of the version asked for, its microversion range. With
+    /// `discover_versions` off and no version asked for, no request is made.
+    ///
+    /// The default resolves [`AuthPlugin::endpoint`] and runs discovery on
+    /// it; plugins with a catalog use their catalog entry instead.
+    async fn endpoint_data(
+        &self,
+        transport: &Transport,
+        cache: &DiscoveryCache,
+        filter: &EndpointFilter,
+        discover_versions: bool,
+    ) -> Result<Option<EndpointData>> {
+        let Some(url) = self.endpoint(transport, filter).await? else {
+            return Ok(None);
+        };
+        let data = EndpointData::from_url(url, filter.service_type.as_deref());
+        let credentials = PluginCredentials {
+            plugin: self,
+            transport,
+        };
+        let ctx = DiscoveryContext {
+            transport,
+            cache,
+            credentials: Some(&credentials),
+        };
+        let project_id = self.project_id(transport).await.ok().flatten();
+        data.resolve_for(ctx, filter, discover_versions, project_id)
+            .await
+            .map(Some)
+    }
+
+    /// The versions offered by every endpoint matching the filter (all
+    /// services when it names no service type).
+    async fn all_version_data(
+        &self,
+        transport: &Transport,
+        cache: &DiscoveryCache,
+        filter: &EndpointFilter,
+    ) -> Result<Vec<ServiceVersions>> {
+        let Some(data) = self.endpoint_data(transport, cache, filter, false).await? else {
+            return Ok(Vec::new());
+        };
+        let credentials = PluginCredentials {
+            plugin: self,
+            transport,
+        };
+        let ctx = DiscoveryContext {
+            transport,
+            cache,
+            credentials: Some(&credentials),
+        };
+        let versions = data.all_version_data(ctx, &Default::default()).await;
+        Ok(vec![ServiceVersions {
+            service_type: filter.service_type.clone().unwrap_or_default(),
+            region_name: data.region_name.clone(),
+            interface: data.interface,
+            catalog_url: data.catalog_url.clone(),
+            versions,
+        }])
     }
 
     /// The authenticated user's id, when the plugin knows it.
@@ -147,6 +212,19 @@ impl ConnectionParams {
         ConnectionParams {
             client_identity: Some(identity),
         }
+    }
+}
+
+/// A plugin's headers as credentials for discovery requests.
+pub(crate) struct PluginCredentials<'a, P: ?Sized> {
+    pub(crate) plugin: &'a P,
+    pub(crate) transport: &'a Transport,
+}
+
+#[async_trait]
+impl<P: AuthPlugin + ?Sized> CredentialSource for PluginCredentials<'_, P> {
+    async fn credentials(&self) -> Result<HeaderMap> {
+        self.plugin.headers(self.transport).await
     }
 }
 

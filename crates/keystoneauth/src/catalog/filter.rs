@@ -4,6 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::error::Error;
+use crate::version::{AllowedStatuses, ApiVersion};
 
 /// An endpoint interface, in the v3 catalog's terms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -91,6 +92,18 @@ pub struct EndpointFilter {
     pub interfaces: Vec<Interface>,
     /// The region.
     pub region_name: Option<String>,
+    /// The API version wanted (`version=X` means X up to X.latest);
+    /// a request with a version resolves its URL through discovery.
+    pub version: Option<ApiVersion>,
+    /// The lowest acceptable API version.
+    pub min_version: Option<ApiVersion>,
+    /// The highest acceptable API version.
+    pub max_version: Option<ApiVersion>,
+    /// Which version statuses discovery may choose.
+    pub allow: AllowedStatuses,
+    /// Whether discovery may try the unversioned root of a versioned
+    /// catalog URL (`None` means yes).
+    pub allow_version_hack: Option<bool>,
 }
 
 impl EndpointFilter {
@@ -138,6 +151,55 @@ impl EndpointFilter {
         self
     }
 
+    /// Asks for an API version (X up to X.latest).
+    pub fn version(mut self, version: ApiVersion) -> Self {
+        self.version = Some(version);
+        self
+    }
+
+    /// Asks for at least this API version.
+    pub fn min_version(mut self, version: ApiVersion) -> Self {
+        self.min_version = Some(version);
+        self
+    }
+
+    /// Asks for at most this API version.
+    pub fn max_version(mut self, version: ApiVersion) -> Self {
+        self.max_version = Some(version);
+        self
+    }
+
+    /// Lets discovery choose experimental versions.
+    pub fn allow_experimental(mut self, allow: bool) -> Self {
+        self.allow.experimental = allow;
+        self
+    }
+
+    /// Lets discovery choose deprecated versions (default true).
+    pub fn allow_deprecated(mut self, allow: bool) -> Self {
+        self.allow.deprecated = allow;
+        self
+    }
+
+    /// Lets discovery choose versions with an unknown status.
+    pub fn allow_unknown(mut self, allow: bool) -> Self {
+        self.allow.unknown = allow;
+        self
+    }
+
+    /// Whether discovery may try the unversioned root of a versioned
+    /// catalog URL (default true).
+    pub fn allow_version_hack(mut self, allow: bool) -> Self {
+        self.allow_version_hack = Some(allow);
+        self
+    }
+
+    /// True when the filter asks for a version, so its URL comes from
+    /// version discovery.
+    pub fn has_version_request(&self) -> bool {
+        self.version.is_some() || self.min_version.is_some() || self.max_version.is_some()
+    }
+
     /// The interfaces to try, in order (public when none was given).
     pub fn effective_interfaces(&self) -> &[Interface] {
         if self.interfaces.is_empty() {
@@ -164,6 +226,15 @@ impl fmt::Display for EndpointFilter {
         parts.push(format!("interface={}", interfaces.join(",")));
         if let Some(v) = &self.region_name {
             parts.push(format!("region_name={v}"));
+        }
+        for (name, v) in [
+            ("version", &self.version),
+            ("min_version", &self.min_version),
+            ("max_version", &self.max_version),
+        ] {
+            if let Some(v) = v {
+                parts.push(format!("{name}={v}"));
+            }
         }
         f.write_str(&parts.join(", "))
     }

@@ -31,12 +31,42 @@ struct Cached {
     fetched: Instant,
 }
 
+/// A failed authentication, kept so that the callers who were waiting for
+/// it get its error instead of each trying again (a burst of requests with
+/// a wrong password must not lock the account out).
+enum Failure {
+    Http(Box<crate::error::HttpError>),
+    Other(String),
+}
+
+impl Failure {
+    fn from_error(e: &Error) -> Self {
+        match e.http() {
+            Some(h) => Failure::Http(Box::new(h.clone())),
+            None => Failure::Other(e.to_string()),
+        }
+    }
+
+    fn to_error(&self) -> Error {
+        match self {
+            Failure::Http(h) => Error::Http(h.clone()),
+            Failure::Other(message) => Error::Authorization {
+                message: format!("authentication failed: {message}"),
+                source: None,
+            },
+        }
+    }
+}
+
 /// The cached token of one plugin and the lock that makes fetching it
 /// single-flight.
 pub(crate) struct Lifecycle {
     current: RwLock<Option<Cached>>,
     refresh: tokio::sync::Mutex<()>,
     margin: Duration,
+    /// Completed fetches, to tell waiters whether one failed while they waited.
+    attempts: std::sync::atomic::AtomicU64,
+    last_failure: std::sync::Mutex<Option<(u64, Failure)>>,
 }
 
 impl std::fmt::Debug for Lifecycle {
@@ -55,6 +85,8 @@ impl Lifecycle {
             current: RwLock::new(None),
             refresh: tokio::sync::Mutex::new(()),
             margin: margin.unwrap_or(DEFAULT_REAUTH_MARGIN),
+            attempts: std::sync::atomic::AtomicU64::new(0),
+            last_failure: std::sync::Mutex::new(None),
         }
     }
 
@@ -89,22 +121,49 @@ impl Lifecycle {
     }
 
     /// A valid token: the cached one, or one fetched by exactly one caller
-    /// while the others wait for it.
+    /// while the others wait for it. When that fetch fails, the callers
+    /// that were waiting get its error rather than trying again.
     pub(crate) async fn get<F, Fut>(&self, fetch: F) -> Result<Arc<AccessInfo>>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<AccessInfo>>,
     {
+        use std::sync::atomic::Ordering;
         if let Some(access) = self.valid() {
             return Ok(access);
         }
+        let seen = self.attempts.load(Ordering::SeqCst);
         let _guard = self.refresh.lock().await;
         if let Some(access) = self.valid() {
             return Ok(access);
         }
-        let access = Arc::new(fetch().await?);
-        self.store(access.clone());
-        Ok(access)
+        if let Ok(last) = self.last_failure.lock() {
+            if let Some((attempt, failure)) = last.as_ref() {
+                if *attempt > seen {
+                    return Err(failure.to_error());
+                }
+            }
+        }
+        let result = fetch().await;
+        // Numbered on completion: a waiter that started waiting before this
+        // point sees a number greater than the one it read.
+        let attempt = self.attempts.fetch_add(1, Ordering::SeqCst) + 1;
+        match result {
+            Ok(access) => {
+                let access = Arc::new(access);
+                self.store(access.clone());
+                if let Ok(mut last) = self.last_failure.lock() {
+                    *last = None;
+                }
+                Ok(access)
+            }
+            Err(e) => {
+                if let Ok(mut last) = self.last_failure.lock() {
+                    *last = Some((attempt, Failure::from_error(&e)));
+                }
+                Err(e)
+            }
+        }
     }
 
     pub(crate) fn store(&self, access: Arc<AccessInfo>) {
@@ -163,6 +222,75 @@ pub(crate) async fn access<F: TokenFetcher + ?Sized>(fetcher: &F, transport: &Tr
 pub(crate) fn endpoint_from(access: &AccessInfo, filter: &EndpointFilter) -> Result<Option<String>> {
     let found = access.catalog().endpoint(filter)?;
     Ok(Some(found.endpoint.url.clone()))
+}
+
+/// Credentials from a token already in hand.
+struct TokenCredentials(Arc<AccessInfo>);
+
+#[async_trait]
+impl crate::discovery::CredentialSource for TokenCredentials {
+    async fn credentials(&self) -> Result<HeaderMap> {
+        crate::auth::token_headers(self.0.token())
+    }
+}
+
+/// Endpoint data from a token's catalog, with discovery when asked.
+pub(crate) async fn endpoint_data_from(
+    access: Arc<AccessInfo>,
+    transport: &Transport,
+    cache: &crate::discovery::DiscoveryCache,
+    filter: &EndpointFilter,
+    discover_versions: bool,
+) -> Result<Option<crate::discovery::EndpointData>> {
+    let data = crate::discovery::EndpointData::from_catalog(access.catalog().endpoint(filter)?);
+    let project_id = access.project_id().map(str::to_owned);
+    let credentials = TokenCredentials(access);
+    let ctx = crate::discovery::DiscoveryContext {
+        transport,
+        cache,
+        credentials: Some(&credentials),
+    };
+    data.resolve_for(ctx, filter, discover_versions, project_id)
+        .await
+        .map(Some)
+}
+
+/// The versions of every catalog endpoint matching the filter.
+pub(crate) async fn all_version_data_from(
+    access: Arc<AccessInfo>,
+    transport: &Transport,
+    cache: &crate::discovery::DiscoveryCache,
+    filter: &EndpointFilter,
+) -> Result<Vec<crate::discovery::ServiceVersions>> {
+    let opts = crate::discovery::DiscoveryOptions {
+        project_id: access.project_id().map(str::to_owned),
+        allow: filter.allow,
+        ..Default::default()
+    };
+    let matches: Vec<crate::discovery::EndpointData> = access
+        .catalog()
+        .endpoints(filter)
+        .into_iter()
+        .map(crate::discovery::EndpointData::from_catalog)
+        .collect();
+    let credentials = TokenCredentials(access);
+    let ctx = crate::discovery::DiscoveryContext {
+        transport,
+        cache,
+        credentials: Some(&credentials),
+    };
+    let mut out = Vec::with_capacity(matches.len());
+    for data in matches {
+        let versions = data.all_version_data(ctx, &opts).await;
+        out.push(crate::discovery::ServiceVersions {
+            service_type: data.service_type.clone().unwrap_or_default(),
+            region_name: data.region_name.clone(),
+            interface: data.interface,
+            catalog_url: data.catalog_url.clone(),
+            versions,
+        });
+    }
+    Ok(out)
 }
 
 /// A digest of the identity-relevant parameters.
@@ -238,6 +366,27 @@ macro_rules! identity_plugin {
             ) -> $crate::error::Result<Option<String>> {
                 let access = $crate::identity::base::access(&self.$field, transport).await?;
                 $crate::identity::base::endpoint_from(&access, filter)
+            }
+
+            async fn endpoint_data(
+                &self,
+                transport: &$crate::transport::Transport,
+                cache: &$crate::discovery::DiscoveryCache,
+                filter: &$crate::catalog::EndpointFilter,
+                discover_versions: bool,
+            ) -> $crate::error::Result<Option<$crate::discovery::EndpointData>> {
+                let access = $crate::identity::base::access(&self.$field, transport).await?;
+                $crate::identity::base::endpoint_data_from(access, transport, cache, filter, discover_versions).await
+            }
+
+            async fn all_version_data(
+                &self,
+                transport: &$crate::transport::Transport,
+                cache: &$crate::discovery::DiscoveryCache,
+                filter: &$crate::catalog::EndpointFilter,
+            ) -> $crate::error::Result<Vec<$crate::discovery::ServiceVersions>> {
+                let access = $crate::identity::base::access(&self.$field, transport).await?;
+                $crate::identity::base::all_version_data_from(access, transport, cache, filter).await
             }
 
             fn invalidate(&self) -> bool {
@@ -324,6 +473,39 @@ mod tests {
             "https://h/identity/v2.0/tokens"
         );
         assert!(versioned_url("not a url", "/v3", "auth/tokens").is_err());
+    }
+
+    #[tokio::test]
+    async fn waiters_share_a_failed_fetch_instead_of_retrying() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let lifecycle = Arc::new(Lifecycle::new(None));
+        let fetches = Arc::new(AtomicUsize::new(0));
+        let fail = |fetches: Arc<AtomicUsize>| async move {
+            fetches.fetch_add(1, Ordering::SeqCst);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            Err::<AccessInfo, _>(Error::Authorization {
+                message: "wrong password".into(),
+                source: None,
+            })
+        };
+        let mut tasks = Vec::new();
+        for _ in 0..20 {
+            let lifecycle = lifecycle.clone();
+            let fetches = fetches.clone();
+            tasks.push(tokio::spawn(async move { lifecycle.get(|| fail(fetches)).await }));
+        }
+        for t in tasks {
+            let err = t.await.unwrap().unwrap_err();
+            assert!(err.to_string().contains("wrong password"), "{err}");
+        }
+        assert_eq!(
+            fetches.load(Ordering::SeqCst),
+            1,
+            "one failing POST for 20 waiting callers"
+        );
+        // A caller arriving later tries again.
+        assert!(lifecycle.get(|| fail(fetches.clone())).await.is_err());
+        assert_eq!(fetches.load(Ordering::SeqCst), 2);
     }
 
     #[test]

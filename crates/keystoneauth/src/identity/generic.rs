@@ -15,9 +15,10 @@ use super::{v2, v3};
 use crate::access::AccessInfo;
 use crate::auth::AuthPlugin;
 use crate::catalog::EndpointFilter;
-use crate::discovery::{self, VersionStatus};
+use crate::discovery::{fetch_discovery, DiscoveryCache, DiscoveryContext};
 use crate::error::{Error, Result};
 use crate::transport::Transport;
+use crate::version::AllowedStatuses;
 
 enum Secret {
     Password {
@@ -40,6 +41,7 @@ struct Generic {
     default_domain_name: Option<String>,
     include_catalog: bool,
     reauth_margin: Option<Duration>,
+    discovery_cache: DiscoveryCache,
     inner: tokio::sync::OnceCell<Arc<dyn AuthPlugin>>,
 }
 
@@ -102,16 +104,17 @@ impl Generic {
     }
 
     async fn choose(&self, transport: &Transport) -> Result<Arc<dyn AuthPlugin>> {
-        match discovery::get_versions(transport, &self.auth_url).await {
-            Ok(versions) => {
-                for v in versions {
-                    if matches!(v.status, VersionStatus::Experimental | VersionStatus::Unknown) {
-                        continue;
-                    }
-                    let url = v.url.clone().unwrap_or_else(|| self.auth_url.clone());
-                    match v.version.0 {
-                        3 => return self.create(Major::V3, url),
-                        2 if !self.has_domain_scope() => return self.create(Major::V2, url),
+        let ctx = DiscoveryContext {
+            transport,
+            cache: &self.discovery_cache,
+            credentials: None,
+        };
+        match fetch_discovery(ctx, &self.auth_url).await {
+            Ok(disc) => {
+                for v in disc.versions(AllowedStatuses::default()) {
+                    match v.version.major_number() {
+                        Some(3) => return self.create(Major::V3, v.url.clone()),
+                        Some(2) if !self.has_domain_scope() => return self.create(Major::V2, v.url.clone()),
                         _ => {}
                     }
                 }
@@ -287,10 +290,11 @@ impl Generic {
     }
 
     fn set_auth_state(&self, state: &str) -> Result<bool> {
-        let major = if state.contains("\"access\"") {
-            Major::V2
-        } else {
-            Major::V3
+        // Decide from the parsed state, not its text: a v3 body may well
+        // contain the string "access" (a project named so).
+        let major = match AccessInfo::from_state(state)?.version() {
+            crate::access::IdentityVersion::V2 => Major::V2,
+            _ => Major::V3,
         };
         let plugin = match self.inner.get() {
             Some(p) => p.clone(),
@@ -337,6 +341,33 @@ macro_rules! generic_plugin {
 
             async fn endpoint(&self, transport: &Transport, filter: &EndpointFilter) -> Result<Option<String>> {
                 self.0.plugin(transport).await?.endpoint(transport, filter).await
+            }
+
+            async fn endpoint_data(
+                &self,
+                transport: &Transport,
+                cache: &crate::discovery::DiscoveryCache,
+                filter: &EndpointFilter,
+                discover_versions: bool,
+            ) -> Result<Option<crate::discovery::EndpointData>> {
+                self.0
+                    .plugin(transport)
+                    .await?
+                    .endpoint_data(transport, cache, filter, discover_versions)
+                    .await
+            }
+
+            async fn all_version_data(
+                &self,
+                transport: &Transport,
+                cache: &crate::discovery::DiscoveryCache,
+                filter: &EndpointFilter,
+            ) -> Result<Vec<crate::discovery::ServiceVersions>> {
+                self.0
+                    .plugin(transport)
+                    .await?
+                    .all_version_data(transport, cache, filter)
+                    .await
             }
 
             fn invalidate(&self) -> bool {
@@ -531,6 +562,7 @@ impl PasswordBuilder {
             default_domain_name: self.default_domain_name,
             include_catalog: self.include_catalog,
             reauth_margin: self.reauth_margin,
+            discovery_cache: DiscoveryCache::new(),
             inner: tokio::sync::OnceCell::new(),
         }))
     }
@@ -597,6 +629,7 @@ impl TokenBuilder {
             default_domain_name: self.default_domain_name,
             include_catalog: self.include_catalog,
             reauth_margin: self.reauth_margin,
+            discovery_cache: DiscoveryCache::new(),
             inner: tokio::sync::OnceCell::new(),
         }))
     }

@@ -12,11 +12,13 @@ use secrecy::SecretString;
 
 use crate::auth::AuthPlugin;
 use crate::catalog::EndpointFilter;
+use crate::discovery::{DiscoveryCache, EndpointData, ServiceVersions};
 use crate::error::{Error, Result};
 use crate::transport::{
     compose_user_agent, ClientIdentity, RequestTiming, RetryPolicy, TlsOptions, TlsVersion, Transport, TransportConfig,
     UserAgentItem, DEFAULT_REDIRECT_LIMIT,
 };
+use crate::version::ApiVersion;
 
 pub use request::RequestBuilder;
 
@@ -54,6 +56,7 @@ struct SessionInner {
     app: Option<UserAgentItem>,
     additional_user_agent: Vec<UserAgentItem>,
     user_agent_override: bool,
+    discovery_cache: DiscoveryCache,
     /// Transports with a client certificate, for plugins that ask for one.
     identity_transports: Mutex<Vec<(String, Transport)>>,
 }
@@ -88,6 +91,7 @@ impl Session {
                 app: self.inner.app.clone(),
                 additional_user_agent: self.inner.additional_user_agent.clone(),
                 user_agent_override: self.inner.user_agent_override,
+                discovery_cache: self.inner.discovery_cache.clone(),
                 identity_transports: Mutex::new(Vec::new()),
             }),
         }
@@ -139,16 +143,68 @@ impl Session {
         self.request(Method::HEAD, url)
     }
 
-    /// The endpoint URL for a filter, through `auth` or the session's plugin.
+    /// The version documents this session has fetched (shared by clones).
+    pub fn discovery_cache(&self) -> &DiscoveryCache {
+        &self.inner.discovery_cache
+    }
+
+    /// The endpoint URL for a filter, through `auth` or the session's
+    /// plugin. A filter that asks for a version resolves through version
+    /// discovery.
     pub async fn endpoint(&self, filter: &EndpointFilter, auth: Option<&Arc<dyn AuthPlugin>>) -> Result<String> {
         let plugin = self.plugin(auth, "resolve an endpoint filter")?;
         let transport = self.transport_for(Some(plugin))?;
+        resolve_endpoint(plugin.as_ref(), &transport, &self.inner.discovery_cache, filter).await
+    }
+
+    /// The endpoint for a filter with what version discovery found (the
+    /// versioned URL, the API version, the microversion range). With
+    /// `discover_versions` off, nothing is fetched when the catalog already
+    /// answers the filter.
+    pub async fn endpoint_data(
+        &self,
+        filter: &EndpointFilter,
+        auth: Option<&Arc<dyn AuthPlugin>>,
+        discover_versions: bool,
+    ) -> Result<EndpointData> {
+        let plugin = self.plugin(auth, "resolve an endpoint filter")?;
+        let transport = self.transport_for(Some(plugin))?;
         plugin
-            .endpoint(&transport, filter)
+            .endpoint_data(&transport, &self.inner.discovery_cache, filter, discover_versions)
             .await?
             .ok_or_else(|| Error::EndpointNotFound {
                 filter: filter.to_string(),
             })
+    }
+
+    /// The major API version of the endpoint a filter selects (from the
+    /// URL when it names one, else from discovery).
+    pub async fn api_major_version(
+        &self,
+        filter: &EndpointFilter,
+        auth: Option<&Arc<dyn AuthPlugin>>,
+    ) -> Result<Option<ApiVersion>> {
+        let data = self.endpoint_data(filter, auth, false).await?;
+        let version = match data.api_version {
+            Some(v) => Some(v),
+            None => self.endpoint_data(filter, auth, true).await?.api_version,
+        };
+        Ok(version.and_then(|v| v.major_number()).map(|m| ApiVersion::new(m, 0)))
+    }
+
+    /// The versions offered by every endpoint matching the filter (all
+    /// services when the filter names no type), as `openstack versions
+    /// show` lists them.
+    pub async fn all_version_data(
+        &self,
+        filter: &EndpointFilter,
+        auth: Option<&Arc<dyn AuthPlugin>>,
+    ) -> Result<Vec<ServiceVersions>> {
+        let plugin = self.plugin(auth, "list service versions")?;
+        let transport = self.transport_for(Some(plugin))?;
+        plugin
+            .all_version_data(&transport, &self.inner.discovery_cache, filter)
+            .await
     }
 
     /// The current token, authenticating first if needed.
@@ -230,6 +286,26 @@ impl Session {
     }
 }
 
+/// The URL for a filter: the catalog's, or discovery's when a version is asked for.
+pub(crate) async fn resolve_endpoint(
+    plugin: &dyn AuthPlugin,
+    transport: &Transport,
+    cache: &DiscoveryCache,
+    filter: &EndpointFilter,
+) -> Result<String> {
+    let not_found = || Error::EndpointNotFound {
+        filter: filter.to_string(),
+    };
+    if filter.has_version_request() {
+        let data = plugin
+            .endpoint_data(transport, cache, filter, false)
+            .await?
+            .ok_or_else(not_found)?;
+        return Ok(data.url().to_owned());
+    }
+    plugin.endpoint(transport, filter).await?.ok_or_else(not_found)
+}
+
 /// Builds a [`Session`]; modelled on reqwest's `ClientBuilder`.
 #[derive(Default)]
 #[must_use]
@@ -250,6 +326,7 @@ pub struct SessionBuilder {
     retry: RetryPolicy,
     collect_timing: bool,
     client: Option<reqwest::Client>,
+    discovery_cache: Option<DiscoveryCache>,
 }
 
 impl std::fmt::Debug for SessionBuilder {
@@ -397,6 +474,13 @@ impl SessionBuilder {
         self
     }
 
+    /// Shares a discovery cache with other sessions (by default each session
+    /// and its clones have their own).
+    pub fn discovery_cache(mut self, cache: DiscoveryCache) -> Self {
+        self.discovery_cache = Some(cache);
+        self
+    }
+
     /// Builds the session, reading the CA bundle and client certificate.
     pub fn build(self) -> Result<Session> {
         let identity = match (self.client_identity, self.client_cert) {
@@ -436,6 +520,7 @@ impl SessionBuilder {
                 app: self.app,
                 additional_user_agent: self.additional_user_agent,
                 user_agent_override,
+                discovery_cache: self.discovery_cache.unwrap_or_default(),
                 identity_transports: Mutex::new(Vec::new()),
             }),
         })

@@ -13,9 +13,11 @@ use super::Session;
 use crate::adapter::Limits;
 use crate::auth::AuthPlugin;
 use crate::catalog::EndpointFilter;
+use crate::discovery::set_microversion_headers;
 use crate::error::{Error, Result};
 use crate::redact;
 use crate::transport::{HttpRequest, RequestOverrides, Response, Transport, UserAgentItem};
+use crate::version::ApiVersion;
 
 /// The header that carries a global request id across services.
 pub const GLOBAL_REQUEST_ID_HEADER: &str = "x-openstack-request-id";
@@ -41,6 +43,8 @@ pub struct RequestBuilder {
     user_agent: Option<String>,
     client: Option<UserAgentItem>,
     limits: Option<Arc<Limits>>,
+    microversion: Option<ApiVersion>,
+    microversion_service_type: Option<String>,
     error: Option<Error>,
 }
 
@@ -81,6 +85,8 @@ impl RequestBuilder {
             user_agent: None,
             client: None,
             limits: None,
+            microversion: None,
+            microversion_service_type: None,
             error: None,
         }
     }
@@ -255,6 +261,24 @@ impl RequestBuilder {
         self
     }
 
+    /// Sends this microversion (`OpenStack-API-Version` and the service's
+    /// legacy header). `latest` is resolved to the service's discovered
+    /// maximum; a request for `N.latest` is refused.
+    pub fn microversion(mut self, microversion: impl AsRef<str>) -> Self {
+        match ApiVersion::parse_option(microversion.as_ref(), "microversion") {
+            Ok(v) => self.microversion = Some(v),
+            Err(e) => self.fail(e),
+        }
+        self
+    }
+
+    /// The service type named in the microversion header (default: the
+    /// endpoint filter's service type).
+    pub fn microversion_service_type(mut self, service_type: impl Into<String>) -> Self {
+        self.microversion_service_type = Some(service_type.into());
+        self
+    }
+
     /// Runs the request under an adapter's concurrency and rate limits.
     pub(crate) fn limits(mut self, limits: Arc<Limits>) -> Self {
         self.limits = Some(limits);
@@ -293,7 +317,26 @@ impl RequestBuilder {
             None => plugin,
         };
 
-        let mut headers = self.headers;
+        let mut headers = std::mem::take(&mut self.headers);
+        if let Some(mv) = self.microversion {
+            let service_type = self
+                .microversion_service_type
+                .clone()
+                .or_else(|| self.endpoint_filter.as_ref().and_then(|f| f.service_type.clone()))
+                .ok_or_else(|| Error::InvalidOption {
+                    option: "microversion".into(),
+                    location: None,
+                    message: format!(
+                        "microversion {mv} was asked for but no service type is known; give an endpoint filter with a service type or a microversion service type"
+                    ),
+                })?;
+            let mv = if mv.is_latest() {
+                self.latest_microversion(plugin, &transport).await?
+            } else {
+                mv
+            };
+            set_microversion_headers(&mut headers, &service_type, mv)?;
+        }
         if !headers.contains_key(USER_AGENT) {
             let ua = match (&self.user_agent, &self.client) {
                 (Some(ua), _) => Some(ua.clone()),
@@ -346,6 +389,32 @@ impl RequestBuilder {
         }
     }
 
+    /// The service's maximum microversion, for a request of `latest`.
+    async fn latest_microversion(
+        &self,
+        plugin: Option<&Arc<dyn AuthPlugin>>,
+        transport: &Transport,
+    ) -> Result<ApiVersion> {
+        let (Some(plugin), Some(filter)) = (plugin, &self.endpoint_filter) else {
+            return Err(Error::InvalidOption {
+                option: "microversion".into(),
+                location: None,
+                message: "latest can only be sent once resolved against the service's discovered range; give an endpoint filter and an auth plugin".into(),
+            });
+        };
+        let data = plugin
+            .endpoint_data(transport, &self.session.inner.discovery_cache, filter, true)
+            .await?
+            .ok_or_else(|| Error::EndpointNotFound {
+                filter: filter.to_string(),
+            })?;
+        data.max_microversion.ok_or_else(|| Error::Discovery {
+            url: redact::url_str(data.url()),
+            message: "microversion latest was asked for but the service announces no microversion range".into(),
+            source: None,
+        })
+    }
+
     async fn resolve_url(&self, plugin: Option<&Arc<dyn AuthPlugin>>, transport: &Transport) -> Result<Url> {
         match Url::parse(&self.url) {
             Ok(u) if u.has_host() => return Ok(u),
@@ -361,12 +430,7 @@ impl RequestBuilder {
             let plugin = plugin.ok_or(Error::MissingAuthPlugin {
                 action: "resolve an endpoint filter",
             })?;
-            plugin
-                .endpoint(transport, filter)
-                .await?
-                .ok_or_else(|| Error::EndpointNotFound {
-                    filter: filter.to_string(),
-                })?
+            super::resolve_endpoint(plugin.as_ref(), transport, &self.session.inner.discovery_cache, filter).await?
         } else {
             return Err(Error::RelativeUrl { path: self.url.clone() });
         };

@@ -1,7 +1,12 @@
 //! Identity v3 plugins: the shared request core, users and scopes.
 
+mod application_credential;
+mod multi_factor;
 mod password;
+mod receipt;
 mod token;
+mod tokenless;
+mod totp;
 
 use std::fmt;
 use std::time::Duration;
@@ -16,8 +21,13 @@ use crate::access::AccessInfo;
 use crate::error::{Error, Result};
 use crate::transport::{HttpRequest, Transport};
 
+pub use application_credential::{ApplicationCredential, ApplicationCredentialBuilder};
+pub use multi_factor::{IdentityMethod, MultiFactor, MultiFactorBuilder, User};
 pub use password::{Password, PasswordBuilder};
+pub use receipt::{MissingAuthMethods, AUTH_RECEIPT_HEADER};
 pub use token::{Token, TokenBuilder};
+pub use tokenless::{TokenlessAuth, TokenlessAuthBuilder};
+pub use totp::{Totp, TotpBuilder};
 
 /// One v3 auth method (`password`, `token`, ...): its name and the JSON it
 /// contributes under `auth.identity`.
@@ -230,6 +240,8 @@ pub(crate) struct V3Auth {
     scope: Scope,
     include_catalog: bool,
     lifecycle: Lifecycle,
+    /// An auth receipt sent as `Openstack-Auth-Receipt` (multi-factor).
+    receipt: Option<SecretString>,
 }
 
 impl V3Auth {
@@ -250,7 +262,15 @@ impl V3Auth {
             scope,
             include_catalog,
             lifecycle: Lifecycle::new(reauth_margin),
+            receipt: None,
         })
+    }
+
+    /// Sends this auth receipt with every token request, to continue a
+    /// multi-factor authentication.
+    pub(crate) fn with_receipt(mut self, receipt: Option<SecretString>) -> Self {
+        self.receipt = receipt;
+        self
     }
 
     pub(crate) fn auth_url(&self) -> &str {
@@ -286,8 +306,16 @@ impl TokenFetcher for V3Auth {
         if !self.include_catalog {
             url.set_query(Some("nocatalog"));
         }
-        let request = HttpRequest::new(Method::POST, url).json(&self.body())?;
-        let response = post_token_request(transport, request).await?;
+        let mut request = HttpRequest::new(Method::POST, url).json(&self.body())?;
+        if let Some(receipt) = &self.receipt {
+            request = request.header(
+                http::HeaderName::from_static(AUTH_RECEIPT_HEADER),
+                crate::auth::secret_header_value("receipt", receipt)?,
+            );
+        }
+        let response = post_token_request(transport, request)
+            .await
+            .map_err(|e| receipt::token_error(e, self.receipt.as_ref()))?;
         let token = response
             .header("x-subject-token")
             .map(|t| SecretString::from(t.to_owned()))

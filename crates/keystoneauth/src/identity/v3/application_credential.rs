@@ -1,0 +1,358 @@
+//! `v3applicationcredential`: an application credential's id (or name and
+//! user) and its secret.
+
+use std::fmt;
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{Map, Value};
+
+use super::{AuthMethod, Scope, UserSpec, V3Auth};
+use crate::error::{Error, Result};
+use crate::identity::base::identity_plugin;
+
+/// Which application credential: by id, or by name and owning user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum AppCredRef {
+    Id(String),
+    Name { name: String, user: UserSpec },
+}
+
+/// The `application_credential` auth method.
+pub(crate) struct ApplicationCredentialMethod {
+    pub(crate) credential: AppCredRef,
+    pub(crate) secret: SecretString,
+}
+
+impl fmt::Debug for ApplicationCredentialMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApplicationCredentialMethod")
+            .field("credential", &self.credential)
+            .field("secret", &"***")
+            .finish()
+    }
+}
+
+impl AuthMethod for ApplicationCredentialMethod {
+    fn name(&self) -> &'static str {
+        "application_credential"
+    }
+
+    fn payload(&self) -> Value {
+        let mut m = Map::new();
+        match &self.credential {
+            AppCredRef::Id(id) => {
+                m.insert("id".into(), Value::String(id.clone()));
+            }
+            AppCredRef::Name { name, user } => {
+                m.insert("name".into(), Value::String(name.clone()));
+                m.insert("user".into(), Value::Object(user.to_json()));
+            }
+        }
+        m.insert("secret".into(), Value::String(self.secret.expose_secret().to_owned()));
+        Value::Object(m)
+    }
+
+    fn cache_id_parts(&self, parts: &mut Vec<(&'static str, String)>) {
+        match &self.credential {
+            AppCredRef::Id(id) => parts.push(("application_credential_id", id.clone())),
+            AppCredRef::Name { name, user } => {
+                parts.push(("application_credential_name", name.clone()));
+                user.cache_parts(parts);
+            }
+        }
+    }
+}
+
+/// The credential options shared by [`ApplicationCredentialBuilder`] and the
+/// multi-factor builder, validated as keystoneauth1 does.
+#[derive(Clone, Default)]
+pub(crate) struct AppCredOptions {
+    pub(crate) id: Option<String>,
+    pub(crate) name: Option<String>,
+    pub(crate) secret: Option<SecretString>,
+}
+
+impl fmt::Debug for AppCredOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AppCredOptions")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("secret", &self.secret.as_ref().map(|_| "***"))
+            .finish()
+    }
+}
+
+impl AppCredOptions {
+    /// The method; `user` is resolved only when the credential is named.
+    pub(crate) fn resolve(
+        &self,
+        plugin: &str,
+        user: impl FnOnce() -> Result<UserSpec>,
+    ) -> Result<ApplicationCredentialMethod> {
+        let secret = self.secret.clone().ok_or_else(|| Error::MissingOption {
+            option: "application-credential-secret".into(),
+            location: Some(plugin.to_owned()),
+        })?;
+        let credential = match (&self.id, &self.name) {
+            (Some(id), _) => AppCredRef::Id(id.clone()),
+            (None, Some(name)) => AppCredRef::Name {
+                name: name.clone(),
+                user: user().map_err(|e| match e {
+                    Error::MissingOption { option, .. } => Error::MissingOption {
+                        option,
+                        location: Some(format!("{plugin}: needed with application-credential-name")),
+                    },
+                    other => other,
+                })?,
+            },
+            (None, None) => {
+                return Err(Error::MissingOption {
+                    option: "application-credential-id or application-credential-name".into(),
+                    location: Some(plugin.to_owned()),
+                })
+            }
+        };
+        Ok(ApplicationCredentialMethod { credential, secret })
+    }
+}
+
+/// Identity v3 application credential authentication (keystoneauth1's
+/// `v3applicationcredential`).
+///
+/// The credential is given by id, or by name together with the user that
+/// owns it (user id, or user name and domain). The token is scoped by
+/// Keystone to the credential's project, so the plugin takes no scope; the
+/// token's [`AccessInfo::application_credential`](crate::AccessInfo::application_credential)
+/// tells the credential and whether it is restricted.
+///
+/// ```
+/// use keystoneauth::identity::v3::ApplicationCredential;
+/// let auth = ApplicationCredential::builder("http://127.0.0.1:5000/v3")
+///     .application_credential_id("a5b4...")
+///     .application_credential_secret("s3cr3t")
+///     .build()
+///     .unwrap();
+/// assert!(!format!("{auth:?}").contains("s3cr3t"));
+/// ```
+#[derive(Debug)]
+pub struct ApplicationCredential {
+    inner: V3Auth,
+}
+
+impl ApplicationCredential {
+    /// A builder for a plugin authenticating at `auth_url` (with or without
+    /// a trailing `/v3`).
+    pub fn builder(auth_url: impl Into<String>) -> ApplicationCredentialBuilder {
+        ApplicationCredentialBuilder {
+            auth_url: auth_url.into(),
+            credential: AppCredOptions::default(),
+            user_id: None,
+            username: None,
+            user_domain_id: None,
+            user_domain_name: None,
+            include_catalog: true,
+            reauth_margin: None,
+        }
+    }
+
+    /// The auth URL.
+    pub fn auth_url(&self) -> &str {
+        self.inner.auth_url()
+    }
+}
+
+identity_plugin!(ApplicationCredential, inner);
+
+/// Builds an [`ApplicationCredential`] plugin.
+#[must_use]
+pub struct ApplicationCredentialBuilder {
+    auth_url: String,
+    credential: AppCredOptions,
+    user_id: Option<String>,
+    username: Option<String>,
+    user_domain_id: Option<String>,
+    user_domain_name: Option<String>,
+    include_catalog: bool,
+    reauth_margin: Option<Duration>,
+}
+
+impl fmt::Debug for ApplicationCredentialBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApplicationCredentialBuilder")
+            .field("auth_url", &self.auth_url)
+            .field("credential", &self.credential)
+            .field("user_id", &self.user_id)
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ApplicationCredentialBuilder {
+    /// The application credential's id.
+    pub fn application_credential_id(mut self, id: impl Into<String>) -> Self {
+        self.credential.id = Some(id.into());
+        self
+    }
+
+    /// The application credential's name (needs the owning user).
+    pub fn application_credential_name(mut self, name: impl Into<String>) -> Self {
+        self.credential.name = Some(name.into());
+        self
+    }
+
+    /// The application credential's secret.
+    pub fn application_credential_secret(mut self, secret: impl Into<SecretString>) -> Self {
+        self.credential.secret = Some(secret.into());
+        self
+    }
+
+    /// The owning user's id (with a credential name).
+    pub fn user_id(mut self, id: impl Into<String>) -> Self {
+        self.user_id = Some(id.into());
+        self
+    }
+
+    /// The owning user's name (with a credential name; needs a user domain).
+    pub fn username(mut self, name: impl Into<String>) -> Self {
+        self.username = Some(name.into());
+        self
+    }
+
+    /// The domain id of the user named by `username`.
+    pub fn user_domain_id(mut self, id: impl Into<String>) -> Self {
+        self.user_domain_id = Some(id.into());
+        self
+    }
+
+    /// The domain name of the user named by `username`.
+    pub fn user_domain_name(mut self, name: impl Into<String>) -> Self {
+        self.user_domain_name = Some(name.into());
+        self
+    }
+
+    /// Asks Keystone to leave the catalog out of the token (default: include it).
+    pub fn include_catalog(mut self, include: bool) -> Self {
+        self.include_catalog = include;
+        self
+    }
+
+    /// Re-authenticate when the token expires within this margin
+    /// (default 120 s, at most a quarter of the token's lifetime).
+    pub fn reauth_margin(mut self, margin: Duration) -> Self {
+        self.reauth_margin = Some(margin);
+        self
+    }
+
+    /// Validates the options and builds the plugin.
+    pub fn build(self) -> Result<ApplicationCredential> {
+        const NAME: &str = "v3applicationcredential";
+        if self.username.is_some() && self.user_domain_id.is_none() && self.user_domain_name.is_none() {
+            // keystoneauth1's loader rejects a user name without a domain even
+            // with a credential id.
+            return Err(Error::MissingOption {
+                option: "user-domain-id or user-domain-name".into(),
+                location: Some(format!("{NAME}: needed with username")),
+            });
+        }
+        let method = self.credential.resolve(NAME, || {
+            UserSpec::resolve(
+                NAME,
+                self.user_id.as_ref(),
+                self.username.as_ref(),
+                self.user_domain_id.as_ref(),
+                self.user_domain_name.as_ref(),
+            )
+        })?;
+        Ok(ApplicationCredential {
+            inner: V3Auth::new(
+                NAME,
+                self.auth_url,
+                vec![Box::new(method)],
+                Scope::Unscoped,
+                self.include_catalog,
+                self.reauth_margin,
+            )?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn payloads_by_id_and_by_name() {
+        let by_id = ApplicationCredential::builder("http://h/v3")
+            .application_credential_id("ac1")
+            .application_credential_secret("s")
+            .build()
+            .unwrap();
+        assert_eq!(by_id.inner.methods[0].payload(), json!({"id": "ac1", "secret": "s"}));
+
+        let by_name = ApplicationCredential::builder("http://h/v3")
+            .application_credential_name("backup")
+            .application_credential_secret("s")
+            .username("demo")
+            .user_domain_name("Default")
+            .build()
+            .unwrap();
+        assert_eq!(
+            by_name.inner.methods[0].payload(),
+            json!({"name": "backup", "secret": "s", "user": {"name": "demo", "domain": {"name": "Default"}}})
+        );
+        let body = by_name.inner.body();
+        assert_eq!(body["auth"]["identity"]["methods"], json!(["application_credential"]));
+        assert!(body["auth"].get("scope").is_none());
+    }
+
+    #[test]
+    fn options_are_validated() {
+        let b = || ApplicationCredential::builder("http://h/v3");
+        let err = b().application_credential_id("x").build().unwrap_err().to_string();
+        assert!(err.contains("application-credential-secret"), "{err}");
+        let err = b().application_credential_secret("s").build().unwrap_err().to_string();
+        assert!(
+            err.contains("application-credential-id or application-credential-name"),
+            "{err}"
+        );
+        let err = b()
+            .application_credential_name("n")
+            .application_credential_secret("s")
+            .build()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("user-id or username") && err.contains("application-credential-name"),
+            "{err}"
+        );
+        let err = b()
+            .application_credential_name("n")
+            .application_credential_secret("s")
+            .username("u")
+            .build()
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("user-domain-id or user-domain-name"), "{err}");
+    }
+
+    #[test]
+    fn the_secret_is_not_in_the_cache_id_or_debug() {
+        use crate::AuthPlugin;
+        let a = ApplicationCredential::builder("http://h/v3")
+            .application_credential_id("ac1")
+            .application_credential_secret("canary-secret")
+            .build()
+            .unwrap();
+        let b = ApplicationCredential::builder("http://h/v3")
+            .application_credential_id("ac2")
+            .application_credential_secret("canary-secret")
+            .build()
+            .unwrap();
+        assert_ne!(a.cache_id(), b.cache_id());
+        let builder = ApplicationCredential::builder("http://h").application_credential_secret("canary-secret");
+        let shown = format!("{a:?} {builder:?}");
+        assert!(!shown.contains("canary-secret"), "{shown}");
+    }
+}

@@ -1,0 +1,268 @@
+//! `v3tokenlessauth`: no token at all; the client certificate of the TLS
+//! connection authenticates, and the scope travels in headers.
+
+use std::fmt;
+
+use async_trait::async_trait;
+use http::{HeaderMap, HeaderName, HeaderValue};
+
+use super::DomainSpec;
+use crate::auth::{AuthPlugin, ConnectionParams};
+use crate::catalog::EndpointFilter;
+use crate::error::{Error, Result};
+use crate::transport::{ClientIdentity, Transport};
+
+/// The scope of a tokenless request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum TokenlessScope {
+    ProjectId(String),
+    ProjectName { name: String, domain: DomainSpec },
+    Domain(DomainSpec),
+}
+
+/// Identity v3 tokenless authentication (keystoneauth1's
+/// `v3tokenlessauth`): Keystone authenticates the request by the client
+/// certificate presented on the TLS connection (mapped to a user through
+/// its federation mapping), and the scope is sent in headers:
+/// `X-Project-Id`, or `X-Project-Name` with `X-Project-Domain-Id` or
+/// `X-Project-Domain-Name`, or `X-Domain-Id` or `X-Domain-Name`.
+///
+/// Give the plugin the certificate with
+/// [`client_identity`](TokenlessAuthBuilder::client_identity) (it asks the
+/// session to use it through [`AuthPlugin::connection_params`]), or
+/// configure it on the session. As in keystoneauth1, the only endpoint the
+/// plugin knows is its auth URL, for the `identity` service; other services
+/// need an endpoint override.
+///
+/// When several scopes are given, the first of project id, project name,
+/// domain id and domain name wins, as in keystoneauth1.
+///
+/// ```
+/// use keystoneauth::identity::v3::TokenlessAuth;
+/// let auth = TokenlessAuth::builder("https://keystone.example.org:5000/v3")
+///     .project_name("demo")
+///     .project_domain_name("Default")
+///     .build()
+///     .unwrap();
+/// ```
+#[derive(Clone)]
+pub struct TokenlessAuth {
+    auth_url: String,
+    scope: TokenlessScope,
+    headers: HeaderMap,
+    client_identity: Option<ClientIdentity>,
+}
+
+impl fmt::Debug for TokenlessAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenlessAuth")
+            .field("auth_url", &crate::redact::url_str(&self.auth_url))
+            .field("scope", &self.scope)
+            .field("client_identity", &self.client_identity)
+            .finish()
+    }
+}
+
+impl TokenlessAuth {
+    /// A builder for a plugin whose identity endpoint is `auth_url` (it
+    /// should include the version, `.../v3`, as keystoneauth1 requires).
+    pub fn builder(auth_url: impl Into<String>) -> TokenlessAuthBuilder {
+        TokenlessAuthBuilder {
+            auth_url: auth_url.into(),
+            project_id: None,
+            project_name: None,
+            project_domain_id: None,
+            project_domain_name: None,
+            domain_id: None,
+            domain_name: None,
+            client_identity: None,
+        }
+    }
+
+    /// The auth URL.
+    pub fn auth_url(&self) -> &str {
+        &self.auth_url
+    }
+}
+
+#[async_trait]
+impl AuthPlugin for TokenlessAuth {
+    async fn headers(&self, _transport: &Transport) -> Result<HeaderMap> {
+        Ok(self.headers.clone())
+    }
+
+    async fn endpoint(&self, _transport: &Transport, filter: &EndpointFilter) -> Result<Option<String>> {
+        let identity = filter
+            .service_type
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case("identity"));
+        Ok(identity.then(|| self.auth_url.clone()))
+    }
+
+    fn connection_params(&self) -> ConnectionParams {
+        match &self.client_identity {
+            Some(identity) => ConnectionParams::with_client_identity(identity.clone()),
+            None => ConnectionParams::default(),
+        }
+    }
+}
+
+/// Builds a [`TokenlessAuth`] plugin.
+#[must_use]
+#[derive(Debug)]
+pub struct TokenlessAuthBuilder {
+    auth_url: String,
+    project_id: Option<String>,
+    project_name: Option<String>,
+    project_domain_id: Option<String>,
+    project_domain_name: Option<String>,
+    domain_id: Option<String>,
+    domain_name: Option<String>,
+    client_identity: Option<ClientIdentity>,
+}
+
+impl TokenlessAuthBuilder {
+    /// Scopes to the project with this id (`X-Project-Id`).
+    pub fn project_id(mut self, id: impl Into<String>) -> Self {
+        self.project_id = Some(id.into());
+        self
+    }
+
+    /// Scopes to the project with this name (`X-Project-Name`; needs a
+    /// project domain).
+    pub fn project_name(mut self, name: impl Into<String>) -> Self {
+        self.project_name = Some(name.into());
+        self
+    }
+
+    /// The domain id of the project named by `project_name`.
+    pub fn project_domain_id(mut self, id: impl Into<String>) -> Self {
+        self.project_domain_id = Some(id.into());
+        self
+    }
+
+    /// The domain name of the project named by `project_name`.
+    pub fn project_domain_name(mut self, name: impl Into<String>) -> Self {
+        self.project_domain_name = Some(name.into());
+        self
+    }
+
+    /// Scopes to the domain with this id (`X-Domain-Id`).
+    pub fn domain_id(mut self, id: impl Into<String>) -> Self {
+        self.domain_id = Some(id.into());
+        self
+    }
+
+    /// Scopes to the domain with this name (`X-Domain-Name`).
+    pub fn domain_name(mut self, name: impl Into<String>) -> Self {
+        self.domain_name = Some(name.into());
+        self
+    }
+
+    /// The client certificate and key to present on every connection of
+    /// requests authenticated by this plugin.
+    pub fn client_identity(mut self, identity: ClientIdentity) -> Self {
+        self.client_identity = Some(identity);
+        self
+    }
+
+    /// Validates the options as keystoneauth1's loader does and builds the
+    /// plugin.
+    pub fn build(self) -> Result<TokenlessAuth> {
+        const NAME: &str = "v3tokenlessauth";
+        crate::auth::check_endpoint("auth-url", &self.auth_url)?;
+        let scope = if let Some(id) = self.project_id {
+            TokenlessScope::ProjectId(id)
+        } else if let Some(name) = self.project_name {
+            let domain = DomainSpec::from_parts(self.project_domain_id.as_ref(), self.project_domain_name.as_ref())
+                .ok_or_else(|| Error::MissingOption {
+                    option: "project-domain-id or project-domain-name".into(),
+                    location: Some(format!("{NAME}: needed with project-name")),
+                })?;
+            TokenlessScope::ProjectName { name, domain }
+        } else if let Some(d) = DomainSpec::from_parts(self.domain_id.as_ref(), self.domain_name.as_ref()) {
+            TokenlessScope::Domain(d)
+        } else {
+            return Err(Error::MissingOption {
+                option: "project-id, project-name, domain-id or domain-name".into(),
+                location: Some(NAME.into()),
+            });
+        };
+        let headers = scope_headers(&scope)?;
+        Ok(TokenlessAuth {
+            auth_url: self.auth_url,
+            scope,
+            headers,
+            client_identity: self.client_identity,
+        })
+    }
+}
+
+fn scope_headers(scope: &TokenlessScope) -> Result<HeaderMap> {
+    let mut headers = HeaderMap::new();
+    let mut put = |name: &'static str, value: &str| -> Result<()> {
+        let value = HeaderValue::from_str(value).map_err(|_| Error::InvalidOption {
+            option: name.trim_start_matches("x-").to_owned(),
+            location: Some("v3tokenlessauth".into()),
+            message: "the value contains characters not allowed in an HTTP header".into(),
+        })?;
+        headers.insert(HeaderName::from_static(name), value);
+        Ok(())
+    };
+    match scope {
+        TokenlessScope::ProjectId(id) => put("x-project-id", id)?,
+        TokenlessScope::ProjectName { name, domain } => {
+            put("x-project-name", name)?;
+            match domain {
+                DomainSpec::Id(id) => put("x-project-domain-id", id)?,
+                DomainSpec::Name(n) => put("x-project-domain-name", n)?,
+            }
+        }
+        TokenlessScope::Domain(DomainSpec::Id(id)) => put("x-domain-id", id)?,
+        TokenlessScope::Domain(DomainSpec::Name(n)) => put("x-domain-name", n)?,
+    }
+    Ok(headers)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(auth: &TokenlessAuth) -> Vec<(String, String)> {
+        let mut v: Vec<_> = auth
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap().to_owned()))
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn scopes_become_headers_in_keystoneauth1_order() {
+        let b = || TokenlessAuth::builder("https://h/v3");
+        let pair = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+        assert_eq!(
+            names(&b().project_id("p").domain_id("d").build().unwrap()),
+            [pair("x-project-id", "p")]
+        );
+        assert_eq!(
+            names(&b().project_name("demo").project_domain_id("default").build().unwrap()),
+            [pair("x-project-domain-id", "default"), pair("x-project-name", "demo")]
+        );
+        assert_eq!(
+            names(&b().domain_name("Default").build().unwrap()),
+            [pair("x-domain-name", "Default")]
+        );
+        let err = b().build().unwrap_err().to_string();
+        assert!(
+            err.contains("project-id, project-name, domain-id or domain-name"),
+            "{err}"
+        );
+        let err = b().project_name("demo").build().unwrap_err().to_string();
+        assert!(err.contains("project-domain-id or project-domain-name"), "{err}");
+        let err = b().project_id("a\nb").build().unwrap_err().to_string();
+        assert!(err.contains("project-id"), "{err}");
+        assert!(TokenlessAuth::builder("not a url").project_id("p").build().is_err());
+    }
+}
