@@ -13,7 +13,10 @@
 //!   timing, plus an optional default [`AuthPlugin`]. Many clients share one
 //!   session and so one token.
 //! - Auth plugins: [`token_endpoint::Token`], [`NoAuth`], [`HttpBasic`],
-//!   [`AdminToken`], and any plugin a third-party crate implements.
+//!   [`AdminToken`], the Keystone plugins in [`identity`] (password, token,
+//!   application credential, TOTP, multi-factor with auth receipts,
+//!   tokenless), [`ServiceToken`] to add a service's token to a user's, and
+//!   any plugin a third-party crate implements.
 //! - [`blocking`]: the same API for programs without an async runtime.
 //!
 //! ## Example
@@ -64,8 +67,10 @@ mod catalog;
 mod discovery;
 mod error;
 pub mod identity;
+pub mod loading;
 mod redact;
 mod session;
+mod token_cache;
 mod transport;
 mod version;
 
@@ -88,6 +93,7 @@ pub use discovery::{
 pub use error::{BoxError, Error, HttpError, HttpErrorKind, Result};
 pub use redact::{hash_secret, redact_json};
 pub use session::{RequestBuilder, Session, SessionBuilder};
+pub use token_cache::TokenCache;
 pub use transport::{
     parse_retry_after, ClientIdentity, HttpRequest, RedirectHop, RequestTiming, Response, RetryPolicy, TlsVersion,
     Transport, UserAgentItem, DEFAULT_REDIRECT_LIMIT, DEFAULT_RETRIABLE_STATUS_CODES, LIBRARY_USER_AGENT, LOG_TARGET,
