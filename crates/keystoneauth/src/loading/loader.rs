@@ -1,0 +1,850 @@
+//! Combining sources by precedence into a plugin, session and adapter.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::env::Env;
+use super::opt::{self, LoadedOptions, Opt, OptKind, OptValue, Raw, Sourced, ValueSource};
+use super::prompt::{Prompter, TerminalPrompter};
+use super::registry::{PluginLoader, Registry};
+use crate::adapter::AdapterBuilder;
+use crate::auth::AuthPlugin;
+use crate::catalog::Interface;
+use crate::error::{Error, Result};
+use crate::session::{Session, SessionBuilder};
+
+/// A value found by a source.
+pub(crate) struct Found {
+    pub(crate) raw: Raw,
+    pub(crate) source: ValueSource,
+}
+
+impl Found {
+    pub(crate) fn new(raw: Raw, source: ValueSource) -> Self {
+        Found { raw, source }
+    }
+
+    pub(crate) fn str(value: impl Into<String>, source: ValueSource) -> Self {
+        Found {
+            raw: Raw::Str(value.into()),
+            source,
+        }
+    }
+}
+
+/// The precedence of a source: lower wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Rank {
+    #[cfg_attr(not(feature = "cli"), allow(dead_code))]
+    CommandLine = 0,
+    Environment = 1,
+    File = 2,
+}
+
+/// A session setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SessionKey {
+    Insecure,
+    CaFile,
+    CertFile,
+    KeyFile,
+    Timeout,
+    CollectTiming,
+    SplitLoggers,
+}
+
+impl SessionKey {
+    pub(crate) const ALL: [SessionKey; 7] = [
+        SessionKey::Insecure,
+        SessionKey::CaFile,
+        SessionKey::CertFile,
+        SessionKey::KeyFile,
+        SessionKey::Timeout,
+        SessionKey::CollectTiming,
+        SessionKey::SplitLoggers,
+    ];
+
+    /// keystoneauth1's INI name.
+    pub(crate) fn ini_name(self) -> &'static str {
+        match self {
+            SessionKey::Insecure => "insecure",
+            SessionKey::CaFile => "cafile",
+            SessionKey::CertFile => "certfile",
+            SessionKey::KeyFile => "keyfile",
+            SessionKey::Timeout => "timeout",
+            SessionKey::CollectTiming => "collect_timing",
+            SessionKey::SplitLoggers => "split_loggers",
+        }
+    }
+
+    fn kind(self) -> OptKind {
+        match self {
+            SessionKey::Insecure | SessionKey::CollectTiming | SessionKey::SplitLoggers => OptKind::Boolean,
+            SessionKey::Timeout => OptKind::Float,
+            _ => OptKind::String,
+        }
+    }
+}
+
+/// An adapter setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AdapterKey {
+    ServiceType,
+    ServiceName,
+    /// `valid_interfaces`, or the deprecated single `interface`.
+    Interfaces,
+    RegionName,
+    EndpointOverride,
+    Version,
+    MinVersion,
+    MaxVersion,
+    ConnectRetries,
+    ConnectRetryDelay,
+    StatusCodeRetries,
+    StatusCodeRetryDelay,
+    RetriableStatusCodes,
+}
+
+impl AdapterKey {
+    pub(crate) const ALL: [AdapterKey; 13] = [
+        AdapterKey::ServiceType,
+        AdapterKey::ServiceName,
+        AdapterKey::Interfaces,
+        AdapterKey::RegionName,
+        AdapterKey::EndpointOverride,
+        AdapterKey::Version,
+        AdapterKey::MinVersion,
+        AdapterKey::MaxVersion,
+        AdapterKey::ConnectRetries,
+        AdapterKey::ConnectRetryDelay,
+        AdapterKey::StatusCodeRetries,
+        AdapterKey::StatusCodeRetryDelay,
+        AdapterKey::RetriableStatusCodes,
+    ];
+
+    /// keystoneauth1's INI name.
+    pub(crate) fn ini_name(self) -> &'static str {
+        match self {
+            AdapterKey::ServiceType => "service_type",
+            AdapterKey::ServiceName => "service_name",
+            AdapterKey::Interfaces => "valid_interfaces",
+            AdapterKey::RegionName => "region_name",
+            AdapterKey::EndpointOverride => "endpoint_override",
+            AdapterKey::Version => "version",
+            AdapterKey::MinVersion => "min_version",
+            AdapterKey::MaxVersion => "max_version",
+            AdapterKey::ConnectRetries => "connect_retries",
+            AdapterKey::ConnectRetryDelay => "connect_retry_delay",
+            AdapterKey::StatusCodeRetries => "status_code_retries",
+            AdapterKey::StatusCodeRetryDelay => "status_code_retry_delay",
+            AdapterKey::RetriableStatusCodes => "retriable_status_codes",
+        }
+    }
+}
+
+/// What is looked up.
+pub(crate) enum Key<'a> {
+    AuthType,
+    IdentityApiVersion,
+    Auth(&'a Opt),
+    Session(SessionKey),
+    /// An adapter setting, for one service (`Some`) or for all.
+    Adapter(AdapterKey, Option<&'a str>),
+}
+
+/// A place values come from.
+pub(crate) trait Source: Send + Sync {
+    fn rank(&self) -> Rank;
+    /// The value of `key`, if this source has one.
+    fn lookup(&self, key: &Key<'_>) -> Result<Option<Found>>;
+    /// A default this source was configured with (command-line defaults),
+    /// used only when no source has a value.
+    fn default_for(&self, _key: &Key<'_>) -> Option<Found> {
+        None
+    }
+    /// Where a value for `key` could be given in this source.
+    fn hint(&self, key: &Key<'_>) -> Option<String>;
+    /// True for a selected clouds.yaml cloud (which defaults the plugin to `password`).
+    fn is_cloud(&self) -> bool {
+        false
+    }
+}
+
+/// Names under which an auth option is also accepted from the environment
+/// and clouds.yaml (openstacksdk's and osc-lib's aliases): v2 plugins take
+/// `project_*` for `tenant_*`, others `tenant_*` for `project_*`, and
+/// `auth_token` is `token`.
+pub(crate) fn auth_aliases(opt: &Opt) -> Vec<String> {
+    let mut names: Vec<String> = opt.all_names().map(opt::dest).collect();
+    let extra: &[&str] = match opt.name() {
+        "tenant-id" => &["project_id"],
+        "tenant-name" => &["project_name"],
+        "project-id" => &["tenant_id"],
+        "project-name" => &["tenant_name"],
+        "token" => &["auth_token"],
+        _ => &[],
+    };
+    for e in extra {
+        if !names.iter().any(|n| n == e) {
+            names.push((*e).to_owned());
+        }
+    }
+    names
+}
+
+/// The environment as a source: `OS_*` variables.
+pub(crate) struct EnvSource(pub(crate) Env);
+
+impl EnvSource {
+    fn session_vars(key: SessionKey) -> &'static [&'static str] {
+        match key {
+            SessionKey::CaFile => &["OS_CACERT"],
+            SessionKey::CertFile => &["OS_CERT"],
+            SessionKey::KeyFile => &["OS_KEY"],
+            SessionKey::Insecure => &["OS_INSECURE"],
+            SessionKey::Timeout => &["OS_API_TIMEOUT"],
+            SessionKey::CollectTiming | SessionKey::SplitLoggers => &[],
+        }
+    }
+
+    fn adapter_suffix(key: AdapterKey) -> Option<&'static str> {
+        Some(match key {
+            AdapterKey::ServiceType => "SERVICE_TYPE",
+            AdapterKey::ServiceName => "SERVICE_NAME",
+            AdapterKey::Interfaces => "INTERFACE",
+            AdapterKey::RegionName => "REGION_NAME",
+            AdapterKey::EndpointOverride => "ENDPOINT_OVERRIDE",
+            AdapterKey::Version => "API_VERSION",
+            _ => return None,
+        })
+    }
+
+    fn vars(&self, key: &Key<'_>) -> Vec<String> {
+        match key {
+            Key::AuthType => vec!["OS_AUTH_TYPE".into(), "OS_AUTH_PLUGIN".into()],
+            Key::IdentityApiVersion => vec!["OS_IDENTITY_API_VERSION".into()],
+            Key::Auth(opt) => auth_aliases(opt)
+                .iter()
+                .map(|n| format!("OS_{}", n.to_ascii_uppercase()))
+                .collect(),
+            Key::Session(k) => Self::session_vars(*k).iter().map(|s| (*s).to_owned()).collect(),
+            Key::Adapter(k, service) => {
+                let Some(suffix) = Self::adapter_suffix(*k) else {
+                    return Vec::new();
+                };
+                match service {
+                    // Per-service region names are not a keystoneauth1 variable.
+                    Some(_) if *k == AdapterKey::RegionName => Vec::new(),
+                    Some(st) => vec![format!("OS_{}_{suffix}", st.replace('-', "_").to_ascii_uppercase())],
+                    None => vec![format!("OS_{suffix}")],
+                }
+            }
+        }
+    }
+}
+
+impl Source for EnvSource {
+    fn rank(&self) -> Rank {
+        Rank::Environment
+    }
+
+    fn lookup(&self, key: &Key<'_>) -> Result<Option<Found>> {
+        let vars = self.vars(key);
+        Ok(self
+            .0
+            .first(vars.iter().map(String::as_str))
+            .map(|(var, v)| Found::str(v, ValueSource::Environment { var: var.to_owned() })))
+    }
+
+    fn hint(&self, key: &Key<'_>) -> Option<String> {
+        self.vars(key).into_iter().next()
+    }
+}
+
+/// The settings for a [`Session`] found by the loading functions, each with
+/// its source; [`SessionOptions::builder`] turns them into a
+/// [`SessionBuilder`] that callers can add to.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct SessionOptions {
+    /// Skip server certificate verification (`insecure`, `--insecure`, `verify: false`).
+    pub insecure: Option<Sourced<bool>>,
+    /// The CA bundle (`cafile`, `--os-cacert`, `OS_CACERT`, `cacert`).
+    pub ca_file: Option<Sourced<PathBuf>>,
+    /// The client certificate (`certfile`, `--os-cert`, `OS_CERT`, `cert`).
+    pub cert_file: Option<Sourced<PathBuf>>,
+    /// The client certificate's key (`keyfile`, `--os-key`, `OS_KEY`, `key`).
+    pub key_file: Option<Sourced<PathBuf>>,
+    /// The request timeout (`timeout`, `--timeout`, `api_timeout`).
+    pub timeout: Option<Sourced<Duration>>,
+    /// Collect per-request timings (`collect_timing`, `--collect-timing`, `timing`).
+    pub collect_timing: Option<Sourced<bool>>,
+    /// keystoneauth1's `split_loggers`: accepted and kept here, but it has no
+    /// effect (this library logs under one `tracing` target).
+    pub split_loggers: Option<Sourced<bool>>,
+}
+
+impl SessionOptions {
+    /// Applies the settings to `builder`.
+    pub fn apply(&self, mut builder: SessionBuilder) -> Result<SessionBuilder> {
+        if let Some(v) = &self.insecure {
+            builder = builder.insecure(v.value);
+        }
+        if let Some(v) = &self.ca_file {
+            if !self.insecure.as_ref().is_some_and(|i| i.value) {
+                builder = builder.ca_file(v.value.clone());
+            }
+        }
+        match (&self.cert_file, &self.key_file) {
+            (Some(c), k) => builder = builder.client_cert(c.value.clone(), k.as_ref().map(|k| k.value.clone())),
+            (None, Some(k)) => {
+                return Err(Error::InvalidOption {
+                    option: "keyfile".into(),
+                    location: Some(k.source.to_string()),
+                    message: "a client key was given without a client certificate".into(),
+                })
+            }
+            (None, None) => {}
+        }
+        if let Some(v) = &self.timeout {
+            builder = builder.timeout(v.value);
+        }
+        if let Some(v) = &self.collect_timing {
+            builder = builder.collect_timing(v.value);
+        }
+        Ok(builder)
+    }
+
+    /// A new [`SessionBuilder`] with the settings.
+    pub fn builder(&self) -> Result<SessionBuilder> {
+        self.apply(Session::builder())
+    }
+}
+
+/// The settings for an [`Adapter`](crate::Adapter) found by the loading
+/// functions, each with its source.
+///
+/// [`AdapterOptions::apply`] sets what [`AdapterBuilder`] supports;
+/// `min_version` and `max_version` are kept here for the caller (the builder
+/// takes a single `version` for now).
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct AdapterOptions {
+    /// The service type.
+    pub service_type: Option<Sourced<String>>,
+    /// The service name.
+    pub service_name: Option<Sourced<String>>,
+    /// Acceptable interfaces, most preferred first.
+    pub interfaces: Option<Sourced<Vec<Interface>>>,
+    /// The region.
+    pub region_name: Option<Sourced<String>>,
+    /// An endpoint to use instead of the catalog's.
+    pub endpoint_override: Option<Sourced<String>>,
+    /// The API version (`version`, `--os-api-version`, `<service>_api_version`).
+    pub version: Option<Sourced<String>>,
+    /// The lowest acceptable API version (exclusive with `version`).
+    pub min_version: Option<Sourced<String>>,
+    /// The highest acceptable API version (exclusive with `version`).
+    pub max_version: Option<Sourced<String>>,
+    /// Connection retries.
+    pub connect_retries: Option<Sourced<u32>>,
+    /// Fixed delay between connection retries.
+    pub connect_retry_delay: Option<Sourced<Duration>>,
+    /// Retries of retriable statuses.
+    pub status_code_retries: Option<Sourced<u32>>,
+    /// Fixed delay between status retries.
+    pub status_code_retry_delay: Option<Sourced<Duration>>,
+    /// The statuses retried.
+    pub retriable_status_codes: Option<Sourced<Vec<u16>>>,
+}
+
+impl AdapterOptions {
+    /// Applies the settings to `builder`.
+    pub fn apply(&self, mut b: AdapterBuilder) -> AdapterBuilder {
+        if let Some(v) = &self.service_type {
+            b = b.service_type(v.value.clone());
+        }
+        if let Some(v) = &self.service_name {
+            b = b.service_name(v.value.clone());
+        }
+        if let Some(v) = &self.interfaces {
+            b = b.interfaces(v.value.iter().copied());
+        }
+        if let Some(v) = &self.region_name {
+            b = b.region_name(v.value.clone());
+        }
+        if let Some(v) = &self.endpoint_override {
+            b = b.endpoint_override(v.value.clone());
+        }
+        if let Some(v) = &self.version {
+            b = b.version(v.value.clone());
+        }
+        if let Some(v) = &self.connect_retries {
+            b = b.connect_retries(v.value);
+        }
+        if let Some(v) = &self.connect_retry_delay {
+            b = b.connect_retry_delay(v.value);
+        }
+        if let Some(v) = &self.status_code_retries {
+            b = b.status_code_retries(v.value);
+        }
+        if let Some(v) = &self.status_code_retry_delay {
+            b = b.status_code_retry_delay(v.value);
+        }
+        if let Some(v) = &self.retriable_status_codes {
+            b = b.retriable_status_codes(v.value.iter().copied());
+        }
+        b
+    }
+
+    /// A new [`AdapterBuilder`] over `session` with the settings.
+    pub fn builder(&self, session: Session) -> AdapterBuilder {
+        self.apply(crate::Adapter::builder(session))
+    }
+}
+
+#[derive(Clone)]
+enum RegistryRef {
+    Global,
+    Owned(Arc<Registry>),
+}
+
+impl RegistryRef {
+    fn get(&self) -> &Registry {
+        match self {
+            RegistryRef::Global => Registry::global(),
+            RegistryRef::Owned(r) => r,
+        }
+    }
+}
+
+/// Loads a plugin, session settings and adapter settings from several
+/// sources at once, by a fixed precedence: command line > environment >
+/// clouds.yaml / INI files > defaults (whatever order the sources are added in;
+/// clouds.yaml and INI sources rank equal, in the order added).
+///
+/// ```no_run
+/// use keystoneauth::loading::{CloudsConfig, Env, IniFile, IniSource, Loader};
+/// # fn demo() -> keystoneauth::Result<()> {
+/// let env = Env::os();
+/// let ini = IniFile::load("/etc/myservice/myservice.conf")?;
+/// let loader = Loader::new()
+///     .env(env.clone())
+///     .ini(IniSource::new(ini, "keystone_authtoken"))
+///     .prompt(true);
+/// let auth = loader.load_auth()?;
+/// let session = loader.load_session()?.auth_opt(auth).build()?;
+/// # let _ = session; Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Loader {
+    sources: Vec<Arc<dyn Source>>,
+    registry: RegistryRef,
+    default_auth_type: Option<String>,
+    prompter: Option<Arc<dyn Prompter>>,
+    service_type: Option<String>,
+}
+
+impl std::fmt::Debug for Loader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Loader")
+            .field("sources", &self.sources.len())
+            .field("default_auth_type", &self.default_auth_type)
+            .field("service_type", &self.service_type)
+            .field("prompt", &self.prompter.is_some())
+            .finish()
+    }
+}
+
+impl Default for Loader {
+    fn default() -> Self {
+        Loader::new()
+    }
+}
+
+impl Loader {
+    /// A loader with no sources, using the global registry.
+    pub fn new() -> Self {
+        Loader {
+            sources: Vec::new(),
+            registry: RegistryRef::Global,
+            default_auth_type: None,
+            prompter: None,
+            service_type: None,
+        }
+    }
+
+    pub(crate) fn add_source(mut self, source: Arc<dyn Source>) -> Self {
+        // Stable: equal ranks keep the order they were added in.
+        let pos = self
+            .sources
+            .iter()
+            .position(|s| s.rank() > source.rank())
+            .unwrap_or(self.sources.len());
+        self.sources.insert(pos, source);
+        self
+    }
+
+    /// Adds the environment (`OS_*` variables).
+    pub fn env(self, env: Env) -> Self {
+        self.add_source(Arc::new(EnvSource(env)))
+    }
+
+    /// Uses `registry` instead of the global one.
+    pub fn registry(mut self, registry: Arc<Registry>) -> Self {
+        self.registry = RegistryRef::Owned(registry);
+        self
+    }
+
+    /// The plugin used when no source names one (keystoneauth1's `default`).
+    pub fn default_auth_type(mut self, name: impl Into<String>) -> Self {
+        self.default_auth_type = Some(name.into());
+        self
+    }
+
+    /// Asks on the terminal (without echo) for missing options that have
+    /// prompt text, when standard input is a terminal. Off by default.
+    pub fn prompt(mut self, prompt: bool) -> Self {
+        self.prompter = if prompt { Some(Arc::new(TerminalPrompter)) } else { None };
+        self
+    }
+
+    /// Asks for missing options that have prompt text with `prompter`.
+    pub fn prompter(mut self, prompter: Arc<dyn Prompter>) -> Self {
+        self.prompter = Some(prompter);
+        self
+    }
+
+    /// The service the adapter is for: per-service settings
+    /// (`--os-compute-api-version`, `OS_COMPUTE_API_VERSION`,
+    /// `compute_api_version`) are looked up for it, and it is the default
+    /// service type.
+    pub fn service_type(mut self, service_type: impl Into<String>) -> Self {
+        self.service_type = Some(service_type.into());
+        self
+    }
+
+    fn first(&self, key: &Key<'_>) -> Result<Option<Found>> {
+        for s in &self.sources {
+            if let Some(f) = s.lookup(key)? {
+                return Ok(Some(f));
+            }
+        }
+        Ok(None)
+    }
+
+    fn first_default(&self, key: &Key<'_>) -> Option<Found> {
+        self.sources.iter().find_map(|s| s.default_for(key))
+    }
+
+    fn hints(&self, key: &Key<'_>) -> String {
+        let hints: Vec<String> = self.sources.iter().filter_map(|s| s.hint(key)).collect();
+        if hints.is_empty() {
+            "no source was given to load it from".to_owned()
+        } else {
+            format!("set one of: {}", hints.join(", "))
+        }
+    }
+
+    /// The plugin name and where it came from: a source's `auth_type`
+    /// (`--os-auth-type`, `OS_AUTH_TYPE`/`OS_AUTH_PLUGIN`, `auth_type`/
+    /// `auth_plugin`); else derived from `identity_api_version` as
+    /// osc-lib does (`3` → `v3password`/`v3token`, `2…` →
+    /// `v2password`/`v2token`, other → `password`/`token`, token plugins
+    /// when a token and no username is given); else the default; else
+    /// `password` when a clouds.yaml cloud is used (openstacksdk's default);
+    /// else none.
+    pub fn auth_type(&self) -> Result<Option<Sourced<String>>> {
+        if let Some(f) = self.first(&Key::AuthType)? {
+            let name = f.raw.text();
+            let name = if name == "None" { "none".to_owned() } else { name };
+            return Ok(Some(Sourced::new(name, f.source)));
+        }
+        let has = |opt: Opt| -> Result<bool> { Ok(self.first(&Key::Auth(&opt))?.is_some()) };
+        if let Some(f) = self.first(&Key::IdentityApiVersion)? {
+            let version = f.raw.text();
+            let token = !has(Opt::new("username").deprecated_name("user-name"))? && has(Opt::new("token"))?;
+            let name = derive_auth_type(&version, token);
+            return Ok(Some(Sourced::new(name.to_owned(), f.source)));
+        }
+        if let Some(d) = &self.default_auth_type {
+            return Ok(Some(Sourced::new(d.clone(), ValueSource::Default)));
+        }
+        if let Some(f) = self.first_default(&Key::AuthType) {
+            return Ok(Some(Sourced::new(f.raw.text(), f.source)));
+        }
+        if self.sources.iter().any(|s| s.is_cloud()) {
+            let token = !has(Opt::new("username").deprecated_name("user-name"))? && has(Opt::new("token"))?;
+            return Ok(Some(Sourced::new(
+                if token { "token" } else { "password" }.to_owned(),
+                ValueSource::Default,
+            )));
+        }
+        Ok(None)
+    }
+
+    fn plugin_loader(&self, name: &Sourced<String>) -> Result<Arc<dyn PluginLoader>> {
+        self.registry.get().get(&name.value).map_err(|e| match e {
+            Error::InvalidOption { option, message, .. } => Error::InvalidOption {
+                option,
+                location: Some(name.source.to_string()),
+                message,
+            },
+            other => other,
+        })
+    }
+
+    /// The chosen plugin's options with their values and sources, without
+    /// building the plugin (for showing the configuration); `None` when no
+    /// plugin is chosen.
+    pub fn auth_options(&self) -> Result<Option<LoadedOptions>> {
+        let Some(name) = self.auth_type()? else {
+            return Ok(None);
+        };
+        let loader = self.plugin_loader(&name)?;
+        self.options_for(loader.as_ref(), name).map(Some)
+    }
+
+    fn options_for(&self, loader: &dyn PluginLoader, name: Sourced<String>) -> Result<LoadedOptions> {
+        let opts = loader.options();
+        let mut loaded = LoadedOptions::new(name.value.clone(), name.source, opts.clone());
+        for opt in &opts {
+            let key = Key::Auth(opt);
+            loaded.set_hint(opt, self.hints(&key));
+            let found = match self.first(&key)? {
+                Some(f) => Some(f),
+                None => opt
+                    .default()
+                    .map(|d| Found::str(d, ValueSource::Default))
+                    .or_else(|| self.first_default(&key)),
+            };
+            let found = match (found, &self.prompter, opt.prompt_text()) {
+                (Some(f), _, _) => Some(f),
+                (None, Some(p), Some(text)) => p
+                    .prompt(opt, text)?
+                    .map(|s| Found::str(opt::expose(&s), ValueSource::Prompt)),
+                _ => None,
+            };
+            match found {
+                Some(f) => {
+                    let value = opt::typed(opt.name(), opt.opt_kind(), opt.is_secret(), f.raw, &f.source)?;
+                    loaded.insert(opt, value, f.source);
+                }
+                None if opt.is_required() => return Err(loaded.missing(opt.name())),
+                None => {}
+            }
+        }
+        Ok(loaded)
+    }
+
+    /// Builds the chosen plugin; `None` when no plugin is chosen (as
+    /// keystoneauth1 returns `None` without an `auth_type`).
+    pub fn load_auth(&self) -> Result<Option<Arc<dyn AuthPlugin>>> {
+        let Some(name) = self.auth_type()? else {
+            return Ok(None);
+        };
+        let loader = self.plugin_loader(&name)?;
+        let options = self.options_for(loader.as_ref(), name)?;
+        loader.load(&options).map(Some).map_err(|e| options.locate_error(e))
+    }
+
+    fn typed_value(&self, name: &str, kind: OptKind, key: &Key<'_>) -> Result<Option<(OptValue, ValueSource)>> {
+        let found = match self.first(key)? {
+            Some(f) => Some(f),
+            None => self.first_default(key),
+        };
+        match found {
+            None => Ok(None),
+            Some(f) => Ok(Some((opt::typed(name, kind, false, f.raw, &f.source)?, f.source))),
+        }
+    }
+
+    /// The session settings from all sources.
+    pub fn session_options(&self) -> Result<SessionOptions> {
+        let mut o = SessionOptions::default();
+        for key in SessionKey::ALL {
+            let Some((value, source)) = self.typed_value(key.ini_name(), key.kind(), &Key::Session(key))? else {
+                continue;
+            };
+            match (key, value) {
+                (SessionKey::Insecure, OptValue::Boolean(b)) => o.insecure = Some(Sourced::new(b, source)),
+                (SessionKey::CollectTiming, OptValue::Boolean(b)) => o.collect_timing = Some(Sourced::new(b, source)),
+                (SessionKey::SplitLoggers, OptValue::Boolean(b)) => o.split_loggers = Some(Sourced::new(b, source)),
+                (SessionKey::CaFile, OptValue::String(s)) => o.ca_file = Some(Sourced::new(PathBuf::from(s), source)),
+                (SessionKey::CertFile, OptValue::String(s)) => {
+                    o.cert_file = Some(Sourced::new(PathBuf::from(s), source))
+                }
+                (SessionKey::KeyFile, OptValue::String(s)) => o.key_file = Some(Sourced::new(PathBuf::from(s), source)),
+                (SessionKey::Timeout, OptValue::Float(x)) => {
+                    if x <= 0.0 {
+                        return Err(Error::InvalidOption {
+                            option: "timeout".into(),
+                            location: Some(source.to_string()),
+                            message: format!("{x} must be greater than 0"),
+                        });
+                    }
+                    o.timeout = Some(Sourced::new(Duration::from_secs_f64(x), source));
+                }
+                _ => {}
+            }
+        }
+        Ok(o)
+    }
+
+    /// A [`SessionBuilder`] with the session settings from all sources (add
+    /// the plugin with [`SessionBuilder::auth_opt`]).
+    pub fn load_session(&self) -> Result<SessionBuilder> {
+        self.session_options()?.builder()
+    }
+
+    fn adapter_found(&self, key: AdapterKey, service: Option<&str>) -> Result<Option<Found>> {
+        for s in &self.sources {
+            if let Some(st) = service {
+                if let Some(f) = s.lookup(&Key::Adapter(key, Some(st)))? {
+                    return Ok(Some(f));
+                }
+            }
+            if let Some(f) = s.lookup(&Key::Adapter(key, None))? {
+                return Ok(Some(f));
+            }
+        }
+        // The application's service type beats a registered flag's default.
+        if key == AdapterKey::ServiceType {
+            if let Some(st) = &self.service_type {
+                return Ok(Some(Found::str(st.clone(), ValueSource::Default)));
+            }
+        }
+        if let Some(st) = service {
+            if let Some(f) = self.first_default(&Key::Adapter(key, Some(st))) {
+                return Ok(Some(f));
+            }
+        }
+        Ok(self.first_default(&Key::Adapter(key, None)))
+    }
+
+    /// The adapter settings from all sources.
+    pub fn adapter_options(&self) -> Result<AdapterOptions> {
+        let mut o = AdapterOptions::default();
+        // The service whose per-service settings apply: the application's,
+        // else the one configured for all services.
+        let general_type = self.adapter_found(AdapterKey::ServiceType, None)?.map(|f| f.raw.text());
+        let service = self.service_type.clone().or(general_type);
+        let service = service.as_deref();
+        for key in AdapterKey::ALL {
+            let Some(f) = self.adapter_found(key, service)? else {
+                continue;
+            };
+            let name = key.ini_name();
+            let string = |f: Found| Sourced::new(f.raw.text(), f.source);
+            let int = |f: Found| -> Result<Sourced<u32>> {
+                let t = f.raw.text();
+                let v = t.trim().parse::<u32>().map_err(|_| Error::InvalidOption {
+                    option: name.into(),
+                    location: Some(f.source.to_string()),
+                    message: format!("{t:?} is not a whole number of retries"),
+                })?;
+                Ok(Sourced::new(v, f.source))
+            };
+            let delay = |f: Found| -> Result<Sourced<Duration>> {
+                match opt::typed(name, OptKind::Float, false, f.raw, &f.source)? {
+                    OptValue::Float(x) if x >= 0.0 => Ok(Sourced::new(Duration::from_secs_f64(x), f.source)),
+                    _ => Err(Error::InvalidOption {
+                        option: name.into(),
+                        location: Some(f.source.to_string()),
+                        message: "must be a number of seconds, 0 or more".into(),
+                    }),
+                }
+            };
+            match key {
+                AdapterKey::ServiceType => o.service_type = Some(string(f)),
+                AdapterKey::ServiceName => o.service_name = Some(string(f)),
+                AdapterKey::RegionName => o.region_name = Some(string(f)),
+                AdapterKey::EndpointOverride => o.endpoint_override = Some(string(f)),
+                AdapterKey::Version => o.version = Some(string(f)),
+                AdapterKey::MinVersion => o.min_version = Some(string(f)),
+                AdapterKey::MaxVersion => o.max_version = Some(string(f)),
+                AdapterKey::ConnectRetries => o.connect_retries = Some(int(f)?),
+                AdapterKey::StatusCodeRetries => o.status_code_retries = Some(int(f)?),
+                AdapterKey::ConnectRetryDelay => o.connect_retry_delay = Some(delay(f)?),
+                AdapterKey::StatusCodeRetryDelay => o.status_code_retry_delay = Some(delay(f)?),
+                AdapterKey::Interfaces => {
+                    let items = match &f.raw {
+                        Raw::List(l) => l.clone(),
+                        Raw::Str(s) => s
+                            .split(',')
+                            .map(|s| s.trim().to_owned())
+                            .filter(|s| !s.is_empty())
+                            .collect(),
+                    };
+                    let mut interfaces = Vec::new();
+                    for i in items {
+                        let parsed: Interface = i.parse().map_err(|_| Error::InvalidOption {
+                            option: "valid_interfaces".into(),
+                            location: Some(f.source.to_string()),
+                            message: format!(
+                                "{i:?} is not a valid interface; valid values are public, internal or admin"
+                            ),
+                        })?;
+                        interfaces.push(parsed);
+                    }
+                    o.interfaces = Some(Sourced::new(interfaces, f.source));
+                }
+                AdapterKey::RetriableStatusCodes => {
+                    let items = match &f.raw {
+                        Raw::List(l) => l.clone(),
+                        Raw::Str(s) => s
+                            .split(',')
+                            .map(|s| s.trim().to_owned())
+                            .filter(|s| !s.is_empty())
+                            .collect(),
+                    };
+                    let mut codes = Vec::new();
+                    for c in items {
+                        let code = c
+                            .parse::<u16>()
+                            .ok()
+                            .filter(|c| (100..=599).contains(c))
+                            .ok_or_else(|| Error::InvalidOption {
+                                option: name.into(),
+                                location: Some(f.source.to_string()),
+                                message: format!("{c:?} is not an HTTP status code"),
+                            })?;
+                        codes.push(code);
+                    }
+                    o.retriable_status_codes = Some(Sourced::new(codes, f.source));
+                }
+            }
+        }
+        if let Some(v) = &o.version {
+            if o.min_version.is_some() || o.max_version.is_some() {
+                return Err(Error::InvalidOption {
+                    option: "version".into(),
+                    location: Some(v.source.to_string()),
+                    message: "version is mutually exclusive with min_version and max_version".into(),
+                });
+            }
+        }
+        Ok(o)
+    }
+
+    /// An [`AdapterBuilder`] over `session` with the adapter settings from
+    /// all sources (see [`Loader::adapter_options`] for `min_version` and
+    /// `max_version`).
+    pub fn load_adapter(&self, session: Session) -> Result<AdapterBuilder> {
+        Ok(self.adapter_options()?.builder(session))
+    }
+}
+
+/// osc-lib's choice of plugin from `identity_api_version`.
+pub(crate) fn derive_auth_type(identity_api_version: &str, token_only: bool) -> &'static str {
+    let v = identity_api_version.trim();
+    match (v, token_only) {
+        ("3", false) => "v3password",
+        ("3", true) => "v3token",
+        (v, false) if v.starts_with('2') => "v2password",
+        (v, true) if v.starts_with('2') => "v2token",
+        (_, false) => "password",
+        (_, true) => "token",
+    }
+}
