@@ -261,13 +261,18 @@ impl Adapter {
                 action: "run version discovery",
             })?;
             let transport = self.inner.session.transport_for(Some(plugin))?;
+            let credentials = crate::auth::PluginCredentials {
+                plugin: plugin.as_ref(),
+                transport: &transport,
+            };
             let ctx = DiscoveryContext {
                 transport: &transport,
                 cache: self.inner.session.discovery_cache(),
-                credentials: None,
+                credentials: Some(&credentials),
             };
+            let project_id = plugin.project_id(&transport).await.ok().flatten();
             return EndpointData::from_url(e.clone(), self.inner.filter.service_type.as_deref())
-                .resolve_for(ctx, &self.inner.filter, discover_versions, None)
+                .resolve_for(ctx, &self.inner.filter, discover_versions, project_id)
                 .await;
         }
         self.inner

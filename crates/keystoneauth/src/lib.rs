@@ -88,7 +88,7 @@ pub use catalog::{
 pub use discovery::{
     fetch_discovery, implied_version, microversion_service_type, negotiate_microversion, normalize_for_service,
     set_microversion_headers, version_from_url, CredentialSource, Discovered, DiscoveryCache, DiscoveryContext,
-    DiscoveryOptions, EndpointData, VersionData,
+    DiscoveryOptions, EndpointData, ServiceVersions, VersionData,
 };
 pub use error::{BoxError, Error, HttpError, HttpErrorKind, Result};
 pub use redact::{hash_secret, redact_json};

@@ -1,12 +1,206 @@
-//! `ksa`: the keystoneauth command-line client.
-//!
-//! This is a placeholder until the CLI issue lands: it prints the library
-//! version so the binary, the workspace and CI are wired up from the start.
+//! `ksa`: a fast command-line client for OpenStack authentication, built on
+//! keystoneauth. It authenticates exactly as `openstack` would from the same
+//! flags, `OS_*` variables or clouds.yaml, reuses a cached token across
+//! runs, and answers the auth-layer questions: what is my token, what is in
+//! my catalog, which URL and microversions will a client use; and it sends
+//! any request to any service through the catalog.
 
-fn main() {
-    println!(
-        "ksa {} (keystoneauth {})",
-        env!("CARGO_PKG_VERSION"),
-        keystoneauth::VERSION
-    );
+mod commands;
+mod output;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Arg, ArgAction, ArgMatches, Command};
+use keystoneauth::loading::{cli, CloudsConfig, Env, Loader};
+use keystoneauth::{AuthPlugin, Session, TokenCache};
+
+use output::Format;
+
+/// Everything a command needs.
+pub struct Ctx {
+    pub matches: ArgMatches,
+    pub loader: Loader,
+    pub session: Session,
+    pub auth: Option<Arc<dyn AuthPlugin>>,
+    pub format: Format,
+    pub columns: Vec<String>,
+    pub cache: Option<TokenCache>,
+}
+
+impl Ctx {
+    /// The auth plugin, or an error saying how to give one.
+    pub fn auth(&self) -> Result<&Arc<dyn AuthPlugin>, keystoneauth::Error> {
+        self.auth.as_ref().ok_or_else(|| keystoneauth::Error::MissingOption {
+            option: "auth-type or auth-url".into(),
+            location: Some("set --os-cloud, --os-auth-url (OS_AUTH_URL) or --os-auth-type (OS_AUTH_TYPE)".into()),
+        })
+    }
+}
+
+fn global_args(cmd: Command) -> Command {
+    cmd.arg(
+        Arg::new("format")
+            .short('f')
+            .long("format")
+            .value_parser(clap::value_parser!(Format))
+            .default_value("table")
+            .help("Output format"),
+    )
+    .arg(
+        Arg::new("column")
+            .short('c')
+            .long("column")
+            .action(ArgAction::Append)
+            .help("Show only this column (repeat for more)"),
+    )
+    .arg(
+        Arg::new("debug")
+            .long("debug")
+            .action(ArgAction::SetTrue)
+            .help("Log requests and responses (secrets redacted) on standard error"),
+    )
+    .arg(
+        Arg::new("no-cache")
+            .long("no-cache")
+            .action(ArgAction::SetTrue)
+            .help("Do not reuse or store tokens on disk (also KSA_NO_CACHE=1)"),
+    )
+}
+
+/// The whole command line: ksa's commands plus keystoneauth's session,
+/// cloud, adapter and (pre-scanned) auth options, all usable anywhere.
+pub fn command(argv: &[OsString], env: &Env) -> keystoneauth::Result<Command> {
+    let cmd = Command::new("ksa")
+        .version(env!("CARGO_PKG_VERSION"))
+        .about("OpenStack authentication from the command line: tokens, catalog, endpoints, versions, requests")
+        .subcommand_required(true)
+        .arg_required_else_help(true)
+        .subcommands(commands::subcommands());
+    let cmd = global_args(cmd);
+    let cmd = cli::register_cloud_args(cmd);
+    let cmd = cli::register_session_args(cmd);
+    let cmd = cli::register_adapter_args(cmd, None);
+    let cmd = cli::register_auth_args(cmd, argv.iter().cloned(), env, Some("password"))?;
+    Ok(cmd.mut_args(|a| a.global(true)))
+}
+
+fn truthy(v: Option<&str>) -> bool {
+    matches!(
+        v.map(str::to_ascii_lowercase).as_deref(),
+        Some("1" | "true" | "yes" | "on")
+    )
+}
+
+/// One line for an error: its message and its causes.
+fn error_line(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut line = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !line.contains(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+        source = s.source();
+    }
+    line.replace('\n', " ")
+}
+
+fn init_debug_logging() {
+    let filter = tracing_subscriber::EnvFilter::new("keystoneauth=debug");
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_target(true)
+        .try_init();
+}
+
+async fn run(argv: Vec<OsString>, env: Env) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    let cmd = command(&argv, &env)?;
+    let matches = match cmd.try_get_matches_from(&argv) {
+        Ok(m) => m,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return Ok(ExitCode::from(code));
+        }
+    };
+    if matches.get_flag("debug") {
+        init_debug_logging();
+    }
+    if let Some(("completion", sub)) = matches.subcommand() {
+        return commands::completion(sub, &argv, &env);
+    }
+    let format = matches.get_one::<Format>("format").copied().unwrap_or(Format::Table);
+    let columns: Vec<String> = matches
+        .get_many::<String>("column")
+        .map(|v| v.cloned().collect())
+        .unwrap_or_default();
+
+    let clouds = CloudsConfig::load(&env)?;
+    let mut loader = Loader::new()
+        .command_line(&matches)
+        .env(env.clone())
+        .default_auth_type("password")
+        .prompt(true);
+    if let Some(cloud) = cli::cloud_from_matches(&matches, &env, &clouds)? {
+        loader = loader.cloud(cloud);
+    }
+    let auth = if matches!(matches.subcommand(), Some(("config", _))) {
+        None
+    } else {
+        loader.load_auth()?
+    };
+    let session = loader
+        .load_session()?
+        .auth_opt(auth.clone())
+        .app_name("ksa", Some(env!("CARGO_PKG_VERSION")))
+        .build()?;
+    let cache = if matches.get_flag("no-cache") || truthy(env.get("KSA_NO_CACHE")) {
+        None
+    } else {
+        TokenCache::at_default_location().ok()
+    };
+    if let (Some(cache), Some(plugin)) = (&cache, &auth) {
+        // A broken cache must never stop the command: it is only an optimisation.
+        let _ = cache.load(plugin.as_ref());
+    }
+    let ctx = Ctx {
+        matches,
+        loader,
+        session,
+        auth,
+        format,
+        columns,
+        cache,
+    };
+    let code = commands::dispatch(&ctx).await?;
+    if let (Some(cache), Some(plugin)) = (&ctx.cache, &ctx.auth) {
+        if let Err(e) = cache.save(plugin.as_ref()) {
+            eprintln!("ksa: warning: the token could not be cached: {}", error_line(&e));
+        }
+    }
+    Ok(code)
+}
+
+fn main() -> ExitCode {
+    let argv: Vec<OsString> = std::env::args_os().collect();
+    let env = Env::os();
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("ksa: error: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(argv, env)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("ksa: error: {}", error_line(e.as_ref()));
+            ExitCode::from(1)
+        }
+    }
 }

@@ -61,9 +61,13 @@ impl DiscoveryCache {
         url.trim_end_matches('/').to_owned()
     }
 
-    /// The number of documents held.
+    /// The number of documents held (fetches in flight or failed are not counted).
     pub fn len(&self) -> usize {
-        self.inner.entries.lock().map(|e| e.len()).unwrap_or(0)
+        self.inner
+            .entries
+            .lock()
+            .map(|e| e.values().filter(|entry| entry.cell.initialized()).count())
+            .unwrap_or(0)
     }
 
     /// True when nothing is cached.

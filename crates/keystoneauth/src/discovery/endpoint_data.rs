@@ -315,7 +315,8 @@ impl EndpointData {
         let path = url.path().to_owned();
         let mut parts: Vec<&str> = path.split('/').collect();
         match &opts.project_id {
-            Some(pid) if parts.last() == Some(&pid.as_str()) => {
+            // Swift's account segment is AUTH_<project_id>: keystoneauth1 matches the suffix.
+            Some(pid) if parts.last().is_some_and(|p| p.ends_with(pid.as_str())) => {
                 choices.saved_project_id = parts.pop().map(str::to_owned);
             }
             Some(_) => {}
@@ -412,6 +413,12 @@ impl EndpointData {
             }
         }
         let Some(disc) = found else {
+            if range.is_empty() {
+                // Only extra information was asked for: the catalog's
+                // endpoint stands (as keystoneauth1's get_endpoint_data).
+                tracing::debug!(target: LOG_TARGET, url = %redact::url_str(&self.catalog_url), "no version document; using the catalog data");
+                return Ok(new);
+            }
             if choices.catalog_matches_version {
                 new.service_url = Some(self.catalog_url.clone());
                 return Ok(new);

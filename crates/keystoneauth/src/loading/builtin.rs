@@ -13,7 +13,7 @@ use crate::identity::{generic, v2, v3};
 
 /// Every built-in loader. Adding a plugin is one line here.
 pub(crate) fn loaders() -> Vec<Arc<dyn PluginLoader>> {
-    vec![
+    let builtins: Vec<Arc<dyn PluginLoader>> = vec![
         Arc::new(GenericPassword),
         Arc::new(GenericToken),
         Arc::new(V2Password),
@@ -24,18 +24,19 @@ pub(crate) fn loaders() -> Vec<Arc<dyn PluginLoader>> {
         Arc::new(FixedToken("token_endpoint")),
         Arc::new(NoAuthLoader),
         Arc::new(HttpBasicLoader),
-    ]
+    ];
+    builtins.into_iter().chain(super::auth_methods::loaders()).collect()
 }
 
 /// Applies an optional string option to a builder.
-fn opt_str<B>(b: B, o: &LoadedOptions, name: &str, set: impl FnOnce(B, String) -> B) -> Result<B> {
+pub(crate) fn opt_str<B>(b: B, o: &LoadedOptions, name: &str, set: impl FnOnce(B, String) -> B) -> Result<B> {
     Ok(match o.string_owned(name)? {
         Some(v) => set(b, v),
         None => b,
     })
 }
 
-fn auth_url() -> Opt {
+pub(crate) fn auth_url() -> Opt {
     Opt::new("auth-url").required().help("Authentication URL")
 }
 
@@ -48,7 +49,7 @@ fn trust_id() -> Opt {
 }
 
 /// keystoneauth1's `BaseV3Loader` options.
-fn v3_scope_opts() -> Vec<Opt> {
+pub(crate) fn v3_scope_opts() -> Vec<Opt> {
     vec![
         auth_url(),
         Opt::new("system-scope").help("Scope for system operations"),
@@ -99,7 +100,7 @@ fn v2_opts() -> Vec<Opt> {
     ]
 }
 
-fn user_opts() -> Vec<Opt> {
+pub(crate) fn user_opts() -> Vec<Opt> {
     vec![
         Opt::new("user-id").help("User's user ID"),
         Opt::new("username")

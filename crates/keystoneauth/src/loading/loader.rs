@@ -325,9 +325,7 @@ impl SessionOptions {
 /// The settings for an [`Adapter`](crate::Adapter) found by the loading
 /// functions, each with its source.
 ///
-/// [`AdapterOptions::apply`] sets what [`AdapterBuilder`] supports;
-/// `min_version` and `max_version` are kept here for the caller (the builder
-/// takes a single `version` for now).
+/// [`AdapterOptions::apply`] sets them on an [`AdapterBuilder`].
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct AdapterOptions {
@@ -379,6 +377,12 @@ impl AdapterOptions {
         }
         if let Some(v) = &self.version {
             b = b.version(v.value.clone());
+        }
+        if let Some(v) = &self.min_version {
+            b = b.min_version(v.value.clone());
+        }
+        if let Some(v) = &self.max_version {
+            b = b.max_version(v.value.clone());
         }
         if let Some(v) = &self.connect_retries {
             b = b.connect_retries(v.value);

@@ -43,6 +43,7 @@
 //! # let _ = auth; Ok(()) }
 //! ```
 
+mod auth_methods;
 mod builtin;
 #[cfg(feature = "cli")]
 pub mod cli;

@@ -1,0 +1,224 @@
+//! Loaders for the v3 auth methods beyond password and token:
+//! `v3applicationcredential`, `v3totp`, `v3multifactor`, `v3tokenlessauth`.
+
+use std::sync::Arc;
+
+use super::builtin::{auth_url, opt_str, user_opts, v3_scope_opts};
+use super::opt::{LoadedOptions, Opt};
+use super::registry::PluginLoader;
+use crate::auth::AuthPlugin;
+use crate::error::Result;
+use crate::identity::v3;
+
+pub(crate) fn loaders() -> Vec<Arc<dyn PluginLoader>> {
+    vec![
+        Arc::new(ApplicationCredential),
+        Arc::new(Totp),
+        Arc::new(MultiFactor),
+        Arc::new(TokenlessAuth),
+    ]
+}
+
+fn app_cred_opts(secret_required: bool) -> Vec<Opt> {
+    let secret = Opt::new("application_credential_secret")
+        .secret()
+        .help("Application credential auth secret");
+    vec![
+        if secret_required { secret.required() } else { secret },
+        Opt::new("application_credential_id").help("Application credential ID"),
+        Opt::new("application_credential_name").help("Application credential name"),
+    ]
+}
+
+fn passcode_opt() -> Opt {
+    Opt::new("passcode")
+        .secret()
+        .prompt("TOTP passcode: ")
+        .help("User's TOTP passcode")
+}
+
+macro_rules! user_fields {
+    ($b:expr, $o:expr) => {{
+        let mut b = $b;
+        b = opt_str(b, $o, "user-id", |b, v| b.user_id(v))?;
+        b = opt_str(b, $o, "username", |b, v| b.username(v))?;
+        b = opt_str(b, $o, "user-domain-id", |b, v| b.user_domain_id(v))?;
+        b = opt_str(b, $o, "user-domain-name", |b, v| b.user_domain_name(v))?;
+        b
+    }};
+}
+
+macro_rules! scope_fields {
+    ($b:expr, $o:expr) => {{
+        let mut b = $b;
+        b = opt_str(b, $o, "system-scope", |b, v| b.system_scope(v))?;
+        b = opt_str(b, $o, "domain-id", |b, v| b.domain_id(v))?;
+        b = opt_str(b, $o, "domain-name", |b, v| b.domain_name(v))?;
+        b = opt_str(b, $o, "project-id", |b, v| b.project_id(v))?;
+        b = opt_str(b, $o, "project-name", |b, v| b.project_name(v))?;
+        b = opt_str(b, $o, "project-domain-id", |b, v| b.project_domain_id(v))?;
+        b = opt_str(b, $o, "project-domain-name", |b, v| b.project_domain_name(v))?;
+        b = opt_str(b, $o, "trust-id", |b, v| b.trust_id(v))?;
+        b
+    }};
+}
+
+/// `v3applicationcredential`. The credential carries its own scope, so the
+/// scope options are accepted (clouds.yaml files often set a project next
+/// to the credential) and ignored.
+#[derive(Debug)]
+struct ApplicationCredential;
+
+impl PluginLoader for ApplicationCredential {
+    fn name(&self) -> &str {
+        "v3applicationcredential"
+    }
+
+    fn description(&self) -> &str {
+        "Authenticate with an application credential (id, or name and user, plus secret)"
+    }
+
+    fn options(&self) -> Vec<Opt> {
+        let mut o = v3_scope_opts();
+        o.extend(user_opts());
+        o.extend(app_cred_opts(true));
+        o
+    }
+
+    fn load(&self, o: &LoadedOptions) -> Result<Arc<dyn AuthPlugin>> {
+        let mut b = v3::ApplicationCredential::builder(o.require_string("auth-url")?)
+            .application_credential_secret(o.require_secret("application_credential_secret")?);
+        b = opt_str(b, o, "application_credential_id", |b, v| b.application_credential_id(v))?;
+        b = opt_str(b, o, "application_credential_name", |b, v| {
+            b.application_credential_name(v)
+        })?;
+        b = user_fields!(b, o);
+        Ok(Arc::new(b.build()?))
+    }
+}
+
+/// `v3totp`.
+#[derive(Debug)]
+struct Totp;
+
+impl PluginLoader for Totp {
+    fn name(&self) -> &str {
+        "v3totp"
+    }
+
+    fn description(&self) -> &str {
+        "Authenticate with a TOTP passcode"
+    }
+
+    fn options(&self) -> Vec<Opt> {
+        let mut o = v3_scope_opts();
+        o.extend(user_opts());
+        o.push(passcode_opt().required());
+        o
+    }
+
+    fn load(&self, o: &LoadedOptions) -> Result<Arc<dyn AuthPlugin>> {
+        let mut b = v3::Totp::builder(o.require_string("auth-url")?).passcode(o.require_secret("passcode")?);
+        b = user_fields!(b, o);
+        b = scope_fields!(b, o);
+        Ok(Arc::new(b.build()?))
+    }
+}
+
+/// `v3multifactor`: `auth_methods` names the loaders (`v3password`,
+/// `v3totp`, `v3token`, `v3applicationcredential`) whose options it takes.
+#[derive(Debug)]
+struct MultiFactor;
+
+impl PluginLoader for MultiFactor {
+    fn name(&self) -> &str {
+        "v3multifactor"
+    }
+
+    fn description(&self) -> &str {
+        "Authenticate with several methods at once (multi-factor authentication)"
+    }
+
+    fn options(&self) -> Vec<Opt> {
+        let mut o = v3_scope_opts();
+        o.push(
+            Opt::new("auth_methods")
+                .kind(super::opt::OptKind::List)
+                .required()
+                .help("Methods to authenticate with (v3password, v3totp, v3token, v3applicationcredential)"),
+        );
+        o.extend(user_opts());
+        o.push(
+            Opt::new("password")
+                .secret()
+                .prompt("Password: ")
+                .help("User's password"),
+        );
+        o.push(passcode_opt());
+        o.push(Opt::new("token").secret().help("Token to authenticate with"));
+        o.extend(app_cred_opts(false));
+        o
+    }
+
+    fn load(&self, o: &LoadedOptions) -> Result<Arc<dyn AuthPlugin>> {
+        let methods: Vec<String> = o.list("auth_methods")?.map(<[String]>::to_vec).unwrap_or_default();
+        let mut b = v3::MultiFactor::builder(o.require_string("auth-url")?).auth_methods(methods);
+        b = user_fields!(b, o);
+        b = scope_fields!(b, o);
+        if let Some(v) = o.secret("password")? {
+            b = b.password(v);
+        }
+        if let Some(v) = o.secret("passcode")? {
+            b = b.passcode(v);
+        }
+        if let Some(v) = o.secret("token")? {
+            b = b.token(v);
+        }
+        if let Some(v) = o.secret("application_credential_secret")? {
+            b = b.application_credential_secret(v);
+        }
+        b = opt_str(b, o, "application_credential_id", |b, v| b.application_credential_id(v))?;
+        b = opt_str(b, o, "application_credential_name", |b, v| {
+            b.application_credential_name(v)
+        })?;
+        Ok(Arc::new(b.build()?))
+    }
+}
+
+/// `v3tokenlessauth`: scope headers over a client-certificate connection;
+/// the certificate is the session's (`--os-cert`, `--os-key`).
+#[derive(Debug)]
+struct TokenlessAuth;
+
+impl PluginLoader for TokenlessAuth {
+    fn name(&self) -> &str {
+        "v3tokenlessauth"
+    }
+
+    fn description(&self) -> &str {
+        "No token: scope sent as headers over an X.509 client-certificate connection"
+    }
+
+    fn options(&self) -> Vec<Opt> {
+        vec![
+            auth_url(),
+            Opt::new("domain-id").help("Domain ID to scope to"),
+            Opt::new("domain-name").help("Domain name to scope to"),
+            Opt::new("project-id").help("Project ID to scope to"),
+            Opt::new("project-name").help("Project name to scope to"),
+            Opt::new("project-domain-id").help("Domain ID containing project"),
+            Opt::new("project-domain-name").help("Domain name containing project"),
+        ]
+    }
+
+    fn load(&self, o: &LoadedOptions) -> Result<Arc<dyn AuthPlugin>> {
+        let mut b = v3::TokenlessAuth::builder(o.require_string("auth-url")?);
+        b = opt_str(b, o, "domain-id", |b, v| b.domain_id(v))?;
+        b = opt_str(b, o, "domain-name", |b, v| b.domain_name(v))?;
+        b = opt_str(b, o, "project-id", |b, v| b.project_id(v))?;
+        b = opt_str(b, o, "project-name", |b, v| b.project_name(v))?;
+        b = opt_str(b, o, "project-domain-id", |b, v| b.project_domain_id(v))?;
+        b = opt_str(b, o, "project-domain-name", |b, v| b.project_domain_name(v))?;
+        Ok(Arc::new(b.build()?))
+    }
+}
