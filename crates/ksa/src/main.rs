@@ -108,6 +108,21 @@ fn error_line(e: &(dyn std::error::Error + 'static)) -> String {
     line.replace('\n', " ")
 }
 
+fn cache_save(cache: &TokenCache, plugin: &dyn AuthPlugin, changed: bool) -> keystoneauth::Result<()> {
+    if changed {
+        cache.save(plugin)?;
+    }
+    Ok(())
+}
+
+/// A digest of the plugin's current auth state, to tell whether it changed.
+fn state_digest(plugin: &dyn AuthPlugin) -> Option<String> {
+    use secrecy::ExposeSecret;
+    plugin
+        .auth_state()
+        .map(|s| keystoneauth::hash_secret(s.expose_secret().as_bytes()))
+}
+
 fn init_debug_logging() {
     let filter = tracing_subscriber::EnvFilter::new("keystoneauth=debug");
     let _ = tracing_subscriber::fmt()
@@ -168,6 +183,7 @@ async fn run(argv: Vec<OsString>, env: Env) -> Result<ExitCode, Box<dyn std::err
         // A broken cache must never stop the command: it is only an optimisation.
         let _ = cache.load(plugin.as_ref());
     }
+    let token_before = auth.as_ref().and_then(|p| state_digest(p.as_ref()));
     let ctx = Ctx {
         matches,
         loader,
@@ -179,7 +195,9 @@ async fn run(argv: Vec<OsString>, env: Env) -> Result<ExitCode, Box<dyn std::err
     };
     let code = commands::dispatch(&ctx).await?;
     if let (Some(cache), Some(plugin)) = (&ctx.cache, &ctx.auth) {
-        if let Err(e) = cache.save(plugin.as_ref()) {
+        // Write only when the token changed: a run on a cached token does no I/O here.
+        let changed = state_digest(plugin.as_ref()) != token_before;
+        if let Err(e) = cache_save(cache, plugin.as_ref(), changed) {
             eprintln!("ksa: warning: the token could not be cached: {}", error_line(&e));
         }
     }

@@ -94,7 +94,8 @@ pub async fn fetch_discovery(ctx: DiscoveryContext<'_>, url: &str) -> Result<Arc
 async fn fetch_uncached(ctx: DiscoveryContext<'_>, url: &str) -> Result<Discovered> {
     let parsed = url::Url::parse(url).map_err(|e| Error::invalid_url(url, e))?;
     let request = HttpRequest::new(Method::GET, parsed)
-        .header(http::header::ACCEPT, http::HeaderValue::from_static("application/json"));
+        .header(http::header::ACCEPT, http::HeaderValue::from_static("application/json"))
+        .max_body(crate::transport::MAX_DISCOVERY_BODY);
     let mut response = ctx.transport.send(request.clone()).await?;
     if response.status() == StatusCode::UNAUTHORIZED {
         if let Some(source) = ctx.credentials {

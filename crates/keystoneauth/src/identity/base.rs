@@ -324,6 +324,7 @@ pub(crate) fn state(lifecycle: &Lifecycle) -> Option<SecretString> {
 pub(crate) async fn post_token_request(transport: &Transport, request: HttpRequest) -> Result<Response> {
     let request = request
         .header(http::header::ACCEPT, http::HeaderValue::from_static("application/json"))
+        .max_body(crate::transport::MAX_TOKEN_BODY)
         .log(false);
     transport.send(request).await?.error_for_status()
 }

@@ -74,6 +74,7 @@ pub(crate) struct RequestOverrides {
     pub(crate) status_code_retry_delay: Option<Duration>,
     pub(crate) retriable_status_codes: Option<Vec<u16>>,
     pub(crate) timeout: Option<Duration>,
+    pub(crate) max_body: Option<usize>,
 }
 
 impl HttpRequest {
@@ -163,7 +164,22 @@ impl HttpRequest {
         self.overrides.timeout = Some(timeout);
         self
     }
+
+    /// Refuses a response body larger than `bytes` (an
+    /// [`Error::InvalidResponse`] instead of reading it all). The library
+    /// sets this on the bodies it parses itself, so a hostile server cannot
+    /// make it allocate without limit.
+    pub fn max_body(mut self, bytes: usize) -> Self {
+        self.overrides.max_body = Some(bytes);
+        self
+    }
 }
+
+/// The largest token response the library parses (catalogs of hundreds of
+/// services stay far below it).
+pub const MAX_TOKEN_BODY: usize = 16 * 1024 * 1024;
+/// The largest version document the library parses.
+pub const MAX_DISCOVERY_BODY: usize = 1024 * 1024;
 
 impl std::fmt::Debug for HttpRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -490,11 +506,11 @@ impl Transport {
         };
         let status = response.status();
         let mut response_headers = response.headers().clone();
-        let body = match response.bytes().await {
+        let body = match read_body(response, request.max_body, method, url).await {
             Ok(b) => b,
             Err(e) => {
                 self.record(method, url, Some(status), start.elapsed());
-                return Err(classify_body_error(e, method, url));
+                return Err(e);
             }
         };
         let elapsed = start.elapsed();
@@ -530,6 +546,40 @@ impl Transport {
             });
         }
     }
+}
+
+/// Reads the whole body, refusing more than `limit` bytes when one is set.
+async fn read_body(
+    mut response: reqwest::Response,
+    limit: Option<usize>,
+    method: &Method,
+    url: &Url,
+) -> std::result::Result<Bytes, Failure> {
+    let Some(limit) = limit else {
+        return response.bytes().await.map_err(|e| classify_body_error(e, method, url));
+    };
+    let too_large = || {
+        Failure::Fatal(Error::InvalidResponse {
+            url: redact::url(url),
+            message: format!("the response body is larger than the {limit} bytes allowed"),
+            source: None,
+        })
+    };
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    let mut buf = bytes::BytesMut::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| classify_body_error(e, method, url))?
+    {
+        if buf.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf.freeze())
 }
 
 fn build_client(config: &TransportConfig) -> Result<reqwest::Client> {
