@@ -159,8 +159,10 @@ pub fn completion(sub: &ArgMatches, argv: &[OsString], env: &Env) -> CmdResult {
         return Ok(ExitCode::from(2));
     };
     let mut cmd = crate::command(argv, env)?;
-    clap_complete::generate(shell, &mut cmd, "ksa", &mut std::io::stdout());
-    Ok(ExitCode::SUCCESS)
+    // Into a buffer first: clap_complete panics when it cannot write (a closed pipe).
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "ksa", &mut script);
+    print(&String::from_utf8_lossy(&script))
 }
 
 /// Runs the chosen command.
@@ -195,9 +197,12 @@ pub async fn dispatch(ctx: &Ctx) -> CmdResult {
 
 fn print(text: &str) -> CmdResult {
     let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())?;
-    out.flush()?;
-    Ok(ExitCode::SUCCESS)
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        // The reader went away (`ksa ... | head -1`): not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        Err(e) => Err(e.into()),
+        Ok(()) => Ok(ExitCode::SUCCESS),
+    }
 }
 
 async fn access(ctx: &Ctx) -> Result<std::sync::Arc<AccessInfo>, Box<dyn std::error::Error>> {
@@ -233,7 +238,7 @@ async fn token_issue(ctx: &Ctx) -> CmdResult {
     }
     fields.sort_by(|x, y| x.0.cmp(y.0));
     let columns: Vec<Column> = fields.iter().map(|(k, _)| Column::plain(column_name(k))).collect();
-    print(&output::show(ctx.format, &columns, &record(fields), &ctx.columns))
+    print(&output::show(ctx.format, &columns, &record(fields), &ctx.columns)?)
 }
 
 /// The static name of a token field (columns need `&'static str`).
@@ -344,7 +349,7 @@ async fn catalog_list(ctx: &Ctx) -> CmdResult {
         Column::plain("Type"),
         Column::with("Endpoints", endpoints_text),
     ];
-    print(&output::list(ctx.format, &columns, &rows, &ctx.columns))
+    print(&output::list(ctx.format, &columns, &rows, &ctx.columns)?)
 }
 
 async fn catalog_show(ctx: &Ctx, m: &ArgMatches) -> CmdResult {
@@ -368,7 +373,7 @@ async fn catalog_show(ctx: &Ctx, m: &ArgMatches) -> CmdResult {
         Column::plain("name"),
         Column::plain("type"),
     ];
-    print(&output::show(ctx.format, &columns, &rec, &ctx.columns))
+    print(&output::show(ctx.format, &columns, &rec, &ctx.columns)?)
 }
 
 fn parse_version(v: Option<&String>, option: &str) -> Result<Option<ApiVersion>, keystoneauth::Error> {
@@ -424,7 +429,8 @@ async fn endpoint_get(ctx: &Ctx, m: &ArgMatches) -> CmdResult {
     filter.version = parse_version(m.get_one::<String>("api_version"), "--api-version")?;
     filter.min_version = parse_version(m.get_one::<String>("min_version"), "--min-version")?;
     filter.max_version = parse_version(m.get_one::<String>("max_version"), "--max-version")?;
-    let structured = matches!(ctx.format, output::Format::Json | output::Format::Yaml);
+    // The bare URL unless fields are asked for (`-f json|yaml`, or `-c`).
+    let structured = matches!(ctx.format, output::Format::Json | output::Format::Yaml) || !ctx.columns.is_empty();
     let data = ctx.session.endpoint_data(&filter, None, structured).await?;
     if !structured {
         return print(&format!("{}\n", data.url()));
@@ -453,7 +459,7 @@ async fn endpoint_get(ctx: &Ctx, m: &ArgMatches) -> CmdResult {
         Column::plain("max_microversion"),
         Column::plain("status"),
     ];
-    print(&output::show(ctx.format, &columns, &rec, &ctx.columns))
+    print(&output::show(ctx.format, &columns, &rec, &ctx.columns)?)
 }
 
 async fn versions_show(ctx: &Ctx, m: &ArgMatches) -> CmdResult {
@@ -501,7 +507,7 @@ async fn versions_show(ctx: &Ctx, m: &ArgMatches) -> CmdResult {
         Column::plain("Min Microversion"),
         Column::plain("Max Microversion"),
     ];
-    print(&output::list(ctx.format, &columns, &rows, &ctx.columns))
+    print(&output::list(ctx.format, &columns, &rows, &ctx.columns)?)
 }
 
 fn read_body(arg: &str) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
@@ -525,7 +531,9 @@ async fn request(ctx: &Ctx, m: &ArgMatches) -> CmdResult {
     let filter = filter_for(ctx, service_type, m)?;
     // `ksa request GET identity /v3/projects` must not become /v3/v3/projects:
     // drop the part of the path that the endpoint already ends with.
-    let url = if m.get_flag("no_auth") && ctx.auth.is_none() {
+    // An absolute URL is used as given (`--os-auth-type none ... --no-auth` needs no catalog).
+    let absolute = path.starts_with("http://") || path.starts_with("https://");
+    let url = if absolute || (m.get_flag("no_auth") && ctx.auth.is_none()) {
         path.to_owned()
     } else {
         let base = ctx.session.endpoint(&filter, None).await?;
@@ -666,7 +674,7 @@ fn config_show(ctx: &Ctx) -> CmdResult {
         None => row("token_cache", "disabled".into(), "--no-cache or KSA_NO_CACHE".into()),
     }
     let columns = [Column::plain("Option"), Column::plain("Value"), Column::plain("Source")];
-    print(&output::list(ctx.format, &columns, &rows, &ctx.columns))
+    print(&output::list(ctx.format, &columns, &rows, &ctx.columns)?)
 }
 
 #[cfg(test)]

@@ -193,7 +193,9 @@ async fn run(argv: Vec<OsString>, env: Env) -> Result<ExitCode, Box<dyn std::err
         columns,
         cache,
     };
-    let code = commands::dispatch(&ctx).await?;
+    // The token is cached even when the command fails (`endpoint get nosuch`):
+    // it is valid, and the next run need not authenticate again.
+    let result = commands::dispatch(&ctx).await;
     if let (Some(cache), Some(plugin)) = (&ctx.cache, &ctx.auth) {
         // Write only when the token changed: a run on a cached token does no I/O here.
         let changed = state_digest(plugin.as_ref()) != token_before;
@@ -201,7 +203,7 @@ async fn run(argv: Vec<OsString>, env: Env) -> Result<ExitCode, Box<dyn std::err
             eprintln!("ksa: warning: the token could not be cached: {}", error_line(&e));
         }
     }
-    Ok(code)
+    result
 }
 
 fn main() -> ExitCode {

@@ -79,20 +79,42 @@ pub fn scalar_text(v: &Value) -> String {
     }
 }
 
-fn selected<'a>(columns: &'a [Column], wanted: &[String]) -> Vec<&'a Column> {
+/// cliff's column name matching: case, surrounding spaces and `_` for ` `
+/// do not matter (`-c region_name` picks `Region Name`).
+fn normalize_column(name: &str) -> String {
+    name.trim().to_lowercase().replace(' ', "_")
+}
+
+/// The columns picked by `-c`, in the command's order (as cliff does, so
+/// `-f value -c id -c expires` prints `expires` first, like openstackclient);
+/// an error when none of them is a column.
+fn selected<'a>(columns: &'a [Column], wanted: &[String]) -> Result<Vec<&'a Column>, String> {
     if wanted.is_empty() {
-        return columns.iter().collect();
+        return Ok(columns.iter().collect());
     }
-    wanted
+    let normalized: Vec<String> = wanted.iter().map(|w| normalize_column(w)).collect();
+    let cols: Vec<&Column> = columns
         .iter()
-        .filter_map(|w| columns.iter().find(|c| c.name.eq_ignore_ascii_case(w)))
-        .collect()
+        .filter(|c| normalized.contains(&normalize_column(c.name)))
+        .collect();
+    if cols.is_empty() {
+        let known: Vec<&str> = columns.iter().map(|c| c.name).collect();
+        return Err(format!(
+            "no recognized column names in {wanted:?}; recognized columns are {known:?}"
+        ));
+    }
+    Ok(cols)
 }
 
 /// Renders one record (fields sorted as the command gives them).
-pub fn show(format: Format, columns: &[Column], record: &Map<String, Value>, wanted: &[String]) -> String {
-    let cols = selected(columns, wanted);
-    match format {
+pub fn show(
+    format: Format,
+    columns: &[Column],
+    record: &Map<String, Value>,
+    wanted: &[String],
+) -> Result<String, String> {
+    let cols = selected(columns, wanted)?;
+    Ok(match format {
         Format::Json => {
             let mut out = Map::new();
             for c in &cols {
@@ -121,13 +143,18 @@ pub fn show(format: Format, columns: &[Column], record: &Map<String, Value>, wan
                 .collect();
             table(&["Field".to_owned(), "Value".to_owned()], &rows)
         }
-    }
+    })
 }
 
 /// Renders a list of rows.
-pub fn list(format: Format, columns: &[Column], rows: &[Map<String, Value>], wanted: &[String]) -> String {
-    let cols = selected(columns, wanted);
-    match format {
+pub fn list(
+    format: Format,
+    columns: &[Column],
+    rows: &[Map<String, Value>],
+    wanted: &[String],
+) -> Result<String, String> {
+    let cols = selected(columns, wanted)?;
+    Ok(match format {
         Format::Json => {
             let items: Vec<Value> = rows
                 .iter()
@@ -143,7 +170,7 @@ pub fn list(format: Format, columns: &[Column], rows: &[Map<String, Value>], wan
         }
         Format::Yaml => {
             if rows.is_empty() {
-                return "[]\n".to_owned();
+                return Ok("[]\n".to_owned());
             }
             let mut out = String::new();
             for r in rows {
@@ -185,11 +212,11 @@ pub fn list(format: Format, columns: &[Column], rows: &[Map<String, Value>], wan
                 })
                 .collect();
             if body.is_empty() {
-                return String::new();
+                return Ok(String::new());
             }
             table(&header, &body)
         }
-    }
+    })
 }
 
 /// JSON indented by 2 spaces, as openstackclient (cliff) prints it.
@@ -341,16 +368,16 @@ mod tests {
     fn show_formats() {
         let r = rec(json!({"expires": "2026-11-23T18:57:05+0000", "id": "gAAAA"}));
         assert_eq!(
-            show(Format::Table, COLS, &r, &[]),
+            show(Format::Table, COLS, &r, &[]).unwrap(),
             "+---------+--------------------------+\n| Field   | Value                    |\n+---------+--------------------------+\n| expires | 2026-11-23T18:57:05+0000 |\n| id      | gAAAA                    |\n+---------+--------------------------+\n"
         );
-        assert_eq!(show(Format::Value, COLS, &r, &["id".into()]), "gAAAA\n");
+        assert_eq!(show(Format::Value, COLS, &r, &["id".into()]).unwrap(), "gAAAA\n");
         assert_eq!(
-            show(Format::Json, COLS, &r, &[]),
+            show(Format::Json, COLS, &r, &[]).unwrap(),
             "{\n  \"expires\": \"2026-11-23T18:57:05+0000\",\n  \"id\": \"gAAAA\"\n}\n"
         );
         assert_eq!(
-            show(Format::Yaml, COLS, &r, &[]),
+            show(Format::Yaml, COLS, &r, &[]).unwrap(),
             "expires: 2026-11-23T18:57:05+0000\nid: gAAAA\n"
         );
     }
@@ -376,17 +403,49 @@ mod tests {
         let rows = vec![rec(
             json!({"Name": "nova", "Endpoints": [{"region_id": "R1", "url": "http://a"}, {"region_id": "R2", "url": "http://b"}]}),
         )];
-        let t = list(Format::Table, &cols, &rows, &[]);
+        let t = list(Format::Table, &cols, &rows, &[]).unwrap();
         assert!(
             t.contains("| nova | R1         |\n|      |   http://a |\n|      | R2         |"),
             "{t}"
         );
-        let y = list(Format::Yaml, &cols, &rows, &[]);
+        let y = list(Format::Yaml, &cols, &rows, &[]).unwrap();
         assert_eq!(
             y,
             "- Name: nova\n  Endpoints:\n  - region_id: R1\n    url: http://a\n  - region_id: R2\n    url: http://b\n"
         );
-        assert_eq!(list(Format::Value, &[Column::plain("Name")], &rows, &[]), "nova\n");
+        assert_eq!(
+            list(Format::Value, &[Column::plain("Name")], &rows, &[]).unwrap(),
+            "nova\n"
+        );
+    }
+
+    #[test]
+    fn columns_in_command_order_normalized_and_checked() {
+        let r = rec(json!({"expires": "e", "id": "i"}));
+        // The command's order, not the order of -c (cliff's behaviour).
+        assert_eq!(
+            show(Format::Value, COLS, &r, &["id".into(), "expires".into()]).unwrap(),
+            "e\ni\n"
+        );
+        assert_eq!(show(Format::Value, COLS, &r, &[" ID ".into()]).unwrap(), "i\n");
+        let rows = vec![rec(json!({"Region Name": "R1"}))];
+        assert_eq!(
+            list(
+                Format::Value,
+                &[Column::plain("Region Name")],
+                &rows,
+                &["region_name".into()]
+            )
+            .unwrap(),
+            "R1\n"
+        );
+        // Unknown ones are ignored while one is known; none known is an error.
+        assert_eq!(
+            show(Format::Value, COLS, &r, &["id".into(), "nope".into()]).unwrap(),
+            "i\n"
+        );
+        let e = show(Format::Json, COLS, &r, &["nope".into()]).unwrap_err();
+        assert!(e.contains("nope") && e.contains("expires"), "{e}");
     }
 
     #[test]

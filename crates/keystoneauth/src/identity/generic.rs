@@ -263,12 +263,16 @@ impl Generic {
                 username,
                 user_domain_id,
                 user_domain_name,
-                ..
+                password,
             } => {
                 parts.push(("user_id", user_id.clone().unwrap_or_default()));
                 parts.push(("username", username.clone().unwrap_or_default()));
                 parts.push(("user_domain_id", user_domain_id.clone().unwrap_or_default()));
                 parts.push(("user_domain_name", user_domain_name.clone().unwrap_or_default()));
+                parts.push((
+                    "password",
+                    crate::redact::hash_secret(password.expose_secret().as_bytes()),
+                ));
             }
             Secret::Token(t) => parts.push(("token", crate::redact::hash_secret(t.expose_secret().as_bytes()))),
         }

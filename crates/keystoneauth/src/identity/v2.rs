@@ -124,9 +124,17 @@ impl TokenFetcher for V2Auth {
             ("auth_url", self.auth_url.trim_end_matches('/').to_owned()),
         ];
         match &self.credentials {
-            Credentials::Password { user_id, username, .. } => {
+            Credentials::Password {
+                user_id,
+                username,
+                password,
+            } => {
                 parts.push(("user_id", user_id.clone().unwrap_or_default()));
                 parts.push(("username", username.clone().unwrap_or_default()));
+                parts.push((
+                    "password",
+                    crate::redact::hash_secret(password.expose_secret().as_bytes()),
+                ));
             }
             Credentials::Token(t) => parts.push(("token", crate::redact::hash_secret(t.expose_secret().as_bytes()))),
         }

@@ -25,7 +25,11 @@ pub(crate) fn loaders() -> Vec<Arc<dyn PluginLoader>> {
         Arc::new(NoAuthLoader),
         Arc::new(HttpBasicLoader),
     ];
-    builtins.into_iter().chain(super::auth_methods::loaders()).collect()
+    builtins
+        .into_iter()
+        .chain(super::auth_methods::loaders())
+        .chain(super::federation::loaders())
+        .collect()
 }
 
 /// Applies an optional string option to a builder.

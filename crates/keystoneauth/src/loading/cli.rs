@@ -68,7 +68,8 @@ fn with_env(help: &str, vars: &[String]) -> String {
 fn value_arg(id: String, long: String, metavar: &str, help: String, heading: &str) -> Arg {
     Arg::new(id)
         .long(long)
-        .value_name(metavar.to_owned())
+        // clap adds the angle brackets itself.
+        .value_name(metavar.trim_start_matches('<').trim_end_matches('>').to_owned())
         .num_args(1)
         .action(ArgAction::Set)
         .help(help)

@@ -384,17 +384,22 @@ fn read_doc(path: &Path) -> Result<Doc> {
         path: path.to_owned(),
         source: e,
     })?;
+    parse_doc(&text, path)
+}
+
+/// Parses a file's text: JSON when `path` ends in `.json`, else YAML.
+fn parse_doc(text: &str, path: &Path) -> Result<Doc> {
     let syntax = |what: &'static str, msg: String| Error::File {
         what,
         path: path.to_owned(),
         source: std::io::Error::new(std::io::ErrorKind::InvalidData, msg),
     };
     if path.extension().is_some_and(|e| e == "json") {
-        serde_json::from_str(&text)
+        serde_json::from_str(text)
             .map(Doc::Json)
             .map_err(|e| syntax("JSON file (invalid syntax)", e.to_string()))
     } else {
-        let mut docs = yaml_rust2::YamlLoader::load_from_str(&text)
+        let mut docs = yaml_rust2::YamlLoader::load_from_str(text)
             .map_err(|e| syntax("YAML file (invalid syntax)", e.to_string()))?;
         Ok(Doc::Yaml(if docs.is_empty() {
             yaml_rust2::Yaml::Null
@@ -514,6 +519,33 @@ impl CloudsConfig {
     /// Reads the files at the default locations and the environment.
     pub fn load(env: &Env) -> Result<Self> {
         Self::builder().load(env)
+    }
+
+    /// Parses the text of one clouds.yaml file, without reading any file or
+    /// the environment: no secure.yaml or clouds-public.yaml (so a cloud
+    /// naming a vendor `profile` fails to resolve), no `OS_*` cloud.
+    /// `path` names the file in values' sources and errors; the text is
+    /// JSON when it ends in `.json`, as for files.
+    ///
+    /// ```
+    /// use keystoneauth::loading::CloudsConfig;
+    /// let text = "clouds:\n  dev:\n    auth:\n      auth_url: http://k:5000/v3\n    region_name: RegionOne\n";
+    /// let clouds = CloudsConfig::from_yaml_str(text, "clouds.yaml").unwrap();
+    /// let dev = clouds.cloud(Some("dev"), None).unwrap().unwrap();
+    /// assert_eq!(dev.region_name(), Some("RegionOne"));
+    /// ```
+    pub fn from_yaml_str(text: &str, path: impl Into<PathBuf>) -> Result<Self> {
+        let path = path.into();
+        let clouds = clouds_map(&path, &parse_doc(text, &path)?, "clouds")?;
+        Ok(CloudsConfig {
+            files_read: vec![path],
+            clouds,
+            profiles: BTreeMap::new(),
+            vendor_file: None,
+            env_cloud: None,
+            os_cloud: None,
+            home: None,
+        })
     }
 
     /// The files read (clouds, secure, clouds-public), in that order.
@@ -968,6 +1000,10 @@ impl Source for CloudConfig {
     }
 
     fn hint(&self, key: &Key<'_>) -> Option<String> {
+        if self.name == "envvars" {
+            // The cloud made of OS_* variables: the environment's own hint says it.
+            return None;
+        }
         let name = match key {
             Key::AuthType => "auth_type".to_owned(),
             Key::IdentityApiVersion => "identity_api_version".to_owned(),

@@ -49,6 +49,7 @@ mod builtin;
 pub mod cli;
 mod clouds;
 mod env;
+mod federation;
 mod ini;
 mod loader;
 mod opt;

@@ -61,6 +61,10 @@ impl AuthMethod for ApplicationCredentialMethod {
                 user.cache_parts(parts);
             }
         }
+        parts.push((
+            "application_credential_secret",
+            crate::redact::hash_secret(self.secret.expose_secret().as_bytes()),
+        ));
     }
 }
 

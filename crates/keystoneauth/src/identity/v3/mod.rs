@@ -2,6 +2,8 @@
 
 mod application_credential;
 mod multi_factor;
+mod oauth2;
+mod oidc;
 mod password;
 mod receipt;
 mod token;
@@ -23,6 +25,16 @@ use crate::transport::{HttpRequest, Transport};
 
 pub use application_credential::{ApplicationCredential, ApplicationCredentialBuilder};
 pub use multi_factor::{IdentityMethod, MultiFactor, MultiFactorBuilder, User};
+pub use oauth2::{
+    OAuth2ClientCredential, OAuth2ClientCredentialBuilder, OAuth2MtlsClientCredential,
+    OAuth2MtlsClientCredentialBuilder,
+};
+pub use oidc::{
+    AccessTokenType, CodeChallengeMethod, DeviceAuthorizationInfo, DeviceAuthorizationPrompt, LogPrompt, OAuthError,
+    OidcAccessToken, OidcAccessTokenBuilder, OidcAuthorizationCode, OidcAuthorizationCodeBuilder,
+    OidcClientCredentials, OidcClientCredentialsBuilder, OidcDeviceAuthorization, OidcDeviceAuthorizationBuilder,
+    OidcPassword, OidcPasswordBuilder, Pkce, StderrPrompt, DEFAULT_OPENID_SCOPE,
+};
 pub use password::{Password, PasswordBuilder};
 pub use receipt::{MissingAuthMethods, AUTH_RECEIPT_HEADER};
 pub use token::{Token, TokenBuilder};

@@ -41,6 +41,12 @@ impl AuthMethod for PasswordMethod {
 
     fn cache_id_parts(&self, parts: &mut Vec<(&'static str, String)>) {
         self.user.cache_parts(parts);
+        // As keystoneauth1: a digest of the password, so a token cached for
+        // the right password is never reused with a wrong one.
+        parts.push((
+            "password",
+            crate::redact::hash_secret(self.password.expose_secret().as_bytes()),
+        ));
     }
 }
 

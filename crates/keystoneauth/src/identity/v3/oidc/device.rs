@@ -240,7 +240,10 @@ impl DeviceGrant {
             tokio::time::sleep(interval).await;
             let mut form: Vec<(String, String)> = vec![
                 ("grant_type".into(), GRANT_TYPE.into()),
-                ("device_code".into(), secrecy::ExposeSecret::expose_secret(device_code).to_owned()),
+                (
+                    "device_code".into(),
+                    secrecy::ExposeSecret::expose_secret(device_code).to_owned(),
+                ),
             ];
             if let Some(p) = pkce {
                 form.push(("code_verifier".into(), p.verifier_str().to_owned()));
@@ -374,7 +377,10 @@ impl fmt::Debug for OidcDeviceAuthorizationBuilder {
             .field("oidc", &self.oidc)
             .field(
                 "device_authorization_endpoint",
-                &self.device_authorization_endpoint.as_deref().map(crate::redact::url_str),
+                &self
+                    .device_authorization_endpoint
+                    .as_deref()
+                    .map(crate::redact::url_str),
             )
             .field("code_challenge_method", &self.code_challenge_method)
             .field("scope", &self.scope)
@@ -435,7 +441,7 @@ impl OidcDeviceAuthorizationBuilder {
             prompt: self.prompt.unwrap_or_else(|| Arc::new(LogPrompt)),
         });
         Ok(OidcDeviceAuthorization {
-            inner: OidcAuth::new(federation, TokenSource::Provider { provider, grant }, self.reauth_margin),
+            inner: OidcAuth::new(federation, TokenSource::provider(provider, grant), self.reauth_margin),
         })
     }
 }

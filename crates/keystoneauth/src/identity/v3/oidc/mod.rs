@@ -322,7 +322,10 @@ impl fmt::Debug for Provider {
                 "access_token_endpoint",
                 &self.access_token_endpoint.as_ref().map(crate::redact::url),
             )
-            .field("discovery_endpoint", &self.discovery_endpoint.as_ref().map(crate::redact::url))
+            .field(
+                "discovery_endpoint",
+                &self.discovery_endpoint.as_ref().map(crate::redact::url),
+            )
             .field("access_token_type", &self.access_token_type)
             .field("openid_scope", &self.openid_scope)
             .finish_non_exhaustive()
@@ -466,7 +469,17 @@ pub(crate) enum TokenSource {
     /// Given by the application.
     Given(GivenToken),
     /// Obtained from the provider with a grant.
-    Provider { provider: Provider, grant: Grant },
+    Provider { provider: Box<Provider>, grant: Grant },
+}
+
+impl TokenSource {
+    /// A token obtained from the provider with a grant.
+    pub(crate) fn provider(provider: Provider, grant: Grant) -> Self {
+        TokenSource::Provider {
+            provider: Box::new(provider),
+            grant,
+        }
+    }
 }
 
 /// An access token given directly.
@@ -558,7 +571,10 @@ impl fmt::Debug for OidcOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OidcOptions")
             .field("client_id", &self.client_id)
-            .field("client_secret", &self.client_secret.as_ref().map(|_| crate::redact::MASK))
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| crate::redact::MASK),
+            )
             .field(
                 "access_token_endpoint",
                 &self.access_token_endpoint.as_deref().map(crate::redact::url_str),
@@ -577,10 +593,13 @@ impl OidcOptions {
     /// Validates the options as keystoneauth1 does (a client id, and a token
     /// endpoint or a discovery endpoint) and builds the provider.
     pub(crate) fn provider(self, plugin_name: &'static str) -> Result<Provider> {
-        let client_id = self.client_id.filter(|c| !c.is_empty()).ok_or_else(|| Error::MissingOption {
-            option: "client-id".into(),
-            location: Some(plugin_name.into()),
-        })?;
+        let client_id = self
+            .client_id
+            .filter(|c| !c.is_empty())
+            .ok_or_else(|| Error::MissingOption {
+                option: "client-id".into(),
+                location: Some(plugin_name.into()),
+            })?;
         if self.access_token_endpoint.is_none() && self.discovery_endpoint.is_none() {
             return Err(Error::MissingOption {
                 option: "access-token-endpoint or discovery-endpoint".into(),
@@ -671,7 +690,12 @@ mod tests {
 
     #[test]
     fn federated_urls_like_keystoneauth1() {
-        for base in ["http://h:5000", "http://h:5000/", "http://h:5000/v3", "http://h:5000/v3/"] {
+        for base in [
+            "http://h:5000",
+            "http://h:5000/",
+            "http://h:5000/v3",
+            "http://h:5000/v3/",
+        ] {
             let f = Federation::new(
                 "v3oidcpassword",
                 base.into(),
@@ -700,15 +724,25 @@ mod tests {
             f.federated_url.as_str(),
             "http://h/v3/OS-FEDERATION/identity_providers/my%20idp%2Fx/protocols/oidc/auth"
         );
-        let err = Federation::new("x", "http://h".into(), String::new(), "p".into(), &ScopeOptions::default(), true)
-            .unwrap_err()
-            .to_string();
+        let err = Federation::new(
+            "x",
+            "http://h".into(),
+            String::new(),
+            "p".into(),
+            &ScopeOptions::default(),
+            true,
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("identity-provider"), "{err}");
     }
 
     #[test]
     fn provider_options_are_validated() {
-        let err = OidcOptions::default().provider("v3oidcpassword").unwrap_err().to_string();
+        let err = OidcOptions::default()
+            .provider("v3oidcpassword")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("client-id") && err.contains("v3oidcpassword"), "{err}");
         let o = OidcOptions {
             client_id: Some("c".into()),
@@ -720,7 +754,11 @@ mod tests {
             access_token_endpoint: Some("not a url".into()),
             ..o.clone()
         };
-        assert!(bad.provider("x").unwrap_err().to_string().contains("access-token-endpoint"));
+        assert!(bad
+            .provider("x")
+            .unwrap_err()
+            .to_string()
+            .contains("access-token-endpoint"));
         let p = OidcOptions {
             discovery_endpoint: Some("https://idp/.well-known/openid-configuration".into()),
             client_secret: Some(SecretString::from("canary")),

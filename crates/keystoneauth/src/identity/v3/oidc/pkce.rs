@@ -174,7 +174,10 @@ mod tests {
             let v = p.verifier_str();
             // RFC 7636 §4.1: 43 to 128 unreserved characters.
             assert!((43..=128).contains(&v.len()), "{v}");
-            assert!(v.chars().all(|c| c.is_ascii_alphanumeric() || "-._~".contains(c)), "{v}");
+            assert!(
+                v.chars().all(|c| c.is_ascii_alphanumeric() || "-._~".contains(c)),
+                "{v}"
+            );
             assert_eq!(p.challenge(), Pkce::challenge_for(CodeChallengeMethod::S256, v));
             assert!(!format!("{p:?}").contains(v));
         }
@@ -185,9 +188,18 @@ mod tests {
 
     #[test]
     fn methods_parse() {
-        assert_eq!("plain".parse::<CodeChallengeMethod>().unwrap(), CodeChallengeMethod::Plain);
-        assert_eq!("S256".parse::<CodeChallengeMethod>().unwrap(), CodeChallengeMethod::S256);
-        assert_eq!("s256".parse::<CodeChallengeMethod>().unwrap(), CodeChallengeMethod::S256);
+        assert_eq!(
+            "plain".parse::<CodeChallengeMethod>().unwrap(),
+            CodeChallengeMethod::Plain
+        );
+        assert_eq!(
+            "S256".parse::<CodeChallengeMethod>().unwrap(),
+            CodeChallengeMethod::S256
+        );
+        assert_eq!(
+            "s256".parse::<CodeChallengeMethod>().unwrap(),
+            CodeChallengeMethod::S256
+        );
         let err = "S512".parse::<CodeChallengeMethod>().unwrap_err().to_string();
         assert!(err.contains("code-challenge-method") && err.contains("S256"), "{err}");
         assert_eq!(CodeChallengeMethod::S256.to_string(), "S256");

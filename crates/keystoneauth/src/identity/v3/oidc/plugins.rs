@@ -204,7 +204,7 @@ impl OidcPasswordBuilder {
             otp,
         };
         Ok(OidcPassword {
-            inner: OidcAuth::new(federation, TokenSource::Provider { provider, grant }, self.reauth_margin),
+            inner: OidcAuth::new(federation, TokenSource::provider(provider, grant), self.reauth_margin),
         })
     }
 }
@@ -268,10 +268,7 @@ impl OidcClientCredentialsBuilder {
         Ok(OidcClientCredentials {
             inner: OidcAuth::new(
                 federation,
-                TokenSource::Provider {
-                    provider,
-                    grant: Grant::ClientCredentials,
-                },
+                TokenSource::provider(provider, Grant::ClientCredentials),
                 self.reauth_margin,
             ),
         })
@@ -331,7 +328,10 @@ impl fmt::Debug for OidcAuthorizationCodeBuilder {
             .field("oidc", &self.oidc)
             .field("code", &self.code.as_ref().map(|_| crate::redact::MASK))
             .field("redirect_uri", &self.redirect_uri)
-            .field("code_verifier", &self.code_verifier.as_ref().map(|_| crate::redact::MASK))
+            .field(
+                "code_verifier",
+                &self.code_verifier.as_ref().map(|_| crate::redact::MASK),
+            )
             .field("scope", &self.scope)
             .finish_non_exhaustive()
     }
@@ -380,7 +380,7 @@ impl OidcAuthorizationCodeBuilder {
         };
         let federation = federation!(NAME, self);
         Ok(OidcAuthorizationCode {
-            inner: OidcAuth::new(federation, TokenSource::Provider { provider, grant }, self.reauth_margin),
+            inner: OidcAuth::new(federation, TokenSource::provider(provider, grant), self.reauth_margin),
         })
     }
 }

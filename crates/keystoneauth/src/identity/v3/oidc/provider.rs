@@ -116,7 +116,10 @@ impl fmt::Debug for ClientAuth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientAuth")
             .field("client_id", &self.client_id)
-            .field("client_secret", &self.client_secret.as_ref().map(|_| crate::redact::MASK))
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| crate::redact::MASK),
+            )
             .finish()
     }
 }
@@ -174,7 +177,9 @@ pub(crate) async fn fetch_discovery(transport: &Transport, url: &Url) -> Result<
     let value: Value = serde_json::from_slice(response.bytes())
         .map_err(|_| invalid("the OpenID Connect discovery document is not valid JSON".into()))?;
     let Value::Object(map) = value else {
-        return Err(invalid("the OpenID Connect discovery document is not a JSON object".into()));
+        return Err(invalid(
+            "the OpenID Connect discovery document is not a JSON object".into(),
+        ));
     };
     if map.is_empty() {
         return Err(invalid("the OpenID Connect discovery document is empty".into()));
@@ -182,9 +187,12 @@ pub(crate) async fn fetch_discovery(transport: &Transport, url: &Url) -> Result<
     let endpoint = |key: &str| -> Result<Option<Url>> {
         match map.get(key) {
             None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Url::parse(s)
-                .map(Some)
-                .map_err(|e| invalid(format!("{key} {:?} is not a valid URL ({e})", crate::redact::url_str(s)))),
+            Some(Value::String(s)) => Url::parse(s).map(Some).map_err(|e| {
+                invalid(format!(
+                    "{key} {:?} is not a valid URL ({e})",
+                    crate::redact::url_str(s)
+                ))
+            }),
             Some(_) => Err(invalid(format!("{key} is not a string"))),
         }
     };

@@ -1,0 +1,713 @@
+//! Keystone's OAuth 2.0 client credentials: `v3oauth2clientcredential`
+//! (an application credential used as an OAuth 2.0 client, with a secret)
+//! and `v3oauth2mtlsclientcredential` (a client authenticated by its TLS
+//! certificate).
+
+use std::fmt;
+use std::future::Future;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use http::header::AUTHORIZATION;
+use http::{HeaderMap, HeaderName, Method};
+use secrecy::{ExposeSecret, SecretString};
+use url::Url;
+
+use super::application_credential::{AppCredRef, ApplicationCredentialMethod};
+use super::oidc::provider::{self, post_form, secret_field, ClientAuth};
+use super::{scope_setters, ScopeOptions, V3Auth};
+use crate::access::AccessInfo;
+use crate::auth::{secret_header_value, AuthPlugin, ConnectionParams, AUTH_TOKEN_HEADER};
+use crate::catalog::EndpointFilter;
+use crate::discovery::{DiscoveryCache, EndpointData, ServiceVersions};
+use crate::error::{Error, Result};
+use crate::identity::base::{identity_plugin, post_token_request, versioned_url, Lifecycle, TokenFetcher};
+use crate::transport::{ClientIdentity, HttpRequest, Transport};
+
+/// The bearer value of a token.
+fn bearer(token: &SecretString) -> SecretString {
+    SecretString::from(format!("Bearer {}", token.expose_secret()))
+}
+
+/// Parses an endpoint option as a URL.
+fn endpoint_option(plugin: &str, value: Option<String>) -> Result<Url> {
+    let value = value.filter(|v| !v.is_empty()).ok_or_else(|| Error::MissingOption {
+        option: "oauth2-endpoint".into(),
+        location: Some(plugin.to_owned()),
+    })?;
+    Url::parse(&value).map_err(|e| Error::InvalidOption {
+        option: "oauth2-endpoint".into(),
+        location: Some(plugin.to_owned()),
+        message: format!("{:?} is not an absolute URL ({e})", crate::redact::url_str(&value)),
+    })
+}
+
+/// Implements [`AuthPlugin`] for `$ty` with the methods given, and the
+/// others (endpoints, ids, state) delegated to the field `$base`, itself a
+/// plugin. (One macro for the whole `impl`: `async_trait` must see every
+/// method.)
+macro_rules! plugin_with_base {
+    ($ty:ty, $base:ident, { $($own:tt)* }) => {
+        #[async_trait]
+        impl AuthPlugin for $ty {
+        $($own)*
+
+        async fn endpoint(&self, transport: &Transport, filter: &EndpointFilter) -> Result<Option<String>> {
+            self.$base.endpoint(transport, filter).await
+        }
+
+        async fn endpoint_data(
+            &self,
+            transport: &Transport,
+            cache: &DiscoveryCache,
+            filter: &EndpointFilter,
+            discover_versions: bool,
+        ) -> Result<Option<EndpointData>> {
+            self.$base
+                .endpoint_data(transport, cache, filter, discover_versions)
+                .await
+        }
+
+        async fn all_version_data(
+            &self,
+            transport: &Transport,
+            cache: &DiscoveryCache,
+            filter: &EndpointFilter,
+        ) -> Result<Vec<ServiceVersions>> {
+            self.$base.all_version_data(transport, cache, filter).await
+        }
+
+        async fn user_id(&self, transport: &Transport) -> Result<Option<String>> {
+            self.$base.user_id(transport).await
+        }
+
+        async fn project_id(&self, transport: &Transport) -> Result<Option<String>> {
+            self.$base.project_id(transport).await
+        }
+
+        async fn token(&self, transport: &Transport) -> Result<Option<SecretString>> {
+            self.$base.token(transport).await
+        }
+
+        async fn access_info(&self, transport: &Transport) -> Result<Option<Arc<AccessInfo>>> {
+            self.$base.access_info(transport).await
+        }
+
+        fn cache_id(&self) -> Option<String> {
+            self.$base.cache_id()
+        }
+
+        fn auth_state(&self) -> Option<SecretString> {
+            self.$base.auth_state()
+        }
+
+        fn set_auth_state(&self, state: &str) -> Result<bool> {
+            self.$base.set_auth_state(state)
+        }
+        }
+    };
+}
+
+// ---------------------------------------------------------------------------
+// v3oauth2clientcredential
+// ---------------------------------------------------------------------------
+
+/// An OAuth 2.0 access token and when it expires.
+struct Bearer {
+    token: SecretString,
+    fetched: Instant,
+    lifetime: Option<Duration>,
+}
+
+impl Bearer {
+    fn usable(&self, margin: Duration) -> bool {
+        self.usable_at_age(self.fetched.elapsed(), margin)
+    }
+
+    /// Whether the token is still good `age` after it was fetched.
+    fn usable_at_age(&self, age: Duration, margin: Duration) -> bool {
+        match self.lifetime {
+            None => true,
+            Some(lifetime) => age + margin.min(lifetime / 4) < lifetime,
+        }
+    }
+}
+
+/// The cached OAuth 2.0 access token, fetched by one caller at a time.
+struct BearerCache {
+    current: RwLock<Option<Bearer>>,
+    refresh: tokio::sync::Mutex<()>,
+    margin: Duration,
+}
+
+impl BearerCache {
+    fn new(margin: Option<Duration>) -> Self {
+        BearerCache {
+            current: RwLock::new(None),
+            refresh: tokio::sync::Mutex::new(()),
+            margin: margin.unwrap_or(crate::identity::DEFAULT_REAUTH_MARGIN),
+        }
+    }
+
+    fn valid(&self) -> Option<SecretString> {
+        let guard = self.current.read().ok()?;
+        guard
+            .as_ref()
+            .filter(|b| b.usable(self.margin))
+            .map(|b| b.token.clone())
+    }
+
+    async fn get<F, Fut>(&self, fetch: F) -> Result<SecretString>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Bearer>>,
+    {
+        if let Some(token) = self.valid() {
+            return Ok(token);
+        }
+        let _guard = self.refresh.lock().await;
+        if let Some(token) = self.valid() {
+            return Ok(token);
+        }
+        let fresh = fetch().await?;
+        let token = fresh.token.clone();
+        if let Ok(mut current) = self.current.write() {
+            *current = Some(fresh);
+        }
+        Ok(token)
+    }
+
+    fn invalidate(&self) -> bool {
+        self.current.write().map(|mut c| c.take().is_some()).unwrap_or(false)
+    }
+
+    /// Drops the token if it is the one in the rejected headers.
+    fn invalidate_rejected(&self, rejected: &HeaderMap) -> bool {
+        let Some(sent) = rejected.get(AUTHORIZATION) else {
+            return self.invalidate();
+        };
+        if let Ok(mut current) = self.current.write() {
+            let same = current
+                .as_ref()
+                .is_some_and(|b| bearer(&b.token).expose_secret().as_bytes() == sent.as_bytes());
+            if same {
+                *current = None;
+            }
+        }
+        true
+    }
+}
+
+/// The Keystone token of [`OAuth2ClientCredential`]: application
+/// credential authentication.
+#[derive(Debug)]
+struct AppCredToken {
+    inner: V3Auth,
+}
+
+identity_plugin!(AppCredToken, inner);
+
+/// Keystone OAuth 2.0 client credentials (keystoneauth1's
+/// `v3oauth2clientcredential`).
+///
+/// The client is an application credential: its id and secret get a
+/// Keystone token (sent as `X-Auth-Token`), and the same id and secret, as
+/// HTTP Basic with `grant_type=client_credentials`, get an OAuth 2.0 access
+/// token from `oauth2_endpoint` (Keystone's `/v3/OS-OAUTH2/token`), sent
+/// with every request as `Authorization: Bearer`, for services protected by
+/// keystonemiddleware's OAuth 2.0 filter. keystoneauth1 fetches a new
+/// access token for every request; this plugin keeps it until shortly
+/// before the `expires_in` the server announced, or until a request is
+/// rejected with 401.
+///
+/// ```
+/// use keystoneauth::identity::v3::OAuth2ClientCredential;
+/// let auth = OAuth2ClientCredential::builder("https://keystone.example.org/v3")
+///     .oauth2_endpoint("https://keystone.example.org/v3/OS-OAUTH2/token")
+///     .oauth2_client_id("a5b4...")
+///     .oauth2_client_secret("client-s3cret")
+///     .build()
+///     .unwrap();
+/// assert!(!format!("{auth:?}").contains("s3cret"));
+/// ```
+pub struct OAuth2ClientCredential {
+    base: AppCredToken,
+    oauth2_endpoint: Url,
+    client: ClientAuth,
+    bearer: BearerCache,
+}
+
+impl fmt::Debug for OAuth2ClientCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OAuth2ClientCredential")
+            .field("auth_url", &crate::redact::url_str(self.base.inner.auth_url()))
+            .field("oauth2_endpoint", &crate::redact::url(&self.oauth2_endpoint))
+            .field("client", &self.client)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OAuth2ClientCredential {
+    /// A builder for a plugin authenticating at `auth_url` (with or without
+    /// a trailing `/v3`).
+    pub fn builder(auth_url: impl Into<String>) -> OAuth2ClientCredentialBuilder {
+        OAuth2ClientCredentialBuilder {
+            auth_url: auth_url.into(),
+            oauth2_endpoint: None,
+            oauth2_client_id: None,
+            oauth2_client_secret: None,
+            scope: ScopeOptions::default(),
+            include_catalog: true,
+            reauth_margin: None,
+        }
+    }
+
+    /// The auth URL.
+    pub fn auth_url(&self) -> &str {
+        self.base.inner.auth_url()
+    }
+
+    /// The OAuth 2.0 token endpoint.
+    pub fn oauth2_endpoint(&self) -> &str {
+        self.oauth2_endpoint.as_str()
+    }
+
+    /// Gets a new OAuth 2.0 access token.
+    async fn fetch_bearer(&self, transport: &Transport) -> Result<Bearer> {
+        const WHAT: &str = "OAuth 2.0 client credentials";
+        let form = vec![("grant_type".to_owned(), "client_credentials".to_owned())];
+        let answer = post_form(transport, &self.client, &self.oauth2_endpoint, form, WHAT, &[]).await?;
+        let token = secret_field(&answer, "access_token", &self.oauth2_endpoint, WHAT)?;
+        let lifetime = provider::expires_in(&answer);
+        tracing::debug!(
+            target: crate::transport::LOG_TARGET,
+            endpoint = %crate::redact::url(&self.oauth2_endpoint),
+            expires_in = lifetime.map(|d| d.as_secs()),
+            "got an OAuth 2.0 access token"
+        );
+        Ok(Bearer {
+            token,
+            fetched: Instant::now(),
+            lifetime,
+        })
+    }
+}
+
+plugin_with_base!(OAuth2ClientCredential, base, {
+    async fn headers(&self, transport: &Transport) -> Result<HeaderMap> {
+        let mut headers = self.base.headers(transport).await?;
+        let token = self.bearer.get(|| self.fetch_bearer(transport)).await?;
+        headers.insert(
+            AUTHORIZATION,
+            secret_header_value("oauth2 access token", &bearer(&token))?,
+        );
+        Ok(headers)
+    }
+
+    fn invalidate(&self) -> bool {
+        let keystone = self.base.invalidate();
+        let oauth2 = self.bearer.invalidate();
+        keystone || oauth2
+    }
+
+    fn invalidate_rejected(&self, rejected: &HeaderMap) -> bool {
+        let keystone = self.base.invalidate_rejected(rejected);
+        let oauth2 = self.bearer.invalidate_rejected(rejected);
+        keystone || oauth2
+    }
+});
+
+/// Builds an [`OAuth2ClientCredential`] plugin.
+#[must_use]
+pub struct OAuth2ClientCredentialBuilder {
+    auth_url: String,
+    oauth2_endpoint: Option<String>,
+    oauth2_client_id: Option<String>,
+    oauth2_client_secret: Option<SecretString>,
+    pub(crate) scope: ScopeOptions,
+    include_catalog: bool,
+    reauth_margin: Option<Duration>,
+}
+
+impl fmt::Debug for OAuth2ClientCredentialBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OAuth2ClientCredentialBuilder")
+            .field("auth_url", &crate::redact::url_str(&self.auth_url))
+            .field(
+                "oauth2_endpoint",
+                &self.oauth2_endpoint.as_deref().map(crate::redact::url_str),
+            )
+            .field("oauth2_client_id", &self.oauth2_client_id)
+            .field(
+                "oauth2_client_secret",
+                &self.oauth2_client_secret.as_ref().map(|_| crate::redact::MASK),
+            )
+            .field("scope", &self.scope)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OAuth2ClientCredentialBuilder {
+    /// The OAuth 2.0 token endpoint, Keystone's
+    /// `https://keystone.example.org/v3/OS-OAUTH2/token`.
+    pub fn oauth2_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.oauth2_endpoint = Some(url.into());
+        self
+    }
+
+    /// The client id: the application credential's id.
+    pub fn oauth2_client_id(mut self, id: impl Into<String>) -> Self {
+        self.oauth2_client_id = Some(id.into());
+        self
+    }
+
+    /// The client secret: the application credential's secret.
+    pub fn oauth2_client_secret(mut self, secret: impl Into<SecretString>) -> Self {
+        self.oauth2_client_secret = Some(secret.into());
+        self
+    }
+
+    scope_setters!();
+
+    /// Validates the options and builds the plugin.
+    pub fn build(self) -> Result<OAuth2ClientCredential> {
+        const NAME: &str = "v3oauth2clientcredential";
+        let oauth2_endpoint = endpoint_option(NAME, self.oauth2_endpoint)?;
+        let client_id = self
+            .oauth2_client_id
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| Error::MissingOption {
+                option: "oauth2-client-id".into(),
+                location: Some(NAME.into()),
+            })?;
+        let secret = self
+            .oauth2_client_secret
+            .filter(|v| !v.expose_secret().is_empty())
+            .ok_or_else(|| Error::MissingOption {
+                option: "oauth2-client-secret".into(),
+                location: Some(NAME.into()),
+            })?;
+        let scope = self.scope.resolve(NAME)?;
+        let method = ApplicationCredentialMethod {
+            credential: AppCredRef::Id(client_id.clone()),
+            secret: secret.clone(),
+        };
+        let inner = V3Auth::new(
+            NAME,
+            self.auth_url,
+            vec![Box::new(method)],
+            scope,
+            self.include_catalog,
+            self.reauth_margin,
+        )?;
+        Ok(OAuth2ClientCredential {
+            base: AppCredToken { inner },
+            oauth2_endpoint,
+            client: ClientAuth {
+                client_id,
+                client_secret: Some(secret),
+            },
+            bearer: BearerCache::new(self.reauth_margin),
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------
+// v3oauth2mtlsclientcredential
+// ---------------------------------------------------------------------------
+
+/// Gets the OAuth 2.0 access token over mutual TLS and the token's data
+/// from Keystone.
+struct MtlsFetcher {
+    auth_url: String,
+    token_url: Url,
+    oauth2_endpoint: Url,
+    client: ClientAuth,
+    lifecycle: Lifecycle,
+}
+
+impl fmt::Debug for MtlsFetcher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MtlsFetcher")
+            .field("auth_url", &crate::redact::url_str(&self.auth_url))
+            .field("oauth2_endpoint", &crate::redact::url(&self.oauth2_endpoint))
+            .field("client_id", &self.client.client_id)
+            .field("lifecycle", &self.lifecycle)
+            .finish()
+    }
+}
+
+#[async_trait]
+impl TokenFetcher for MtlsFetcher {
+    fn lifecycle(&self) -> &Lifecycle {
+        &self.lifecycle
+    }
+
+    async fn fetch(&self, transport: &Transport) -> Result<AccessInfo> {
+        const WHAT: &str = "OAuth 2.0 mutual-TLS client credentials";
+        // The client id goes in the form (there is no secret): the TLS
+        // client certificate authenticates the client.
+        let form = vec![("grant_type".to_owned(), "client_credentials".to_owned())];
+        let answer = post_form(transport, &self.client, &self.oauth2_endpoint, form, WHAT, &[]).await?;
+        let token = secret_field(&answer, "access_token", &self.oauth2_endpoint, WHAT)?;
+        // The access token is a Keystone token: validate it to get its data.
+        let request = HttpRequest::new(Method::GET, self.token_url.clone())
+            .header(
+                HeaderName::from_static(AUTH_TOKEN_HEADER),
+                secret_header_value("oauth2 access token", &token)?,
+            )
+            .header(
+                HeaderName::from_static("x-subject-token"),
+                secret_header_value("oauth2 access token", &token)?,
+            );
+        let response = post_token_request(transport, request)
+            .await
+            .map_err(|e| provider::scrub_error(e, &[&token]))?;
+        tracing::debug!(
+            target: crate::transport::LOG_TARGET,
+            plugin = "v3oauth2mtlsclientcredential",
+            "authenticated with an OAuth 2.0 mutual-TLS client credential"
+        );
+        AccessInfo::from_v3(token, response.into_bytes())
+    }
+
+    fn cache_id_parts(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("plugin", "v3oauth2mtlsclientcredential".to_owned()),
+            ("auth_url", self.auth_url.trim_end_matches('/').to_owned()),
+            ("oauth2_endpoint", self.oauth2_endpoint.as_str().to_owned()),
+            ("oauth2_client_id", self.client.client_id.clone()),
+        ]
+    }
+}
+
+/// The token part of [`OAuth2MtlsClientCredential`].
+#[derive(Debug)]
+struct MtlsToken {
+    inner: MtlsFetcher,
+}
+
+identity_plugin!(MtlsToken, inner);
+
+/// Keystone OAuth 2.0 mutual-TLS client credentials (keystoneauth1's
+/// `v3oauth2mtlsclientcredential`).
+///
+/// The client presents its TLS certificate to `oauth2_endpoint` (Keystone's
+/// `/v3/OS-OAUTH2/token`) and sends only its id
+/// (`grant_type=client_credentials`, no secret). The access token it gets
+/// is a Keystone token bound to the certificate: the plugin validates it at
+/// `/v3/auth/tokens` for its catalog and sends it with every request both
+/// as `X-Auth-Token` and as `Authorization: Bearer`. Requests must keep
+/// presenting the same certificate.
+///
+/// Give the certificate with
+/// [`client_identity`](OAuth2MtlsClientCredentialBuilder::client_identity)
+/// (the plugin asks the session to present it through
+/// [`AuthPlugin::connection_params`]), or configure it on the session.
+/// As in keystoneauth1, the token's scope is the one the server gives;
+/// the plugin takes no scope options.
+///
+/// ```
+/// use keystoneauth::identity::v3::OAuth2MtlsClientCredential;
+/// let auth = OAuth2MtlsClientCredential::builder("https://keystone.example.org/v3")
+///     .oauth2_endpoint("https://keystone.example.org/v3/OS-OAUTH2/token")
+///     .oauth2_client_id("a-user-id")
+///     .build()
+///     .unwrap();
+/// ```
+pub struct OAuth2MtlsClientCredential {
+    base: MtlsToken,
+    client_identity: Option<ClientIdentity>,
+}
+
+impl fmt::Debug for OAuth2MtlsClientCredential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OAuth2MtlsClientCredential")
+            .field("base", &self.base)
+            .field("client_identity", &self.client_identity)
+            .finish()
+    }
+}
+
+impl OAuth2MtlsClientCredential {
+    /// A builder for a plugin authenticating at `auth_url` (with or without
+    /// a trailing `/v3`).
+    pub fn builder(auth_url: impl Into<String>) -> OAuth2MtlsClientCredentialBuilder {
+        OAuth2MtlsClientCredentialBuilder {
+            auth_url: auth_url.into(),
+            oauth2_endpoint: None,
+            oauth2_client_id: None,
+            client_identity: None,
+            reauth_margin: None,
+        }
+    }
+
+    /// The auth URL.
+    pub fn auth_url(&self) -> &str {
+        &self.base.inner.auth_url
+    }
+
+    /// The OAuth 2.0 token endpoint.
+    pub fn oauth2_endpoint(&self) -> &str {
+        self.base.inner.oauth2_endpoint.as_str()
+    }
+}
+
+plugin_with_base!(OAuth2MtlsClientCredential, base, {
+    async fn headers(&self, transport: &Transport) -> Result<HeaderMap> {
+        let access = crate::identity::base::access(&self.base.inner, transport).await?;
+        let mut headers = crate::auth::token_headers(access.token())?;
+        headers.insert(
+            AUTHORIZATION,
+            secret_header_value("oauth2 access token", &bearer(access.token()))?,
+        );
+        Ok(headers)
+    }
+
+    fn invalidate(&self) -> bool {
+        self.base.invalidate()
+    }
+
+    fn invalidate_rejected(&self, rejected: &HeaderMap) -> bool {
+        self.base.invalidate_rejected(rejected)
+    }
+
+    fn connection_params(&self) -> ConnectionParams {
+        match &self.client_identity {
+            Some(identity) => ConnectionParams::with_client_identity(identity.clone()),
+            None => ConnectionParams::default(),
+        }
+    }
+});
+
+/// Builds an [`OAuth2MtlsClientCredential`] plugin.
+#[must_use]
+#[derive(Debug)]
+pub struct OAuth2MtlsClientCredentialBuilder {
+    auth_url: String,
+    oauth2_endpoint: Option<String>,
+    oauth2_client_id: Option<String>,
+    client_identity: Option<ClientIdentity>,
+    reauth_margin: Option<Duration>,
+}
+
+impl OAuth2MtlsClientCredentialBuilder {
+    /// The OAuth 2.0 token endpoint, Keystone's
+    /// `https://keystone.example.org/v3/OS-OAUTH2/token`.
+    pub fn oauth2_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.oauth2_endpoint = Some(url.into());
+        self
+    }
+
+    /// The client id.
+    pub fn oauth2_client_id(mut self, id: impl Into<String>) -> Self {
+        self.oauth2_client_id = Some(id.into());
+        self
+    }
+
+    /// The client certificate (and key) to present; without it the
+    /// session's must be configured.
+    pub fn client_identity(mut self, identity: ClientIdentity) -> Self {
+        self.client_identity = Some(identity);
+        self
+    }
+
+    /// Re-authenticate when the token expires within this margin
+    /// (default 120 s, at most a quarter of the token's lifetime).
+    pub fn reauth_margin(mut self, margin: Duration) -> Self {
+        self.reauth_margin = Some(margin);
+        self
+    }
+
+    /// Validates the options and builds the plugin.
+    pub fn build(self) -> Result<OAuth2MtlsClientCredential> {
+        const NAME: &str = "v3oauth2mtlsclientcredential";
+        let oauth2_endpoint = endpoint_option(NAME, self.oauth2_endpoint)?;
+        let client_id = self
+            .oauth2_client_id
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| Error::MissingOption {
+                option: "oauth2-client-id".into(),
+                location: Some(NAME.into()),
+            })?;
+        let token_url = versioned_url(&self.auth_url, "/v3", "auth/tokens")?;
+        Ok(OAuth2MtlsClientCredential {
+            base: MtlsToken {
+                inner: MtlsFetcher {
+                    auth_url: self.auth_url,
+                    token_url,
+                    oauth2_endpoint,
+                    client: ClientAuth {
+                        client_id,
+                        client_secret: None,
+                    },
+                    lifecycle: Lifecycle::new(self.reauth_margin),
+                },
+            },
+            client_identity: self.client_identity,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn required_options_with_keystoneauth1_names() {
+        let err = OAuth2ClientCredential::builder("http://h/v3")
+            .oauth2_client_id("c")
+            .oauth2_client_secret("s")
+            .build()
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("oauth2-endpoint"), "{err}");
+        let err = OAuth2ClientCredential::builder("http://h/v3")
+            .oauth2_endpoint("http://h/v3/OS-OAUTH2/token")
+            .oauth2_client_secret("s")
+            .build()
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("oauth2-client-id"), "{err}");
+        let err = OAuth2ClientCredential::builder("http://h/v3")
+            .oauth2_endpoint("http://h/v3/OS-OAUTH2/token")
+            .oauth2_client_id("c")
+            .build()
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("oauth2-client-secret"), "{err}");
+        let err = OAuth2MtlsClientCredential::builder("http://h/v3")
+            .oauth2_endpoint("not a url")
+            .oauth2_client_id("c")
+            .build()
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("oauth2-endpoint"), "{err}");
+        let err = OAuth2MtlsClientCredential::builder("http://h/v3")
+            .oauth2_endpoint("http://h/v3/OS-OAUTH2/token")
+            .build()
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("oauth2-client-id"), "{err}");
+    }
+
+    #[test]
+    fn bearer_lifetimes() {
+        let b = |lifetime: Option<u64>, age: u64| {
+            let bearer = Bearer {
+                token: SecretString::from("t"),
+                fetched: Instant::now(),
+                lifetime: lifetime.map(Duration::from_secs),
+            };
+            move |margin| bearer.usable_at_age(Duration::from_secs(age), margin)
+        };
+        let margin = Duration::from_secs(120);
+        assert!(b(None, 10_000)(margin));
+        assert!(b(Some(3600), 0)(margin));
+        assert!(!b(Some(3600), 3500)(margin));
+        // Short-lived: the margin is at most a quarter of the lifetime.
+        assert!(b(Some(40), 20)(margin));
+        assert!(!b(Some(40), 31)(margin));
+    }
+}

@@ -1,0 +1,160 @@
+//! Every auth method of issue 7 is loadable by its keystoneauth1 name from
+//! the environment (and so from every source), with keystoneauth1's option
+//! names; secrets never show in what the loaded plugin prints.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use keystoneauth::loading::{Env, Loader, Registry};
+
+const CANARY: &str = "CANARY-SECRET-4411";
+
+fn load(pairs: &[(&str, &str)]) -> keystoneauth::Result<Option<std::sync::Arc<dyn keystoneauth::AuthPlugin>>> {
+    let env = Env::from_pairs(pairs.iter().copied());
+    Loader::new().env(env).load_auth()
+}
+
+#[test]
+fn every_issue_7_method_is_registered() {
+    let names = Registry::global().names();
+    for name in [
+        "v3applicationcredential",
+        "v3totp",
+        "v3multifactor",
+        "v3tokenlessauth",
+        "v3oidcpassword",
+        "v3oidcclientcredentials",
+        "v3oidcauthcode",
+        "v3oidcaccesstoken",
+        "v3oidcdeviceauthz",
+        "v3oauth2clientcredential",
+        "v3oauth2mtlsclientcredential",
+    ] {
+        assert!(names.iter().any(|n| n == name), "{name} missing from {names:?}");
+    }
+}
+
+#[test]
+fn each_loads_from_os_variables_without_showing_secrets() {
+    let url = ("OS_AUTH_URL", "http://127.0.0.1:5000/v3");
+    let cases: Vec<Vec<(&str, &str)>> = vec![
+        vec![
+            ("OS_AUTH_TYPE", "v3applicationcredential"),
+            url,
+            ("OS_APPLICATION_CREDENTIAL_ID", "ac-1"),
+            ("OS_APPLICATION_CREDENTIAL_SECRET", CANARY),
+        ],
+        vec![
+            ("OS_AUTH_TYPE", "v3totp"),
+            url,
+            ("OS_USER_ID", "u-1"),
+            ("OS_PASSCODE", CANARY),
+        ],
+        vec![
+            ("OS_AUTH_TYPE", "v3multifactor"),
+            url,
+            ("OS_AUTH_METHODS", "v3password,v3totp"),
+            ("OS_USER_ID", "u-1"),
+            ("OS_PASSWORD", CANARY),
+            ("OS_PASSCODE", "123456"),
+        ],
+        vec![("OS_AUTH_TYPE", "v3tokenlessauth"), url, ("OS_PROJECT_ID", "p-1")],
+        vec![
+            ("OS_AUTH_TYPE", "v3oidcpassword"),
+            url,
+            ("OS_IDENTITY_PROVIDER", "idp"),
+            ("OS_PROTOCOL", "openid"),
+            ("OS_CLIENT_ID", "client"),
+            ("OS_CLIENT_SECRET", CANARY),
+            ("OS_ACCESS_TOKEN_ENDPOINT", "https://idp.example.com/token"),
+            ("OS_USERNAME", "alice"),
+            ("OS_PASSWORD", CANARY),
+        ],
+        vec![
+            ("OS_AUTH_TYPE", "v3oidcclientcredentials"),
+            url,
+            ("OS_IDENTITY_PROVIDER", "idp"),
+            ("OS_PROTOCOL", "openid"),
+            ("OS_CLIENT_ID", "client"),
+            ("OS_CLIENT_SECRET", CANARY),
+            (
+                "OS_DISCOVERY_ENDPOINT",
+                "https://idp.example.com/.well-known/openid-configuration",
+            ),
+        ],
+        vec![
+            ("OS_AUTH_TYPE", "v3oidcauthcode"),
+            url,
+            ("OS_IDENTITY_PROVIDER", "idp"),
+            ("OS_PROTOCOL", "openid"),
+            ("OS_CLIENT_ID", "client"),
+            ("OS_ACCESS_TOKEN_ENDPOINT", "https://idp.example.com/token"),
+            ("OS_REDIRECT_URI", "http://localhost:8080/cb"),
+            ("OS_CODE", CANARY),
+        ],
+        vec![
+            ("OS_AUTH_TYPE", "v3oidcaccesstoken"),
+            url,
+            ("OS_IDENTITY_PROVIDER", "idp"),
+            ("OS_PROTOCOL", "openid"),
+            ("OS_ACCESS_TOKEN", CANARY),
+        ],
+        vec![
+            ("OS_AUTH_TYPE", "v3oidcdeviceauthz"),
+            url,
+            ("OS_IDENTITY_PROVIDER", "idp"),
+            ("OS_PROTOCOL", "openid"),
+            ("OS_CLIENT_ID", "client"),
+            ("OS_ACCESS_TOKEN_ENDPOINT", "https://idp.example.com/token"),
+            ("OS_DEVICE_AUTHORIZATION_ENDPOINT", "https://idp.example.com/device"),
+            ("OS_CODE_CHALLENGE_METHOD", "S256"),
+        ],
+        vec![
+            ("OS_AUTH_TYPE", "v3oauth2clientcredential"),
+            url,
+            ("OS_OAUTH2_ENDPOINT", "https://keystone.example.com/v3/OS-OAUTH2/token"),
+            ("OS_OAUTH2_CLIENT_ID", "client"),
+            ("OS_OAUTH2_CLIENT_SECRET", CANARY),
+        ],
+        vec![
+            ("OS_AUTH_TYPE", "v3oauth2mtlsclientcredential"),
+            url,
+            ("OS_OAUTH2_ENDPOINT", "https://keystone.example.com/v3/OS-OAUTH2/token"),
+            ("OS_OAUTH2_CLIENT_ID", "client"),
+        ],
+    ];
+    for case in cases {
+        let plugin = load(&case)
+            .unwrap_or_else(|e| panic!("{:?}: {e}", case[0]))
+            .unwrap_or_else(|| panic!("{:?}: no plugin", case[0]));
+        let shown = format!("{plugin:?} {:?}", plugin.cache_id());
+        assert!(!shown.contains(CANARY), "{:?} shows a secret: {shown}", case[0]);
+    }
+}
+
+#[test]
+fn missing_options_are_named_with_where_to_set_them() {
+    let err = load(&[
+        ("OS_AUTH_TYPE", "v3applicationcredential"),
+        ("OS_AUTH_URL", "http://127.0.0.1:5000/v3"),
+        ("OS_APPLICATION_CREDENTIAL_ID", "ac-1"),
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("application_credential_secret") || err.contains("application-credential-secret"),
+        "{err}"
+    );
+    assert!(err.contains("OS_APPLICATION_CREDENTIAL_SECRET"), "{err}");
+    let err = load(&[
+        ("OS_AUTH_TYPE", "v3oidcpassword"),
+        ("OS_AUTH_URL", "http://127.0.0.1:5000/v3"),
+        ("OS_IDENTITY_PROVIDER", "idp"),
+        ("OS_PROTOCOL", "openid"),
+        ("OS_CLIENT_ID", "client"),
+        ("OS_USERNAME", "alice"),
+        ("OS_PASSWORD", CANARY),
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("endpoint"), "{err}");
+    assert!(!err.contains(CANARY));
+}

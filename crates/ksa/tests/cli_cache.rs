@@ -1,0 +1,305 @@
+//! ksa's on-disk token cache against the real Keystone: reuse across
+//! processes, file and directory modes, corrupt entries replaced, an
+//! expired entry ignored, `--no-cache` and `KSA_NO_CACHE`, recovery from a
+//! revoked cached token with one re-authentication, the default locations.
+//! Token POSTs are counted by a proxy in front of Keystone, one per test, so
+//! tests running in parallel do not disturb the counts.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::proxy::CountingProxy;
+use common::{mode, Keystone, Sandbox};
+use serde_json::Value;
+
+const TOKEN_POST: &[u8] = b"POST /v3/auth/tokens";
+
+/// A proxy in front of Keystone, and the admin's openrc pointing at it.
+fn proxied(k: &Keystone) -> (CountingProxy, Vec<(String, String)>) {
+    let proxy = CountingProxy::start(&k.host_port(), TOKEN_POST);
+    let env = k.admin_env(&format!("{}/v3", proxy.base));
+    (proxy, env)
+}
+
+fn token(s: &Sandbox, env: &[(String, String)], extra: &[&str]) -> String {
+    let mut args = extra.to_vec();
+    args.extend_from_slice(&["token", "issue", "-f", "value", "-c", "id"]);
+    s.ok(env, &args).stdout.trim().to_owned()
+}
+
+fn read_json(p: &std::path::Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+}
+
+#[test]
+fn cache_is_reused_across_processes_with_private_modes() {
+    let k = require_keystone!();
+    let s = Sandbox::new("reuse");
+    let (proxy, env) = proxied(&k);
+    let first = token(&s, &env, &[]);
+    assert_eq!(proxy.count(), 1);
+    // A second process: the same token, no token POST.
+    let second = token(&s, &env, &[]);
+    assert_eq!(second, first);
+    assert_eq!(proxy.count(), 1, "the second run authenticated again");
+    // Other commands too.
+    s.ok(&env, &["catalog", "list", "-f", "json"]);
+    s.ok(&env, &["request", "GET", "identity", "/v3/auth/projects"]);
+    assert_eq!(proxy.count(), 1);
+
+    let dir = s.cache_dir();
+    assert_eq!(mode(&dir), 0o700, "{}", dir.display());
+    let files = s.cache_files();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(mode(&files[0]), 0o600);
+    assert_eq!(mode(&dir.join(".lock")), 0o600);
+    let doc = read_json(&files[0]);
+    assert_eq!(doc["format"], 1);
+    assert_eq!(
+        files[0].file_stem().unwrap().to_string_lossy(),
+        doc["cache_id"].as_str().unwrap()
+    );
+    assert_eq!(doc["state"]["auth_token"], first.as_str());
+    let text = std::fs::read_to_string(&files[0]).unwrap();
+    assert!(!text.contains(&k.admin_password), "the password is in the cache file");
+    // No temporary files left behind.
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    // Another user gets an entry of its own, and its own token.
+    let demo = k.demo_env(&format!("{}/v3", proxy.base));
+    let demo_token = token(&s, &demo, &[]);
+    assert_ne!(demo_token, first);
+    assert_eq!(proxy.count(), 2);
+    assert_eq!(s.cache_files().len(), 2);
+    assert_eq!(token(&s, &demo, &[]), demo_token);
+    assert_eq!(token(&s, &env, &[]), first);
+    assert_eq!(proxy.count(), 2);
+}
+
+#[test]
+fn a_failed_command_still_caches_its_token() {
+    let k = require_keystone!();
+    let s = Sandbox::new("failed-cmd");
+    let (proxy, env) = proxied(&k);
+    let out = s.run_args(&env, &["endpoint", "get", "nosuchservice"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(proxy.count(), 1);
+    assert_eq!(s.cache_files().len(), 1);
+    token(&s, &env, &[]);
+    assert_eq!(proxy.count(), 1, "the token of the failed run was not reused");
+}
+
+#[test]
+fn a_loose_existing_directory_is_made_private() {
+    let k = require_keystone!();
+    let s = Sandbox::new("loose-dir");
+    let (_proxy, env) = proxied(&k);
+    std::fs::create_dir_all(s.cache_dir()).unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(s.cache_dir(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    token(&s, &env, &[]);
+    assert_eq!(mode(&s.cache_dir()), 0o700);
+}
+
+#[test]
+fn corrupt_foreign_and_expired_entries_are_replaced() {
+    let k = require_keystone!();
+    let s = Sandbox::new("corrupt");
+    let (proxy, env) = proxied(&k);
+    let first = token(&s, &env, &[]);
+    let file = s.cache_files().pop().unwrap();
+    let cache_id = file.file_stem().unwrap().to_string_lossy().into_owned();
+
+    // Garbage (written with the usual 0644): ignored, replaced by a valid entry.
+    std::fs::write(&file, "\u{0}garbage{not json").unwrap();
+    let second = token(&s, &env, &[]);
+    assert_eq!(proxy.count(), 2);
+    assert_ne!(second, first);
+    let doc = read_json(&file);
+    assert_eq!(doc["state"]["auth_token"], second.as_str());
+    assert_eq!(mode(&file), 0o600);
+
+    // Another format version, or another identity's entry: ignored, replaced.
+    for bad in [
+        serde_json::json!({"format": 99, "cache_id": cache_id, "state": doc["state"]}),
+        serde_json::json!({"format": 1, "cache_id": "someone-else", "state": doc["state"]}),
+        serde_json::json!([1, 2, 3]),
+    ] {
+        std::fs::write(&file, bad.to_string()).unwrap();
+        let before = proxy.count();
+        token(&s, &env, &[]);
+        assert_eq!(proxy.count(), before + 1, "{bad}");
+        assert_eq!(read_json(&file)["format"], 1);
+        assert_eq!(read_json(&file)["cache_id"], cache_id.as_str());
+    }
+
+    // An entry whose token has expired (or will within the margin) is not used.
+    let mut doc = read_json(&file);
+    doc["state"]["body"]["token"]["expires_at"] = "2000-01-01T00:00:00.000000Z".into();
+    std::fs::write(&file, doc.to_string()).unwrap();
+    let before = proxy.count();
+    let fresh = token(&s, &env, &[]);
+    assert_eq!(proxy.count(), before + 1);
+    assert_eq!(read_json(&file)["state"]["auth_token"], fresh.as_str());
+    // An empty file.
+    std::fs::write(&file, "").unwrap();
+    token(&s, &env, &[]);
+    assert_eq!(proxy.count(), before + 2);
+    assert_eq!(read_json(&file)["format"], 1);
+}
+
+#[test]
+fn no_cache_flag_and_variable_are_honoured() {
+    let k = require_keystone!();
+    let s = Sandbox::new("nocache");
+    let (proxy, env) = proxied(&k);
+    let a = token(&s, &env, &["--no-cache"]);
+    let b = token(&s, &env, &["--no-cache"]);
+    assert_ne!(a, b);
+    assert_eq!(proxy.count(), 2);
+    assert!(!s.cache_dir().exists(), "--no-cache created the cache directory");
+
+    for value in ["1", "true", "yes"] {
+        let mut env2 = env.clone();
+        env2.push(("KSA_NO_CACHE".into(), value.into()));
+        let before = proxy.count();
+        token(&s, &env2, &[]);
+        token(&s, &env2, &[]);
+        assert_eq!(proxy.count(), before + 2, "KSA_NO_CACHE={value}");
+        assert!(!s.cache_dir().exists());
+    }
+
+    // KSA_NO_CACHE=0 leaves the cache on.
+    let mut env0 = env.clone();
+    env0.push(("KSA_NO_CACHE".into(), "0".into()));
+    let before = proxy.count();
+    let c = token(&s, &env0, &[]);
+    assert_eq!(token(&s, &env0, &[]), c);
+    assert_eq!(proxy.count(), before + 1);
+    assert_eq!(s.cache_files().len(), 1);
+    // --no-cache neither reads nor rewrites an existing entry.
+    let file = s.cache_files().pop().unwrap();
+    let saved = std::fs::read_to_string(&file).unwrap();
+    let d = token(&s, &env, &["--no-cache"]);
+    assert_ne!(d, c);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), saved);
+}
+
+#[test]
+fn a_revoked_cached_token_is_recovered_with_one_reauthentication() {
+    let k = require_keystone!();
+    let s = Sandbox::new("revoked");
+    let (proxy, env) = proxied(&k);
+    let cached = token(&s, &env, &[]);
+    assert_eq!(proxy.count(), 1);
+    // Revoke it behind the cache's back, with another token.
+    let subject = format!("X-Subject-Token: {cached}");
+    s.ok(
+        &env,
+        &[
+            "--no-cache",
+            "request",
+            "DELETE",
+            "identity",
+            "/v3/auth/tokens",
+            "-H",
+            &subject,
+        ],
+    );
+    assert_eq!(k.validate(&cached).0, 404);
+    let before = proxy.count();
+
+    // The next run: a 401 with the cached token, one new token, success.
+    let v = s.json(&env, &["request", "GET", "identity", "/v3/projects"]);
+    assert!(v["projects"].is_array(), "{v}");
+    assert_eq!(proxy.count(), before + 1, "exactly one re-authentication");
+    // The new token replaced the revoked one in the cache.
+    let file = s.cache_files().pop().unwrap();
+    let now = read_json(&file)["state"]["auth_token"].as_str().unwrap().to_owned();
+    assert_ne!(now, cached);
+    assert_eq!(k.validate(&now).0, 200);
+    assert_eq!(token(&s, &env, &[]), now);
+    assert_eq!(proxy.count(), before + 1);
+}
+
+#[test]
+fn concurrent_runs_share_the_cache_safely() {
+    let k = require_keystone!();
+    let s = Sandbox::new("concurrent");
+    let (proxy, env) = proxied(&k);
+    let program = assert_cmd::cargo::cargo_bin("ksa");
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            let mut c = std::process::Command::new(&program);
+            c.args(["token", "issue", "-f", "value", "-c", "id"])
+                .env_clear()
+                .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+                .env("HOME", &s.home)
+                .env("XDG_RUNTIME_DIR", &s.runtime)
+                .envs(env.iter().map(|(k, v)| (k, v)))
+                .current_dir(&s.home)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped());
+            c.spawn().unwrap()
+        })
+        .collect();
+    for child in children {
+        let o = child.wait_with_output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    assert!((1..=4).contains(&proxy.count()), "{}", proxy.count());
+    let files = s.cache_files();
+    assert_eq!(files.len(), 1);
+    let saved = read_json(&files[0])["state"]["auth_token"].as_str().unwrap().to_owned();
+    // Whichever run saved last, the next run uses it without authenticating.
+    let before = proxy.count();
+    assert_eq!(token(&s, &env, &[]), saved);
+    assert_eq!(proxy.count(), before);
+}
+
+#[test]
+fn default_locations_without_xdg_runtime_dir() {
+    let k = require_keystone!();
+    let s = Sandbox::new("locations");
+    let (proxy, env) = proxied(&k);
+    // No XDG_RUNTIME_DIR: $HOME/.cache/keystoneauth.
+    let mut cmd = s.ksa(&env);
+    cmd.env_remove("XDG_RUNTIME_DIR")
+        .args(["token", "issue", "-f", "value", "-c", "id"]);
+    let out = s.run(&mut cmd);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let home_cache = s.home.join(".cache").join("keystoneauth");
+    assert_eq!(mode(&home_cache), 0o700);
+    assert_eq!(
+        std::fs::read_dir(&home_cache).unwrap().count(),
+        2,
+        "the entry and .lock"
+    );
+    assert!(!s.cache_dir().exists());
+    // XDG_CACHE_HOME when set.
+    let xdg_cache = s.root.join("xdg-cache");
+    let mut cmd = s.ksa(&env);
+    cmd.env_remove("XDG_RUNTIME_DIR")
+        .env("XDG_CACHE_HOME", &xdg_cache)
+        .args(["token", "issue"]);
+    assert_eq!(s.run(&mut cmd).code, 0);
+    assert!(xdg_cache.join("keystoneauth").is_dir());
+    assert_eq!(proxy.count(), 2);
+    // config show names the directory in use.
+    let v = s.json(&env, &["config", "show", "-f", "json"]);
+    let row = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["Option"] == "token_cache")
+        .unwrap()
+        .clone();
+    assert_eq!(row["Value"], s.cache_dir().display().to_string());
+}

@@ -1,0 +1,395 @@
+//! Shared helpers for ksa's command-line tests: the local Keystone's facts
+//! (from `scripts/keystone env`), a sandbox per test (its own HOME and
+//! XDG_RUNTIME_DIR, an emptied environment), a tiny HTTP client to ask
+//! Keystone directly what the truth is, and a request-counting proxy.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+pub mod proxy;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+/// Connection facts of the local Keystone.
+#[derive(Debug, Clone)]
+pub struct Keystone {
+    /// `http://127.0.0.1:5000/v3`.
+    pub auth_url: String,
+    pub admin_username: String,
+    pub admin_password: String,
+    pub admin_project: String,
+    pub admin_user_id: String,
+    pub admin_project_id: String,
+    pub demo_username: String,
+    pub demo_password: String,
+    pub demo_project: String,
+    pub demo_project_id: String,
+    pub demo_user_id: String,
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// The local Keystone, or `None` (with a printed reason) when the test
+/// environment does not provide one.
+pub fn keystone() -> Option<Keystone> {
+    let Some(auth_url) = var("KSA_TEST_AUTH_URL") else {
+        eprintln!(
+            "skipping: KSA_TEST_AUTH_URL is not set; run scripts/test, or \
+             scripts/keystone start && eval \"$(scripts/keystone env)\""
+        );
+        return None;
+    };
+    let get = |n: &str| var(n).unwrap_or_default();
+    Some(Keystone {
+        auth_url,
+        admin_username: get("KSA_TEST_ADMIN_USERNAME"),
+        admin_password: get("KSA_TEST_ADMIN_PASSWORD"),
+        admin_project: get("KSA_TEST_ADMIN_PROJECT"),
+        admin_user_id: get("KSA_TEST_ADMIN_USER_ID"),
+        admin_project_id: get("KSA_TEST_ADMIN_PROJECT_ID"),
+        demo_username: get("KSA_TEST_DEMO_USERNAME"),
+        demo_password: get("KSA_TEST_DEMO_PASSWORD"),
+        demo_project: get("KSA_TEST_DEMO_PROJECT"),
+        demo_project_id: get("KSA_TEST_DEMO_PROJECT_ID"),
+        demo_user_id: get("KSA_TEST_DEMO_USER_ID"),
+    })
+}
+
+/// Returns from the test (skipping it) when there is no local Keystone.
+#[macro_export]
+macro_rules! require_keystone {
+    () => {
+        match common::keystone() {
+            Some(k) => k,
+            None => return,
+        }
+    };
+}
+
+impl Keystone {
+    /// The usual openrc variables for the admin user, with `auth_url`
+    /// (Keystone itself or a proxy in front of it).
+    pub fn admin_env(&self, auth_url: &str) -> Vec<(String, String)> {
+        pairs(&[
+            ("OS_AUTH_URL", auth_url),
+            ("OS_USERNAME", &self.admin_username),
+            ("OS_PASSWORD", &self.admin_password),
+            ("OS_PROJECT_NAME", &self.admin_project),
+            ("OS_USER_DOMAIN_NAME", "Default"),
+            ("OS_PROJECT_DOMAIN_NAME", "Default"),
+            ("OS_IDENTITY_API_VERSION", "3"),
+        ])
+    }
+
+    /// The same for the demo user.
+    pub fn demo_env(&self, auth_url: &str) -> Vec<(String, String)> {
+        pairs(&[
+            ("OS_AUTH_URL", auth_url),
+            ("OS_USERNAME", &self.demo_username),
+            ("OS_PASSWORD", &self.demo_password),
+            ("OS_PROJECT_NAME", &self.demo_project),
+            ("OS_USER_DOMAIN_NAME", "Default"),
+            ("OS_PROJECT_DOMAIN_NAME", "Default"),
+        ])
+    }
+
+    /// `host:port` of the auth URL.
+    pub fn host_port(&self) -> String {
+        let u = url::Url::parse(&self.auth_url).unwrap();
+        format!("{}:{}", u.host_str().unwrap(), u.port_or_known_default().unwrap())
+    }
+
+    /// A project-scoped token for the admin, fetched directly (not with ksa),
+    /// once per test binary.
+    pub fn admin_token(&self) -> String {
+        static TOKEN: OnceLock<String> = OnceLock::new();
+        TOKEN
+            .get_or_init(|| {
+                let body = json!({"auth": {
+                    "identity": {"methods": ["password"], "password": {"user": {
+                        "name": self.admin_username, "domain": {"id": "default"}, "password": self.admin_password}}},
+                    "scope": {"project": {"name": self.admin_project, "domain": {"id": "default"}}}}});
+                let r = http(
+                    "POST",
+                    &format!("{}/auth/tokens", self.auth_url),
+                    &[("Content-Type", "application/json")],
+                    Some(body.to_string().as_bytes()),
+                );
+                assert_eq!(r.status, 201, "admin login: {}", r.text());
+                r.header("x-subject-token").unwrap().to_owned()
+            })
+            .clone()
+    }
+
+    /// Keystone's own answer about `token`: (status, body).
+    pub fn validate(&self, token: &str) -> (u16, Value) {
+        let admin = self.admin_token();
+        let r = http(
+            "GET",
+            &format!("{}/auth/tokens", self.auth_url),
+            &[("X-Auth-Token", &admin), ("X-Subject-Token", token)],
+            None,
+        );
+        (r.status, r.json().unwrap_or(Value::Null))
+    }
+
+    /// An authenticated request straight to Keystone (`path` after `/v3`).
+    pub fn get(&self, path: &str) -> Value {
+        let r = http(
+            "GET",
+            &format!("{}{path}", self.auth_url),
+            &[("X-Auth-Token", &self.admin_token())],
+            None,
+        );
+        assert_eq!(r.status, 200, "GET {path}: {}", r.text());
+        r.json().unwrap()
+    }
+}
+
+/// Owned (name, value) pairs.
+pub fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
+    p.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+}
+
+/// Keystone's `expires_at` (`2026-11-23T18:57:05.000000Z`) as openstackclient
+/// prints it (`2026-11-23T18:57:05+0000`).
+pub fn osc_expires(expires_at: &str) -> String {
+    format!("{}+0000", &expires_at[..19])
+}
+
+/// A directory of its own for one test: HOME, XDG_RUNTIME_DIR and the
+/// working directory of every ksa run; removed at the end.
+pub struct Sandbox {
+    pub root: PathBuf,
+    pub home: PathBuf,
+    pub runtime: PathBuf,
+    /// Values that must never appear in ksa's output.
+    pub secrets: Vec<String>,
+}
+
+impl Sandbox {
+    pub fn new(name: &str) -> Self {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let root = std::env::temp_dir().join(format!(
+            "ksa-cli-{name}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
+        let _ = std::fs::remove_dir_all(&root);
+        let home = root.join("home");
+        let runtime = root.join("run");
+        std::fs::create_dir_all(&home).unwrap();
+        std::fs::create_dir_all(&runtime).unwrap();
+        let mut secrets = Vec::new();
+        for v in ["KSA_TEST_ADMIN_PASSWORD", "KSA_TEST_DEMO_PASSWORD"] {
+            if let Some(s) = var(v) {
+                secrets.push(s);
+            }
+        }
+        Sandbox {
+            root,
+            home,
+            runtime,
+            secrets,
+        }
+    }
+
+    /// Where the token cache lives for ksa runs in this sandbox.
+    pub fn cache_dir(&self) -> PathBuf {
+        self.runtime.join("keystoneauth")
+    }
+
+    /// The cache files (`*.json`) now present.
+    pub fn cache_files(&self) -> Vec<PathBuf> {
+        let Ok(entries) = std::fs::read_dir(self.cache_dir()) else {
+            return Vec::new();
+        };
+        let mut files: Vec<PathBuf> = entries
+            .map(|e| e.unwrap().path())
+            .filter(|p| {
+                p.extension().is_some_and(|e| e == "json") && !p.file_name().unwrap().to_string_lossy().starts_with('.')
+            })
+            .collect();
+        files.sort();
+        files
+    }
+
+    /// The built `ksa`, with an emptied environment: PATH, HOME,
+    /// XDG_RUNTIME_DIR and `env` only; run in the sandbox.
+    pub fn ksa(&self, env: &[(String, String)]) -> assert_cmd::Command {
+        let mut cmd = assert_cmd::Command::cargo_bin("ksa").unwrap();
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", &self.home)
+            .env("XDG_RUNTIME_DIR", &self.runtime)
+            .current_dir(&self.home)
+            .timeout(Duration::from_secs(60));
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    /// Runs `cmd`; checks that no secret of the sandbox is in its output.
+    pub fn run(&self, cmd: &mut assert_cmd::Command) -> Out {
+        let o = cmd.output().unwrap();
+        let out = Out {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        };
+        for s in &self.secrets {
+            assert!(!out.stdout.contains(s.as_str()), "a secret on stdout:\n{}", out.stdout);
+            assert!(!out.stderr.contains(s.as_str()), "a secret on stderr:\n{}", out.stderr);
+        }
+        assert!(!out.stderr.contains("panicked"), "a panic:\n{}", out.stderr);
+        assert!(
+            !out.stderr.contains("RUST_BACKTRACE"),
+            "a backtrace hint:\n{}",
+            out.stderr
+        );
+        out
+    }
+
+    /// Runs ksa with `env` and `args`.
+    pub fn run_args(&self, env: &[(String, String)], args: &[&str]) -> Out {
+        self.run(self.ksa(env).args(args))
+    }
+
+    /// Runs ksa, expecting success.
+    pub fn ok(&self, env: &[(String, String)], args: &[&str]) -> Out {
+        let out = self.run_args(env, args);
+        assert_eq!(out.code, 0, "ksa {args:?} failed:\n{}\n{}", out.stdout, out.stderr);
+        out
+    }
+
+    /// Runs ksa, expecting success and JSON on stdout.
+    pub fn json(&self, env: &[(String, String)], args: &[&str]) -> Value {
+        let out = self.ok(env, args);
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("ksa {args:?}: not JSON ({e}):\n{}", out.stdout))
+    }
+
+    /// Writes a file under the sandbox; returns its path.
+    pub fn write(&self, rel: &str, text: &str) -> PathBuf {
+        let p = self.root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.root);
+    }
+}
+
+/// What a ksa run produced.
+#[derive(Debug)]
+pub struct Out {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// The permission bits of a path.
+pub fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+}
+
+/// A response from [`http`].
+#[derive(Debug)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn json(&self) -> Option<Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+}
+
+/// A minimal HTTP/1.1 client (plain http on loopback, `Connection: close`),
+/// so the tests learn Keystone's answers without going through ksa or the
+/// library under test.
+pub fn http(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Response {
+    let u = url::Url::parse(url).unwrap();
+    let host = u.host_str().unwrap();
+    let port = u.port_or_known_default().unwrap();
+    let mut target = u.path().to_owned();
+    if let Some(q) = u.query() {
+        target.push('?');
+        target.push_str(q);
+    }
+    let mut s = TcpStream::connect((host, port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut req = format!(
+        "{method} {target} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\nAccept: application/json\r\n"
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    let body = body.unwrap_or_default();
+    req.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+    s.write_all(req.as_bytes()).unwrap();
+    s.write_all(body).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a complete response");
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status: u16 = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    let mut body = raw[split + 4..].to_vec();
+    let chunked = headers
+        .iter()
+        .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
+    if chunked {
+        body = dechunk(&body);
+    }
+    Response { status, headers, body }
+}
+
+fn dechunk(mut data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let Some(eol) = data.windows(2).position(|w| w == b"\r\n") else {
+            return out;
+        };
+        let size_text = String::from_utf8_lossy(&data[..eol]);
+        let size = usize::from_str_radix(size_text.split(';').next().unwrap().trim(), 16).unwrap_or(0);
+        if size == 0 {
+            return out;
+        }
+        let start = eol + 2;
+        out.extend_from_slice(&data[start..start + size]);
+        data = &data[(start + size + 2).min(data.len())..];
+    }
+}
