@@ -391,11 +391,19 @@ fn parse_interfaces(m: &ArgMatches) -> Result<Option<Vec<Interface>>, keystoneau
     }
 }
 
-/// A filter from the command's own flags, falling back to the global
-/// `--os-interface` / `--os-region-name` (and their sources).
+/// A filter from the command's own flags, falling back to the global and
+/// per-service settings (`--os-interface`, `--os-region-name`,
+/// `--os-service-name`, `--os-api-version`, `--os-<service>-api-version`
+/// and their variables and clouds.yaml keys).
 fn filter_for(ctx: &Ctx, service_type: &str, m: &ArgMatches) -> Result<EndpointFilter, Box<dyn std::error::Error>> {
-    let opts = ctx.loader.adapter_options()?;
+    let opts = ctx.loader.clone().service_type(service_type).adapter_options()?;
     let mut f = EndpointFilter::new(service_type);
+    if let Some(n) = &opts.service_name {
+        f = f.service_name(n.value.clone());
+    }
+    f.version = parse_version(opts.version.as_ref().map(|v| &v.value), "--os-api-version")?;
+    f.min_version = parse_version(opts.min_version.as_ref().map(|v| &v.value), "min_version")?;
+    f.max_version = parse_version(opts.max_version.as_ref().map(|v| &v.value), "max_version")?;
     match parse_interfaces(m)? {
         Some(i) => f = f.interfaces(i),
         None => {
@@ -426,9 +434,15 @@ fn opt_text(v: Option<impl ToString>) -> Value {
 async fn endpoint_get(ctx: &Ctx, m: &ArgMatches) -> CmdResult {
     let service_type = m.get_one::<String>("service_type").map(String::as_str).unwrap_or("");
     let mut filter = filter_for(ctx, service_type, m)?;
-    filter.version = parse_version(m.get_one::<String>("api_version"), "--api-version")?;
-    filter.min_version = parse_version(m.get_one::<String>("min_version"), "--min-version")?;
-    filter.max_version = parse_version(m.get_one::<String>("max_version"), "--max-version")?;
+    let own = |name: &str, option: &str| parse_version(m.get_one::<String>(name), option);
+    let (version, min, max) = (
+        own("api_version", "--api-version")?,
+        own("min_version", "--min-version")?,
+        own("max_version", "--max-version")?,
+    );
+    if version.is_some() || min.is_some() || max.is_some() {
+        (filter.version, filter.min_version, filter.max_version) = (version, min, max);
+    }
     // The bare URL unless fields are asked for (`-f json|yaml`, or `-c`).
     let structured = matches!(ctx.format, output::Format::Json | output::Format::Yaml) || !ctx.columns.is_empty();
     let data = ctx.session.endpoint_data(&filter, None, structured).await?;
@@ -536,7 +550,17 @@ async fn request(ctx: &Ctx, m: &ArgMatches) -> CmdResult {
     let url = if absolute || (m.get_flag("no_auth") && ctx.auth.is_none()) {
         path.to_owned()
     } else {
-        let base = ctx.session.endpoint(&filter, None).await?;
+        let override_url = ctx
+            .loader
+            .clone()
+            .service_type(service_type)
+            .adapter_options()?
+            .endpoint_override
+            .map(|o| o.value);
+        let base = match override_url {
+            Some(u) => u,
+            None => ctx.session.endpoint(&filter, None).await?,
+        };
         format!(
             "{}/{}",
             base.trim_end_matches('/'),
