@@ -15,8 +15,16 @@
 //! - Auth plugins: [`token_endpoint::Token`], [`NoAuth`], [`HttpBasic`],
 //!   [`AdminToken`], the Keystone plugins in [`identity`] (password, token,
 //!   application credential, TOTP, multi-factor with auth receipts,
-//!   tokenless), [`ServiceToken`] to add a service's token to a user's, and
-//!   any plugin a third-party crate implements.
+//!   tokenless, OpenID Connect, OAuth2), [`ServiceToken`] to add a service's
+//!   token to a user's, and any plugin a third-party crate implements.
+//! - [`ServiceCatalog`] and [`EndpointFilter`]: v2 and v3 catalogs, service
+//!   type aliases, interface preference lists, regions.
+//! - Discovery: [`EndpointData`], [`ApiVersion`], [`DiscoveryCache`] and
+//!   microversion headers.
+//! - [`Adapter`]: a session bound to one service with its defaults.
+//! - [`loading`]: plugins, sessions and adapters from INI files, the command
+//!   line, `OS_*` variables and clouds.yaml, with keystoneauth1's names.
+//! - [`TokenCache`]: tokens reused across processes.
 //! - [`blocking`]: the same API for programs without an async runtime.
 //!
 //! ## Example

@@ -1,7 +1,12 @@
 //! Identity plugins: get a token from Keystone on demand and keep it fresh.
 //!
 //! - [`v3`]: `Password` and `Token` against the v3 API (users by id or by
-//!   name and domain; project, domain, system, trust scope or unscoped).
+//!   name and domain; project, domain, system, trust scope or unscoped),
+//!   `ApplicationCredential`, `Totp`, `MultiFactor` (with auth receipts),
+//!   `TokenlessAuth`, the OpenID Connect flows (`OidcPassword`,
+//!   `OidcClientCredentials`, `OidcAuthorizationCode`, `OidcAccessToken`,
+//!   `OidcDeviceAuthorization`) and OAuth2 (`OAuth2ClientCredential`,
+//!   `OAuth2MtlsClientCredential`).
 //! - [`v2`]: `Password` and `Token` against the v2.0 API, for old clouds.
 //! - [`generic`]: `Password` and `Token` that discover which of the two the
 //!   service speaks.
