@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::builtin::{auth_url, opt_str, user_opts, v3_scope_opts};
+use super::builtin::{auth_url, opt_str, user_ids, user_opts, v3_scope, v3_scope_opts};
 use super::opt::{LoadedOptions, Opt};
 use super::registry::PluginLoader;
 use crate::auth::AuthPlugin;
@@ -37,32 +37,6 @@ fn passcode_opt() -> Opt {
         .help("User's TOTP passcode")
 }
 
-macro_rules! user_fields {
-    ($b:expr, $o:expr) => {{
-        let mut b = $b;
-        b = opt_str(b, $o, "user-id", |b, v| b.user_id(v))?;
-        b = opt_str(b, $o, "username", |b, v| b.username(v))?;
-        b = opt_str(b, $o, "user-domain-id", |b, v| b.user_domain_id(v))?;
-        b = opt_str(b, $o, "user-domain-name", |b, v| b.user_domain_name(v))?;
-        b
-    }};
-}
-
-macro_rules! scope_fields {
-    ($b:expr, $o:expr) => {{
-        let mut b = $b;
-        b = opt_str(b, $o, "system-scope", |b, v| b.system_scope(v))?;
-        b = opt_str(b, $o, "domain-id", |b, v| b.domain_id(v))?;
-        b = opt_str(b, $o, "domain-name", |b, v| b.domain_name(v))?;
-        b = opt_str(b, $o, "project-id", |b, v| b.project_id(v))?;
-        b = opt_str(b, $o, "project-name", |b, v| b.project_name(v))?;
-        b = opt_str(b, $o, "project-domain-id", |b, v| b.project_domain_id(v))?;
-        b = opt_str(b, $o, "project-domain-name", |b, v| b.project_domain_name(v))?;
-        b = opt_str(b, $o, "trust-id", |b, v| b.trust_id(v))?;
-        b
-    }};
-}
-
 /// `v3applicationcredential`. The credential carries its own scope, so the
 /// scope options are accepted (clouds.yaml files often set a project next
 /// to the credential) and ignored.
@@ -92,7 +66,7 @@ impl PluginLoader for ApplicationCredential {
         b = opt_str(b, o, "application_credential_name", |b, v| {
             b.application_credential_name(v)
         })?;
-        b = user_fields!(b, o);
+        b = user_ids!(b, o);
         Ok(Arc::new(b.build()?))
     }
 }
@@ -119,8 +93,8 @@ impl PluginLoader for Totp {
 
     fn load(&self, o: &LoadedOptions) -> Result<Arc<dyn AuthPlugin>> {
         let mut b = v3::Totp::builder(o.require_string("auth-url")?).passcode(o.require_secret("passcode")?);
-        b = user_fields!(b, o);
-        b = scope_fields!(b, o);
+        b = user_ids!(b, o);
+        b = v3_scope!(b, o);
         Ok(Arc::new(b.build()?))
     }
 }
@@ -163,8 +137,8 @@ impl PluginLoader for MultiFactor {
     fn load(&self, o: &LoadedOptions) -> Result<Arc<dyn AuthPlugin>> {
         let methods: Vec<String> = o.list("auth_methods")?.map(<[String]>::to_vec).unwrap_or_default();
         let mut b = v3::MultiFactor::builder(o.require_string("auth-url")?).auth_methods(methods);
-        b = user_fields!(b, o);
-        b = scope_fields!(b, o);
+        b = user_ids!(b, o);
+        b = v3_scope!(b, o);
         if let Some(v) = o.secret("password")? {
             b = b.password(v);
         }

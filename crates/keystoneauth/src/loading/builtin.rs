@@ -119,8 +119,10 @@ fn token_opt() -> Opt {
     Opt::new("token").secret().required().help("Token to authenticate with")
 }
 
+/// Applies the v3 scope options to a builder (shared by every v3 loader).
 macro_rules! v3_scope {
     ($b:expr, $o:expr) => {{
+        use $crate::loading::builtin::opt_str;
         let mut b = $b;
         b = opt_str(b, $o, "system-scope", |b, v| b.system_scope(v))?;
         b = opt_str(b, $o, "domain-id", |b, v| b.domain_id(v))?;
@@ -133,6 +135,7 @@ macro_rules! v3_scope {
         b
     }};
 }
+pub(crate) use v3_scope;
 
 macro_rules! generic_scope {
     ($b:expr, $o:expr) => {{
@@ -153,13 +156,24 @@ macro_rules! v2_scope {
     }};
 }
 
-macro_rules! user {
+/// Applies the user options (id, or name and domain) to a builder.
+macro_rules! user_ids {
     ($b:expr, $o:expr) => {{
+        use $crate::loading::builtin::opt_str;
         let mut b = $b;
         b = opt_str(b, $o, "user-id", |b, v| b.user_id(v))?;
         b = opt_str(b, $o, "username", |b, v| b.username(v))?;
         b = opt_str(b, $o, "user-domain-id", |b, v| b.user_domain_id(v))?;
         b = opt_str(b, $o, "user-domain-name", |b, v| b.user_domain_name(v))?;
+        b
+    }};
+}
+pub(crate) use user_ids;
+
+/// The user options and the password.
+macro_rules! user {
+    ($b:expr, $o:expr) => {{
+        let b = user_ids!($b, $o);
         match $o.secret("password")? {
             Some(p) => b.password(p),
             None => b,

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use super::builtin::{opt_str, v3_scope_opts};
+use super::builtin::{opt_str, v3_scope, v3_scope_opts};
 use super::opt::{LoadedOptions, Opt};
 use super::registry::PluginLoader;
 use crate::auth::AuthPlugin;
@@ -62,24 +62,9 @@ fn oidc_client_opts() -> Vec<Opt> {
     ]
 }
 
-macro_rules! oidc_common {
-    ($b:expr, $o:expr) => {{
-        let mut b = $b;
-        b = opt_str(b, $o, "system-scope", |b, v| b.system_scope(v))?;
-        b = opt_str(b, $o, "domain-id", |b, v| b.domain_id(v))?;
-        b = opt_str(b, $o, "domain-name", |b, v| b.domain_name(v))?;
-        b = opt_str(b, $o, "project-id", |b, v| b.project_id(v))?;
-        b = opt_str(b, $o, "project-name", |b, v| b.project_name(v))?;
-        b = opt_str(b, $o, "project-domain-id", |b, v| b.project_domain_id(v))?;
-        b = opt_str(b, $o, "project-domain-name", |b, v| b.project_domain_name(v))?;
-        b = opt_str(b, $o, "trust-id", |b, v| b.trust_id(v))?;
-        b
-    }};
-}
-
 macro_rules! oidc_client {
     ($b:expr, $o:expr) => {{
-        let mut b = oidc_common!($b, $o);
+        let mut b = v3_scope!($b, $o);
         b = opt_str(b, $o, "client-id", |b, v| b.client_id(v))?;
         if let Some(s) = $o.secret("client-secret")? {
             b = b.client_secret(s);
@@ -202,7 +187,7 @@ impl PluginLoader for Oidc {
                 Arc::new(b.build()?)
             }
             OidcKind::AccessToken => {
-                let b = oidc_common!(v3::OidcAccessToken::builder(auth_url, idp, protocol), o)
+                let b = v3_scope!(v3::OidcAccessToken::builder(auth_url, idp, protocol), o)
                     .access_token(o.require_secret("access-token")?);
                 Arc::new(b.build()?)
             }
@@ -253,7 +238,7 @@ impl PluginLoader for OAuth2ClientCredential {
             .oauth2_endpoint(o.require_string("oauth2_endpoint")?)
             .oauth2_client_id(o.require_string("oauth2_client_id")?)
             .oauth2_client_secret(o.require_secret("oauth2_client_secret")?);
-        let b = oidc_common!(b, o);
+        let b = v3_scope!(b, o);
         Ok(Arc::new(b.build()?))
     }
 }

@@ -211,29 +211,7 @@ impl ApplicationCredentialBuilder {
         self
     }
 
-    /// The owning user's id (with a credential name).
-    pub fn user_id(mut self, id: impl Into<String>) -> Self {
-        self.user_id = Some(id.into());
-        self
-    }
-
-    /// The owning user's name (with a credential name; needs a user domain).
-    pub fn username(mut self, name: impl Into<String>) -> Self {
-        self.username = Some(name.into());
-        self
-    }
-
-    /// The domain id of the user named by `username`.
-    pub fn user_domain_id(mut self, id: impl Into<String>) -> Self {
-        self.user_domain_id = Some(id.into());
-        self
-    }
-
-    /// The domain name of the user named by `username`.
-    pub fn user_domain_name(mut self, name: impl Into<String>) -> Self {
-        self.user_domain_name = Some(name.into());
-        self
-    }
+    super::user_setters!();
 
     /// Asks Keystone to leave the catalog out of the token (default: include it).
     pub fn include_catalog(mut self, include: bool) -> Self {

@@ -353,6 +353,37 @@ impl TokenFetcher for V3Auth {
     }
 }
 
+/// Setters for the user options (id, or name and domain), shared by the
+/// v3 plugin builders that name a user.
+macro_rules! user_setters {
+    () => {
+        /// The user's id.
+        pub fn user_id(mut self, id: impl Into<String>) -> Self {
+            self.user_id = Some(id.into());
+            self
+        }
+
+        /// The user's name (needs a user domain).
+        pub fn username(mut self, name: impl Into<String>) -> Self {
+            self.username = Some(name.into());
+            self
+        }
+
+        /// The domain id of the user named by `username`.
+        pub fn user_domain_id(mut self, id: impl Into<String>) -> Self {
+            self.user_domain_id = Some(id.into());
+            self
+        }
+
+        /// The domain name of the user named by `username`.
+        pub fn user_domain_name(mut self, name: impl Into<String>) -> Self {
+            self.user_domain_name = Some(name.into());
+            self
+        }
+    };
+}
+pub(crate) use user_setters;
+
 /// Setters for the scope options, shared by the v3 plugin builders.
 macro_rules! scope_setters {
     () => {

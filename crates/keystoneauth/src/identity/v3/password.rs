@@ -125,29 +125,7 @@ impl fmt::Debug for PasswordBuilder {
 }
 
 impl PasswordBuilder {
-    /// The user's id.
-    pub fn user_id(mut self, id: impl Into<String>) -> Self {
-        self.user_id = Some(id.into());
-        self
-    }
-
-    /// The user's name (needs a user domain).
-    pub fn username(mut self, name: impl Into<String>) -> Self {
-        self.username = Some(name.into());
-        self
-    }
-
-    /// The domain id of the user named by `username`.
-    pub fn user_domain_id(mut self, id: impl Into<String>) -> Self {
-        self.user_domain_id = Some(id.into());
-        self
-    }
-
-    /// The domain name of the user named by `username`.
-    pub fn user_domain_name(mut self, name: impl Into<String>) -> Self {
-        self.user_domain_name = Some(name.into());
-        self
-    }
+    super::user_setters!();
 
     /// The password.
     pub fn password(mut self, password: impl Into<SecretString>) -> Self {
