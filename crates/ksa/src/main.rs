@@ -82,8 +82,33 @@ pub fn command(argv: &[OsString], env: &Env) -> keystoneauth::Result<Command> {
     let cmd = cli::register_cloud_args(cmd);
     let cmd = cli::register_session_args(cmd);
     let cmd = cli::register_adapter_args(cmd, None);
-    let cmd = cli::register_auth_args(cmd, argv.iter().cloned(), env, Some("password"))?;
+    // The plugin whose options the command line offers: --os-auth-type /
+    // OS_AUTH_TYPE (found by register_auth_args), else the chosen cloud's
+    // auth_type, else the generic password plugin.
+    let default_plugin = cloud_auth_type(argv, env).unwrap_or_else(|| "password".to_owned());
+    let cmd = cli::register_auth_args(cmd, argv.iter().cloned(), env, Some(&default_plugin))?;
     Ok(cmd.mut_args(|a| a.global(true)))
+}
+
+/// The `auth_type` of the cloud named by `--os-cloud` or `OS_CLOUD`, if
+/// any; problems are left for the loading step to report.
+fn cloud_auth_type(argv: &[OsString], env: &Env) -> Option<String> {
+    let mut name: Option<String> = None;
+    let mut args = argv.iter().skip(1).filter_map(|a| a.to_str());
+    while let Some(a) = args.next() {
+        if a == "--" {
+            break;
+        }
+        if let Some(v) = a.strip_prefix("--os-cloud=") {
+            name = Some(v.to_owned());
+        } else if a == "--os-cloud" {
+            name = args.next().map(str::to_owned);
+        }
+    }
+    let name = name.or_else(|| env.get("OS_CLOUD").map(str::to_owned))?;
+    let clouds = CloudsConfig::load(env).ok()?;
+    let cloud = clouds.cloud(Some(&name), None).ok()??;
+    cloud.auth_type().map(str::to_owned)
 }
 
 fn truthy(v: Option<&str>) -> bool {
