@@ -244,7 +244,18 @@ fn main() -> ExitCode {
     match runtime.block_on(run(argv, env)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("ksa: error: {}", error_line(e.as_ref()));
+            let mut line = error_line(e.as_ref());
+            if let Some(m) = e
+                .downcast_ref::<keystoneauth::Error>()
+                .and_then(|k| k.missing_auth_methods())
+            {
+                let missing: Vec<String> = m.missing_methods().iter().map(|set| set.join("+")).collect();
+                line.push_str(&format!(
+                    "; give the missing method ({}) too, e.g. --os-auth-type v3multifactor --os-auth-methods v3password,v3totp --os-passcode CODE",
+                    missing.join(" or ")
+                ));
+            }
+            eprintln!("ksa: error: {line}");
             ExitCode::from(1)
         }
     }
