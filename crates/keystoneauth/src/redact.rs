@@ -65,6 +65,9 @@ pub(crate) fn header_value_for_log<'a>(name: &HeaderName, value: &'a http::Heade
     if is_sensitive_header(name) {
         return Cow::Owned(hash_secret(value.as_bytes()));
     }
+    if *name == http::header::LOCATION || *name == http::header::CONTENT_LOCATION {
+        return Cow::Owned(url_str(&String::from_utf8_lossy(value.as_bytes())));
+    }
     match value.to_str() {
         Ok(s) => Cow::Borrowed(s),
         Err(_) => Cow::Owned(String::from_utf8_lossy(value.as_bytes()).into_owned()),
@@ -75,15 +78,41 @@ pub(crate) fn header_value_for_log<'a>(name: &HeaderName, value: &'a http::Heade
 /// secret-looking query parameters masked. Unparsable input is returned with
 /// any user info removed.
 pub(crate) fn url_str(raw: &str) -> String {
-    match url::Url::parse(raw) {
-        Ok(u) => url(&u),
-        Err(_) => match (raw.find("://"), raw.find('@')) {
-            (Some(scheme_end), Some(at)) if at > scheme_end => {
-                format!("{}{}{}", &raw[..scheme_end + 3], MASK, &raw[at..])
-            }
-            _ => raw.to_owned(),
-        },
+    if let Ok(u) = url::Url::parse(raw) {
+        return url(&u);
     }
+    // Not an absolute URL (a relative path, or a broken one): mask user
+    // info and secret query values by hand.
+    let (base, query) = match raw.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (raw, None),
+    };
+    let mut out = match (base.find("://"), base.find('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            format!("{}{}{}", &base[..scheme_end + 3], MASK, &base[at..])
+        }
+        _ => base.to_owned(),
+    };
+    if let Some(q) = query {
+        let masked: Vec<String> = q
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((k, _))
+                    if is_secret_key(
+                        &url::form_urlencoded::parse(k.as_bytes())
+                            .map(|(k, _)| k.into_owned())
+                            .collect::<String>(),
+                    ) =>
+                {
+                    format!("{k}={MASK}")
+                }
+                _ => pair.to_owned(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&masked.join("&"));
+    }
+    out
 }
 
 /// A URL with its password and secret query values masked.
@@ -259,5 +288,14 @@ mod tests {
         );
         assert_eq!(url_str("https://h/v3"), "https://h/v3");
         assert_eq!(url_str("not a url://bob:canary@x"), "not a url://***@x");
+        assert_eq!(
+            url_str("/v3/users?name=x&password=canary"),
+            "/v3/users?name=x&password=***"
+        );
+        let loc = http::HeaderValue::from_static("https://h/cb?code=canary&state=s");
+        assert_eq!(
+            header_value_for_log(&http::header::LOCATION, &loc),
+            "https://h/cb?code=***&state=s"
+        );
     }
 }

@@ -33,30 +33,105 @@ struct Cached {
 
 /// A failed authentication, kept so that the callers who were waiting for
 /// it get its error instead of each trying again (a burst of requests with
-/// a wrong password must not lock the account out).
-enum Failure {
+/// a wrong password must not lock the account out). The error keeps its
+/// kind, so `is_timeout()` or `is_connect()` answer the same for them.
+enum Remembered {
     Http(Box<crate::error::HttpError>),
+    ConnectFailure {
+        url: String,
+        message: String,
+    },
+    ConnectTimeout {
+        url: String,
+        message: String,
+    },
+    ReadTimeout {
+        method: http::Method,
+        url: String,
+        message: String,
+    },
+    Tls {
+        url: String,
+        message: String,
+    },
+    Connection {
+        method: http::Method,
+        url: String,
+        message: String,
+    },
     Other(String),
 }
 
-impl Failure {
+impl Remembered {
     fn from_error(e: &Error) -> Self {
-        match e.http() {
-            Some(h) => Failure::Http(Box::new(h.clone())),
-            None => Failure::Other(e.to_string()),
+        let message = || e.to_string();
+        match e {
+            Error::Http(h) => Remembered::Http(h.clone()),
+            Error::ConnectFailure { url, .. } => Remembered::ConnectFailure {
+                url: url.clone(),
+                message: message(),
+            },
+            Error::ConnectTimeout { url, .. } => Remembered::ConnectTimeout {
+                url: url.clone(),
+                message: message(),
+            },
+            Error::ReadTimeout { method, url, .. } => Remembered::ReadTimeout {
+                method: method.clone(),
+                url: url.clone(),
+                message: message(),
+            },
+            Error::Tls { url, .. } => Remembered::Tls {
+                url: url.clone(),
+                message: message(),
+            },
+            Error::Connection { method, url, .. } => Remembered::Connection {
+                method: method.clone(),
+                url: url.clone(),
+                message: message(),
+            },
+            _ => Remembered::Other(message()),
         }
     }
 
     fn to_error(&self) -> Error {
+        let source =
+            |m: &str| -> crate::error::BoxError { format!("the same authentication failed moments ago: {m}").into() };
         match self {
-            Failure::Http(h) => Error::Http(h.clone()),
-            Failure::Other(message) => Error::Authorization {
+            Remembered::Http(h) => Error::Http(h.clone()),
+            Remembered::ConnectFailure { url, message } => Error::ConnectFailure {
+                url: url.clone(),
+                source: source(message),
+            },
+            Remembered::ConnectTimeout { url, message } => Error::ConnectTimeout {
+                url: url.clone(),
+                source: source(message),
+            },
+            Remembered::ReadTimeout { method, url, message } => Error::ReadTimeout {
+                method: method.clone(),
+                url: url.clone(),
+                source: source(message),
+            },
+            Remembered::Tls { url, message } => Error::Tls {
+                url: url.clone(),
+                source: source(message),
+            },
+            Remembered::Connection { method, url, message } => Error::Connection {
+                method: method.clone(),
+                url: url.clone(),
+                source: source(message),
+            },
+            Remembered::Other(message) => Error::Authorization {
                 message: format!("authentication failed: {message}"),
                 source: None,
             },
         }
     }
 }
+
+/// After a failed early renewal, the still-valid token is used without
+/// trying again for this long, so an identity-service outage does not make
+/// every request wait for its own failing token POST.
+const RENEWAL_RETRY_PAUSE: Duration = Duration::from_secs(5);
 
 /// The cached token of one plugin and the lock that makes fetching it
 /// single-flight.
@@ -66,7 +141,9 @@ pub(crate) struct Lifecycle {
     margin: Duration,
     /// Completed fetches, to tell waiters whether one failed while they waited.
     attempts: std::sync::atomic::AtomicU64,
-    last_failure: std::sync::Mutex<Option<(u64, Failure)>>,
+    /// When an early renewal last failed while the token was still valid.
+    renewal_failed: std::sync::Mutex<Option<Instant>>,
+    last_failure: std::sync::Mutex<Option<(u64, Remembered)>>,
 }
 
 impl std::fmt::Debug for Lifecycle {
@@ -86,6 +163,7 @@ impl Lifecycle {
             refresh: tokio::sync::Mutex::new(()),
             margin: margin.unwrap_or(DEFAULT_REAUTH_MARGIN),
             attempts: std::sync::atomic::AtomicU64::new(0),
+            renewal_failed: std::sync::Mutex::new(None),
             last_failure: std::sync::Mutex::new(None),
         }
     }
@@ -120,21 +198,38 @@ impl Lifecycle {
         self.current.read().ok()?.as_ref().map(|c| c.access.clone())
     }
 
+    /// The cached token when it has not expired yet and renewing it failed
+    /// a moment ago.
+    fn still_valid_after_failed_renewal(&self) -> Option<Arc<AccessInfo>> {
+        let recent = self
+            .renewal_failed
+            .lock()
+            .ok()
+            .and_then(|g| *g)
+            .is_some_and(|t| t.elapsed() < RENEWAL_RETRY_PAUSE);
+        if !recent {
+            return None;
+        }
+        self.cached().filter(|a| !a.will_expire_soon(Duration::ZERO))
+    }
+
     /// A valid token: the cached one, or one fetched by exactly one caller
     /// while the others wait for it. When that fetch fails, the callers
-    /// that were waiting get its error rather than trying again.
+    /// that were waiting get its error rather than trying again. When an
+    /// early renewal fails but the cached token has not expired, the cached
+    /// token is used (and renewal is tried again a few seconds later).
     pub(crate) async fn get<F, Fut>(&self, fetch: F) -> Result<Arc<AccessInfo>>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<AccessInfo>>,
     {
         use std::sync::atomic::Ordering;
-        if let Some(access) = self.valid() {
+        if let Some(access) = self.valid().or_else(|| self.still_valid_after_failed_renewal()) {
             return Ok(access);
         }
         let seen = self.attempts.load(Ordering::SeqCst);
         let _guard = self.refresh.lock().await;
-        if let Some(access) = self.valid() {
+        if let Some(access) = self.valid().or_else(|| self.still_valid_after_failed_renewal()) {
             return Ok(access);
         }
         if let Ok(last) = self.last_failure.lock() {
@@ -155,11 +250,25 @@ impl Lifecycle {
                 if let Ok(mut last) = self.last_failure.lock() {
                     *last = None;
                 }
+                if let Ok(mut failed) = self.renewal_failed.lock() {
+                    *failed = None;
+                }
                 Ok(access)
             }
             Err(e) => {
+                if let Some(current) = self.cached().filter(|a| !a.will_expire_soon(Duration::ZERO)) {
+                    tracing::warn!(
+                        target: crate::transport::LOG_TARGET,
+                        error = %e,
+                        "renewing the token failed; using the current one until it expires"
+                    );
+                    if let Ok(mut failed) = self.renewal_failed.lock() {
+                        *failed = Some(Instant::now());
+                    }
+                    return Ok(current);
+                }
                 if let Ok(mut last) = self.last_failure.lock() {
-                    *last = Some((attempt, Failure::from_error(&e)));
+                    *last = Some((attempt, Remembered::from_error(&e)));
                 }
                 Err(e)
             }
@@ -507,6 +616,49 @@ mod tests {
         // A caller arriving later tries again.
         assert!(lifecycle.get(|| fail(fetches.clone())).await.is_err());
         assert_eq!(fetches.load(Ordering::SeqCst), 2);
+    }
+
+    fn access_expiring_in(secs: i64, lifetime: i64) -> AccessInfo {
+        let now = chrono::Utc::now();
+        let fmt = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+        let state = serde_json::json!({"auth_token": "t-1", "body": {"token": {
+            "expires_at": fmt(now + chrono::Duration::seconds(secs)),
+            "issued_at": fmt(now + chrono::Duration::seconds(secs - lifetime)),
+            "user": {"id": "u"}, "methods": ["password"]}}});
+        AccessInfo::from_state(&state.to_string()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_failed_early_renewal_keeps_using_the_valid_token() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let lifecycle = Lifecycle::new(None);
+        // Lifetime 40 s, 8 s left: inside the 10 s margin, not expired.
+        lifecycle.store(Arc::new(access_expiring_in(8, 40)));
+        // Make the stored token old enough that the fresh-token grace does not apply.
+        if let Ok(mut g) = lifecycle.current.write() {
+            if let Some(c) = g.as_mut() {
+                c.fetched = Instant::now() - Duration::from_secs(30);
+            }
+        }
+        let fetches = AtomicUsize::new(0);
+        let fail = || async {
+            fetches.fetch_add(1, Ordering::SeqCst);
+            Err::<AccessInfo, _>(Error::ConnectFailure {
+                url: "http://keystone/v3/auth/tokens".into(),
+                source: "refused".into(),
+            })
+        };
+        let a = lifecycle.get(fail).await.unwrap();
+        assert_eq!(a.token().expose_secret(), "t-1");
+        // Within the pause, no new attempt is made.
+        let b = lifecycle.get(fail).await.unwrap();
+        assert_eq!(b.token().expose_secret(), "t-1");
+        assert_eq!(fetches.load(Ordering::SeqCst), 1);
+        // An expired token is not used: the failure is returned.
+        let expired = Lifecycle::new(None);
+        expired.store(Arc::new(access_expiring_in(-1, 40)));
+        let err = expired.get(fail).await.unwrap_err();
+        assert!(err.is_connect(), "{err}");
     }
 
     #[test]

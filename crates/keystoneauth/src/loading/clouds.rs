@@ -18,12 +18,34 @@ enum Origin {
 }
 
 /// A cloud configuration tree; every leaf knows its origin.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 enum Node {
     Null,
     Scalar(String, Origin),
     List(Vec<Node>, Origin),
     Map(BTreeMap<String, Node>),
+}
+
+impl std::fmt::Debug for Node {
+    /// Values under secret-looking keys are masked, URL passwords too.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Node::Null => f.write_str("null"),
+            Node::Scalar(s, _) => write!(f, "{:?}", crate::redact::url_str(s)),
+            Node::List(items, _) => f.debug_list().entries(items).finish(),
+            Node::Map(map) => {
+                let mut d = f.debug_map();
+                for (k, v) in map {
+                    if crate::redact::is_secret_key(k) && !matches!(v, Node::Map(_)) {
+                        d.entry(k, &crate::redact::MASK);
+                    } else {
+                        d.entry(k, v);
+                    }
+                }
+                d.finish()
+            }
+        }
+    }
 }
 
 impl Node {

@@ -16,13 +16,29 @@ use super::loader::{AdapterKey, Found, Key, Rank, Source};
 use super::opt::{self, ValueSource};
 use crate::error::{Error, Result};
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 struct Entry {
     key: String,
     value: String,
     group: String,
     path: Arc<PathBuf>,
     line: usize,
+}
+
+impl std::fmt::Debug for Entry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let value = if crate::redact::is_secret_key(&self.key) {
+            crate::redact::MASK.to_owned()
+        } else {
+            crate::redact::url_str(&self.value)
+        };
+        f.debug_struct("Entry")
+            .field("key", &self.key)
+            .field("value", &value)
+            .field("path", &self.path)
+            .field("line", &self.line)
+            .finish_non_exhaustive()
+    }
 }
 
 /// One or more parsed INI files.

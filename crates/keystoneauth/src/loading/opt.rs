@@ -310,7 +310,7 @@ pub enum OptValue {
 impl fmt::Debug for OptValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            OptValue::String(s) => write!(f, "{s:?}"),
+            OptValue::String(s) => write!(f, "{:?}", crate::redact::url_str(s)),
             OptValue::Secret(_) => f.write_str("***"),
             OptValue::Integer(i) => write!(f, "{i}"),
             OptValue::Float(x) => write!(f, "{x}"),

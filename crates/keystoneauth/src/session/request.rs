@@ -432,7 +432,9 @@ impl RequestBuilder {
             })?;
             super::resolve_endpoint(plugin.as_ref(), transport, &self.session.inner.discovery_cache, filter).await?
         } else {
-            return Err(Error::RelativeUrl { path: self.url.clone() });
+            return Err(Error::RelativeUrl {
+                path: redact::url_str(&self.url),
+            });
         };
         let joined = join_url(&base, &self.url);
         Url::parse(&joined).map_err(|e| Error::invalid_url(&joined, e))
