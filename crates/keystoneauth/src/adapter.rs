@@ -564,13 +564,17 @@ impl AdapterBuilder {
                 message: "must be at least 1".into(),
             });
         }
-        let rate = match self.rate_limit {
-            None => None,
-            Some(r) if r.is_finite() && r > 0.0 => Some(RateLimiter {
-                interval: Duration::from_secs_f64(1.0 / r),
+        let interval = self
+            .rate_limit
+            .filter(|r| r.is_finite() && *r > 0.0)
+            .and_then(|r| Duration::try_from_secs_f64(1.0 / r).ok());
+        let rate = match (self.rate_limit, interval) {
+            (None, _) => None,
+            (Some(_), Some(interval)) => Some(RateLimiter {
+                interval,
                 next: Mutex::new(None),
             }),
-            Some(_) => {
+            (Some(_), None) => {
                 return Err(Error::InvalidOption {
                     option: "rate_limit".into(),
                     location: Some("adapter".into()),

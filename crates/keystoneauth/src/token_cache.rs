@@ -117,11 +117,22 @@ impl TokenCache {
         let path = self.path_for(cache_id);
         let mut text = String::new();
         File::open(&path).ok()?.read_to_string(&mut text).ok()?;
-        let doc: Value = serde_json::from_str(&text).ok()?;
+        let state = Self::parse_entry(&text, cache_id);
+        if state.is_none() {
+            tracing::debug!(target: crate::transport::LOG_TARGET, path = %path.display(), "ignoring a token cache file that is corrupt or of another format or identity");
+        }
+        state
+    }
+
+    /// Parses the text of a cache file for `cache_id`: its saved auth state
+    /// (as [`AccessInfo::from_state`] reads it), or `None` when the text is
+    /// not JSON, is of another format version, or belongs to another cache
+    /// id. [`TokenCache::read`] uses it; it reads no file.
+    pub fn parse_entry(text: &str, cache_id: &str) -> Option<SecretString> {
+        let doc: Value = serde_json::from_str(text).ok()?;
         if doc.get("format").and_then(Value::as_u64) != Some(FORMAT)
             || doc.get("cache_id").and_then(Value::as_str) != Some(cache_id)
         {
-            tracing::debug!(target: crate::transport::LOG_TARGET, path = %path.display(), "ignoring a token cache file of another format or identity");
             return None;
         }
         let state = doc.get("state")?;

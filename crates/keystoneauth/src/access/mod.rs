@@ -287,6 +287,18 @@ pub(crate) fn parse_timestamp(value: &str, field: &str) -> Result<DateTime<Utc>>
     })
 }
 
+/// JSON is UTF-8; serde_json does not check strings it skips, and a body
+/// with invalid bytes there could not be saved as auth state later.
+fn require_utf8(raw: &[u8]) -> Result<()> {
+    std::str::from_utf8(raw)
+        .map(|_| ())
+        .map_err(|e| Error::InvalidResponse {
+            url: "token response".into(),
+            message: "the token body is not valid UTF-8".into(),
+            source: Some(e.into()),
+        })
+}
+
 fn json_error(e: serde_json::Error, what: &str) -> Error {
     Error::InvalidResponse {
         url: "token response".into(),
@@ -302,6 +314,7 @@ impl AccessInfo {
         if token.expose_secret().is_empty() {
             return Err(missing("X-Subject-Token"));
         }
+        require_utf8(&raw)?;
         let parsed: V3Body = serde_json::from_slice(&raw).map_err(|e| json_error(e, "v3"))?;
         let t = parsed.token;
         let expires_at = parse_timestamp(&required(t.expires_at, "token.expires_at")?, "token.expires_at")?;
@@ -374,6 +387,7 @@ impl AccessInfo {
     /// Parses a v2.0 token response body.
     pub fn from_v2(body: impl Into<Bytes>) -> Result<Self> {
         let raw: Bytes = body.into();
+        require_utf8(&raw)?;
         let parsed: V2Body = serde_json::from_slice(&raw).map_err(|e| json_error(e, "v2.0"))?;
         let a = parsed.access;
         let token = a.token.ok_or_else(|| missing("access.token"))?;

@@ -688,7 +688,12 @@ impl Loader {
                             message: format!("{x} must be greater than 0"),
                         });
                     }
-                    o.timeout = Some(Sourced::new(Duration::from_secs_f64(x), source));
+                    let d = Duration::try_from_secs_f64(x).map_err(|_| Error::InvalidOption {
+                        option: "timeout".into(),
+                        location: Some(source.to_string()),
+                        message: format!("{x} seconds is too long"),
+                    })?;
+                    o.timeout = Some(Sourced::new(d, source));
                 }
                 _ => {}
             }
@@ -752,11 +757,14 @@ impl Loader {
             };
             let delay = |f: Found| -> Result<Sourced<Duration>> {
                 match opt::typed(name, OptKind::Float, false, f.raw, &f.source)? {
-                    OptValue::Float(x) if x >= 0.0 => Ok(Sourced::new(Duration::from_secs_f64(x), f.source)),
+                    OptValue::Float(x) if x >= 0.0 && Duration::try_from_secs_f64(x).is_ok() => Ok(Sourced::new(
+                        Duration::try_from_secs_f64(x).unwrap_or_default(),
+                        f.source,
+                    )),
                     _ => Err(Error::InvalidOption {
                         option: name.into(),
                         location: Some(f.source.to_string()),
-                        message: "must be a number of seconds, 0 or more".into(),
+                        message: "must be a number of seconds, 0 or more (and not absurdly large)".into(),
                     }),
                 }
             };
