@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use http::Method;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Map, Value};
 
 use super::base::{post_token_request, versioned_url, Lifecycle, TokenFetcher};
@@ -228,6 +228,14 @@ impl UserSpec {
             }
         }
         m
+    }
+
+    /// A method payload `{"user": {..., <key>: <secret>}}` (holds the
+    /// secret: built only for the request).
+    pub(crate) fn payload_with(&self, key: &str, secret: &SecretString) -> Value {
+        let mut user = self.to_json();
+        user.insert(key.into(), Value::String(secret.expose_secret().to_owned()));
+        json!({ "user": user })
     }
 
     pub(crate) fn cache_parts(&self, parts: &mut Vec<(&'static str, String)>) {

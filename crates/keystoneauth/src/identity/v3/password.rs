@@ -31,12 +31,7 @@ impl AuthMethod for PasswordMethod {
     }
 
     fn payload(&self) -> Value {
-        let mut user = self.user.to_json();
-        user.insert(
-            "password".into(),
-            Value::String(self.password.expose_secret().to_owned()),
-        );
-        serde_json::json!({ "user": user })
+        self.user.payload_with("password", &self.password)
     }
 
     fn cache_id_parts(&self, parts: &mut Vec<(&'static str, String)>) {

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde_json::Value;
 
 use super::{scope_setters, AuthMethod, ScopeOptions, UserSpec, V3Auth};
@@ -31,12 +31,7 @@ impl AuthMethod for TotpMethod {
     }
 
     fn payload(&self) -> Value {
-        let mut user = self.user.to_json();
-        user.insert(
-            "passcode".into(),
-            Value::String(self.passcode.expose_secret().to_owned()),
-        );
-        serde_json::json!({ "user": user })
+        self.user.payload_with("passcode", &self.passcode)
     }
 
     fn cache_id_parts(&self, parts: &mut Vec<(&'static str, String)>) {
