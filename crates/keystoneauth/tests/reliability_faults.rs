@@ -103,22 +103,25 @@ struct Sample {
     error: Option<(&'static str, String)>,
 }
 
-/// `tasks` tasks sending `get_user` through the proxy until `end`, each
-/// pausing `pace` between requests.
+/// `tasks` tasks sending `get_user` through the proxy until `stop` is set, each
+/// pausing `pace` between requests; `started` counts the requests begun.
 fn spawn_load(
     ks: &common::Keystone,
     session: &Session,
     proxy: &Arc<FaultProxy>,
     tasks: usize,
-    end: Instant,
+    stop: Arc<std::sync::atomic::AtomicBool>,
     pace: Duration,
+    started_count: Arc<std::sync::atomic::AtomicUsize>,
 ) -> Vec<tokio::task::JoinHandle<Vec<Sample>>> {
     (0..tasks)
         .map(|_| {
             let (ks, session, proxy) = (ks.clone(), session.clone(), proxy.clone());
+            let (stop, started_count) = (stop.clone(), started_count.clone());
             tokio::spawn(async move {
                 let mut samples = Vec::new();
-                while Instant::now() < end {
+                while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    started_count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                     let started = Instant::now();
                     let result = get_user(&session, &proxy, &ks).await;
                     samples.push(Sample {
@@ -154,15 +157,33 @@ fn tally(samples: &[Sample]) -> std::collections::BTreeMap<&'static str, usize> 
 /// What an outage run saw.
 struct Outage {
     samples: Vec<Sample>,
+    /// Just before `down()` was called: from here on nothing is forwarded.
     down_at: Instant,
+    /// Just before `up()` was called: until here nothing is forwarded.
+    up_called: Instant,
+    /// When `up()` returned: the proxy listens and forwards again.
     up_at: Instant,
     session: Session,
     proxy: Arc<FaultProxy>,
 }
 
+/// The end of the earliest request that started at or after `from` and
+/// succeeded. Recovery is this event, not a time: a caller that arrives
+/// while a token POST sent during the outage is failing shares that
+/// failure, however late the machine lets it run.
+fn recovered_after(samples: &[Sample], from: Instant) -> Instant {
+    samples
+        .iter()
+        .filter(|s| s.started >= from && s.error.is_none())
+        .map(|s| s.started + s.elapsed)
+        .min()
+        .expect("a request succeeded after the outage")
+}
+
 /// Load through the proxy to the 10-second-token Keystone; the proxy goes
 /// down for 5 s so that the token comes due for renewal in the middle of
-/// the outage, then comes back; the load goes on 2 s more.
+/// the outage, then comes back; the load goes on for at least 2 s and
+/// 60 requests more.
 async fn outage_run(ks: &common::Keystone, builder: SessionBuilder) -> Outage {
     let proxy = Arc::new(FaultProxy::for_url(&ks.short_auth_url).await);
     let session = session_through(ks, &proxy, builder.collect_timing(true));
@@ -172,17 +193,36 @@ async fn outage_run(ks: &common::Keystone, builder: SessionBuilder) -> Outage {
         (due.checked_sub(Duration::from_millis(2500)).unwrap_or(due)).max(Instant::now() + Duration::from_secs(1));
     let up_at = down_at + Duration::from_secs(5);
     let end = up_at + Duration::from_secs(2);
-    let handles = spawn_load(ks, &session, &proxy, 10, end, Duration::from_millis(20));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let started = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let handles = spawn_load(
+        ks,
+        &session,
+        &proxy,
+        10,
+        stop.clone(),
+        Duration::from_millis(20),
+        started.clone(),
+    );
     tokio::time::sleep_until(down_at.into()).await;
-    proxy.down().await;
     let down_at = Instant::now();
+    proxy.down().await;
     tokio::time::sleep_until(up_at.into()).await;
+    let up_called = Instant::now();
     proxy.up().await;
     let up_at = Instant::now();
+    let at_up = started.load(std::sync::atomic::Ordering::SeqCst);
+    common::wait_until("60 requests started after the outage", || {
+        started.load(std::sync::atomic::Ordering::SeqCst) >= at_up + 60
+    })
+    .await;
+    tokio::time::sleep_until(end.into()).await;
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
     let samples = collect(handles).await;
     Outage {
         samples,
         down_at,
+        up_called,
         up_at,
         session,
         proxy,
@@ -198,13 +238,9 @@ async fn outage_without_retries(ks: common::Keystone) -> String {
     let during: Vec<&Sample> = o
         .samples
         .iter()
-        .filter(|s| s.started >= o.down_at + margin && s.started < o.up_at)
+        .filter(|s| s.started >= o.down_at + margin && s.started < o.up_called)
         .collect();
-    // A caller that arrives while an authentication is in flight shares its
-    // outcome (with the same error kind): one that started just after the
-    // proxy came back may still get the failure of a token POST refused just
-    // before. Hence the slack.
-    let recovered = o.up_at + Duration::from_millis(250);
+    let recovered = recovered_after(&o.samples, o.up_at);
     let after: Vec<&Sample> = o.samples.iter().filter(|s| s.started >= recovered).collect();
     let failures: Vec<&Sample> = o.samples.iter().filter(|s| s.error.is_some()).collect();
     let slowest_failure = failures.iter().map(|s| s.elapsed).max().unwrap_or_default();
@@ -214,12 +250,17 @@ async fn outage_without_retries(ks: common::Keystone) -> String {
             .error
             .as_ref()
             .expect("no request can succeed while the proxy is down");
-        assert!(s.elapsed < Duration::from_secs(2), "failed fast: {:?} {msg}", s.elapsed);
+        // Fast: far from the 30 s timeout (a generous bound for a busy machine).
+        assert!(
+            s.elapsed < Duration::from_secs(15),
+            "failed fast: {:?} {msg}",
+            s.elapsed
+        );
     }
     for s in &failures {
         let (k, msg) = s.error.as_ref().unwrap();
         assert!(
-            s.started + margin >= o.down_at && (s.started < o.up_at || s.started < recovered),
+            s.started + s.elapsed >= o.down_at && s.started < recovered,
             "a failure outside the outage: {k} {msg}"
         );
         assert!(
@@ -292,8 +333,8 @@ async fn outage_with_connect_retries(ks: common::Keystone) -> String {
     )
 }
 
-/// Only the token endpoint is down (the API is up): from 1 s before the
-/// token comes due for renewal until 1 s after it expires. Measures how
+/// Only the token endpoint is down (the API is up): from 2 s before the
+/// token comes due for renewal until 2 s after it expires. Measures how
 /// many requests fail while the cached token is still valid (in the
 /// re-authentication margin): the plugin does not fall back to it.
 async fn token_endpoint_down_api_up(ks: common::Keystone) -> String {
@@ -318,15 +359,19 @@ async fn token_endpoint_down_api_up(ks: common::Keystone) -> String {
     let left = (access.expires_at() - chrono::Utc::now()).to_std().unwrap_or_default();
     let expiry = Instant::now() + left;
     let due = expiry - reauth_margin(&access);
-    let down_at = due - Duration::from_secs(1);
-    let up_at = expiry + Duration::from_secs(1);
-    let end = up_at + Duration::from_secs(1);
+    let down_at = due - Duration::from_secs(2);
+    let up_at = expiry + Duration::from_secs(2);
+    let end = up_at + Duration::from_secs(2);
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let started = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let handles: Vec<_> = (0..5)
         .map(|_| {
             let (session, user) = (session.clone(), ks.admin_user_id.clone());
+            let (stop, started) = (stop.clone(), started.clone());
             tokio::spawn(async move {
                 let mut samples = Vec::new();
-                while Instant::now() < end {
+                while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    started.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                     let started = Instant::now();
                     let result = get(session.clone(), user.clone()).await;
                     samples.push(Sample {
@@ -341,29 +386,48 @@ async fn token_endpoint_down_api_up(ks: common::Keystone) -> String {
         })
         .collect();
     tokio::time::sleep_until(down_at.into()).await;
+    let down_at = Instant::now();
     proxy.down().await;
     tokio::time::sleep_until(up_at.into()).await;
+    let up_called = Instant::now();
     proxy.up().await;
+    let up_at = Instant::now();
+    let at_up = started.load(std::sync::atomic::Ordering::SeqCst);
+    common::wait_until("30 requests started after the token endpoint came back", || {
+        started.load(std::sync::atomic::Ordering::SeqCst) >= at_up + 30
+    })
+    .await;
+    tokio::time::sleep_until(end.into()).await;
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
     let samples = collect(handles).await;
-    let slack = Duration::from_millis(100);
+    // Each window holds the requests whose whole life lies in it, so what
+    // they could see is certain however the machine schedules them.
     let window = |from: Instant, to: Instant| -> (usize, usize) {
         let inside: Vec<&Sample> = samples
             .iter()
-            .filter(|s| s.started >= from + slack && s.started + slack < to)
+            .filter(|s| s.started >= from && s.started + s.elapsed < to)
             .collect();
         (inside.len(), inside.iter().filter(|s| s.error.is_some()).count())
     };
-    let before_due = window(Instant::now() - Duration::from_secs(3600), due);
+    let before_due = window(down_at, due);
     let in_margin = window(due, expiry);
-    let expired = window(expiry, up_at);
-    // (A caller arriving during a failing token POST shares its failure.)
-    let after = window(up_at + Duration::from_millis(150), end + Duration::from_secs(3600));
+    let expired = window(expiry, up_called);
+    let recovered = recovered_after(&samples, up_at);
+    let after = window(recovered, Instant::now() + Duration::from_secs(3600));
+    assert!(
+        before_due.0 > 0,
+        "requests ran while the endpoint was down and the token not yet due"
+    );
     assert_eq!(
         before_due.1, 0,
         "the valid token is used while the token endpoint is down"
     );
     assert!(after.0 > 0);
     assert_eq!(after.1, 0, "every request after the token endpoint is back succeeds");
+    assert!(
+        expired.0 > 0,
+        "requests ran with an expired token while Keystone was down"
+    );
     assert_eq!(
         expired.1, expired.0,
         "with an expired token and no Keystone, nothing can succeed"
@@ -441,7 +505,7 @@ async fn responses_delayed_past_the_timeout_are_timeouts_without_duplicate_posts
         for t in tasks {
             let (result, elapsed) = t.await.unwrap();
             let err = result.expect_err("the token POST timed out");
-            assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
+            assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
             let shown = err.to_string();
             assert!(
                 err.is_timeout() || shown.contains("timed out"),
@@ -603,7 +667,7 @@ async fn a_503_storm_is_waited_out_as_retry_after_asks() {
             proxy.requests() - before
         );
         assert!(elapsed >= Duration::from_secs(3), "Retry-After honoured: {elapsed:?}");
-        assert!(elapsed < Duration::from_secs(6), "{elapsed:?}");
+        assert!(elapsed < Duration::from_secs(15), "{elapsed:?}");
         assert_eq!(proxy.answered_503(), 3);
         assert_eq!(proxy.requests() - before, 4);
     })
@@ -630,7 +694,7 @@ async fn a_503_storm_longer_than_the_retries_ends_in_a_503() {
         assert!(err.is_retriable());
         assert_eq!(sent, 4, "bounded: one try and three retries");
         assert!(elapsed >= Duration::from_secs(3), "{elapsed:?}");
-        assert!(elapsed < Duration::from_secs(6), "{elapsed:?}");
+        assert!(elapsed < Duration::from_secs(15), "{elapsed:?}");
         proxy.pass_through();
         get_user(&session, &proxy, &ks).await.unwrap();
     })
@@ -646,9 +710,25 @@ async fn a_token_revoked_mid_load_is_replaced_once_and_no_caller_sees_401() {
         let session = session_through(&ks, &proxy, Session::builder().timeout(Duration::from_secs(30)));
         get_user(&session, &proxy, &ks).await.unwrap();
         let token = session.token(None).await.unwrap().unwrap();
-        let end = Instant::now() + Duration::from_secs(3);
-        let handles = spawn_load(&ks, &session, &proxy, 20, end, Duration::from_millis(5));
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        // The load runs until AFTER requests have started after the
+        // revocation (however slow the machine), not for a fixed time.
+        const AFTER: usize = 40;
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let started = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let handles = spawn_load(
+            &ks,
+            &session,
+            &proxy,
+            20,
+            stop.clone(),
+            Duration::from_millis(5),
+            started.clone(),
+        );
+        // Some load before the revocation.
+        common::wait_until("20 requests started before the revocation", || {
+            started.load(std::sync::atomic::Ordering::SeqCst) >= 20
+        })
+        .await;
         // Another session (its own admin token, straight to Keystone) revokes it.
         let other = Session::builder()
             .auth(Arc::new(admin_plugin(&ks, &ks.auth_url)))
@@ -661,6 +741,12 @@ async fn a_token_revoked_mid_load_is_replaced_once_and_no_caller_sees_401() {
             .await
             .unwrap();
         let revoked_at = Instant::now();
+        let at_revocation = started.load(std::sync::atomic::Ordering::SeqCst);
+        common::wait_until("requests started after the revocation", || {
+            started.load(std::sync::atomic::Ordering::SeqCst) >= at_revocation + AFTER
+        })
+        .await;
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
         let samples = collect(handles).await;
         let after = samples.iter().filter(|s| s.started > revoked_at).count();
         let rejected = proxy.upstream_status(401);
@@ -677,7 +763,7 @@ async fn a_token_revoked_mid_load_is_replaced_once_and_no_caller_sees_401() {
             "no caller sees the revocation: {:?}",
             samples.iter().find(|s| s.error.is_some())
         );
-        assert!(after > 20, "{after}");
+        assert!(after >= AFTER, "{after}");
         assert!(rejected >= 1, "the revoked token was rejected at least once");
         assert_eq!(proxy.token_posts(), 2, "exactly one re-authentication");
         let new_token = session.token(None).await.unwrap().unwrap();

@@ -171,7 +171,7 @@ fn multi_factor_user_from_flags_and_clouds_yaml() {
         var("KSA_TEST_MFA_TOTP_SECRET"),
     );
     if user.is_empty() || secret.is_empty() {
-        eprintln!("skipping: the harness did not seed the multi-factor user");
+        common::skip("the harness did not seed the multi-factor user");
         return;
     }
     let mut sb = Sandbox::new("mfa");

@@ -57,6 +57,10 @@ struct State {
     down: AtomicBool,
     /// Tells idle connections that the proxy went down.
     down_tx: watch::Sender<bool>,
+    /// Held (shared) by every request from the moment it is checked against
+    /// `down` until its answer is written; `down()` takes it exclusively, so
+    /// once `down()` returns no request is being forwarded and none will be.
+    gate: tokio::sync::RwLock<()>,
     counters: Counters,
 }
 
@@ -90,6 +94,7 @@ impl FaultProxy {
             retry_after_secs: AtomicU64::new(1),
             down: AtomicBool::new(false),
             down_tx,
+            gate: tokio::sync::RwLock::new(()),
             counters: Counters::default(),
         });
         let accept = tokio::spawn(accept_loop(listener, state.clone()));
@@ -126,7 +131,10 @@ impl FaultProxy {
     }
 
     /// Stops listening (new connections are refused) and closes idle
-    /// connections; requests being served finish first.
+    /// connections; requests being served finish first. When it returns,
+    /// the outage is complete: no request is being forwarded, and a request
+    /// arriving on a kept-alive connection from now on is not forwarded
+    /// (its connection is closed unanswered).
     pub async fn down(&self) {
         self.state.down.store(true, Ordering::SeqCst);
         self.state.down_tx.send_replace(true);
@@ -136,6 +144,8 @@ impl FaultProxy {
             // The listener is dropped (the port closed) once the task is.
             let _ = handle.await;
         }
+        // Wait for the requests being served to finish.
+        drop(self.state.gate.write().await);
     }
 
     /// Listens again on the same port. Panics if the port cannot be bound
@@ -476,6 +486,12 @@ async fn one_request(client: &mut Conn, upstream: &mut Option<Conn>, state: &Sta
     else {
         return Outcome::Close;
     };
+    // A request read while (or just before) the proxy went down is not
+    // forwarded: the connection closes unanswered, as a stopped server's would.
+    let _serving = state.gate.read().await;
+    if state.down.load(Ordering::SeqCst) {
+        return Outcome::Close;
+    }
     let mut parts = request.first_line.split(' ');
     let method = parts.next().unwrap_or_default().to_owned();
     let path = parts.next().unwrap_or_default();

@@ -35,11 +35,23 @@ fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
+/// Prints `SKIPPED <test>: <reason>` on the real stderr (not captured by
+/// the test harness, so a skipped test is visible in every run).
+pub fn skip(reason: &str) {
+    use std::io::Write;
+    let thread = std::thread::current();
+    let name = thread.name().unwrap_or("<unknown test>");
+    let _ = writeln!(std::io::stderr(), "SKIPPED {name}: {reason}");
+}
+
 /// The local Keystone, or `None` (with a printed reason) when the test
 /// environment does not provide one.
 pub fn keystone() -> Option<Keystone> {
     let Some(auth_url) = var("KSA_TEST_AUTH_URL") else {
-        eprintln!("skipping: KSA_TEST_AUTH_URL is not set; run scripts/test, or scripts/keystone start && eval \"$(scripts/keystone env)\"");
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("KSA_TEST_AUTH_URL is not set under CI=true: the real-Keystone tests must run (scripts/test starts Keystone)");
+        }
+        skip("KSA_TEST_AUTH_URL is not set; run scripts/test, or scripts/keystone start && eval \"$(scripts/keystone env)\"");
         return None;
     };
     let get = |n: &str| var(n).unwrap_or_default();
@@ -63,6 +75,16 @@ pub fn keystone() -> Option<Keystone> {
         access_log: get("KSA_TEST_KEYSTONE_ACCESS_LOG"),
         short_access_log: get("KSA_TEST_KEYSTONE_SHORT_ACCESS_LOG"),
     })
+}
+
+/// Waits until `done()` holds, checking every 10 ms, for at most 120 s
+/// (a generous bound for a busy machine); panics naming `what` after that.
+pub async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !done() {
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for: {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
 }
 
 /// Returns from the test (skipping it) when there is no local Keystone.
