@@ -74,6 +74,8 @@ pub mod blocking;
 mod catalog;
 mod discovery;
 mod error;
+#[cfg(feature = "fixture")]
+pub mod fixture;
 pub mod identity;
 pub mod loading;
 mod redact;
