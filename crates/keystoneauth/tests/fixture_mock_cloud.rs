@@ -18,6 +18,16 @@ fn servers() -> MockResponse {
     MockResponse::json(200, json!({"servers": [{"id": "s-1", "name": "web"}]}))
 }
 
+/// Nova with `GET /servers`.
+fn nova_with_servers() -> MockService {
+    MockService::compute().route("GET", "/servers", servers())
+}
+
+/// A cloud with only [`nova_with_servers`], as the default user.
+async fn nova_cloud() -> MockCloud {
+    MockCloud::builder().service(nova_with_servers()).start().await.unwrap()
+}
+
 fn session_for(plugin: impl AuthPlugin + 'static) -> Session {
     Session::builder().auth(Arc::new(plugin)).build().unwrap()
 }
@@ -34,11 +44,7 @@ fn compute(session: &Session) -> Adapter {
 #[tokio::test]
 async fn a_client_test_is_a_handful_of_lines() {
     let started = Instant::now();
-    let cloud = MockCloud::builder()
-        .service(MockService::compute().route("GET", "/servers", servers()))
-        .start()
-        .await
-        .unwrap();
+    let cloud = nova_cloud().await;
     let nova = cloud.adapter("compute").unwrap();
     let body: Value = nova.get("/servers").send().await.unwrap().json().unwrap();
     assert_eq!(body["servers"][0]["name"], "web");
@@ -54,7 +60,7 @@ async fn every_method_authenticates_and_wrong_credentials_get_keystones_401() {
                 .application_credential("ac-1", "ci", "ac-secret")
                 .totp_passcode("123456"),
         )
-        .service(MockService::compute().route("GET", "/servers", servers()))
+        .service(nova_with_servers())
         .start()
         .await
         .unwrap();
@@ -207,7 +213,7 @@ async fn tokens_are_scoped_as_asked() {
 #[tokio::test]
 async fn token_lifetime_revocation_and_forced_401s() {
     let cloud = MockCloud::builder()
-        .service(MockService::compute().route("GET", "/servers", servers()))
+        .service(nova_with_servers())
         .token_lifetime(Duration::from_secs(600))
         .start()
         .await
@@ -466,11 +472,7 @@ async fn requests_are_recorded_with_secrets_masked() {
 
 #[tokio::test]
 async fn fault_switches_fail_delay_and_close() {
-    let cloud = MockCloud::builder()
-        .service(MockService::compute().route("GET", "/servers", servers()))
-        .start()
-        .await
-        .unwrap();
+    let cloud = nova_cloud().await;
     let nova = cloud.adapter("compute").unwrap();
     nova.get("/servers").send().await.unwrap();
 
@@ -513,4 +515,25 @@ async fn the_default_cloud_has_a_default_user() {
     assert_eq!(s.user_id(None).await.unwrap().as_deref(), Some("u-demo"));
     assert!(cloud.password("nobody").is_err());
     assert!(cloud.url().starts_with("http://127.0.0.1:"));
+}
+
+/// A blocking client is tested the same way: the cloud runs on a runtime's
+/// worker threads while the test thread makes blocking calls.
+#[test]
+fn a_blocking_client_against_the_mock_cloud() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let cloud = runtime
+        .block_on(MockCloud::builder().service(nova_with_servers()).start())
+        .unwrap();
+    let builder = Session::builder().auth(Arc::new(cloud.password(MockCloud::DEFAULT_USER).unwrap()));
+    let session = keystoneauth::blocking::Session::from_builder(builder).unwrap();
+    let body: Value = session
+        .get("/servers")
+        .endpoint_filter(EndpointFilter::new("compute"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(body["servers"][0]["id"], "s-1");
+    assert_eq!(cloud.token_posts(), 1);
 }
