@@ -26,6 +26,8 @@
 //!   line, `OS_*` variables and clouds.yaml, with keystoneauth1's names.
 //! - [`TokenCache`]: tokens reused across processes.
 //! - [`blocking`]: the same API for programs without an async runtime.
+//! - `fixture` (cargo feature `fixture`): token and discovery builders and
+//!   an in-process mock cloud, for testing clients without a cloud.
 //!
 //! ## Example
 //!
@@ -74,6 +76,8 @@ pub mod blocking;
 mod catalog;
 mod discovery;
 mod error;
+#[cfg(feature = "fixture")]
+pub mod fixture;
 pub mod identity;
 pub mod loading;
 mod redact;
@@ -131,3 +135,8 @@ pub use url;
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]
 pub struct ReadmeDoctests;
+
+/// The client-testing chapter's example, compiled and run as a doctest.
+#[cfg(all(doctest, feature = "fixture"))]
+#[doc = include_str!("../../../docs/testing-clients.md")]
+pub struct TestingClientsDoctests;

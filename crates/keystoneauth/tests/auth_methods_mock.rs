@@ -3,13 +3,15 @@
 //! (wiremock, and an in-test HTTPS server requiring client certificates).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use common::tokens::{project_token, TokenResponder};
 use keystoneauth::identity::v3;
 use keystoneauth::{
     hash_secret, token_endpoint, AuthPlugin, ClientIdentity, EndpointFilter, Error, ServiceToken, Session,
@@ -17,7 +19,7 @@ use keystoneauth::{
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 use wiremock::matchers::{body_partial_json, header, header_exists, method, path};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 // ---------------------------------------------------------------------------
 // Shared helpers
@@ -29,52 +31,6 @@ const APP_CRED_SECRET: &str = "APP-CRED-SECRET-CANARY-5e1d";
 const PASSCODE: &str = "PASSCODE-CANARY-401923";
 const RECEIPT: &str = "RECEIPT-CANARY-gAAAAAB3c2";
 const PASSWORD: &str = "PASSWORD-CANARY-77ab";
-
-/// A v3 token body for `user`, with a compute endpoint on `server`.
-fn token_body(server: &str, user: &str, methods: &[&str]) -> Value {
-    json!({"token": {
-        "methods": methods,
-        "expires_at": "2099-01-01T00:00:00.000000Z",
-        "issued_at": "2026-01-01T00:00:00.000000Z",
-        "user": {"id": format!("{user}-id"), "name": user, "domain": {"id": "default", "name": "Default"}},
-        "project": {"id": format!("{user}-project"), "name": "demo", "domain": {"id": "default", "name": "Default"}},
-        "roles": [{"id": "r1", "name": "member"}],
-        "catalog": [{"type": "compute", "name": "nova", "id": "c1", "endpoints": [
-            {"id": "e1", "interface": "public", "region": "RegionOne", "region_id": "RegionOne",
-             "url": format!("{server}/compute")}
-        ]}],
-    }})
-}
-
-/// Answers token requests with `<prefix>-1`, `<prefix>-2`...
-struct Tokens {
-    prefix: &'static str,
-    user: &'static str,
-    methods: Vec<&'static str>,
-    server: String,
-    issued: AtomicUsize,
-}
-
-impl Tokens {
-    fn new(server: &MockServer, prefix: &'static str, user: &'static str, methods: &[&'static str]) -> Self {
-        Tokens {
-            prefix,
-            user,
-            methods: methods.to_vec(),
-            server: server.uri(),
-            issued: AtomicUsize::new(0),
-        }
-    }
-}
-
-impl Respond for Tokens {
-    fn respond(&self, _request: &Request) -> ResponseTemplate {
-        let n = self.issued.fetch_add(1, Ordering::SeqCst) + 1;
-        ResponseTemplate::new(201)
-            .insert_header("x-subject-token", format!("{}-{n}", self.prefix))
-            .set_body_json(token_body(&self.server, self.user, &self.methods))
-    }
-}
 
 async fn received(server: &MockServer, path_is: &str) -> Vec<Request> {
     server
@@ -456,7 +412,10 @@ async fn service_token_with_identity_plugins_reauthenticates_both_and_hashes_bot
             .and(body_partial_json(
                 json!({"auth": {"identity": {"password": {"user": {"name": name}}}}}),
             ))
-            .respond_with(Tokens::new(&server, prefix, name, &["password"]))
+            .respond_with(TokenResponder::numbered(
+                prefix,
+                project_token(name, Some(&format!("{}/compute", server.uri()))),
+            ))
             .mount(&server)
             .await;
     }
@@ -573,7 +532,10 @@ async fn a_receipt_is_a_typed_error_and_continues_with_the_missing_method() {
     Mock::given(method("POST"))
         .and(path("/v3/auth/tokens"))
         .and(header("openstack-auth-receipt", RECEIPT))
-        .respond_with(Tokens::new(&server, "MFA-TOKEN", "mfa", &["password", "totp"]))
+        .respond_with(TokenResponder::numbered(
+            "MFA-TOKEN",
+            project_token("mfa", Some(&format!("{}/compute", server.uri()))).methods(["password", "totp"]),
+        ))
         .with_priority(1)
         .mount(&server)
         .await;
@@ -745,7 +707,10 @@ async fn canary_secrets_never_reach_debug_display_or_logs() {
         .and(body_partial_json(
             json!({"auth": {"identity": {"application_credential": {"secret": APP_CRED_SECRET}}}}),
         ))
-        .respond_with(Tokens::new(&server, "AC-TOKEN", "demo", &["application_credential"]))
+        .respond_with(TokenResponder::numbered(
+            "AC-TOKEN",
+            project_token("demo", Some(&format!("{}/compute", server.uri()))).methods(["application_credential"]),
+        ))
         .mount(&server)
         .await;
     // TOTP with the receipt: Keystone refuses the receipt and echoes it.

@@ -9,9 +9,13 @@
 //! Glance, Ironic, Placement, Neutron, Swift, Heat), with the mock server's
 //! own address in the links as a correctly configured service would write.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::tokens::TokenResponder;
+use keystoneauth::fixture::{V3Service, V3Token};
 use keystoneauth::identity::v3;
 use keystoneauth::{
     fetch_discovery, negotiate_microversion, Adapter, ApiVersion, Discovered, DiscoveryCache, DiscoveryContext,
@@ -33,42 +37,25 @@ fn v(s: &str) -> ApiVersion {
     s.parse().unwrap()
 }
 
-fn endpoint(id: String, interface: &str, url: &str) -> Value {
-    json!({"id": id, "interface": interface, "region_id": "RegionOne", "region": "RegionOne", "url": url})
-}
-
-/// A v3 catalog: (type, name, url) per service, each with the same URL on
-/// the public, internal and admin interfaces.
-fn catalog(services: &[(&str, &str, String)]) -> Value {
-    let entries: Vec<Value> = services
-        .iter()
-        .enumerate()
-        .map(|(i, (ty, name, url))| {
-            json!({"type": ty, "name": name, "id": format!("svc-{i}"), "endpoints": [
-                endpoint(format!("ep-{i}-pub"), "public", url),
-                endpoint(format!("ep-{i}-int"), "internal", url),
-                endpoint(format!("ep-{i}-adm"), "admin", url),
-            ]})
-        })
-        .collect();
-    Value::Array(entries)
-}
-
-fn token_body(catalog: Value) -> Value {
-    let now = chrono::Utc::now();
-    let ts = |d: chrono::Duration| (now + d).format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
-    json!({"token": {
-        "methods": ["password"],
-        "user": {"domain": {"id": "default", "name": "Default"}, "id": "u-1", "name": "admin",
-                 "password_expires_at": null},
-        "audit_ids": ["aud-1"],
-        "expires_at": ts(chrono::Duration::hours(1)),
-        "issued_at": ts(chrono::Duration::seconds(-1)),
-        "project": {"domain": {"id": "default", "name": "Default"}, "id": PROJECT_ID, "name": "admin"},
-        "is_domain": false,
-        "roles": [{"id": "r-1", "name": "admin"}],
-        "catalog": catalog,
-    }})
+/// A v3 project token whose catalog has (type, name, url) per service,
+/// each with the same URL on the public, internal and admin interfaces.
+fn token(services: &[(&str, &str, String)]) -> V3Token {
+    services.iter().enumerate().fold(
+        V3Token::new()
+            .token_id(TOKEN)
+            .user("u-1", "admin")
+            .project_scope(PROJECT_ID, "admin")
+            .role("r-1", "admin"),
+        |token, (i, (ty, name, url))| {
+            token.service(
+                V3Service::new(*ty, *name)
+                    .id(format!("svc-{i}"))
+                    .endpoint_with_id(format!("ep-{i}-pub"), "public", "RegionOne", url.as_str())
+                    .endpoint_with_id(format!("ep-{i}-int"), "internal", "RegionOne", url.as_str())
+                    .endpoint_with_id(format!("ep-{i}-adm"), "admin", "RegionOne", url.as_str()),
+            )
+        },
+    )
 }
 
 /// A mock Keystone and a session authenticated by the v3 Password plugin
@@ -82,11 +69,7 @@ async fn cloud(services: &[(&str, &str, String)]) -> Cloud {
     let keystone = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/v3/auth/tokens"))
-        .respond_with(
-            ResponseTemplate::new(201)
-                .insert_header("X-Subject-Token", TOKEN)
-                .set_body_json(token_body(catalog(services))),
-        )
+        .respond_with(TokenResponder::in_turn(&[TOKEN], token(services).json()))
         .mount(&keystone)
         .await;
     let plugin = v3::Password::builder(format!("{}/v3", keystone.uri()))

@@ -9,11 +9,15 @@
 //! them; catalog URLs point back at the mock server so that requests made
 //! through the catalog land on it.
 
+mod common;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use common::tokens::TokenResponder;
+use keystoneauth::fixture::{V2Service, V2Token, V3Service, V3Token};
 use keystoneauth::identity::{generic, v2, v3};
 use keystoneauth::secrecy::ExposeSecret;
 use keystoneauth::{Adapter, AuthPlugin, EndpointFilter, Error, Interface, Session};
@@ -21,7 +25,7 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use wiremock::matchers::{header, method, path};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 // ---------------------------------------------------------------------------
 // Documents
@@ -31,68 +35,54 @@ const KEYSTONE_401_MESSAGE: &str = "The request you have made requires authentic
 const CANARY_PW: &str = "CANARY-PW-123";
 const CANARY_TOK: &str = "CANARY-TOK-456";
 
-/// Now plus `offset` seconds, as Keystone v3 writes timestamps.
-fn ts(offset: i64) -> String {
-    (Utc::now() + chrono::Duration::seconds(offset))
-        .format("%Y-%m-%dT%H:%M:%S%.6fZ")
-        .to_string()
-}
-
-/// Now plus `offset` seconds, as Keystone v2.0 writes `issued_at` (no zone).
-fn ts_naive(offset: i64) -> String {
-    (Utc::now() + chrono::Duration::seconds(offset))
-        .format("%Y-%m-%dT%H:%M:%S%.6f")
-        .to_string()
-}
-
-fn v3_endpoint(id: &str, interface: &str, url: String) -> Value {
-    json!({"id": id, "interface": interface, "region_id": "RegionOne", "region": "RegionOne", "url": url})
-}
-
 /// A v3 catalog whose URLs all point at `s` (compute at `compute`).
-fn v3_catalog_with(s: &str, compute: &str) -> Value {
-    json!([
-        {"type": "compute", "name": "nova", "id": "svc-compute", "endpoints": [
-            v3_endpoint("ep-c-pub", "public", format!("{compute}/compute/public/v2.1")),
-            v3_endpoint("ep-c-int", "internal", format!("{compute}/compute/internal/v2.1")),
-            v3_endpoint("ep-c-adm", "admin", format!("{compute}/compute/admin/v2.1")),
-        ]},
-        {"type": "identity", "name": "keystone", "id": "svc-identity", "endpoints": [
-            v3_endpoint("ep-i-pub", "public", format!("{s}/identity/v3")),
-            v3_endpoint("ep-i-int", "internal", format!("{s}/identity-internal/v3")),
-        ]},
-        {"type": "volumev3", "name": "cinderv3", "id": "svc-volume", "endpoints": [
-            v3_endpoint("ep-v-pub", "public", format!("{s}/volume/v3/p-1")),
-        ]},
-        {"type": "image", "name": "glance", "id": "svc-image", "endpoints": [
-            v3_endpoint("ep-g-int", "internal", String::new()),
-            v3_endpoint("ep-g-pub", "public", format!("{s}/image")),
-        ]},
-    ])
+fn v3_catalog_with(s: &str, compute: &str) -> Vec<V3Service> {
+    let region = "RegionOne";
+    vec![
+        V3Service::new("compute", "nova")
+            .id("svc-compute")
+            .endpoint_with_id("ep-c-pub", "public", region, format!("{compute}/compute/public/v2.1"))
+            .endpoint_with_id(
+                "ep-c-int",
+                "internal",
+                region,
+                format!("{compute}/compute/internal/v2.1"),
+            )
+            .endpoint_with_id("ep-c-adm", "admin", region, format!("{compute}/compute/admin/v2.1")),
+        V3Service::new("identity", "keystone")
+            .id("svc-identity")
+            .endpoint_with_id("ep-i-pub", "public", region, format!("{s}/identity/v3"))
+            .endpoint_with_id("ep-i-int", "internal", region, format!("{s}/identity-internal/v3")),
+        V3Service::new("volumev3", "cinderv3")
+            .id("svc-volume")
+            .endpoint_with_id("ep-v-pub", "public", region, format!("{s}/volume/v3/p-1")),
+        V3Service::new("image", "glance")
+            .id("svc-image")
+            .endpoint_with_id("ep-g-int", "internal", region, "")
+            .endpoint_with_id("ep-g-pub", "public", region, format!("{s}/image")),
+    ]
 }
 
-fn v3_catalog(s: &str) -> Value {
+fn v3_catalog(s: &str) -> Vec<V3Service> {
     v3_catalog_with(s, s)
 }
 
 /// A v3 project-scoped token body, issued `issued_ago` seconds ago and
 /// expiring in `expires_in` seconds.
-fn v3_token_doc(catalog: Option<Value>, issued_ago: i64, expires_in: i64) -> Value {
-    let mut token = json!({
-        "methods": ["password"],
-        "user": {"domain": {"id": "default", "name": "Default"}, "id": "u-1", "name": "admin",
-                 "password_expires_at": null},
-        "audit_ids": ["aud-1"],
-        "expires_at": ts(expires_in),
-        "issued_at": ts(-issued_ago),
-        "project": {"domain": {"id": "default", "name": "Default"}, "id": "p-1", "name": "admin"},
-        "is_domain": false,
-        "roles": [{"id": "r-1", "name": "admin"}, {"id": "r-2", "name": "member"}],
-    });
-    if let Some(catalog) = catalog {
-        token["catalog"] = catalog;
-    }
-    json!({ "token": token })
+fn v3_token_doc(catalog: Option<Vec<V3Service>>, issued_ago: i64, expires_in: i64) -> Value {
+    let token = V3Token::new()
+        .user("u-1", "admin")
+        .audit_id("aud-1")
+        .issued_at(Utc::now() - chrono::Duration::seconds(issued_ago))
+        .expires_at(Utc::now() + chrono::Duration::seconds(expires_in))
+        .project_scope("p-1", "admin")
+        .role("r-1", "admin")
+        .role("r-2", "member");
+    let token = match catalog {
+        Some(services) => services.into_iter().fold(token, V3Token::service),
+        None => token.without_catalog(),
+    };
+    token.json()
 }
 
 /// A project token valid for an hour, with the catalog of `s`.
@@ -102,34 +92,35 @@ fn v3_project_doc(s: &str) -> Value {
 
 /// An unscoped v3 token (Keystone sends no catalog with it).
 fn v3_unscoped_doc() -> Value {
-    json!({"token": {
-        "methods": ["password"],
-        "user": {"domain": {"id": "default", "name": "Default"}, "id": "u-1", "name": "admin",
-                 "password_expires_at": null},
-        "audit_ids": ["aud-9"],
-        "expires_at": ts(3600),
-        "issued_at": ts(-1),
-    }})
+    V3Token::new()
+        .user("u-1", "admin")
+        .audit_id("aud-9")
+        .issued_at(Utc::now() - chrono::Duration::seconds(1))
+        .json()
 }
 
 /// A v2.0 token response with a catalog pointing at `s`.
 fn v2_token_doc(s: &str, token_id: &str) -> Value {
-    json!({"access": {
-        "token": {"issued_at": ts_naive(-60), "expires": ts(3600), "id": token_id,
-                  "tenant": {"description": null, "enabled": true, "id": "t-1", "name": "demo"},
-                  "audit_ids": ["a1"]},
-        "serviceCatalog": [
-            {"endpoints": [{"adminURL": format!("{s}/compute/admin/v2/t-1"), "region": "RegionOne",
-                            "internalURL": format!("{s}/compute/internal/v2/t-1"), "id": "ep-1",
-                            "publicURL": format!("{s}/compute/public/v2/t-1")}],
-             "endpoints_links": [], "type": "compute", "name": "nova"},
-            {"endpoints": [{"adminURL": format!("{s}/admin/v2.0"), "region": "RegionOne",
-                            "internalURL": format!("{s}/v2.0"), "id": "ep-2",
-                            "publicURL": format!("{s}/v2.0")}],
-             "endpoints_links": [], "type": "identity", "name": "keystone"}],
-        "user": {"username": "demo", "roles_links": [], "id": "u-1", "roles": [{"name": "_member_"}],
-                 "name": "demo"},
-        "metadata": {"is_admin": 0, "roles": ["9fe2ff9ee4384b1894a90878d3e92bab"]}}})
+    V2Token::new()
+        .token_id(token_id)
+        .issued_at(Utc::now() - chrono::Duration::seconds(60))
+        .audit_ids(["a1"])
+        .user("u-1", "demo")
+        .tenant("t-1", "demo")
+        .role("9fe2ff9ee4384b1894a90878d3e92bab", "_member_")
+        .service(V2Service::new("compute", "nova").endpoint(
+            "RegionOne",
+            &format!("{s}/compute/public/v2/t-1"),
+            &format!("{s}/compute/internal/v2/t-1"),
+            &format!("{s}/compute/admin/v2/t-1"),
+        ))
+        .service(V2Service::new("identity", "keystone").endpoint(
+            "RegionOne",
+            &format!("{s}/v2.0"),
+            &format!("{s}/v2.0"),
+            &format!("{s}/admin/v2.0"),
+        ))
+        .json()
 }
 
 fn v3_version_entry(s: &str) -> Value {
@@ -171,35 +162,10 @@ fn html_404() -> ResponseTemplate {
 // Mock helpers
 // ---------------------------------------------------------------------------
 
-/// Answers v3 token POSTs with these token ids in turn (the last repeats).
-struct V3Tokens {
-    ids: Vec<String>,
-    body: Value,
-    served: AtomicUsize,
-}
-
-impl Respond for V3Tokens {
-    fn respond(&self, _request: &Request) -> ResponseTemplate {
-        let n = self.served.fetch_add(1, Ordering::SeqCst);
-        let id = &self.ids[n.min(self.ids.len() - 1)];
-        ResponseTemplate::new(201)
-            .insert_header("X-Subject-Token", id.as_str())
-            .set_body_json(self.body.clone())
-    }
-}
-
-fn v3_tokens(ids: &[&str], body: Value) -> V3Tokens {
-    V3Tokens {
-        ids: ids.iter().map(|s| (*s).to_owned()).collect(),
-        body,
-        served: AtomicUsize::new(0),
-    }
-}
-
 async fn mount_v3_tokens(server: &MockServer, ids: &[&str], body: Value) {
     Mock::given(method("POST"))
         .and(path("/v3/auth/tokens"))
-        .respond_with(v3_tokens(ids, body))
+        .respond_with(TokenResponder::in_turn(ids, body))
         .mount(server)
         .await;
 }
@@ -1318,21 +1284,15 @@ async fn adapters_share_the_session_token_and_per_call_values_win() {
 }
 
 /// Answers v3 token POSTs with a token named after the user in the body.
-struct PerUserTokens {
-    body: Value,
-}
-
-impl Respond for PerUserTokens {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
+fn per_user_tokens(body: Value) -> TokenResponder {
+    TokenResponder::new(move |_, request| {
         let auth: Value = request.body_json().unwrap();
         let user = auth["auth"]["identity"]["password"]["user"]["name"]
             .as_str()
             .unwrap_or("unknown")
             .to_owned();
-        ResponseTemplate::new(201)
-            .insert_header("X-Subject-Token", format!("tok-{user}").as_str())
-            .set_body_json(self.body.clone())
-    }
+        (format!("tok-{user}"), body.clone())
+    })
 }
 
 #[tokio::test]
@@ -1341,9 +1301,7 @@ async fn an_adapter_with_its_own_plugin_uses_its_token() {
     let s = server.uri();
     Mock::given(method("POST"))
         .and(path("/v3/auth/tokens"))
-        .respond_with(PerUserTokens {
-            body: v3_project_doc(&s),
-        })
+        .respond_with(per_user_tokens(v3_project_doc(&s)))
         .mount(&server)
         .await;
     mount_ok(&server, "/compute/public/v2.1/servers").await;

@@ -4,6 +4,8 @@
 //! requires a client certificate (tokio-rustls, certificates by rcgen).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
@@ -12,6 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
+use common::tokens::{project_token, TokenResponder};
 use keystoneauth::identity::v3::{OAuth2ClientCredential, OAuth2MtlsClientCredential, OAuthError};
 use keystoneauth::{hash_secret, AuthPlugin, ClientIdentity, EndpointFilter, Error, Session};
 use rcgen::{
@@ -35,43 +38,33 @@ const MTLS_CLIENT_ID: &str = "mtls-user-id";
 
 /// A v3 token body with a compute endpoint at `compute`.
 fn token_body(compute: &str, methods: &[&str]) -> Value {
-    json!({"token": {
-        "methods": methods,
-        "expires_at": "2099-01-01T00:00:00.000000Z",
-        "issued_at": "2026-01-01T00:00:00.000000Z",
-        "user": {"id": "svc-user-id", "name": "svc", "domain": {"id": "default", "name": "Default"}},
-        "project": {"id": "svc-project", "name": "service", "domain": {"id": "default", "name": "Default"}},
-        "roles": [{"id": "r1", "name": "member"}],
-        "catalog": [{"type": "compute", "name": "nova", "id": "c1", "endpoints": [
-            {"id": "e1", "interface": "public", "region": "RegionOne", "region_id": "RegionOne", "url": compute}
-        ]}],
-    }})
+    project_token("svc", Some(compute))
+        .methods(methods.iter().copied())
+        .json()
 }
 
-/// Answers `<prefix>-1`, `<prefix>-2`... as a Keystone token or as an
-/// OAuth 2.0 access token.
+/// A Keystone token responder: `<prefix>-1`, `<prefix>-2`... for an
+/// application-credential token with a compute endpoint on `server`.
+fn keystone_tokens(prefix: &'static str, server: &MockServer) -> TokenResponder {
+    let compute = format!("{}/compute", server.uri());
+    TokenResponder::numbered(
+        prefix,
+        project_token("svc", Some(&compute)).methods(["application_credential"]),
+    )
+}
+
+/// Answers `<prefix>-1`, `<prefix>-2`... as OAuth 2.0 access tokens.
 struct Numbered {
     prefix: &'static str,
-    compute: String,
-    oauth2: Option<u64>,
+    expires_in: u64,
     issued: AtomicUsize,
 }
 
 impl Numbered {
-    fn keystone(prefix: &'static str, server: &MockServer) -> Self {
-        Numbered {
-            prefix,
-            compute: format!("{}/compute", server.uri()),
-            oauth2: None,
-            issued: AtomicUsize::new(0),
-        }
-    }
-
     fn oauth2(prefix: &'static str, expires_in: u64) -> Self {
         Numbered {
             prefix,
-            compute: String::new(),
-            oauth2: Some(expires_in),
+            expires_in,
             issued: AtomicUsize::new(0),
         }
     }
@@ -80,15 +73,9 @@ impl Numbered {
 impl Respond for Numbered {
     fn respond(&self, _request: &Request) -> ResponseTemplate {
         let n = self.issued.fetch_add(1, Ordering::SeqCst) + 1;
-        let token = format!("{}-{n}", self.prefix);
-        match self.oauth2 {
-            Some(expires_in) => ResponseTemplate::new(200).set_body_json(json!({
-                "access_token": token, "token_type": "Bearer", "expires_in": expires_in,
-            })),
-            None => ResponseTemplate::new(201)
-                .insert_header("x-subject-token", token)
-                .set_body_json(token_body(&self.compute, &["application_credential"])),
-        }
+        ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": format!("{}-{n}", self.prefix), "token_type": "Bearer", "expires_in": self.expires_in,
+        }))
     }
 }
 
@@ -152,7 +139,7 @@ async fn keystone(expires_in: u64) -> MockServer {
             "methods": ["application_credential"],
             "application_credential": {"id": CLIENT_ID, "secret": CLIENT_SECRET},
         }}})))
-        .respond_with(Numbered::keystone("KS-TOKEN", &server))
+        .respond_with(keystone_tokens("KS-TOKEN", &server))
         .mount(&server)
         .await;
     Mock::given(method("POST"))
@@ -290,7 +277,7 @@ async fn client_credential_error_bodies_are_typed_errors() {
     // endpoint does not (matched on the Basic credentials).
     Mock::given(method("POST"))
         .and(path("/v3/auth/tokens"))
-        .respond_with(Numbered::keystone("KS-OTHER", &server))
+        .respond_with(keystone_tokens("KS-OTHER", &server))
         .with_priority(20)
         .mount(&server)
         .await;

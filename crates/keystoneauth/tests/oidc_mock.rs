@@ -4,12 +4,17 @@
 //! `/v3/auth/tokens` for the re-scope, both wiremock servers.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::Engine;
+use chrono::{TimeZone, Utc};
+use common::tokens::{compute_service, TokenResponder};
+use keystoneauth::fixture::V3Token;
 use keystoneauth::identity::v3::{
     AccessTokenType, CodeChallengeMethod, DeviceAuthorizationInfo, OAuthError, OidcAccessToken, OidcAuthorizationCode,
     OidcClientCredentials, OidcDeviceAuthorization, OidcPassword, Pkce,
@@ -38,42 +43,20 @@ const IDP: &str = "myidp";
 const PROTOCOL: &str = "openid";
 const FEDERATION_PATH: &str = "/v3/OS-FEDERATION/identity_providers/myidp/protocols/openid/auth";
 
-/// A v3 token body; scoped to `project` (with a compute endpoint) or unscoped.
-fn token_body(keystone: &str, project: Option<&str>) -> Value {
-    let mut token = json!({
-        "methods": ["token"],
-        "expires_at": "2099-01-01T00:00:00.000000Z",
-        "issued_at": "2026-01-01T00:00:00.000000Z",
-        "user": {"id": "fed-user-id", "name": "alice", "domain": {"id": "Federated", "name": "Federated"},
-                 "OS-FEDERATION": {"identity_provider": {"id": IDP}, "protocol": {"id": PROTOCOL}, "groups": []}},
-    });
-    if let Some(p) = project {
-        token["project"] = json!({"id": p, "name": "demo", "domain": {"id": "default", "name": "Default"}});
-        token["roles"] = json!([{"id": "r1", "name": "member"}]);
-        token["catalog"] = json!([{"type": "compute", "name": "nova", "id": "c1", "endpoints": [
-            {"id": "e1", "interface": "public", "region": "RegionOne", "region_id": "RegionOne",
-             "url": format!("{keystone}/compute")}
-        ]}]);
-    } else {
-        token["methods"] = json!(["openid"]);
-    }
-    json!({ "token": token })
-}
-
-/// Answers with `<prefix>-1`, `<prefix>-2`... as X-Subject-Token.
-struct Tokens {
-    prefix: &'static str,
-    keystone: String,
-    project: Option<&'static str>,
-    issued: AtomicUsize,
-}
-
-impl Respond for Tokens {
-    fn respond(&self, _request: &Request) -> ResponseTemplate {
-        let n = self.issued.fetch_add(1, Ordering::SeqCst) + 1;
-        ResponseTemplate::new(201)
-            .insert_header("x-subject-token", format!("{}-{n}", self.prefix))
-            .set_body_json(token_body(&self.keystone, self.project))
+/// A federated user's v3 token; scoped to `project` (with a compute
+/// endpoint) or unscoped.
+fn token(keystone: &str, project: Option<&str>) -> V3Token {
+    let token = V3Token::new()
+        .user("fed-user-id", "alice")
+        .federated(IDP, PROTOCOL, Vec::<String>::new())
+        .expires_at(Utc.with_ymd_and_hms(2099, 1, 1, 0, 0, 0).unwrap());
+    match project {
+        Some(p) => token
+            .methods(["token"])
+            .project_scope(p, "demo")
+            .role("r1", "member")
+            .service(compute_service(&format!("{keystone}/compute"))),
+        None => token.methods(["openid"]),
     }
 }
 
@@ -84,12 +67,7 @@ async fn keystone(bearer: &str) -> MockServer {
     Mock::given(method("POST"))
         .and(path(FEDERATION_PATH))
         .and(header("authorization", format!("Bearer {bearer}").as_str()))
-        .respond_with(Tokens {
-            prefix: "FED-UNSCOPED",
-            keystone: server.uri(),
-            project: None,
-            issued: AtomicUsize::new(0),
-        })
+        .respond_with(TokenResponder::numbered("FED-UNSCOPED", token(&server.uri(), None)))
         .mount(&server)
         .await;
     Mock::given(method("POST"))
@@ -103,12 +81,7 @@ async fn keystone(bearer: &str) -> MockServer {
     Mock::given(method("POST"))
         .and(path("/v3/auth/tokens"))
         .and(body_partial_json(json!({"auth": {"identity": {"methods": ["token"]}}})))
-        .respond_with(Tokens {
-            prefix: "SCOPED",
-            keystone: server.uri(),
-            project: Some("p1"),
-            issued: AtomicUsize::new(0),
-        })
+        .respond_with(TokenResponder::numbered("SCOPED", token(&server.uri(), Some("p1"))))
         .mount(&server)
         .await;
     server

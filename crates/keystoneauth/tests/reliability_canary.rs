@@ -26,7 +26,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use chrono::{TimeZone, Utc};
 use common::fault_proxy::FaultProxy;
+use common::tokens::{compute_service, TokenResponder};
+use keystoneauth::fixture::{V3Service, V3Token};
 use keystoneauth::identity::{generic, v2, v3};
 use keystoneauth::loading::{cli, CloudsConfig, Env, IniFile, IniSource, Loader};
 use keystoneauth::{
@@ -36,7 +39,7 @@ use keystoneauth::{
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 use wiremock::matchers::{body_partial_json, header_exists, method, path, path_regex};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 // ---------------------------------------------------------------------------
 // Canaries: every one contains MARKER.
@@ -169,50 +172,42 @@ fn hits(label: &str, text: &str, needle: &str, out: &mut Vec<String>) {
 // Mock Keystone and identity provider (one wiremock server)
 // ---------------------------------------------------------------------------
 
-fn token_body(server: &str, methods: &[&str], scoped: bool) -> Value {
-    let mut token = json!({
-        "methods": methods,
-        "expires_at": "2099-01-01T00:00:00.000000Z",
-        "issued_at": "2026-01-01T00:00:00.000000Z",
-        "user": {"id": "alice-id", "name": "alice", "domain": {"id": "default", "name": "Default"}},
-        "audit_ids": ["audit-1"],
-    });
-    if scoped {
-        token["project"] = json!({"id": "p1", "name": "demo", "domain": {"id": "default", "name": "Default"}});
-        token["roles"] = json!([{"id": "r1", "name": "member"}]);
-        token["catalog"] = json!([
-            {"type": "compute", "name": "nova", "id": "c1", "endpoints": [
-                {"id": "e1", "interface": "public", "region": "RegionOne", "region_id": "RegionOne",
-                 "url": format!("{server}/compute")}]},
-            {"type": "identity", "name": "keystone", "id": "i1", "endpoints": [
-                {"id": "e2", "interface": "public", "region": "RegionOne", "region_id": "RegionOne",
-                 "url": format!("{server}/v3")}]},
-        ]);
+fn token(server: &str, methods: &[&str], scoped: bool) -> V3Token {
+    let token = V3Token::new()
+        .user("alice-id", "alice")
+        .methods(methods.iter().copied())
+        .audit_id("audit-1")
+        .expires_at(Utc.with_ymd_and_hms(2099, 1, 1, 0, 0, 0).unwrap());
+    if !scoped {
+        return token;
     }
-    json!({ "token": token })
+    token
+        .project_scope("p1", "demo")
+        .role("r1", "member")
+        .service(compute_service(&format!("{server}/compute")))
+        .service(V3Service::new("identity", "keystone").id("i1").endpoint_with_id(
+            "e2",
+            "public",
+            "RegionOne",
+            format!("{server}/v3"),
+        ))
 }
 
-/// Answers token requests with `CANARY-TOKEN-<n>`.
-struct Tokens {
-    server: String,
-    scoped: bool,
-    issued: AtomicUsize,
-}
-
-impl Respond for Tokens {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let n = self.issued.fetch_add(1, Ordering::SeqCst) + 1;
+/// Answers token requests with `CANARY-TOKEN-<n>` (counting from
+/// `first + 1`) for the methods the request names.
+fn tokens(server: &str, scoped: bool, first: usize) -> TokenResponder {
+    let server = server.to_owned();
+    TokenResponder::new(move |n, request| {
         let methods: Vec<String> = request
             .body_json::<Value>()
             .ok()
             .and_then(|b| serde_json::from_value(b["auth"]["identity"]["methods"].clone()).ok())
             .unwrap_or_else(|| vec!["openid".to_owned()]);
         let methods: Vec<&str> = methods.iter().map(String::as_str).collect();
-        ResponseTemplate::new(201)
-            .insert_header("x-subject-token", format!("{TOKEN_PREFIX}-{n}"))
-            .insert_header("x-openstack-request-id", format!("req-token-{n}"))
-            .set_body_json(token_body(&self.server, &methods, self.scoped))
-    }
+        (format!("{TOKEN_PREFIX}-{n}"), token(&server, &methods, scoped).json())
+    })
+    .after(first)
+    .with_request_ids()
 }
 
 fn provider_tokens() -> ResponseTemplate {
@@ -232,11 +227,7 @@ async fn mock_cloud() -> MockServer {
     Mock::given(method("POST"))
         .and(path("/v3/auth/tokens"))
         .and(header_exists("openstack-auth-receipt"))
-        .respond_with(Tokens {
-            server: uri.clone(),
-            scoped: true,
-            issued: AtomicUsize::new(100),
-        })
+        .respond_with(tokens(&uri, true, 100))
         .with_priority(1)
         .mount(&server)
         .await;
@@ -271,11 +262,7 @@ async fn mock_cloud() -> MockServer {
         .await;
     Mock::given(method("POST"))
         .and(path("/v3/auth/tokens"))
-        .respond_with(Tokens {
-            server: uri.clone(),
-            scoped: true,
-            issued: AtomicUsize::new(0),
-        })
+        .respond_with(tokens(&uri, true, 0))
         .with_priority(5)
         .mount(&server)
         .await;
@@ -306,11 +293,7 @@ async fn mock_cloud() -> MockServer {
     // Federation: an unscoped token for a bearer access token.
     Mock::given(method("POST"))
         .and(path(FEDERATION_PATH))
-        .respond_with(Tokens {
-            server: uri.clone(),
-            scoped: false,
-            issued: AtomicUsize::new(200),
-        })
+        .respond_with(tokens(&uri, false, 200))
         .mount(&server)
         .await;
     // OAuth 2.0 client credentials (Keystone's own endpoint).

@@ -5,6 +5,7 @@
 
 pub mod fault_proxy;
 pub mod proxy;
+pub mod tokens;
 
 /// Connection facts of the local Keystone.
 #[derive(Debug, Clone)]
