@@ -8,7 +8,10 @@
 use std::borrow::Cow;
 
 use http::HeaderName;
+use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
+
+use crate::error::{BoxError, Error, HttpError};
 
 /// Headers whose values are credentials. They are hashed in logs, marked
 /// sensitive, and never forwarded to another origin on a redirect.
@@ -35,6 +38,9 @@ const SECRET_KEY_PARTS: &[&str] = &[
     "device_code",
     "code_verifier",
     "authorization",
+    "passwd",
+    "api_key",
+    "apikey",
 ];
 
 /// Exact key names (besides those containing a part above) that are secrets.
@@ -50,7 +56,8 @@ pub(crate) fn is_sensitive_header(name: &HeaderName) -> bool {
 
 /// True if a JSON, form or query key names a secret.
 pub(crate) fn is_secret_key(key: &str) -> bool {
-    let lower = key.to_ascii_lowercase();
+    // `X-Api-Key` and `api_key` alike.
+    let lower = key.to_ascii_lowercase().replace('-', "_");
     SECRET_KEYS.contains(&lower.as_str()) || SECRET_KEY_PARTS.iter().any(|p| lower.contains(p))
 }
 
@@ -115,15 +122,18 @@ pub(crate) fn url_str(raw: &str) -> String {
     out
 }
 
-/// A URL with its password and secret query values masked.
+/// A URL with its password, a user name given alone (often a token) and
+/// secret query values masked.
 pub(crate) fn url(u: &url::Url) -> String {
     let needs_query_mask = u.query_pairs().any(|(k, _)| is_secret_key(&k));
-    if u.password().is_none() && !needs_query_mask {
+    if u.password().is_none() && u.username().is_empty() && !needs_query_mask {
         return u.as_str().to_owned();
     }
     let mut u = u.clone();
     if u.password().is_some() {
         let _ = u.set_password(Some(MASK));
+    } else if !u.username().is_empty() {
+        let _ = u.set_username(MASK);
     }
     if needs_query_mask {
         let pairs: Vec<(String, String)> = u
@@ -219,6 +229,246 @@ fn limit(mut s: String) -> String {
     s
 }
 
+// ---------------------------------------------------------------------------
+// Scrubbing a plugin's own secrets from error text
+// ---------------------------------------------------------------------------
+
+/// The forms a secret may take in a server's answer: as sent, escaped as
+/// JSON (also with non-ASCII characters as `\uXXXX`, as Python's `json`
+/// writes them) and form-encoded.
+fn secret_forms(secret: &str) -> Vec<String> {
+    let mut forms = vec![secret.to_owned()];
+    let mut add = |form: String| {
+        if !form.is_empty() && !forms.contains(&form) {
+            forms.push(form);
+        }
+    };
+    if let Ok(quoted) = serde_json::to_string(secret) {
+        let escaped = &quoted[1..quoted.len() - 1];
+        add(escaped.to_owned());
+        let mut ascii = String::with_capacity(escaped.len());
+        let mut upper = String::with_capacity(escaped.len());
+        for c in escaped.chars() {
+            if c.is_ascii() {
+                ascii.push(c);
+                upper.push(c);
+            } else {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    ascii.push_str(&format!("\\u{unit:04x}"));
+                    upper.push_str(&format!("\\u{unit:04X}"));
+                }
+            }
+        }
+        add(ascii);
+        add(upper);
+    }
+    add(url::form_urlencoded::byte_serialize(secret.as_bytes()).collect());
+    forms
+}
+
+/// True if `text` contains a non-empty secret.
+fn contains_secret(text: &str, secrets: &[&str]) -> bool {
+    secrets.iter().any(|s| !s.is_empty() && text.contains(s))
+}
+
+/// Text with every occurrence of each secret (in any of its forms)
+/// replaced by `***`.
+pub(crate) fn scrub(text: &str, secrets: &[&SecretString]) -> String {
+    let secrets: Vec<&str> = secrets.iter().map(|s| s.expose_secret()).collect();
+    scrub_text(text, &secrets)
+}
+
+fn scrub_text(text: &str, secrets: &[&str]) -> String {
+    let mut out = text.to_owned();
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        for form in secret_forms(secret) {
+            if out.contains(&form) {
+                out = out.replace(&form, MASK);
+            }
+        }
+    }
+    out
+}
+
+fn replace_bytes(haystack: &[u8], needle: &[u8]) -> Option<Vec<u8>> {
+    if needle.is_empty() || !haystack.windows(needle.len()).any(|w| w == needle) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(haystack.len());
+    let mut rest = haystack;
+    while let Some(at) = rest.windows(needle.len()).position(|w| w == needle) {
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(MASK.as_bytes());
+        rest = &rest[at + needle.len()..];
+    }
+    out.extend_from_slice(rest);
+    Some(out)
+}
+
+fn scrub_json_strings(value: &mut serde_json::Value, secrets: &[&str]) {
+    match value {
+        serde_json::Value::String(s) if contains_secret(s, secrets) => *s = scrub_text(s, secrets),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|v| scrub_json_strings(v, secrets)),
+        serde_json::Value::Object(map) => {
+            let scrubbed: serde_json::Map<String, serde_json::Value> = std::mem::take(map)
+                .into_iter()
+                .map(|(k, mut v)| {
+                    scrub_json_strings(&mut v, secrets);
+                    (scrub_text(&k, secrets), v)
+                })
+                .collect();
+            *map = scrubbed;
+        }
+        _ => {}
+    }
+}
+
+/// A body with every secret masked, or `None` when it holds none. The
+/// bytes are scrubbed for each form of each secret; a JSON body that still
+/// holds one once parsed (an unusual escape) is written again with its
+/// strings scrubbed.
+fn scrub_body(body: &[u8], secrets: &[&str]) -> Option<Vec<u8>> {
+    let mut out: Option<Vec<u8>> = None;
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        for form in secret_forms(secret) {
+            if let Some(masked) = replace_bytes(out.as_deref().unwrap_or(body), form.as_bytes()) {
+                out = Some(masked);
+            }
+        }
+    }
+    let current = out.as_deref().unwrap_or(body);
+    if matches!(current.iter().find(|b| !b.is_ascii_whitespace()), Some(b'{' | b'[')) {
+        if let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(current) {
+            let before = value.clone();
+            scrub_json_strings(&mut value, secrets);
+            if value != before {
+                out = Some(value.to_string().into_bytes());
+            }
+        }
+    }
+    out
+}
+
+/// A source error whose text held a secret, kept as its scrubbed text.
+#[derive(Debug)]
+struct ScrubbedSource(String);
+
+impl std::fmt::Display for ScrubbedSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ScrubbedSource {}
+
+/// The source unchanged, or, when its chain shows a secret in `Display` or
+/// `Debug`, its scrubbed `Display` chain.
+fn scrub_source(source: BoxError, secrets: &[&str]) -> BoxError {
+    let mut shown = Vec::new();
+    let mut leaks = false;
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(source.as_ref());
+    while let Some(e) = next {
+        let text = e.to_string();
+        leaks |= contains_secret(&text, secrets) || contains_secret(&format!("{e:?}"), secrets);
+        shown.push(text);
+        next = e.source();
+    }
+    if !leaks {
+        return source;
+    }
+    Box::new(ScrubbedSource(scrub_text(&shown.join(": "), secrets)))
+}
+
+/// An error with the given secrets, which a server may echo back (Keystone
+/// repeats a refused receipt or a wrong value in its message), masked in
+/// every text it shows: the kept HTTP body and the message parsed from it,
+/// messages, URLs and the texts of its sources. Used on every error of a
+/// token request, with the secrets the plugin holds.
+pub(crate) fn scrub_error(error: Error, secrets: &[&SecretString]) -> Error {
+    let secrets: Vec<&str> = secrets
+        .iter()
+        .map(|s| s.expose_secret())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if secrets.is_empty() {
+        return error;
+    }
+    let text = |s: String| {
+        if contains_secret(&s, &secrets) {
+            scrub_text(&s, &secrets)
+        } else {
+            s
+        }
+    };
+    let source = |s: BoxError| scrub_source(s, &secrets);
+    match error {
+        Error::Http(http) => {
+            let shown = format!("{http} {}", http.details().unwrap_or(""));
+            let body = scrub_body(http.body(), &secrets);
+            if body.is_none() && !contains_secret(&shown, &secrets) {
+                return Error::Http(http);
+            }
+            Error::from(HttpError::new(
+                http.status(),
+                http.method().clone(),
+                text(http.url().to_owned()),
+                http.headers().clone(),
+                body.map(Into::into).unwrap_or_else(|| http.body().clone()),
+            ))
+        }
+        Error::InvalidResponse {
+            url,
+            message,
+            source: s,
+        } => Error::InvalidResponse {
+            url: text(url),
+            message: text(message),
+            source: s.map(source),
+        },
+        Error::Authorization { message, source: s } => Error::Authorization {
+            message: text(message),
+            source: s.map(source),
+        },
+        Error::Discovery {
+            url,
+            message,
+            source: s,
+        } => Error::Discovery {
+            url: text(url),
+            message: text(message),
+            source: s.map(source),
+        },
+        Error::InvalidRequest { message, source: s } => Error::InvalidRequest {
+            message: text(message),
+            source: s.map(source),
+        },
+        Error::ConnectFailure { url, source: s } => Error::ConnectFailure {
+            url: text(url),
+            source: source(s),
+        },
+        Error::ConnectTimeout { url, source: s } => Error::ConnectTimeout {
+            url: text(url),
+            source: source(s),
+        },
+        Error::ReadTimeout { method, url, source: s } => Error::ReadTimeout {
+            method,
+            url: text(url),
+            source: source(s),
+        },
+        Error::Tls { url, source: s } => Error::Tls {
+            url: text(url),
+            source: source(s),
+        },
+        Error::Connection { method, url, source: s } => Error::Connection {
+            method,
+            url: text(url),
+            source: source(s),
+        },
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -297,5 +547,80 @@ mod tests {
             header_value_for_log(&http::header::LOCATION, &loc),
             "https://h/cb?code=***&state=s"
         );
+    }
+
+    #[test]
+    fn lone_user_names_and_new_keys_masked() {
+        assert_eq!(url_str("https://tok3n@h/v3"), "https://***@h/v3");
+        assert_eq!(
+            url_str("https://h/v3?passwd=a&api_key=b&apikey=c&x=1"),
+            "https://h/v3?passwd=***&api_key=***&apikey=***&x=1"
+        );
+        let mut v = serde_json::json!({"passwd": "canary", "api_key": "canary", "X-Api-Key": "canary"});
+        redact_json(&mut v);
+        assert!(!v.to_string().contains("canary"), "{v}");
+    }
+
+    #[test]
+    fn scrubbing_masks_every_form_of_every_secret() {
+        let a = SecretString::from("s3cr3t");
+        let b = SecretString::from("");
+        assert_eq!(scrub("bad s3cr3t and s3cr3t", &[&a, &b]), "bad *** and ***");
+        let secrets = ["p\"w\\é"];
+        // As sent, JSON-escaped, ASCII-escaped (Python), form-encoded.
+        for body in [
+            "x p\"w\\é y",
+            r#"{"m": "x p\"w\\é y"}"#,
+            r#"{"m": "x p\"w\\\u00e9 y"}"#,
+            "x=p%22w%5C%C3%A9",
+        ] {
+            let masked = scrub_body(body.as_bytes(), &secrets).unwrap();
+            let masked = String::from_utf8(masked).unwrap();
+            assert!(
+                !masked.contains("p\"w") && !masked.contains("p\\\"w"),
+                "{body} -> {masked}"
+            );
+            assert!(masked.contains(MASK), "{masked}");
+        }
+        assert_eq!(scrub_body(b"nothing", &secrets), None);
+        // An unusual escape is found once the JSON is parsed.
+        let body = r#"{"error": {"message": "bad \u0070\u0022w\u005c\u00e9"}}"#;
+        let masked = String::from_utf8(scrub_body(body.as_bytes(), &secrets).unwrap()).unwrap();
+        assert_eq!(masked, r#"{"error":{"message":"bad ***"}}"#);
+    }
+
+    #[test]
+    fn errors_are_scrubbed_in_body_message_and_sources() {
+        let secret = SecretString::from("CANARY-pw");
+        let body =
+            br#"{"error": {"code": 401, "message": "The password CANARY-pw is wrong", "title": "Unauthorized"}}"#;
+        let err = Error::from(HttpError::new(
+            http::StatusCode::UNAUTHORIZED,
+            http::Method::POST,
+            "http://h/v3/auth/tokens".into(),
+            http::HeaderMap::new(),
+            bytes::Bytes::from_static(body),
+        ));
+        let err = scrub_error(err, &[&secret]);
+        assert!(err.is_unauthorized());
+        for shown in [
+            err.to_string(),
+            format!("{err:?}"),
+            format!("{:?}", err.http().unwrap().body()),
+        ] {
+            assert!(!shown.contains("CANARY"), "{shown}");
+        }
+        assert!(err.to_string().contains("The password *** is wrong"), "{err}");
+        let err = scrub_error(
+            Error::Authorization {
+                message: "no CANARY-pw".into(),
+                source: Some("inner CANARY-pw".into()),
+            },
+            &[&secret],
+        );
+        let source = std::error::Error::source(&err).unwrap();
+        assert_eq!(err.to_string(), "authorization failed: no ***");
+        assert_eq!(source.to_string(), "inner ***");
+        assert!(!format!("{err:?}").contains("CANARY"));
     }
 }

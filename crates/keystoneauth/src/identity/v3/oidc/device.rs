@@ -16,6 +16,7 @@ use super::{oidc_setters, Federation, Grant, OidcAuth, OidcOptions, Provider, To
 use crate::error::{Error, Result};
 use crate::identity::base::identity_plugin;
 use crate::identity::v3::{scope_setters, ScopeOptions};
+use crate::masked_url::MaskedUrl;
 use crate::transport::Transport;
 
 /// The device code grant type.
@@ -317,7 +318,7 @@ impl OidcDeviceAuthorization {
     /// identity provider and protocol registered in Keystone under these
     /// names.
     pub fn builder(
-        auth_url: impl Into<String>,
+        auth_url: impl Into<MaskedUrl>,
         identity_provider: impl Into<String>,
         protocol: impl Into<String>,
     ) -> OidcDeviceAuthorizationBuilder {
@@ -336,7 +337,7 @@ impl OidcDeviceAuthorization {
     }
 
     /// The auth URL.
-    pub fn auth_url(&self) -> &str {
+    pub fn auth_url(&self) -> &MaskedUrl {
         self.inner.auth_url()
     }
 
@@ -356,7 +357,7 @@ identity_plugin!(OidcDeviceAuthorization, inner);
 /// Builds an [`OidcDeviceAuthorization`] plugin.
 #[must_use]
 pub struct OidcDeviceAuthorizationBuilder {
-    auth_url: String,
+    auth_url: MaskedUrl,
     identity_provider: String,
     protocol: String,
     oidc: OidcOptions,
@@ -371,7 +372,7 @@ pub struct OidcDeviceAuthorizationBuilder {
 impl fmt::Debug for OidcDeviceAuthorizationBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OidcDeviceAuthorizationBuilder")
-            .field("auth_url", &crate::redact::url_str(&self.auth_url))
+            .field("auth_url", &self.auth_url)
             .field("identity_provider", &self.identity_provider)
             .field("protocol", &self.protocol)
             .field("oidc", &self.oidc)

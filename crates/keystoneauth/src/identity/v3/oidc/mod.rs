@@ -40,6 +40,7 @@ use super::{Scope, ScopeOptions, V3Auth};
 use crate::access::AccessInfo;
 use crate::error::{Error, Result};
 use crate::identity::base::{post_token_request, versioned_url, Lifecycle, TokenFetcher};
+use crate::masked_url::MaskedUrl;
 use crate::transport::{HttpRequest, Transport};
 use provider::{ClientAuth, DiscoveryDocument};
 
@@ -111,10 +112,9 @@ fn parse_endpoint(option: &str, plugin: &str, value: &str) -> Result<Url> {
 }
 
 /// Keystone's side: the federated auth URL, and the re-scope.
-#[derive(Debug)]
 pub(crate) struct Federation {
     plugin_name: &'static str,
-    auth_url: String,
+    auth_url: MaskedUrl,
     identity_provider: String,
     protocol: String,
     federated_url: Url,
@@ -122,10 +122,24 @@ pub(crate) struct Federation {
     include_catalog: bool,
 }
 
+impl fmt::Debug for Federation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Federation")
+            .field("plugin_name", &self.plugin_name)
+            .field("auth_url", &self.auth_url)
+            .field("identity_provider", &self.identity_provider)
+            .field("protocol", &self.protocol)
+            .field("federated_url", &MaskedUrl::from(&self.federated_url))
+            .field("scope", &self.scope)
+            .field("include_catalog", &self.include_catalog)
+            .finish()
+    }
+}
+
 impl Federation {
     pub(crate) fn new(
         plugin_name: &'static str,
-        auth_url: String,
+        auth_url: MaskedUrl,
         identity_provider: String,
         protocol: String,
         scope: &ScopeOptions,
@@ -146,7 +160,7 @@ impl Federation {
             .map_err(|()| Error::InvalidOption {
                 option: "auth-url".into(),
                 location: Some(plugin_name.into()),
-                message: format!("{:?} cannot have a path", crate::redact::url_str(&auth_url)),
+                message: format!("{:?} cannot have a path", auth_url),
             })?
             .push(&identity_provider)
             .push("protocols")
@@ -172,7 +186,7 @@ impl Federation {
         );
         let response = post_token_request(transport, request)
             .await
-            .map_err(|e| provider::scrub_error(e, &[access_token]))?;
+            .map_err(|e| crate::redact::scrub_error(e, &[access_token]))?;
         let token = response
             .header("x-subject-token")
             .map(|t| SecretString::from(t.to_owned()))
@@ -213,7 +227,7 @@ impl Federation {
 
     fn cache_id_parts(&self, parts: &mut Vec<(&'static str, String)>) {
         parts.push(("plugin", self.plugin_name.to_owned()));
-        parts.push(("auth_url", self.auth_url.trim_end_matches('/').to_owned()));
+        parts.push(("auth_url", self.auth_url.expose().trim_end_matches('/').to_owned()));
         parts.push(("identity_provider", self.identity_provider.clone()));
         parts.push(("protocol", self.protocol.clone()));
         self.scope.cache_parts(parts);
@@ -508,7 +522,7 @@ impl OidcAuth {
         }
     }
 
-    pub(crate) fn auth_url(&self) -> &str {
+    pub(crate) fn auth_url(&self) -> &MaskedUrl {
         &self.federation.auth_url
     }
 
@@ -552,6 +566,29 @@ impl TokenFetcher for OidcAuth {
             }
         }
         parts
+    }
+
+    fn secrets(&self) -> Vec<&SecretString> {
+        match &self.source {
+            TokenSource::Given(token) => vec![&token.0],
+            TokenSource::Provider { provider, grant } => {
+                let mut secrets: Vec<&SecretString> = provider.client.client_secret.iter().collect();
+                match grant {
+                    Grant::Password { password, otp, .. } => {
+                        secrets.push(password);
+                        secrets.extend(otp.as_ref().map(|(_, v)| v));
+                    }
+                    Grant::AuthorizationCode {
+                        code, code_verifier, ..
+                    } => {
+                        secrets.push(code);
+                        secrets.extend(code_verifier.as_ref());
+                    }
+                    Grant::ClientCredentials | Grant::Device(_) => {}
+                }
+                secrets
+            }
+        }
     }
 }
 
