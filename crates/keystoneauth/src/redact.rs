@@ -267,9 +267,12 @@ fn secret_forms(secret: &str) -> Vec<String> {
     forms
 }
 
-/// True if `text` contains a non-empty secret.
+/// True if `text` contains a non-empty secret, in any of its forms.
 fn contains_secret(text: &str, secrets: &[&str]) -> bool {
-    secrets.iter().any(|s| !s.is_empty() && text.contains(s))
+    secrets
+        .iter()
+        .filter(|s| !s.is_empty())
+        .any(|s| secret_forms(s).iter().any(|form| text.contains(form.as_str())))
 }
 
 /// Text with every occurrence of each secret (in any of its forms)
@@ -394,13 +397,7 @@ pub(crate) fn scrub_error(error: Error, secrets: &[&SecretString]) -> Error {
     if secrets.is_empty() {
         return error;
     }
-    let text = |s: String| {
-        if contains_secret(&s, &secrets) {
-            scrub_text(&s, &secrets)
-        } else {
-            s
-        }
-    };
+    let text = |s: String| scrub_text(&s, &secrets);
     let source = |s: BoxError| scrub_source(s, &secrets);
     match error {
         Error::Http(http) => {
