@@ -361,7 +361,7 @@ pub struct OidcDeviceAuthorizationBuilder {
     identity_provider: String,
     protocol: String,
     oidc: OidcOptions,
-    device_authorization_endpoint: Option<String>,
+    device_authorization_endpoint: Option<MaskedUrl>,
     code_challenge_method: Option<CodeChallengeMethod>,
     prompt: Option<Arc<dyn DeviceAuthorizationPrompt>>,
     pub(crate) scope: ScopeOptions,
@@ -376,13 +376,7 @@ impl fmt::Debug for OidcDeviceAuthorizationBuilder {
             .field("identity_provider", &self.identity_provider)
             .field("protocol", &self.protocol)
             .field("oidc", &self.oidc)
-            .field(
-                "device_authorization_endpoint",
-                &self
-                    .device_authorization_endpoint
-                    .as_deref()
-                    .map(crate::redact::url_str),
-            )
+            .field("device_authorization_endpoint", &self.device_authorization_endpoint)
             .field("code_challenge_method", &self.code_challenge_method)
             .field("scope", &self.scope)
             .finish_non_exhaustive()
@@ -394,7 +388,7 @@ impl OidcDeviceAuthorizationBuilder {
 
     /// The provider's device authorization endpoint. It takes precedence
     /// over the one in the discovery document.
-    pub fn device_authorization_endpoint(mut self, url: impl Into<String>) -> Self {
+    pub fn device_authorization_endpoint(mut self, url: impl Into<MaskedUrl>) -> Self {
         self.device_authorization_endpoint = Some(url.into());
         self
     }
@@ -424,7 +418,7 @@ impl OidcDeviceAuthorizationBuilder {
         }
         let endpoint = self
             .device_authorization_endpoint
-            .as_deref()
+            .as_ref()
             .map(|v| super::parse_endpoint("device-authorization-endpoint", NAME, v))
             .transpose()?;
         let provider = self.oidc.provider(NAME)?;

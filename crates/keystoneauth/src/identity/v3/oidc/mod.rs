@@ -103,11 +103,11 @@ impl FromStr for AccessTokenType {
 }
 
 /// Parses an endpoint option as a URL.
-fn parse_endpoint(option: &str, plugin: &str, value: &str) -> Result<Url> {
-    Url::parse(value).map_err(|e| Error::InvalidOption {
+fn parse_endpoint(option: &str, plugin: &str, value: &MaskedUrl) -> Result<Url> {
+    Url::parse(value.expose()).map_err(|e| Error::InvalidOption {
         option: option.to_owned(),
         location: Some(plugin.to_owned()),
-        message: format!("{:?} is not an absolute URL ({e})", crate::redact::url_str(value)),
+        message: format!("{value:?} is not an absolute URL ({e})"),
     })
 }
 
@@ -598,8 +598,8 @@ impl TokenFetcher for OidcAuth {
 pub(crate) struct OidcOptions {
     pub(crate) client_id: Option<String>,
     pub(crate) client_secret: Option<SecretString>,
-    pub(crate) access_token_endpoint: Option<String>,
-    pub(crate) discovery_endpoint: Option<String>,
+    pub(crate) access_token_endpoint: Option<MaskedUrl>,
+    pub(crate) discovery_endpoint: Option<MaskedUrl>,
     pub(crate) access_token_type: AccessTokenType,
     pub(crate) openid_scope: Option<String>,
 }
@@ -612,14 +612,8 @@ impl fmt::Debug for OidcOptions {
                 "client_secret",
                 &self.client_secret.as_ref().map(|_| crate::redact::MASK),
             )
-            .field(
-                "access_token_endpoint",
-                &self.access_token_endpoint.as_deref().map(crate::redact::url_str),
-            )
-            .field(
-                "discovery_endpoint",
-                &self.discovery_endpoint.as_deref().map(crate::redact::url_str),
-            )
+            .field("access_token_endpoint", &self.access_token_endpoint)
+            .field("discovery_endpoint", &self.discovery_endpoint)
             .field("access_token_type", &self.access_token_type)
             .field("openid_scope", &self.openid_scope)
             .finish()
@@ -645,12 +639,12 @@ impl OidcOptions {
         }
         let access_token_endpoint = self
             .access_token_endpoint
-            .as_deref()
+            .as_ref()
             .map(|v| parse_endpoint("access-token-endpoint", plugin_name, v))
             .transpose()?;
         let discovery_endpoint = self
             .discovery_endpoint
-            .as_deref()
+            .as_ref()
             .map(|v| parse_endpoint("discovery-endpoint", plugin_name, v))
             .transpose()?;
         Ok(Provider {
@@ -691,14 +685,14 @@ macro_rules! oidc_setters {
 
         /// The provider's token endpoint. It takes precedence over the one
         /// in the discovery document.
-        pub fn access_token_endpoint(mut self, url: impl Into<String>) -> Self {
+        pub fn access_token_endpoint(mut self, url: impl Into<$crate::MaskedUrl>) -> Self {
             self.oidc.access_token_endpoint = Some(url.into());
             self
         }
 
         /// The provider's discovery document,
         /// `https://idp.example.org/.well-known/openid-configuration`.
-        pub fn discovery_endpoint(mut self, url: impl Into<String>) -> Self {
+        pub fn discovery_endpoint(mut self, url: impl Into<$crate::MaskedUrl>) -> Self {
             self.oidc.discovery_endpoint = Some(url.into());
             self
         }
