@@ -80,6 +80,7 @@ mod error;
 pub mod fixture;
 pub mod identity;
 pub mod loading;
+mod masked_url;
 mod redact;
 mod session;
 mod token_cache;
@@ -103,6 +104,7 @@ pub use discovery::{
     DiscoveryOptions, EndpointData, ServiceVersions, VersionData,
 };
 pub use error::{BoxError, Error, HttpError, HttpErrorKind, Result};
+pub use masked_url::MaskedUrl;
 pub use redact::{hash_secret, redact_json};
 pub use session::{RequestBuilder, Session, SessionBuilder};
 pub use token_cache::TokenCache;

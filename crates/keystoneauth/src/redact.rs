@@ -10,6 +10,9 @@ use std::borrow::Cow;
 use http::HeaderName;
 use sha2::{Digest, Sha256};
 
+mod scrub;
+pub(crate) use scrub::{scrub, scrub_error};
+
 /// Headers whose values are credentials. They are hashed in logs, marked
 /// sensitive, and never forwarded to another origin on a redirect.
 pub(crate) const SENSITIVE_HEADERS: &[&str] = &[
@@ -35,6 +38,9 @@ const SECRET_KEY_PARTS: &[&str] = &[
     "device_code",
     "code_verifier",
     "authorization",
+    "passwd",
+    "api_key",
+    "apikey",
 ];
 
 /// Exact key names (besides those containing a part above) that are secrets.
@@ -50,7 +56,8 @@ pub(crate) fn is_sensitive_header(name: &HeaderName) -> bool {
 
 /// True if a JSON, form or query key names a secret.
 pub(crate) fn is_secret_key(key: &str) -> bool {
-    let lower = key.to_ascii_lowercase();
+    // `X-Api-Key` and `api_key` alike.
+    let lower = key.to_ascii_lowercase().replace('-', "_");
     SECRET_KEYS.contains(&lower.as_str()) || SECRET_KEY_PARTS.iter().any(|p| lower.contains(p))
 }
 
@@ -115,15 +122,18 @@ pub(crate) fn url_str(raw: &str) -> String {
     out
 }
 
-/// A URL with its password and secret query values masked.
+/// A URL with its password, a user name given alone (often a token) and
+/// secret query values masked.
 pub(crate) fn url(u: &url::Url) -> String {
     let needs_query_mask = u.query_pairs().any(|(k, _)| is_secret_key(&k));
-    if u.password().is_none() && !needs_query_mask {
+    if u.password().is_none() && u.username().is_empty() && !needs_query_mask {
         return u.as_str().to_owned();
     }
     let mut u = u.clone();
     if u.password().is_some() {
         let _ = u.set_password(Some(MASK));
+    } else if !u.username().is_empty() {
+        let _ = u.set_username(MASK);
     }
     if needs_query_mask {
         let pairs: Vec<(String, String)> = u
@@ -297,5 +307,17 @@ mod tests {
             header_value_for_log(&http::header::LOCATION, &loc),
             "https://h/cb?code=***&state=s"
         );
+    }
+
+    #[test]
+    fn lone_user_names_and_new_keys_masked() {
+        assert_eq!(url_str("https://tok3n@h/v3"), "https://***@h/v3");
+        assert_eq!(
+            url_str("https://h/v3?passwd=a&api_key=b&apikey=c&x=1"),
+            "https://h/v3?passwd=***&api_key=***&apikey=***&x=1"
+        );
+        let mut v = serde_json::json!({"passwd": "canary", "api_key": "canary", "X-Api-Key": "canary"});
+        redact_json(&mut v);
+        assert!(!v.to_string().contains("canary"), "{v}");
     }
 }

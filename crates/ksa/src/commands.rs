@@ -682,9 +682,17 @@ fn config_show(ctx: &Ctx) -> CmdResult {
     if let Some(v) = s.key_file {
         row("key", v.value.display().to_string(), v.source.to_string());
     }
-    if let Some(v) = s.timeout {
-        row("timeout", format!("{}", v.value.as_secs_f64()), v.source.to_string());
-    }
+    let t = &ctx.timeouts;
+    row(
+        "timeout",
+        format!("{}", t.total.value.as_secs_f64()),
+        t.total.source.to_string(),
+    );
+    row(
+        "connect_timeout",
+        format!("{}", t.connect.value.as_secs_f64()),
+        t.connect.source.to_string(),
+    );
     let a = ctx.loader.adapter_options()?;
     if let Some(v) = a.region_name {
         row("region_name", v.value, v.source.to_string());

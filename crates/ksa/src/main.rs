@@ -7,6 +7,7 @@
 
 mod commands;
 mod output;
+mod timeouts;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -27,6 +28,7 @@ pub struct Ctx {
     pub format: Format,
     pub columns: Vec<String>,
     pub cache: Option<TokenCache>,
+    pub timeouts: timeouts::Timeouts,
 }
 
 impl Ctx {
@@ -80,7 +82,7 @@ pub fn command(argv: &[OsString], env: &Env) -> keystoneauth::Result<Command> {
         .subcommands(commands::subcommands());
     let cmd = global_args(cmd);
     let cmd = cli::register_cloud_args(cmd);
-    let cmd = cli::register_session_args(cmd);
+    let cmd = timeouts::register(cli::register_session_args(cmd));
     let cmd = cli::register_adapter_args(cmd, None);
     // The plugin whose options the command line offers: --os-auth-type /
     // OS_AUTH_TYPE (found by register_auth_args), else the chosen cloud's
@@ -194,8 +196,9 @@ async fn run(argv: Vec<OsString>, env: Env) -> Result<ExitCode, Box<dyn std::err
     } else {
         loader.load_auth()?
     };
-    let session = loader
-        .load_session()?
+    let timeouts = timeouts::Timeouts::resolve(&matches, &loader)?;
+    let session = timeouts
+        .apply(loader.load_session()?)
         .auth_opt(auth.clone())
         .app_name("ksa", Some(env!("CARGO_PKG_VERSION")))
         .build()?;
@@ -217,6 +220,7 @@ async fn run(argv: Vec<OsString>, env: Env) -> Result<ExitCode, Box<dyn std::err
         format,
         columns,
         cache,
+        timeouts,
     };
     // The token is cached even when the command fails (`endpoint get nosuch`):
     // it is valid, and the next run need not authenticate again.

@@ -9,6 +9,7 @@ use secrecy::SecretString;
 use super::{check_endpoint, token_headers, AuthPlugin};
 use crate::catalog::EndpointFilter;
 use crate::error::Result;
+use crate::masked_url::MaskedUrl;
 use crate::transport::Transport;
 
 /// Sends Keystone's configured `admin_token` as `X-Auth-Token` to a fixed
@@ -16,15 +17,15 @@ use crate::transport::Transport;
 /// a deployment; it has no catalog.
 #[derive(Clone)]
 pub struct AdminToken {
-    endpoint: String,
+    endpoint: MaskedUrl,
     token: SecretString,
 }
 
 impl AdminToken {
     /// A plugin that sends `token` to `endpoint`.
-    pub fn new(endpoint: impl Into<String>, token: impl Into<SecretString>) -> Result<Self> {
+    pub fn new(endpoint: impl Into<MaskedUrl>, token: impl Into<SecretString>) -> Result<Self> {
         let endpoint = endpoint.into();
-        check_endpoint("endpoint", &endpoint)?;
+        check_endpoint("endpoint", endpoint.expose())?;
         Ok(AdminToken {
             endpoint,
             token: token.into(),
@@ -35,7 +36,7 @@ impl AdminToken {
 impl fmt::Debug for AdminToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminToken")
-            .field("endpoint", &crate::redact::url_str(&self.endpoint))
+            .field("endpoint", &self.endpoint)
             .field("token", &"***")
             .finish()
     }
@@ -48,7 +49,7 @@ impl AuthPlugin for AdminToken {
     }
 
     async fn endpoint(&self, _transport: &Transport, _filter: &EndpointFilter) -> Result<Option<String>> {
-        Ok(Some(self.endpoint.clone()))
+        Ok(Some(self.endpoint.expose().to_owned()))
     }
 
     async fn token(&self, _transport: &Transport) -> Result<Option<SecretString>> {

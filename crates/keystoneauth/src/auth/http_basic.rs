@@ -10,6 +10,7 @@ use secrecy::{ExposeSecret, SecretString};
 use super::{check_endpoint, secret_header_value, AuthPlugin};
 use crate::catalog::EndpointFilter;
 use crate::error::Result;
+use crate::masked_url::MaskedUrl;
 use crate::transport::Transport;
 
 /// Sends `Authorization: Basic ...` built from a user name and password,
@@ -19,7 +20,7 @@ use crate::transport::Transport;
 pub struct HttpBasic {
     username: String,
     password: SecretString,
-    endpoint: Option<String>,
+    endpoint: Option<MaskedUrl>,
     /// The precomputed `Basic ...` value.
     header: SecretString,
 }
@@ -44,7 +45,7 @@ impl HttpBasic {
         Ok(HttpBasic {
             username,
             password,
-            endpoint,
+            endpoint: endpoint.map(MaskedUrl::from),
             header,
         })
     }
@@ -62,7 +63,7 @@ impl fmt::Debug for HttpBasic {
         f.debug_struct("HttpBasic")
             .field("username", &self.username)
             .field("password", &"***")
-            .field("endpoint", &self.endpoint.as_deref().map(crate::redact::url_str))
+            .field("endpoint", &self.endpoint)
             .finish()
     }
 }
@@ -76,6 +77,6 @@ impl AuthPlugin for HttpBasic {
     }
 
     async fn endpoint(&self, _transport: &Transport, _filter: &EndpointFilter) -> Result<Option<String>> {
-        Ok(self.endpoint.clone())
+        Ok(self.endpoint.as_ref().map(|e| e.expose().to_owned()))
     }
 }

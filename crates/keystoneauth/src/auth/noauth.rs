@@ -6,6 +6,7 @@ use http::HeaderMap;
 use super::{check_endpoint, AuthPlugin};
 use crate::catalog::EndpointFilter;
 use crate::error::Result;
+use crate::masked_url::MaskedUrl;
 use crate::transport::Transport;
 
 /// For services deployed without Keystone (`auth_strategy = noauth`): sends
@@ -13,7 +14,7 @@ use crate::transport::Transport;
 /// (keystoneauth1's `none` loader).
 #[derive(Debug, Clone, Default)]
 pub struct NoAuth {
-    endpoint: Option<String>,
+    endpoint: Option<MaskedUrl>,
 }
 
 impl NoAuth {
@@ -24,9 +25,9 @@ impl NoAuth {
     }
 
     /// A plugin that resolves every endpoint filter to `endpoint`.
-    pub fn with_endpoint(endpoint: impl Into<String>) -> Result<Self> {
+    pub fn with_endpoint(endpoint: impl Into<MaskedUrl>) -> Result<Self> {
         let endpoint = endpoint.into();
-        check_endpoint("endpoint", &endpoint)?;
+        check_endpoint("endpoint", endpoint.expose())?;
         Ok(NoAuth {
             endpoint: Some(endpoint),
         })
@@ -40,6 +41,6 @@ impl AuthPlugin for NoAuth {
     }
 
     async fn endpoint(&self, _transport: &Transport, _filter: &EndpointFilter) -> Result<Option<String>> {
-        Ok(self.endpoint.clone())
+        Ok(self.endpoint.as_ref().map(|e| e.expose().to_owned()))
     }
 }

@@ -9,6 +9,7 @@ use secrecy::SecretString;
 use super::{check_endpoint, token_headers, AuthPlugin};
 use crate::catalog::EndpointFilter;
 use crate::error::Result;
+use crate::masked_url::MaskedUrl;
 use crate::transport::Transport;
 
 /// Sends a given token to a given endpoint, whatever the endpoint filter
@@ -22,23 +23,24 @@ use crate::transport::Transport;
 /// ```
 #[derive(Clone)]
 pub struct Token {
-    endpoint: String,
+    endpoint: MaskedUrl,
     token: SecretString,
 }
 
 impl Token {
     /// A plugin that sends `token` to `endpoint`.
-    pub fn new(endpoint: impl Into<String>, token: impl Into<SecretString>) -> Result<Self> {
+    pub fn new(endpoint: impl Into<MaskedUrl>, token: impl Into<SecretString>) -> Result<Self> {
         let endpoint = endpoint.into();
-        check_endpoint("endpoint", &endpoint)?;
+        check_endpoint("endpoint", endpoint.expose())?;
         Ok(Token {
             endpoint,
             token: token.into(),
         })
     }
 
-    /// The fixed endpoint.
-    pub fn endpoint(&self) -> &str {
+    /// The fixed endpoint (shown with its secrets masked; the real URL is
+    /// [`MaskedUrl::expose`]).
+    pub fn endpoint(&self) -> &MaskedUrl {
         &self.endpoint
     }
 }
@@ -46,7 +48,7 @@ impl Token {
 impl fmt::Debug for Token {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("token_endpoint::Token")
-            .field("endpoint", &crate::redact::url_str(&self.endpoint))
+            .field("endpoint", &self.endpoint)
             .field("token", &"***")
             .finish()
     }
@@ -59,7 +61,7 @@ impl AuthPlugin for Token {
     }
 
     async fn endpoint(&self, _transport: &Transport, _filter: &EndpointFilter) -> Result<Option<String>> {
-        Ok(Some(self.endpoint.clone()))
+        Ok(Some(self.endpoint.expose().to_owned()))
     }
 
     async fn token(&self, _transport: &Transport) -> Result<Option<SecretString>> {

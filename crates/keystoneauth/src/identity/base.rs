@@ -15,6 +15,7 @@ use crate::access::AccessInfo;
 use crate::auth::AUTH_TOKEN_HEADER;
 use crate::catalog::EndpointFilter;
 use crate::error::{Error, Result};
+use crate::masked_url::MaskedUrl;
 use crate::transport::{HttpRequest, Response, Transport};
 
 /// keystoneauth1's default: re-authenticate when the token expires within
@@ -320,11 +321,22 @@ pub(crate) trait TokenFetcher: Send + Sync {
     async fn fetch(&self, transport: &Transport) -> Result<AccessInfo>;
     /// The identity-relevant parameters, without secrets, for the cache id.
     fn cache_id_parts(&self) -> Vec<(&'static str, String)>;
+    /// Every secret the plugin sends (passwords, secrets, passcodes,
+    /// tokens, receipts): a server may echo one back in an error, so they
+    /// are masked in the errors of its token requests.
+    fn secrets(&self) -> Vec<&SecretString>;
 }
 
-/// A valid token for a fetcher.
+/// A valid token for a fetcher. The errors of a fetch never show the
+/// fetcher's own secrets, whatever the server answered.
 pub(crate) async fn access<F: TokenFetcher + ?Sized>(fetcher: &F, transport: &Transport) -> Result<Arc<AccessInfo>> {
-    fetcher.lifecycle().get(|| fetcher.fetch(transport)).await
+    let fetch = || async {
+        fetcher
+            .fetch(transport)
+            .await
+            .map_err(|e| crate::redact::scrub_error(e, &fetcher.secrets()))
+    };
+    fetcher.lifecycle().get(fetch).await
 }
 
 /// The endpoint for a filter from a token's catalog.
@@ -441,8 +453,8 @@ pub(crate) async fn post_token_request(transport: &Transport, request: HttpReque
 /// Appends a path to an auth URL, adding the version segment when the URL
 /// does not already end with it: `http://h:5000` and `http://h:5000/v3`
 /// both give `http://h:5000/v3/auth/tokens`.
-pub(crate) fn versioned_url(auth_url: &str, version_segment: &str, path: &str) -> Result<url::Url> {
-    let base = auth_url.trim_end_matches('/');
+pub(crate) fn versioned_url(auth_url: &MaskedUrl, version_segment: &str, path: &str) -> Result<url::Url> {
+    let base = auth_url.expose().trim_end_matches('/');
     let joined = if base.ends_with(version_segment) {
         format!("{base}/{path}")
     } else {
@@ -451,7 +463,7 @@ pub(crate) fn versioned_url(auth_url: &str, version_segment: &str, path: &str) -
     url::Url::parse(&joined).map_err(|e| Error::InvalidOption {
         option: "auth-url".into(),
         location: None,
-        message: format!("{:?} is not a valid URL ({e})", crate::redact::url_str(auth_url)),
+        message: format!("{auth_url:?} is not a valid URL ({e})"),
     })
 }
 
@@ -571,18 +583,18 @@ mod tests {
             "http://h:5000/v3/",
         ] {
             assert_eq!(
-                versioned_url(base, "/v3", "auth/tokens").unwrap().as_str(),
+                versioned_url(&base.into(), "/v3", "auth/tokens").unwrap().as_str(),
                 "http://h:5000/v3/auth/tokens",
                 "{base}"
             );
         }
         assert_eq!(
-            versioned_url("https://h/identity/v2.0", "/v2.0", "tokens")
+            versioned_url(&"https://h/identity/v2.0".into(), "/v2.0", "tokens")
                 .unwrap()
                 .as_str(),
             "https://h/identity/v2.0/tokens"
         );
-        assert!(versioned_url("not a url", "/v3", "auth/tokens").is_err());
+        assert!(versioned_url(&"not a url".into(), "/v3", "auth/tokens").is_err());
     }
 
     #[tokio::test]

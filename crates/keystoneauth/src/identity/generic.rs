@@ -17,6 +17,7 @@ use crate::auth::AuthPlugin;
 use crate::catalog::EndpointFilter;
 use crate::discovery::{fetch_discovery, DiscoveryCache, DiscoveryContext};
 use crate::error::{Error, Result};
+use crate::masked_url::MaskedUrl;
 use crate::transport::Transport;
 use crate::version::AllowedStatuses;
 
@@ -34,7 +35,7 @@ enum Secret {
 /// What both generic plugins share.
 struct Generic {
     name: &'static str,
-    auth_url: String,
+    auth_url: MaskedUrl,
     secret: Secret,
     scope: ScopeOptions,
     default_domain_id: Option<String>,
@@ -109,19 +110,19 @@ impl Generic {
             cache: &self.discovery_cache,
             credentials: None,
         };
-        match fetch_discovery(ctx, &self.auth_url).await {
+        match fetch_discovery(ctx, self.auth_url.expose()).await {
             Ok(disc) => {
                 for v in disc.versions(AllowedStatuses::default()) {
                     match v.version.major_number() {
-                        Some(3) => return self.create(Major::V3, v.url.clone()),
-                        Some(2) if !self.has_domain_scope() => return self.create(Major::V2, v.url.clone()),
+                        Some(3) => return self.create(Major::V3, v.url.clone().into()),
+                        Some(2) if !self.has_domain_scope() => return self.create(Major::V2, v.url.clone().into()),
                         _ => {}
                     }
                 }
                 Err(Error::Authorization {
                     message: format!(
                         "the identity service at {} offers no version this plugin can use{}",
-                        crate::redact::url_str(&self.auth_url),
+                        self.auth_url,
                         if self.has_domain_scope() {
                             " (domain options need v3)"
                         } else {
@@ -132,7 +133,7 @@ impl Generic {
                 })
             }
             Err(e) => {
-                let path = url::Url::parse(&self.auth_url)
+                let path = url::Url::parse(self.auth_url.expose())
                     .map(|u| u.path().trim_end_matches('/').to_owned())
                     .unwrap_or_default();
                 if path.ends_with("/v3") {
@@ -151,7 +152,7 @@ impl Generic {
         }
     }
 
-    fn create(&self, major: Major, url: String) -> Result<Arc<dyn AuthPlugin>> {
+    fn create(&self, major: Major, url: MaskedUrl) -> Result<Arc<dyn AuthPlugin>> {
         let s = &self.scope;
         Ok(match (major, &self.secret) {
             (
@@ -255,7 +256,7 @@ impl Generic {
         let s = &self.scope;
         let mut parts = vec![
             ("plugin", self.name.to_owned()),
-            ("auth_url", self.auth_url.trim_end_matches('/').to_owned()),
+            ("auth_url", self.auth_url.expose().trim_end_matches('/').to_owned()),
         ];
         match &self.secret {
             Secret::Password {
@@ -426,7 +427,7 @@ generic_plugin!(Password);
 
 impl Password {
     /// A builder for a plugin discovering versions at `auth_url`.
-    pub fn builder(auth_url: impl Into<String>) -> PasswordBuilder {
+    pub fn builder(auth_url: impl Into<MaskedUrl>) -> PasswordBuilder {
         PasswordBuilder {
             auth_url: auth_url.into(),
             user_id: None,
@@ -446,7 +447,7 @@ impl Password {
 /// Builds a generic [`Password`] plugin.
 #[must_use]
 pub struct PasswordBuilder {
-    auth_url: String,
+    auth_url: MaskedUrl,
     user_id: Option<String>,
     username: Option<String>,
     user_domain_id: Option<String>,
@@ -546,10 +547,10 @@ impl PasswordBuilder {
             option: "password".into(),
             location: Some(NAME.into()),
         })?;
-        url::Url::parse(&self.auth_url).map_err(|e| Error::InvalidOption {
+        url::Url::parse(self.auth_url.expose()).map_err(|e| Error::InvalidOption {
             option: "auth-url".into(),
             location: Some(NAME.into()),
-            message: format!("{:?} is not a valid URL ({e})", crate::redact::url_str(&self.auth_url)),
+            message: format!("{:?} is not a valid URL ({e})", self.auth_url),
         })?;
         Ok(Password(Generic {
             name: NAME,
@@ -580,7 +581,7 @@ generic_plugin!(Token);
 
 impl Token {
     /// A builder for a plugin exchanging `token`, discovering versions at `auth_url`.
-    pub fn builder(auth_url: impl Into<String>, token: impl Into<SecretString>) -> TokenBuilder {
+    pub fn builder(auth_url: impl Into<MaskedUrl>, token: impl Into<SecretString>) -> TokenBuilder {
         TokenBuilder {
             auth_url: auth_url.into(),
             token: token.into(),
@@ -596,7 +597,7 @@ impl Token {
 /// Builds a generic [`Token`] plugin.
 #[must_use]
 pub struct TokenBuilder {
-    auth_url: String,
+    auth_url: MaskedUrl,
     token: SecretString,
     scope: ScopeOptions,
     default_domain_id: Option<String>,
@@ -619,10 +620,10 @@ impl TokenBuilder {
 
     /// Builds the plugin. The version is chosen on first use.
     pub fn build(self) -> Result<Token> {
-        url::Url::parse(&self.auth_url).map_err(|e| Error::InvalidOption {
+        url::Url::parse(self.auth_url.expose()).map_err(|e| Error::InvalidOption {
             option: "auth-url".into(),
             location: Some("token".into()),
-            message: format!("{:?} is not a valid URL ({e})", crate::redact::url_str(&self.auth_url)),
+            message: format!("{:?} is not a valid URL ({e})", self.auth_url),
         })?;
         Ok(Token(Generic {
             name: "token",

@@ -11,6 +11,7 @@ use serde_json::{json, Map, Value};
 use super::base::{identity_plugin, post_token_request, versioned_url, Lifecycle, TokenFetcher};
 use crate::access::AccessInfo;
 use crate::error::{Error, Result};
+use crate::masked_url::MaskedUrl;
 use crate::transport::{HttpRequest, Transport};
 
 enum Credentials {
@@ -44,20 +45,32 @@ struct Tenant {
     trust_id: Option<String>,
 }
 
-#[derive(Debug)]
 struct V2Auth {
     plugin_name: &'static str,
-    auth_url: String,
+    auth_url: MaskedUrl,
     token_url: url::Url,
     credentials: Credentials,
     tenant: Tenant,
     lifecycle: Lifecycle,
 }
 
+impl fmt::Debug for V2Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("V2Auth")
+            .field("plugin_name", &self.plugin_name)
+            .field("auth_url", &self.auth_url)
+            .field("token_url", &MaskedUrl::from(&self.token_url))
+            .field("credentials", &self.credentials)
+            .field("tenant", &self.tenant)
+            .field("lifecycle", &self.lifecycle)
+            .finish()
+    }
+}
+
 impl V2Auth {
     fn new(
         plugin_name: &'static str,
-        auth_url: String,
+        auth_url: MaskedUrl,
         credentials: Credentials,
         tenant: Tenant,
         margin: Option<Duration>,
@@ -121,7 +134,7 @@ impl TokenFetcher for V2Auth {
     fn cache_id_parts(&self) -> Vec<(&'static str, String)> {
         let mut parts = vec![
             ("plugin", self.plugin_name.to_owned()),
-            ("auth_url", self.auth_url.trim_end_matches('/').to_owned()),
+            ("auth_url", self.auth_url.expose().trim_end_matches('/').to_owned()),
         ];
         match &self.credentials {
             Credentials::Password {
@@ -142,6 +155,13 @@ impl TokenFetcher for V2Auth {
         parts.push(("tenant_name", self.tenant.tenant_name.clone().unwrap_or_default()));
         parts.push(("trust_id", self.tenant.trust_id.clone().unwrap_or_default()));
         parts
+    }
+
+    fn secrets(&self) -> Vec<&SecretString> {
+        match &self.credentials {
+            Credentials::Password { password, .. } => vec![password],
+            Credentials::Token(t) => vec![t],
+        }
     }
 }
 
@@ -184,7 +204,7 @@ identity_plugin!(Password, inner);
 impl Password {
     /// A builder for a plugin authenticating at `auth_url` (with or without
     /// a trailing `/v2.0`).
-    pub fn builder(auth_url: impl Into<String>) -> PasswordBuilder {
+    pub fn builder(auth_url: impl Into<MaskedUrl>) -> PasswordBuilder {
         PasswordBuilder {
             auth_url: auth_url.into(),
             user_id: None,
@@ -199,7 +219,7 @@ impl Password {
 /// Builds a v2 [`Password`] plugin.
 #[must_use]
 pub struct PasswordBuilder {
-    auth_url: String,
+    auth_url: MaskedUrl,
     user_id: Option<String>,
     username: Option<String>,
     password: Option<SecretString>,
@@ -274,7 +294,7 @@ identity_plugin!(Token, inner);
 
 impl Token {
     /// A builder for a plugin exchanging `token` at `auth_url`.
-    pub fn builder(auth_url: impl Into<String>, token: impl Into<SecretString>) -> TokenBuilder {
+    pub fn builder(auth_url: impl Into<MaskedUrl>, token: impl Into<SecretString>) -> TokenBuilder {
         TokenBuilder {
             auth_url: auth_url.into(),
             token: token.into(),
@@ -287,7 +307,7 @@ impl Token {
 /// Builds a v2 [`Token`] plugin.
 #[must_use]
 pub struct TokenBuilder {
-    auth_url: String,
+    auth_url: MaskedUrl,
     token: SecretString,
     tenant: Tenant,
     reauth_margin: Option<Duration>,

@@ -315,23 +315,31 @@ impl fmt::Debug for OptValue {
             OptValue::Integer(i) => write!(f, "{i}"),
             OptValue::Float(x) => write!(f, "{x}"),
             OptValue::Boolean(b) => write!(f, "{b}"),
-            OptValue::List(l) => write!(f, "{l:?}"),
+            OptValue::List(l) => write!(f, "{:?}", masked_items(l)),
         }
     }
 }
 
 impl fmt::Display for OptValue {
-    /// The value as text, with secrets shown as `***`.
+    /// The value as text, with secrets shown as `***`: secret options
+    /// whole, and in other values what [`MaskedUrl`](crate::MaskedUrl)
+    /// masks in a URL (a password in the user info, secret query values),
+    /// exactly as `Debug` does.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            OptValue::String(s) => f.write_str(s),
+            OptValue::String(s) => f.write_str(&crate::redact::url_str(s)),
             OptValue::Secret(_) => f.write_str("***"),
             OptValue::Integer(i) => write!(f, "{i}"),
             OptValue::Float(x) => write!(f, "{x}"),
             OptValue::Boolean(b) => write!(f, "{b}"),
-            OptValue::List(l) => f.write_str(&l.join(",")),
+            OptValue::List(l) => f.write_str(&masked_items(l).join(",")),
         }
     }
+}
+
+/// The items of a list value as they may be shown.
+fn masked_items(items: &[String]) -> Vec<String> {
+    items.iter().map(|i| crate::redact::url_str(i)).collect()
 }
 
 /// A raw value as a source found it, before it is typed.

@@ -387,12 +387,18 @@ impl SessionBuilder {
     }
 
     /// The total time allowed for each request (`--timeout`).
+    ///
+    /// There is no default: as in keystoneauth1, a session without a timeout
+    /// waits as long as the server takes, which suits programs that set
+    /// their own deadlines. Interactive tools should set one (`ksa` uses
+    /// 60 s, and a 10 s [`connect_timeout`](Self::connect_timeout)).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
     }
 
-    /// The time allowed to establish a connection.
+    /// The time allowed to establish a connection (no default, as
+    /// keystoneauth1).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = Some(timeout);
         self

@@ -3,6 +3,7 @@
 //! and exports the `KSA_TEST_*` variables read here).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod echo;
 pub mod fault_proxy;
 pub mod proxy;
 pub mod tokens;

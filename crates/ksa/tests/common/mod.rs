@@ -402,3 +402,23 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
         data = &data[(start + size + 2).min(data.len())..];
     }
 }
+
+/// A server on loopback that accepts connections and never answers: what a
+/// hung service looks like. Returns its address and the count of
+/// connections accepted so far; it lives until the test binary exits.
+pub fn silent_server() -> (std::net::SocketAddr, std::sync::Arc<AtomicUsize>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = std::sync::Arc::new(AtomicUsize::new(0));
+    let count = accepted.clone();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming() {
+            let Ok(conn) = conn else { continue };
+            count.fetch_add(1, Ordering::SeqCst);
+            // Kept open, never read from or written to.
+            held.push(conn);
+        }
+    });
+    (addr, accepted)
+}

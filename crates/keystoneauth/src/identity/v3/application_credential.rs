@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use super::{AuthMethod, Scope, UserSpec, V3Auth};
 use crate::error::{Error, Result};
 use crate::identity::base::identity_plugin;
+use crate::masked_url::MaskedUrl;
 
 /// Which application credential: by id, or by name and owning user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +52,10 @@ impl AuthMethod for ApplicationCredentialMethod {
         }
         m.insert("secret".into(), Value::String(self.secret.expose_secret().to_owned()));
         Value::Object(m)
+    }
+
+    fn secrets(&self) -> Vec<&SecretString> {
+        vec![&self.secret]
     }
 
     fn cache_id_parts(&self, parts: &mut Vec<(&'static str, String)>) {
@@ -147,7 +152,7 @@ pub struct ApplicationCredential {
 impl ApplicationCredential {
     /// A builder for a plugin authenticating at `auth_url` (with or without
     /// a trailing `/v3`).
-    pub fn builder(auth_url: impl Into<String>) -> ApplicationCredentialBuilder {
+    pub fn builder(auth_url: impl Into<MaskedUrl>) -> ApplicationCredentialBuilder {
         ApplicationCredentialBuilder {
             auth_url: auth_url.into(),
             credential: AppCredOptions::default(),
@@ -161,7 +166,7 @@ impl ApplicationCredential {
     }
 
     /// The auth URL.
-    pub fn auth_url(&self) -> &str {
+    pub fn auth_url(&self) -> &MaskedUrl {
         self.inner.auth_url()
     }
 }
@@ -171,7 +176,7 @@ identity_plugin!(ApplicationCredential, inner);
 /// Builds an [`ApplicationCredential`] plugin.
 #[must_use]
 pub struct ApplicationCredentialBuilder {
-    auth_url: String,
+    auth_url: MaskedUrl,
     credential: AppCredOptions,
     user_id: Option<String>,
     username: Option<String>,

@@ -21,6 +21,7 @@ use serde_json::{json, Map, Value};
 use super::base::{post_token_request, versioned_url, Lifecycle, TokenFetcher};
 use crate::access::AccessInfo;
 use crate::error::{Error, Result};
+use crate::masked_url::MaskedUrl;
 use crate::transport::{HttpRequest, Transport};
 
 pub use application_credential::{ApplicationCredential, ApplicationCredentialBuilder};
@@ -50,6 +51,8 @@ pub(crate) trait AuthMethod: Send + Sync + fmt::Debug {
     fn payload(&self) -> Value;
     /// Identity-relevant parameters without secrets.
     fn cache_id_parts(&self, parts: &mut Vec<(&'static str, String)>);
+    /// The secrets the method sends.
+    fn secrets(&self) -> Vec<&SecretString>;
 }
 
 /// A domain given by id or by name.
@@ -251,10 +254,9 @@ impl UserSpec {
 
 /// The core of every v3 plugin: POST `/v3/auth/tokens` with some methods
 /// and a scope, and keep the token.
-#[derive(Debug)]
 pub(crate) struct V3Auth {
     plugin_name: &'static str,
-    auth_url: String,
+    auth_url: MaskedUrl,
     token_url: url::Url,
     methods: Vec<Box<dyn AuthMethod>>,
     scope: Scope,
@@ -264,10 +266,25 @@ pub(crate) struct V3Auth {
     receipt: Option<SecretString>,
 }
 
+impl fmt::Debug for V3Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("V3Auth")
+            .field("plugin_name", &self.plugin_name)
+            .field("auth_url", &self.auth_url)
+            .field("token_url", &MaskedUrl::from(&self.token_url))
+            .field("methods", &self.methods)
+            .field("scope", &self.scope)
+            .field("include_catalog", &self.include_catalog)
+            .field("lifecycle", &self.lifecycle)
+            .field("receipt", &self.receipt.as_ref().map(|_| crate::redact::MASK))
+            .finish()
+    }
+}
+
 impl V3Auth {
     pub(crate) fn new(
         plugin_name: &'static str,
-        auth_url: String,
+        auth_url: MaskedUrl,
         methods: Vec<Box<dyn AuthMethod>>,
         scope: Scope,
         include_catalog: bool,
@@ -293,7 +310,7 @@ impl V3Auth {
         self
     }
 
-    pub(crate) fn auth_url(&self) -> &str {
+    pub(crate) fn auth_url(&self) -> &MaskedUrl {
         &self.auth_url
     }
 
@@ -351,13 +368,19 @@ impl TokenFetcher for V3Auth {
     fn cache_id_parts(&self) -> Vec<(&'static str, String)> {
         let mut parts = vec![
             ("plugin", self.plugin_name.to_owned()),
-            ("auth_url", self.auth_url.trim_end_matches('/').to_owned()),
+            ("auth_url", self.auth_url.expose().trim_end_matches('/').to_owned()),
         ];
         for m in &self.methods {
             m.cache_id_parts(&mut parts);
         }
         self.scope.cache_parts(&mut parts);
         parts
+    }
+
+    fn secrets(&self) -> Vec<&SecretString> {
+        let mut secrets: Vec<&SecretString> = self.methods.iter().flat_map(|m| m.secrets()).collect();
+        secrets.extend(self.receipt.as_ref());
+        secrets
     }
 }
 

@@ -13,6 +13,7 @@ use super::totp::TotpMethod;
 use super::{scope_setters, AuthMethod, DomainSpec, ScopeOptions, UserSpec, V3Auth};
 use crate::error::{Error, Result};
 use crate::identity::base::identity_plugin;
+use crate::masked_url::MaskedUrl;
 
 /// A user given to one [`IdentityMethod`]: by id, or by name in a domain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,7 +169,7 @@ pub struct MultiFactor {
 impl MultiFactor {
     /// A builder for a plugin authenticating at `auth_url` (with or without
     /// a trailing `/v3`).
-    pub fn builder(auth_url: impl Into<String>) -> MultiFactorBuilder {
+    pub fn builder(auth_url: impl Into<MaskedUrl>) -> MultiFactorBuilder {
         MultiFactorBuilder {
             auth_url: auth_url.into(),
             auth_methods: Vec::new(),
@@ -189,7 +190,7 @@ impl MultiFactor {
     }
 
     /// The auth URL.
-    pub fn auth_url(&self) -> &str {
+    pub fn auth_url(&self) -> &MaskedUrl {
         self.inner.auth_url()
     }
 
@@ -204,7 +205,7 @@ identity_plugin!(MultiFactor, inner);
 /// Builds a [`MultiFactor`] plugin.
 #[must_use]
 pub struct MultiFactorBuilder {
-    auth_url: String,
+    auth_url: MaskedUrl,
     auth_methods: Vec<String>,
     methods: Vec<IdentityMethod>,
     user_id: Option<String>,

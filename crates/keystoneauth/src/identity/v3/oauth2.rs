@@ -23,6 +23,7 @@ use crate::catalog::EndpointFilter;
 use crate::discovery::{DiscoveryCache, EndpointData, ServiceVersions};
 use crate::error::{Error, Result};
 use crate::identity::base::{identity_plugin, post_token_request, versioned_url, Lifecycle, TokenFetcher};
+use crate::masked_url::MaskedUrl;
 use crate::transport::{ClientIdentity, HttpRequest, Transport};
 
 /// The bearer value of a token.
@@ -31,15 +32,15 @@ fn bearer(token: &SecretString) -> SecretString {
 }
 
 /// Parses an endpoint option as a URL.
-fn endpoint_option(plugin: &str, value: Option<String>) -> Result<Url> {
+fn endpoint_option(plugin: &str, value: Option<MaskedUrl>) -> Result<Url> {
     let value = value.filter(|v| !v.is_empty()).ok_or_else(|| Error::MissingOption {
         option: "oauth2-endpoint".into(),
         location: Some(plugin.to_owned()),
     })?;
-    Url::parse(&value).map_err(|e| Error::InvalidOption {
+    Url::parse(value.expose()).map_err(|e| Error::InvalidOption {
         option: "oauth2-endpoint".into(),
         location: Some(plugin.to_owned()),
-        message: format!("{:?} is not an absolute URL ({e})", crate::redact::url_str(&value)),
+        message: format!("{value:?} is not an absolute URL ({e})"),
     })
 }
 
@@ -241,7 +242,7 @@ pub struct OAuth2ClientCredential {
 impl fmt::Debug for OAuth2ClientCredential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OAuth2ClientCredential")
-            .field("auth_url", &crate::redact::url_str(self.base.inner.auth_url()))
+            .field("auth_url", self.base.inner.auth_url())
             .field("oauth2_endpoint", &crate::redact::url(&self.oauth2_endpoint))
             .field("client", &self.client)
             .finish_non_exhaustive()
@@ -251,7 +252,7 @@ impl fmt::Debug for OAuth2ClientCredential {
 impl OAuth2ClientCredential {
     /// A builder for a plugin authenticating at `auth_url` (with or without
     /// a trailing `/v3`).
-    pub fn builder(auth_url: impl Into<String>) -> OAuth2ClientCredentialBuilder {
+    pub fn builder(auth_url: impl Into<MaskedUrl>) -> OAuth2ClientCredentialBuilder {
         OAuth2ClientCredentialBuilder {
             auth_url: auth_url.into(),
             oauth2_endpoint: None,
@@ -264,7 +265,7 @@ impl OAuth2ClientCredential {
     }
 
     /// The auth URL.
-    pub fn auth_url(&self) -> &str {
+    pub fn auth_url(&self) -> &MaskedUrl {
         self.base.inner.auth_url()
     }
 
@@ -321,8 +322,8 @@ plugin_with_base!(OAuth2ClientCredential, base, {
 /// Builds an [`OAuth2ClientCredential`] plugin.
 #[must_use]
 pub struct OAuth2ClientCredentialBuilder {
-    auth_url: String,
-    oauth2_endpoint: Option<String>,
+    auth_url: MaskedUrl,
+    oauth2_endpoint: Option<MaskedUrl>,
     oauth2_client_id: Option<String>,
     oauth2_client_secret: Option<SecretString>,
     pub(crate) scope: ScopeOptions,
@@ -333,11 +334,8 @@ pub struct OAuth2ClientCredentialBuilder {
 impl fmt::Debug for OAuth2ClientCredentialBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OAuth2ClientCredentialBuilder")
-            .field("auth_url", &crate::redact::url_str(&self.auth_url))
-            .field(
-                "oauth2_endpoint",
-                &self.oauth2_endpoint.as_deref().map(crate::redact::url_str),
-            )
+            .field("auth_url", &self.auth_url)
+            .field("oauth2_endpoint", &self.oauth2_endpoint)
             .field("oauth2_client_id", &self.oauth2_client_id)
             .field(
                 "oauth2_client_secret",
@@ -351,7 +349,7 @@ impl fmt::Debug for OAuth2ClientCredentialBuilder {
 impl OAuth2ClientCredentialBuilder {
     /// The OAuth 2.0 token endpoint, Keystone's
     /// `https://keystone.example.org/v3/OS-OAUTH2/token`.
-    pub fn oauth2_endpoint(mut self, url: impl Into<String>) -> Self {
+    pub fn oauth2_endpoint(mut self, url: impl Into<MaskedUrl>) -> Self {
         self.oauth2_endpoint = Some(url.into());
         self
     }
@@ -420,7 +418,7 @@ impl OAuth2ClientCredentialBuilder {
 /// Gets the OAuth 2.0 access token over mutual TLS and the token's data
 /// from Keystone.
 struct MtlsFetcher {
-    auth_url: String,
+    auth_url: MaskedUrl,
     token_url: Url,
     oauth2_endpoint: Url,
     client: ClientAuth,
@@ -430,7 +428,7 @@ struct MtlsFetcher {
 impl fmt::Debug for MtlsFetcher {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MtlsFetcher")
-            .field("auth_url", &crate::redact::url_str(&self.auth_url))
+            .field("auth_url", &self.auth_url)
             .field("oauth2_endpoint", &crate::redact::url(&self.oauth2_endpoint))
             .field("client_id", &self.client.client_id)
             .field("lifecycle", &self.lifecycle)
@@ -463,7 +461,7 @@ impl TokenFetcher for MtlsFetcher {
             );
         let response = post_token_request(transport, request)
             .await
-            .map_err(|e| provider::scrub_error(e, &[&token]))?;
+            .map_err(|e| crate::redact::scrub_error(e, &[&token]))?;
         tracing::debug!(
             target: crate::transport::LOG_TARGET,
             plugin = "v3oauth2mtlsclientcredential",
@@ -475,10 +473,14 @@ impl TokenFetcher for MtlsFetcher {
     fn cache_id_parts(&self) -> Vec<(&'static str, String)> {
         vec![
             ("plugin", "v3oauth2mtlsclientcredential".to_owned()),
-            ("auth_url", self.auth_url.trim_end_matches('/').to_owned()),
+            ("auth_url", self.auth_url.expose().trim_end_matches('/').to_owned()),
             ("oauth2_endpoint", self.oauth2_endpoint.as_str().to_owned()),
             ("oauth2_client_id", self.client.client_id.clone()),
         ]
+    }
+
+    fn secrets(&self) -> Vec<&SecretString> {
+        self.client.client_secret.iter().collect()
     }
 }
 
@@ -533,7 +535,7 @@ impl fmt::Debug for OAuth2MtlsClientCredential {
 impl OAuth2MtlsClientCredential {
     /// A builder for a plugin authenticating at `auth_url` (with or without
     /// a trailing `/v3`).
-    pub fn builder(auth_url: impl Into<String>) -> OAuth2MtlsClientCredentialBuilder {
+    pub fn builder(auth_url: impl Into<MaskedUrl>) -> OAuth2MtlsClientCredentialBuilder {
         OAuth2MtlsClientCredentialBuilder {
             auth_url: auth_url.into(),
             oauth2_endpoint: None,
@@ -544,7 +546,7 @@ impl OAuth2MtlsClientCredential {
     }
 
     /// The auth URL.
-    pub fn auth_url(&self) -> &str {
+    pub fn auth_url(&self) -> &MaskedUrl {
         &self.base.inner.auth_url
     }
 
@@ -585,8 +587,8 @@ plugin_with_base!(OAuth2MtlsClientCredential, base, {
 #[must_use]
 #[derive(Debug)]
 pub struct OAuth2MtlsClientCredentialBuilder {
-    auth_url: String,
-    oauth2_endpoint: Option<String>,
+    auth_url: MaskedUrl,
+    oauth2_endpoint: Option<MaskedUrl>,
     oauth2_client_id: Option<String>,
     client_identity: Option<ClientIdentity>,
     reauth_margin: Option<Duration>,
@@ -595,7 +597,7 @@ pub struct OAuth2MtlsClientCredentialBuilder {
 impl OAuth2MtlsClientCredentialBuilder {
     /// The OAuth 2.0 token endpoint, Keystone's
     /// `https://keystone.example.org/v3/OS-OAUTH2/token`.
-    pub fn oauth2_endpoint(mut self, url: impl Into<String>) -> Self {
+    pub fn oauth2_endpoint(mut self, url: impl Into<MaskedUrl>) -> Self {
         self.oauth2_endpoint = Some(url.into());
         self
     }

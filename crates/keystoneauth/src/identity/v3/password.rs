@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::{scope_setters, AuthMethod, ScopeOptions, UserSpec, V3Auth};
 use crate::error::{Error, Result};
 use crate::identity::base::identity_plugin;
+use crate::masked_url::MaskedUrl;
 
 /// The `password` auth method.
 pub(crate) struct PasswordMethod {
@@ -32,6 +33,10 @@ impl AuthMethod for PasswordMethod {
 
     fn payload(&self) -> Value {
         self.user.payload_with("password", &self.password)
+    }
+
+    fn secrets(&self) -> Vec<&SecretString> {
+        vec![&self.password]
     }
 
     fn cache_id_parts(&self, parts: &mut Vec<(&'static str, String)>) {
@@ -71,7 +76,7 @@ pub struct Password {
 impl Password {
     /// A builder for a plugin authenticating at `auth_url` (with or without
     /// a trailing `/v3`).
-    pub fn builder(auth_url: impl Into<String>) -> PasswordBuilder {
+    pub fn builder(auth_url: impl Into<MaskedUrl>) -> PasswordBuilder {
         PasswordBuilder {
             auth_url: auth_url.into(),
             user_id: None,
@@ -86,7 +91,7 @@ impl Password {
     }
 
     /// The auth URL.
-    pub fn auth_url(&self) -> &str {
+    pub fn auth_url(&self) -> &MaskedUrl {
         self.inner.auth_url()
     }
 }
@@ -96,7 +101,7 @@ identity_plugin!(Password, inner);
 /// Builds a [`Password`] plugin.
 #[must_use]
 pub struct PasswordBuilder {
-    auth_url: String,
+    auth_url: MaskedUrl,
     user_id: Option<String>,
     username: Option<String>,
     user_domain_id: Option<String>,

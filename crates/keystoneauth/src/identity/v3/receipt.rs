@@ -158,38 +158,10 @@ impl std::error::Error for MissingAuthMethods {}
 /// so the receipt the request `sent` is masked in any other status error.
 pub(crate) fn token_error(error: Error, sent: Option<&SecretString>) -> Error {
     let error = match sent {
-        Some(receipt) => mask_receipt(error, receipt),
+        Some(receipt) => crate::redact::scrub_error(error, &[receipt]),
         None => error,
     };
     missing_auth_methods(error)
-}
-
-/// The error with every occurrence of `receipt` in its body replaced by `***`.
-fn mask_receipt(error: Error, receipt: &SecretString) -> Error {
-    use secrecy::ExposeSecret;
-    let receipt = receipt.expose_secret().as_bytes();
-    let Error::Http(http) = &error else {
-        return error;
-    };
-    let body = http.body();
-    if receipt.is_empty() || !body.windows(receipt.len()).any(|w| w == receipt) {
-        return error;
-    }
-    let mut masked = Vec::with_capacity(body.len());
-    let mut rest: &[u8] = body;
-    while let Some(at) = rest.windows(receipt.len()).position(|w| w == receipt) {
-        masked.extend_from_slice(&rest[..at]);
-        masked.extend_from_slice(crate::redact::MASK.as_bytes());
-        rest = &rest[at + receipt.len()..];
-    }
-    masked.extend_from_slice(rest);
-    Error::from(HttpError::new(
-        http.status(),
-        http.method().clone(),
-        http.url().to_owned(),
-        http.headers().clone(),
-        masked.into(),
-    ))
 }
 
 /// Turns a 401 that carries an auth receipt into

@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::{scope_setters, AuthMethod, ScopeOptions, V3Auth};
 use crate::error::Result;
 use crate::identity::base::identity_plugin;
+use crate::masked_url::MaskedUrl;
 
 /// The `token` auth method.
 pub(crate) struct TokenMethod {
@@ -28,6 +29,10 @@ impl AuthMethod for TokenMethod {
 
     fn payload(&self) -> Value {
         serde_json::json!({ "id": self.token.expose_secret() })
+    }
+
+    fn secrets(&self) -> Vec<&SecretString> {
+        vec![&self.token]
     }
 
     fn cache_id_parts(&self, parts: &mut Vec<(&'static str, String)>) {
@@ -58,7 +63,7 @@ pub struct Token {
 
 impl Token {
     /// A builder for a plugin exchanging `token` at `auth_url`.
-    pub fn builder(auth_url: impl Into<String>, token: impl Into<SecretString>) -> TokenBuilder {
+    pub fn builder(auth_url: impl Into<MaskedUrl>, token: impl Into<SecretString>) -> TokenBuilder {
         TokenBuilder {
             auth_url: auth_url.into(),
             token: token.into(),
@@ -69,7 +74,7 @@ impl Token {
     }
 
     /// The auth URL.
-    pub fn auth_url(&self) -> &str {
+    pub fn auth_url(&self) -> &MaskedUrl {
         self.inner.auth_url()
     }
 }
@@ -79,7 +84,7 @@ identity_plugin!(Token, inner);
 /// Builds a [`Token`] plugin.
 #[must_use]
 pub struct TokenBuilder {
-    auth_url: String,
+    auth_url: MaskedUrl,
     token: SecretString,
     pub(crate) scope: ScopeOptions,
     include_catalog: bool,

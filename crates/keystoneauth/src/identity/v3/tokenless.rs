@@ -10,6 +10,7 @@ use super::DomainSpec;
 use crate::auth::{AuthPlugin, ConnectionParams};
 use crate::catalog::EndpointFilter;
 use crate::error::{Error, Result};
+use crate::masked_url::MaskedUrl;
 use crate::transport::{ClientIdentity, Transport};
 
 /// The scope of a tokenless request.
@@ -47,7 +48,7 @@ enum TokenlessScope {
 /// ```
 #[derive(Clone)]
 pub struct TokenlessAuth {
-    auth_url: String,
+    auth_url: MaskedUrl,
     scope: TokenlessScope,
     headers: HeaderMap,
     client_identity: Option<ClientIdentity>,
@@ -56,7 +57,7 @@ pub struct TokenlessAuth {
 impl fmt::Debug for TokenlessAuth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TokenlessAuth")
-            .field("auth_url", &crate::redact::url_str(&self.auth_url))
+            .field("auth_url", &self.auth_url)
             .field("scope", &self.scope)
             .field("client_identity", &self.client_identity)
             .finish()
@@ -66,7 +67,7 @@ impl fmt::Debug for TokenlessAuth {
 impl TokenlessAuth {
     /// A builder for a plugin whose identity endpoint is `auth_url` (it
     /// should include the version, `.../v3`, as keystoneauth1 requires).
-    pub fn builder(auth_url: impl Into<String>) -> TokenlessAuthBuilder {
+    pub fn builder(auth_url: impl Into<MaskedUrl>) -> TokenlessAuthBuilder {
         TokenlessAuthBuilder {
             auth_url: auth_url.into(),
             project_id: None,
@@ -80,7 +81,7 @@ impl TokenlessAuth {
     }
 
     /// The auth URL.
-    pub fn auth_url(&self) -> &str {
+    pub fn auth_url(&self) -> &MaskedUrl {
         &self.auth_url
     }
 }
@@ -96,7 +97,7 @@ impl AuthPlugin for TokenlessAuth {
             .service_type
             .as_deref()
             .is_some_and(|t| t.eq_ignore_ascii_case("identity"));
-        Ok(identity.then(|| self.auth_url.clone()))
+        Ok(identity.then(|| self.auth_url.expose().to_owned()))
     }
 
     fn connection_params(&self) -> ConnectionParams {
@@ -111,7 +112,7 @@ impl AuthPlugin for TokenlessAuth {
 #[must_use]
 #[derive(Debug)]
 pub struct TokenlessAuthBuilder {
-    auth_url: String,
+    auth_url: MaskedUrl,
     project_id: Option<String>,
     project_name: Option<String>,
     project_domain_id: Option<String>,
@@ -170,7 +171,7 @@ impl TokenlessAuthBuilder {
     /// plugin.
     pub fn build(self) -> Result<TokenlessAuth> {
         const NAME: &str = "v3tokenlessauth";
-        crate::auth::check_endpoint("auth-url", &self.auth_url)?;
+        crate::auth::check_endpoint("auth-url", self.auth_url.expose())?;
         let scope = if let Some(id) = self.project_id {
             TokenlessScope::ProjectId(id)
         } else if let Some(name) = self.project_name {

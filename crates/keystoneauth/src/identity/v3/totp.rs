@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::{scope_setters, AuthMethod, ScopeOptions, UserSpec, V3Auth};
 use crate::error::{Error, Result};
 use crate::identity::base::identity_plugin;
+use crate::masked_url::MaskedUrl;
 
 /// The `totp` auth method.
 pub(crate) struct TotpMethod {
@@ -32,6 +33,10 @@ impl AuthMethod for TotpMethod {
 
     fn payload(&self) -> Value {
         self.user.payload_with("passcode", &self.passcode)
+    }
+
+    fn secrets(&self) -> Vec<&SecretString> {
+        vec![&self.passcode]
     }
 
     fn cache_id_parts(&self, parts: &mut Vec<(&'static str, String)>) {
@@ -75,7 +80,7 @@ pub struct Totp {
 impl Totp {
     /// A builder for a plugin authenticating at `auth_url` (with or without
     /// a trailing `/v3`).
-    pub fn builder(auth_url: impl Into<String>) -> TotpBuilder {
+    pub fn builder(auth_url: impl Into<MaskedUrl>) -> TotpBuilder {
         TotpBuilder {
             auth_url: auth_url.into(),
             user_id: None,
@@ -91,7 +96,7 @@ impl Totp {
     }
 
     /// The auth URL.
-    pub fn auth_url(&self) -> &str {
+    pub fn auth_url(&self) -> &MaskedUrl {
         self.inner.auth_url()
     }
 }
@@ -101,7 +106,7 @@ identity_plugin!(Totp, inner);
 /// Builds a [`Totp`] plugin.
 #[must_use]
 pub struct TotpBuilder {
-    auth_url: String,
+    auth_url: MaskedUrl,
     user_id: Option<String>,
     username: Option<String>,
     user_domain_id: Option<String>,

@@ -16,6 +16,7 @@ use super::{oidc_setters, Federation, Grant, OidcAuth, OidcOptions, Provider, To
 use crate::error::{Error, Result};
 use crate::identity::base::identity_plugin;
 use crate::identity::v3::{scope_setters, ScopeOptions};
+use crate::masked_url::MaskedUrl;
 use crate::transport::Transport;
 
 /// The device code grant type.
@@ -317,7 +318,7 @@ impl OidcDeviceAuthorization {
     /// identity provider and protocol registered in Keystone under these
     /// names.
     pub fn builder(
-        auth_url: impl Into<String>,
+        auth_url: impl Into<MaskedUrl>,
         identity_provider: impl Into<String>,
         protocol: impl Into<String>,
     ) -> OidcDeviceAuthorizationBuilder {
@@ -336,7 +337,7 @@ impl OidcDeviceAuthorization {
     }
 
     /// The auth URL.
-    pub fn auth_url(&self) -> &str {
+    pub fn auth_url(&self) -> &MaskedUrl {
         self.inner.auth_url()
     }
 
@@ -356,11 +357,11 @@ identity_plugin!(OidcDeviceAuthorization, inner);
 /// Builds an [`OidcDeviceAuthorization`] plugin.
 #[must_use]
 pub struct OidcDeviceAuthorizationBuilder {
-    auth_url: String,
+    auth_url: MaskedUrl,
     identity_provider: String,
     protocol: String,
     oidc: OidcOptions,
-    device_authorization_endpoint: Option<String>,
+    device_authorization_endpoint: Option<MaskedUrl>,
     code_challenge_method: Option<CodeChallengeMethod>,
     prompt: Option<Arc<dyn DeviceAuthorizationPrompt>>,
     pub(crate) scope: ScopeOptions,
@@ -371,17 +372,11 @@ pub struct OidcDeviceAuthorizationBuilder {
 impl fmt::Debug for OidcDeviceAuthorizationBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OidcDeviceAuthorizationBuilder")
-            .field("auth_url", &crate::redact::url_str(&self.auth_url))
+            .field("auth_url", &self.auth_url)
             .field("identity_provider", &self.identity_provider)
             .field("protocol", &self.protocol)
             .field("oidc", &self.oidc)
-            .field(
-                "device_authorization_endpoint",
-                &self
-                    .device_authorization_endpoint
-                    .as_deref()
-                    .map(crate::redact::url_str),
-            )
+            .field("device_authorization_endpoint", &self.device_authorization_endpoint)
             .field("code_challenge_method", &self.code_challenge_method)
             .field("scope", &self.scope)
             .finish_non_exhaustive()
@@ -393,7 +388,7 @@ impl OidcDeviceAuthorizationBuilder {
 
     /// The provider's device authorization endpoint. It takes precedence
     /// over the one in the discovery document.
-    pub fn device_authorization_endpoint(mut self, url: impl Into<String>) -> Self {
+    pub fn device_authorization_endpoint(mut self, url: impl Into<MaskedUrl>) -> Self {
         self.device_authorization_endpoint = Some(url.into());
         self
     }
@@ -423,7 +418,7 @@ impl OidcDeviceAuthorizationBuilder {
         }
         let endpoint = self
             .device_authorization_endpoint
-            .as_deref()
+            .as_ref()
             .map(|v| super::parse_endpoint("device-authorization-endpoint", NAME, v))
             .transpose()?;
         let provider = self.oidc.provider(NAME)?;

@@ -40,6 +40,7 @@ use super::{Scope, ScopeOptions, V3Auth};
 use crate::access::AccessInfo;
 use crate::error::{Error, Result};
 use crate::identity::base::{post_token_request, versioned_url, Lifecycle, TokenFetcher};
+use crate::masked_url::MaskedUrl;
 use crate::transport::{HttpRequest, Transport};
 use provider::{ClientAuth, DiscoveryDocument};
 
@@ -102,19 +103,18 @@ impl FromStr for AccessTokenType {
 }
 
 /// Parses an endpoint option as a URL.
-fn parse_endpoint(option: &str, plugin: &str, value: &str) -> Result<Url> {
-    Url::parse(value).map_err(|e| Error::InvalidOption {
+fn parse_endpoint(option: &str, plugin: &str, value: &MaskedUrl) -> Result<Url> {
+    Url::parse(value.expose()).map_err(|e| Error::InvalidOption {
         option: option.to_owned(),
         location: Some(plugin.to_owned()),
-        message: format!("{:?} is not an absolute URL ({e})", crate::redact::url_str(value)),
+        message: format!("{value:?} is not an absolute URL ({e})"),
     })
 }
 
 /// Keystone's side: the federated auth URL, and the re-scope.
-#[derive(Debug)]
 pub(crate) struct Federation {
     plugin_name: &'static str,
-    auth_url: String,
+    auth_url: MaskedUrl,
     identity_provider: String,
     protocol: String,
     federated_url: Url,
@@ -122,10 +122,24 @@ pub(crate) struct Federation {
     include_catalog: bool,
 }
 
+impl fmt::Debug for Federation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Federation")
+            .field("plugin_name", &self.plugin_name)
+            .field("auth_url", &self.auth_url)
+            .field("identity_provider", &self.identity_provider)
+            .field("protocol", &self.protocol)
+            .field("federated_url", &MaskedUrl::from(&self.federated_url))
+            .field("scope", &self.scope)
+            .field("include_catalog", &self.include_catalog)
+            .finish()
+    }
+}
+
 impl Federation {
     pub(crate) fn new(
         plugin_name: &'static str,
-        auth_url: String,
+        auth_url: MaskedUrl,
         identity_provider: String,
         protocol: String,
         scope: &ScopeOptions,
@@ -146,7 +160,7 @@ impl Federation {
             .map_err(|()| Error::InvalidOption {
                 option: "auth-url".into(),
                 location: Some(plugin_name.into()),
-                message: format!("{:?} cannot have a path", crate::redact::url_str(&auth_url)),
+                message: format!("{:?} cannot have a path", auth_url),
             })?
             .push(&identity_provider)
             .push("protocols")
@@ -172,7 +186,7 @@ impl Federation {
         );
         let response = post_token_request(transport, request)
             .await
-            .map_err(|e| provider::scrub_error(e, &[access_token]))?;
+            .map_err(|e| crate::redact::scrub_error(e, &[access_token]))?;
         let token = response
             .header("x-subject-token")
             .map(|t| SecretString::from(t.to_owned()))
@@ -213,7 +227,7 @@ impl Federation {
 
     fn cache_id_parts(&self, parts: &mut Vec<(&'static str, String)>) {
         parts.push(("plugin", self.plugin_name.to_owned()));
-        parts.push(("auth_url", self.auth_url.trim_end_matches('/').to_owned()));
+        parts.push(("auth_url", self.auth_url.expose().trim_end_matches('/').to_owned()));
         parts.push(("identity_provider", self.identity_provider.clone()));
         parts.push(("protocol", self.protocol.clone()));
         self.scope.cache_parts(parts);
@@ -508,7 +522,7 @@ impl OidcAuth {
         }
     }
 
-    pub(crate) fn auth_url(&self) -> &str {
+    pub(crate) fn auth_url(&self) -> &MaskedUrl {
         &self.federation.auth_url
     }
 
@@ -553,6 +567,29 @@ impl TokenFetcher for OidcAuth {
         }
         parts
     }
+
+    fn secrets(&self) -> Vec<&SecretString> {
+        match &self.source {
+            TokenSource::Given(token) => vec![&token.0],
+            TokenSource::Provider { provider, grant } => {
+                let mut secrets: Vec<&SecretString> = provider.client.client_secret.iter().collect();
+                match grant {
+                    Grant::Password { password, otp, .. } => {
+                        secrets.push(password);
+                        secrets.extend(otp.as_ref().map(|(_, v)| v));
+                    }
+                    Grant::AuthorizationCode {
+                        code, code_verifier, ..
+                    } => {
+                        secrets.push(code);
+                        secrets.extend(code_verifier.as_ref());
+                    }
+                    Grant::ClientCredentials | Grant::Device(_) => {}
+                }
+                secrets
+            }
+        }
+    }
 }
 
 /// The provider options every grant-based builder takes, with
@@ -561,8 +598,8 @@ impl TokenFetcher for OidcAuth {
 pub(crate) struct OidcOptions {
     pub(crate) client_id: Option<String>,
     pub(crate) client_secret: Option<SecretString>,
-    pub(crate) access_token_endpoint: Option<String>,
-    pub(crate) discovery_endpoint: Option<String>,
+    pub(crate) access_token_endpoint: Option<MaskedUrl>,
+    pub(crate) discovery_endpoint: Option<MaskedUrl>,
     pub(crate) access_token_type: AccessTokenType,
     pub(crate) openid_scope: Option<String>,
 }
@@ -575,14 +612,8 @@ impl fmt::Debug for OidcOptions {
                 "client_secret",
                 &self.client_secret.as_ref().map(|_| crate::redact::MASK),
             )
-            .field(
-                "access_token_endpoint",
-                &self.access_token_endpoint.as_deref().map(crate::redact::url_str),
-            )
-            .field(
-                "discovery_endpoint",
-                &self.discovery_endpoint.as_deref().map(crate::redact::url_str),
-            )
+            .field("access_token_endpoint", &self.access_token_endpoint)
+            .field("discovery_endpoint", &self.discovery_endpoint)
             .field("access_token_type", &self.access_token_type)
             .field("openid_scope", &self.openid_scope)
             .finish()
@@ -608,12 +639,12 @@ impl OidcOptions {
         }
         let access_token_endpoint = self
             .access_token_endpoint
-            .as_deref()
+            .as_ref()
             .map(|v| parse_endpoint("access-token-endpoint", plugin_name, v))
             .transpose()?;
         let discovery_endpoint = self
             .discovery_endpoint
-            .as_deref()
+            .as_ref()
             .map(|v| parse_endpoint("discovery-endpoint", plugin_name, v))
             .transpose()?;
         Ok(Provider {
@@ -654,14 +685,14 @@ macro_rules! oidc_setters {
 
         /// The provider's token endpoint. It takes precedence over the one
         /// in the discovery document.
-        pub fn access_token_endpoint(mut self, url: impl Into<String>) -> Self {
+        pub fn access_token_endpoint(mut self, url: impl Into<$crate::MaskedUrl>) -> Self {
             self.oidc.access_token_endpoint = Some(url.into());
             self
         }
 
         /// The provider's discovery document,
         /// `https://idp.example.org/.well-known/openid-configuration`.
-        pub fn discovery_endpoint(mut self, url: impl Into<String>) -> Self {
+        pub fn discovery_endpoint(mut self, url: impl Into<$crate::MaskedUrl>) -> Self {
             self.oidc.discovery_endpoint = Some(url.into());
             self
         }

@@ -11,6 +11,7 @@ use super::{oidc_setters, Federation, GivenToken, Grant, OidcAuth, OidcOptions, 
 use crate::error::{Error, Result};
 use crate::identity::base::identity_plugin;
 use crate::identity::v3::{scope_setters, ScopeOptions};
+use crate::masked_url::MaskedUrl;
 
 /// Declares a plugin type wrapping [`OidcAuth`], its `builder` and accessors.
 macro_rules! oidc_plugin {
@@ -26,7 +27,7 @@ macro_rules! oidc_plugin {
             /// identity provider and protocol registered in Keystone under
             /// these names.
             pub fn builder(
-                auth_url: impl Into<String>,
+                auth_url: impl Into<MaskedUrl>,
                 identity_provider: impl Into<String>,
                 protocol: impl Into<String>,
             ) -> $builder {
@@ -42,7 +43,7 @@ macro_rules! oidc_plugin {
             }
 
             /// The auth URL.
-            pub fn auth_url(&self) -> &str {
+            pub fn auth_url(&self) -> &MaskedUrl {
                 self.inner.auth_url()
             }
 
@@ -109,7 +110,7 @@ oidc_plugin!(
 /// Builds an [`OidcPassword`] plugin.
 #[must_use]
 pub struct OidcPasswordBuilder {
-    auth_url: String,
+    auth_url: MaskedUrl,
     identity_provider: String,
     protocol: String,
     oidc: OidcOptions,
@@ -125,7 +126,7 @@ pub struct OidcPasswordBuilder {
 impl fmt::Debug for OidcPasswordBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OidcPasswordBuilder")
-            .field("auth_url", &crate::redact::url_str(&self.auth_url))
+            .field("auth_url", &self.auth_url)
             .field("identity_provider", &self.identity_provider)
             .field("protocol", &self.protocol)
             .field("oidc", &self.oidc)
@@ -235,7 +236,7 @@ oidc_plugin!(
 /// Builds an [`OidcClientCredentials`] plugin.
 #[must_use]
 pub struct OidcClientCredentialsBuilder {
-    auth_url: String,
+    auth_url: MaskedUrl,
     identity_provider: String,
     protocol: String,
     oidc: OidcOptions,
@@ -247,7 +248,7 @@ pub struct OidcClientCredentialsBuilder {
 impl fmt::Debug for OidcClientCredentialsBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OidcClientCredentialsBuilder")
-            .field("auth_url", &crate::redact::url_str(&self.auth_url))
+            .field("auth_url", &self.auth_url)
             .field("identity_provider", &self.identity_provider)
             .field("protocol", &self.protocol)
             .field("oidc", &self.oidc)
@@ -307,7 +308,7 @@ oidc_plugin!(
 /// Builds an [`OidcAuthorizationCode`] plugin.
 #[must_use]
 pub struct OidcAuthorizationCodeBuilder {
-    auth_url: String,
+    auth_url: MaskedUrl,
     identity_provider: String,
     protocol: String,
     oidc: OidcOptions,
@@ -322,7 +323,7 @@ pub struct OidcAuthorizationCodeBuilder {
 impl fmt::Debug for OidcAuthorizationCodeBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OidcAuthorizationCodeBuilder")
-            .field("auth_url", &crate::redact::url_str(&self.auth_url))
+            .field("auth_url", &self.auth_url)
             .field("identity_provider", &self.identity_provider)
             .field("protocol", &self.protocol)
             .field("oidc", &self.oidc)
@@ -408,7 +409,7 @@ oidc_plugin!(
 /// Builds an [`OidcAccessToken`] plugin.
 #[must_use]
 pub struct OidcAccessTokenBuilder {
-    auth_url: String,
+    auth_url: MaskedUrl,
     identity_provider: String,
     protocol: String,
     access_token: Option<SecretString>,
@@ -420,7 +421,7 @@ pub struct OidcAccessTokenBuilder {
 impl fmt::Debug for OidcAccessTokenBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OidcAccessTokenBuilder")
-            .field("auth_url", &crate::redact::url_str(&self.auth_url))
+            .field("auth_url", &self.auth_url)
             .field("identity_provider", &self.identity_provider)
             .field("protocol", &self.protocol)
             .field("access_token", &self.access_token.as_ref().map(|_| crate::redact::MASK))

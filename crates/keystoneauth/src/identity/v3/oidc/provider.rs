@@ -282,13 +282,15 @@ fn provider_error(response: &Response, what: &str, secrets: &[&SecretString]) ->
     if let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(response.bytes()) {
         if let Some(Value::String(code)) = map.get("error") {
             let text = |key: &str| match map.get(key) {
-                Some(Value::String(s)) if !s.trim().is_empty() => Some(truncate(&scrub(s.trim(), secrets))),
+                Some(Value::String(s)) if !s.trim().is_empty() => {
+                    Some(truncate(&crate::redact::scrub(s.trim(), secrets)))
+                }
                 _ => None,
             };
             let oauth = OAuthError {
                 status: response.status(),
                 endpoint: endpoint.clone(),
-                error: truncate(&scrub(code, secrets)),
+                error: truncate(&crate::redact::scrub(code, secrets)),
                 description: text("error_description"),
                 uri: text("error_uri"),
             };
@@ -298,65 +300,14 @@ fn provider_error(response: &Response, what: &str, secrets: &[&SecretString]) ->
             };
         }
     }
-    let body = scrub_bytes(response.bytes(), secrets);
-    Error::from(HttpError::new(
+    let error = Error::from(HttpError::new(
         response.status(),
         response.method().clone(),
         endpoint,
         response.headers().clone(),
-        body.into(),
-    ))
-}
-
-/// An error with the secrets masked in a kept HTTP body.
-pub(crate) fn scrub_error(error: Error, secrets: &[&SecretString]) -> Error {
-    let Error::Http(http) = &error else {
-        return error;
-    };
-    let body = http.body();
-    let masked = scrub_bytes(body, secrets);
-    if masked.as_slice() == body.as_ref() {
-        return error;
-    }
-    Error::from(HttpError::new(
-        http.status(),
-        http.method().clone(),
-        http.url().to_owned(),
-        http.headers().clone(),
-        masked.into(),
-    ))
-}
-
-/// Text with every occurrence of each secret replaced by `***`.
-pub(crate) fn scrub(text: &str, secrets: &[&SecretString]) -> String {
-    let mut out = text.to_owned();
-    for s in secrets {
-        let s = s.expose_secret();
-        if !s.is_empty() && out.contains(s) {
-            out = out.replace(s, crate::redact::MASK);
-        }
-    }
-    out
-}
-
-fn scrub_bytes(body: &[u8], secrets: &[&SecretString]) -> Vec<u8> {
-    let mut out = body.to_vec();
-    for s in secrets {
-        let s = s.expose_secret().as_bytes();
-        if s.is_empty() || !out.windows(s.len()).any(|w| w == s) {
-            continue;
-        }
-        let mut masked = Vec::with_capacity(out.len());
-        let mut rest: &[u8] = &out;
-        while let Some(at) = rest.windows(s.len()).position(|w| w == s) {
-            masked.extend_from_slice(&rest[..at]);
-            masked.extend_from_slice(crate::redact::MASK.as_bytes());
-            rest = &rest[at + s.len()..];
-        }
-        masked.extend_from_slice(rest);
-        out = masked;
-    }
-    out
+        response.bytes().clone(),
+    ));
+    crate::redact::scrub_error(error, secrets)
 }
 
 fn truncate(s: &str) -> String {
@@ -373,15 +324,6 @@ fn truncate(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn scrubbing_masks_every_occurrence() {
-        let a = SecretString::from("s3cr3t");
-        let b = SecretString::from("");
-        assert_eq!(scrub("bad s3cr3t and s3cr3t", &[&a, &b]), "bad *** and ***");
-        assert_eq!(scrub_bytes(b"xs3cr3ty", &[&a]), b"x***y".to_vec());
-        assert_eq!(scrub_bytes(b"nothing", &[&a, &b]), b"nothing".to_vec());
-    }
 
     #[test]
     fn seconds_from_numbers_and_strings() {
