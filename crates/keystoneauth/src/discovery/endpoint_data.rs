@@ -251,6 +251,13 @@ struct UrlChoices {
     catalog_matches_exactly: bool,
 }
 
+/// True if a URL path segment is the project id: equal to it, or Swift's
+/// account segment `AUTH_<project_id>`. Never a bare suffix: project `1`
+/// must not take `v2.1` for its segment.
+fn is_project_segment(segment: &str, project_id: &str) -> bool {
+    !project_id.is_empty() && (segment == project_id || segment.strip_prefix("AUTH_") == Some(project_id))
+}
+
 fn rebuild(url: &url::Url, parts: &[&str]) -> String {
     let mut u = url.clone();
     u.set_path(&parts.join("/"));
@@ -316,8 +323,7 @@ impl EndpointData {
         let path = url.path().to_owned();
         let mut parts: Vec<&str> = path.split('/').collect();
         match &opts.project_id {
-            // Swift's account segment is AUTH_<project_id>: keystoneauth1 matches the suffix.
-            Some(pid) if parts.last().is_some_and(|p| p.ends_with(pid.as_str())) => {
+            Some(pid) if parts.last().is_some_and(|p| is_project_segment(p, pid)) => {
                 choices.saved_project_id = parts.pop().map(str::to_owned);
             }
             Some(_) => {}
@@ -511,8 +517,10 @@ impl EndpointData {
         }
         let mut url = self.catalog_url.trim_end_matches('/').to_owned();
         if let Some(pid) = &opts.project_id {
-            if let Some(stripped) = url.strip_suffix(pid.as_str()) {
-                url = stripped.trim_end_matches('/').to_owned();
+            if let Some((head, last)) = url.rsplit_once('/') {
+                if is_project_segment(last, pid) {
+                    url = head.to_owned();
+                }
             }
         }
         url.push('/');
@@ -572,6 +580,28 @@ mod tests {
         // Without knowing the project id: the segment after a version is one.
         let c = choices("http://h:8776/v3/abc123", range("3"), None, true);
         assert_eq!(c.saved_project_id.as_deref(), Some("abc123"));
+    }
+
+    #[test]
+    fn project_id_is_a_whole_segment_or_swift_account() {
+        // Issue 12: project 1 is not the `v2.1` segment's suffix (nor 3 of
+        // `v3`, nor 0 of `v2.0`); keystoneauth1 compares the whole segment.
+        for (url, pid) in [
+            ("http://h/compute/v2.1", "1"),
+            ("http://h/identity/v3", "3"),
+            ("http://h/identity/v2.0", "0"),
+        ] {
+            let c = choices(url, range("2.1"), Some(pid), true);
+            assert_eq!(c.saved_project_id, None, "{url} {pid}");
+        }
+        // Swift's account segment.
+        let c = choices("http://h:8080/v1/AUTH_abc", range("1"), Some("abc"), true);
+        assert_eq!(c.saved_project_id.as_deref(), Some("AUTH_abc"));
+        assert_eq!(c.urls[0], "http://h:8080/v1/");
+        // Another suffix is not the project.
+        let c = choices("http://h:8080/v1/xabc", range("1"), Some("abc"), true);
+        assert_eq!(c.saved_project_id, None);
+        assert!(is_project_segment("abc", "abc") && !is_project_segment("", ""));
     }
 
     #[test]
