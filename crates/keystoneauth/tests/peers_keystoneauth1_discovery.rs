@@ -768,3 +768,61 @@ async fn project_id_suffix_of_the_version_segment() {
         );
     }
 }
+
+/// Serves keystoneauth1's `V3_VERSION_LIST` at `/` and `V3_VERSION_ENTRY`
+/// at `/v3`, their links still naming `keystone.example.com` (another
+/// host, which discovery replaces with the server's).
+async fn keystone_documents() -> MockServer {
+    let server = MockServer::start().await;
+    for (p, entry) in [("/", "V3_VERSION_LIST"), ("/v3", "V3_VERSION_ENTRY")] {
+        Mock::given(method("GET"))
+            .and(path(p))
+            .respond_with(ResponseTemplate::new(200).set_body_json(doc(entry)))
+            .mount(&server)
+            .await;
+    }
+    server
+}
+
+fn adapter(
+    plugin: std::sync::Arc<dyn keystoneauth::AuthPlugin>,
+    endpoint_override: Option<&str>,
+) -> keystoneauth::Adapter {
+    let session = Session::builder().auth(plugin).build().unwrap();
+    let mut builder = keystoneauth::Adapter::builder(session);
+    if let Some(url) = endpoint_override {
+        builder = builder.endpoint_override(url);
+    }
+    builder.build().unwrap()
+}
+
+/// EndpointDataTests / VersionDataTests.test_endpoint_data_noauth_adapter
+/// and test_endpoint_data_noauth_versioned_adapter
+#[tokio::test]
+async fn endpoint_data_noauth_adapter() {
+    let server = keystone_documents().await;
+    let base = format!("{}/", server.uri());
+    let v3 = format!("{}/v3", server.uri());
+    for endpoint in [&base, &v3] {
+        let client = adapter(std::sync::Arc::new(keystoneauth::NoAuth::new()), Some(endpoint));
+        let data = client.endpoint_data(true).await.unwrap();
+        assert_eq!(data.api_version, Some(ApiVersion::new(3, 0)), "{endpoint}");
+        assert_eq!(data.url(), v3, "{endpoint}");
+        assert_eq!(client.api_major_version().await.unwrap(), Some(ApiVersion::new(3, 0)));
+        assert_eq!(&client.endpoint().await.unwrap(), endpoint);
+    }
+}
+
+/// VersionDataTests.test_endpoint_data_token_endpoint_adapter
+#[tokio::test]
+async fn endpoint_data_token_endpoint_adapter() {
+    let server = keystone_documents().await;
+    let v3 = format!("{}/v3", server.uri());
+    let plugin = keystoneauth::AdminToken::new(v3.clone(), "bogus").unwrap();
+    let client = adapter(std::sync::Arc::new(plugin), None);
+    let data = client.endpoint_data(true).await.unwrap();
+    assert_eq!(data.api_version, Some(ApiVersion::new(3, 0)));
+    assert_eq!(data.url(), v3);
+    assert_eq!(client.api_major_version().await.unwrap(), Some(ApiVersion::new(3, 0)));
+    assert_eq!(client.endpoint().await.unwrap(), v3);
+}

@@ -583,6 +583,19 @@ mod tests {
     }
 
     #[test]
+    fn identity_catalog_hack() {
+        // keystoneauth1's CatalogHackTests (test_version_hacks,
+        // test_ignored_non_service_type).
+        let base = "http://keystone.server:5000/";
+        let v2 = "http://keystone.server:5000/v2.0";
+        assert_eq!(catalog_discover_hack(Some("identity"), v2), base);
+        assert_eq!(catalog_discover_hack(Some("identity"), &format!("{v2}/")), base);
+        let other = "http://other.server:5000/path";
+        assert_eq!(catalog_discover_hack(Some("identity"), other), other);
+        assert_eq!(catalog_discover_hack(Some("other"), v2), v2);
+    }
+
+    #[test]
     fn project_id_is_a_whole_segment_or_swift_account() {
         // Issue 12: project 1 is not the `v2.1` segment's suffix (nor 3 of
         // `v3`, nor 0 of `v2.0`); keystoneauth1 compares the whole segment.
