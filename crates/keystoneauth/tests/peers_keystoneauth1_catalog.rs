@@ -47,6 +47,13 @@ fn not_found(result: Result<String, Error>) {
     assert!(matches!(result, Err(Error::EndpointNotFound { .. })), "{result:?}");
 }
 
+/// keystoneauth1's EmptyCatalog for `url_for(service_type='image',
+/// interface='internalURL')`.
+fn assert_empty_catalog(a: &AccessInfo) {
+    let err = url_for(a.catalog(), image().interface("internalURL".parse().unwrap())).unwrap_err();
+    assert!(matches!(err, Error::EmptyCatalog), "{err:?}");
+}
+
 fn image() -> EndpointFilter {
     EndpointFilter::new("image")
 }
@@ -188,9 +195,7 @@ fn v3_service_catalog_regions() {
 fn v3_service_catalog_empty() {
     let mut token = keystoneauth1("v3_service_catalog", "setUp");
     token["token"]["catalog"] = Value::Array(Vec::new());
-    let a = v3_body(token);
-    let err = url_for(a.catalog(), image().interface("internalURL".parse().unwrap())).unwrap_err();
-    assert!(matches!(err, Error::EmptyCatalog), "{err:?}");
+    assert_empty_catalog(&v3_body(token));
 }
 
 /// test_service_catalog_get_endpoints_region_names (get_endpoints without an
@@ -374,9 +379,7 @@ fn v2_service_catalog_endpoints() {
 fn v2_service_catalog_empty() {
     let mut token = keystoneauth1("v2_service_catalog", "setUp");
     token["access"]["serviceCatalog"] = Value::Array(Vec::new());
-    let a = v2_body(token);
-    let err = url_for(a.catalog(), image().interface("internalURL".parse().unwrap())).unwrap_err();
-    assert!(matches!(err, Error::EmptyCatalog), "{err:?}");
+    assert_empty_catalog(&v2_body(token));
 }
 
 /// test_service_catalog_get_endpoints_region_names (one v2 entry per

@@ -283,11 +283,35 @@ fn ironic_headers() -> HeaderMap {
     headers
 }
 
+const IRONIC_URL: &str = "https://bare-metal.example.com/v1/";
+
+/// keystoneauth1's `version_data()` of an Ironic document served with
+/// legacy microversion headers (1.3 to 1.21).
+fn ironic_version_data(document: &Value) -> Vec<Clean> {
+    let d = Discovered::parse(IRONIC_URL, &body(document), &ironic_headers()).unwrap();
+    version_data(&d, AllowedStatuses::default()).iter().map(clean).collect()
+}
+
+/// Ironic's v1 with a microversion range, as keystoneauth1 reports it.
+fn ironic_v1(min: &str, max: &str) -> Clean {
+    (
+        v("1.0"),
+        IRONIC_URL.to_owned(),
+        None,
+        Some(v(min)),
+        Some(v(max)),
+        None,
+        None,
+        VersionStatus::Current,
+        "CURRENT".to_owned(),
+    )
+}
+
 /// VersionDataTests.test_version_data_ironic_microversions (the body wins
 /// over the headers)
 #[test]
 fn version_data_ironic_microversions() {
-    let ironic_url = "https://bare-metal.example.com/v1/";
+    let ironic_url = IRONIC_URL;
     let document = json!({
         "id": "v1",
         "version": {
@@ -299,49 +323,15 @@ fn version_data_ironic_microversions() {
         },
         "links": [{"href": ironic_url, "rel": "self"}],
     });
-    let d = Discovered::parse(ironic_url, &body(&document), &ironic_headers()).unwrap();
-    assert_eq!(
-        version_data(&d, AllowedStatuses::default())
-            .iter()
-            .map(clean)
-            .collect::<Vec<_>>(),
-        [(
-            v("1.0"),
-            ironic_url.to_owned(),
-            None,
-            Some(v("1.10")),
-            Some(v("1.40")),
-            None,
-            None,
-            VersionStatus::Current,
-            "CURRENT".to_owned()
-        )]
-    );
+    assert_eq!(ironic_version_data(&document), [ironic_v1("1.10", "1.40")]);
 }
 
 /// VersionDataTests.test_version_data_legacy_ironic_microversions
 #[test]
 fn version_data_legacy_ironic_microversions() {
-    let ironic_url = "https://bare-metal.example.com/v1/";
+    let ironic_url = IRONIC_URL;
     let document = json!({"id": "v1", "links": [{"href": ironic_url, "rel": "self"}]});
-    let d = Discovered::parse(ironic_url, &body(&document), &ironic_headers()).unwrap();
-    assert_eq!(
-        version_data(&d, AllowedStatuses::default())
-            .iter()
-            .map(clean)
-            .collect::<Vec<_>>(),
-        [(
-            v("1.0"),
-            ironic_url.to_owned(),
-            None,
-            Some(v("1.3")),
-            Some(v("1.21")),
-            None,
-            None,
-            VersionStatus::Current,
-            "CURRENT".to_owned()
-        )]
-    );
+    assert_eq!(ironic_version_data(&document), [ironic_v1("1.3", "1.21")]);
 }
 
 /// VersionDataTests.test_version_data_microversions. keystoneauth1 raises
@@ -618,7 +608,19 @@ fn single_v3(status: &str) -> Value {
     json!({"versions": [entry]})
 }
 
-/// VersionDataTests.test_allow_deprecated
+/// The one v3 version `d` has when `allow` lets its status through, and
+/// none with the default statuses (or `hidden_by`).
+fn assert_v3_only_with(d: &Discovered, hidden_by: AllowedStatuses, allow: AllowedStatuses, raw_status: &str) {
+    assert!(version_data(d, hidden_by).is_empty());
+    let data = version_data(d, allow);
+    assert_eq!(data.len(), 1);
+    assert_eq!(
+        (data[0].raw_status.as_str(), data[0].url.as_str(), data[0].version),
+        (raw_status, V3_URL, v("3.0"))
+    );
+}
+
+/// VersionDataTests.test_allow_deprecated ("deprecated is allowed by default")
 #[test]
 fn allow_deprecated() {
     let d = disc(BASE_URL, &single_v3("deprecated"));
@@ -626,47 +628,29 @@ fn allow_deprecated() {
         deprecated: false,
         ..AllowedStatuses::default()
     };
-    assert!(version_data(&d, none).is_empty());
-    let data = version_data(&d, AllowedStatuses::default());
-    assert_eq!(data.len(), 1);
-    assert_eq!(
-        (data[0].raw_status.as_str(), data[0].url.as_str(), data[0].version),
-        ("deprecated", V3_URL, v("3.0"))
-    );
+    assert_v3_only_with(&d, none, AllowedStatuses::default(), "deprecated");
 }
 
 /// VersionDataTests.test_allow_experimental
 #[test]
 fn allow_experimental() {
     let d = disc(BASE_URL, &single_v3("experimental"));
-    assert!(version_data(&d, AllowedStatuses::default()).is_empty());
     let allow = AllowedStatuses {
         experimental: true,
         ..AllowedStatuses::default()
     };
-    let data = version_data(&d, allow);
-    assert_eq!(data.len(), 1);
-    assert_eq!(
-        (data[0].raw_status.as_str(), data[0].url.as_str(), data[0].version),
-        ("experimental", V3_URL, v("3.0"))
-    );
+    assert_v3_only_with(&d, AllowedStatuses::default(), allow, "experimental");
 }
 
 /// VersionDataTests.test_allow_unknown
 #[test]
 fn allow_unknown() {
     let d = disc(BASE_URL, &doc("test_allow_unknown"));
-    assert!(version_data(&d, AllowedStatuses::default()).is_empty());
     let allow = AllowedStatuses {
         unknown: true,
         ..AllowedStatuses::default()
     };
-    let data = version_data(&d, allow);
-    assert_eq!(data.len(), 1);
-    assert_eq!(
-        (data[0].raw_status.as_str(), data[0].url.as_str(), data[0].version),
-        ("abcdef", V3_URL, v("3.0"))
-    );
+    assert_v3_only_with(&d, AllowedStatuses::default(), allow, "abcdef");
 }
 
 /// VersionDataTests.test_ignoring_invalid_links
@@ -825,4 +809,22 @@ async fn endpoint_data_token_endpoint_adapter() {
     assert_eq!(data.url(), v3);
     assert_eq!(client.api_major_version().await.unwrap(), Some(ApiVersion::new(3, 0)));
     assert_eq!(client.endpoint().await.unwrap(), v3);
+}
+
+/// With no version asked for and no version document anywhere,
+/// keystoneauth1's `get_versioned_data(discover_versions=True)` raises
+/// DiscoveryFailure (the version hack is off without a version); this
+/// library returns the catalog URL (a documented difference).
+#[tokio::test]
+async fn no_version_requested_and_no_document_keeps_the_catalog_url() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(404))
+        .mount(&server)
+        .await;
+    let catalog_url = format!("{}/compute/v2.1", server.uri());
+    let data = resolve(&catalog_url, VersionRange::default(), "p1").await;
+    assert_eq!(data.url(), catalog_url);
+    assert_eq!(data.service_url, None);
+    assert_eq!(data.api_version, Some(v("2.1")));
 }

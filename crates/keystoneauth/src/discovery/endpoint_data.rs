@@ -258,6 +258,19 @@ fn is_project_segment(segment: &str, project_id: &str) -> bool {
     !project_id.is_empty() && (segment == project_id || segment.strip_prefix("AUTH_") == Some(project_id))
 }
 
+/// keystoneauth1's `_infer_version_data` URL: the catalog URL without its
+/// project segment (a whole segment, see [`is_project_segment`]), ending
+/// in `/`.
+fn inferred_url(catalog_url: &str, project_id: Option<&str>) -> String {
+    let mut url = catalog_url.trim_end_matches('/');
+    if let (Some(pid), Some((head, last))) = (project_id, url.rsplit_once('/')) {
+        if is_project_segment(last, pid) {
+            url = head;
+        }
+    }
+    format!("{url}/")
+}
+
 fn rebuild(url: &url::Url, parts: &[&str]) -> String {
     let mut u = url.clone();
     u.set_path(&parts.join("/"));
@@ -515,15 +528,7 @@ impl EndpointData {
                 }
             }
         }
-        let mut url = self.catalog_url.trim_end_matches('/').to_owned();
-        if let Some(pid) = &opts.project_id {
-            if let Some((head, last)) = url.rsplit_once('/') {
-                if is_project_segment(last, pid) {
-                    url = head.to_owned();
-                }
-            }
-        }
-        url.push('/');
+        let url = inferred_url(&self.catalog_url, opts.project_id.as_deref());
         vec![VersionData {
             version: self.api_version.unwrap_or(ApiVersion::new(0, 0)),
             url,
@@ -580,6 +585,28 @@ mod tests {
         // Without knowing the project id: the segment after a version is one.
         let c = choices("http://h:8776/v3/abc123", range("3"), None, true);
         assert_eq!(c.saved_project_id.as_deref(), Some("abc123"));
+    }
+
+    #[test]
+    fn inferred_version_urls() {
+        assert_eq!(inferred_url("http://h/v1/AUTH_abc", Some("abc")), "http://h/v1/");
+        assert_eq!(inferred_url("http://h/v2.1/abc/", Some("abc")), "http://h/v2.1/");
+        // keystoneauth1 would strip `v2.1` (its suffix test); a whole
+        // segment only here (docs/compatibility.md).
+        assert_eq!(
+            inferred_url("http://h/compute/v2.1", Some("1")),
+            "http://h/compute/v2.1/"
+        );
+        assert_eq!(inferred_url("http://h/compute/v2.1", None), "http://h/compute/v2.1/");
+    }
+
+    #[test]
+    fn host_only_urls_gain_a_slash() {
+        // keystoneauth1 keeps `http://h:8774` as the unversioned URL (it is
+        // the catalog's); the url crate writes a host-only URL with `/`
+        // (docs/compatibility.md).
+        let c = choices("http://h:8774", range("2.1"), None, true);
+        assert_eq!(c.urls[0], "http://h:8774/");
     }
 
     #[test]
