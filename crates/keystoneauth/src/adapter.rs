@@ -281,8 +281,17 @@ impl Adapter {
             .await
     }
 
-    /// The major API version of the adapter's endpoint.
+    /// The major API version of the adapter's endpoint (the override's,
+    /// when the adapter has one, as keystoneauth1's
+    /// `get_api_major_version`).
     pub async fn api_major_version(&self) -> Result<Option<ApiVersion>> {
+        if self.inner.endpoint_override.is_some() {
+            let data = self.endpoint_data(false).await?;
+            return Ok(match data.api_version {
+                Some(v) => Some(v),
+                None => self.endpoint_data(true).await?.api_version,
+            });
+        }
         self.inner
             .session
             .api_major_version(&self.inner.filter, self.inner.auth.as_ref())

@@ -42,8 +42,11 @@ impl fmt::Display for VersionPart {
     }
 }
 
-/// An API version or microversion, `major.minor`, comparable; either part
-/// may be `latest`.
+/// An API version or microversion, `major.minor` or `major.minor.patch`,
+/// comparable; the major and minor parts may be `latest`.
+///
+/// A three-part version (`1.5.1`, as keystoneauth1 accepts) orders after
+/// its two-part prefix, as Python compares `(1, 5)` and `(1, 5, 1)`.
 ///
 /// ```
 /// use keystoneauth::ApiVersion;
@@ -52,6 +55,10 @@ impl fmt::Display for VersionPart {
 /// assert_eq!("3".parse::<ApiVersion>().unwrap(), ApiVersion::new(3, 0));
 /// assert!("2.latest".parse::<ApiVersion>().unwrap() > ApiVersion::new(2, 96));
 /// assert_eq!(ApiVersion::LATEST.to_string(), "latest");
+/// let three: ApiVersion = "1.5.1".parse().unwrap();
+/// assert_eq!(three, ApiVersion::new(1, 5).with_patch(1));
+/// assert!(three > ApiVersion::new(1, 5) && three < ApiVersion::new(1, 6));
+/// assert_eq!(three.to_string(), "1.5.1");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ApiVersion {
@@ -59,6 +66,8 @@ pub struct ApiVersion {
     pub major: VersionPart,
     /// The minor part.
     pub minor: VersionPart,
+    /// The third part, when the version has one (`1.5.1`).
+    pub patch: Option<u64>,
 }
 
 impl ApiVersion {
@@ -66,6 +75,7 @@ impl ApiVersion {
     pub const LATEST: ApiVersion = ApiVersion {
         major: VersionPart::Latest,
         minor: VersionPart::Latest,
+        patch: None,
     };
 
     /// `major.minor`.
@@ -73,7 +83,14 @@ impl ApiVersion {
         ApiVersion {
             major: VersionPart::Num(major),
             minor: VersionPart::Num(minor),
+            patch: None,
         }
+    }
+
+    /// The same version with a third part (`1.5` → `1.5.1`).
+    pub const fn with_patch(mut self, patch: u64) -> Self {
+        self.patch = Some(patch);
+        self
     }
 
     /// `major.latest`: any minor version of a major version.
@@ -81,6 +98,7 @@ impl ApiVersion {
         ApiVersion {
             major: VersionPart::Num(major),
             minor: VersionPart::Latest,
+            patch: None,
         }
     }
 
@@ -129,7 +147,11 @@ impl fmt::Display for ApiVersion {
         if self.is_latest() && self.minor == VersionPart::Latest {
             return f.write_str("latest");
         }
-        write!(f, "{}.{}", self.major, self.minor)
+        write!(f, "{}.{}", self.major, self.minor)?;
+        match self.patch {
+            Some(p) => write!(f, ".{p}"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -163,10 +185,17 @@ impl FromStr for ApiVersion {
             Some(m) => part(m)?,
             None => VersionPart::Num(0),
         };
+        let patch = match it.next() {
+            None => None,
+            Some(p) => match (minor, part(p)?) {
+                (VersionPart::Num(_), VersionPart::Num(n)) => Some(n),
+                _ => return Err(err()),
+            },
+        };
         if it.next().is_some() || major == VersionPart::Latest && minor != VersionPart::Latest {
             return Err(err());
         }
-        Ok(ApiVersion { major, minor })
+        Ok(ApiVersion { major, minor, patch })
     }
 }
 
@@ -380,10 +409,26 @@ mod tests {
             ("latest", ApiVersion::LATEST),
             ("vlatest", ApiVersion::LATEST),
             ("2.latest", ApiVersion::major_latest(2)),
+            // keystoneauth1's test_version_number: '1.5.1' -> (1, 5, 1).
+            ("1.5.1", ApiVersion::new(1, 5).with_patch(1)),
+            ("v1.20.3", ApiVersion::new(1, 20).with_patch(3)),
         ] {
             assert_eq!(v(s), want, "{s}");
         }
-        for bad in ["", "v", "x3", "3.x", "1.2.3", "-1", "latest.2", "3..1", "3."] {
+        for bad in [
+            "",
+            "v",
+            "x3",
+            "3.x",
+            "1.2.3.4",
+            "1.latest.3",
+            "1.2.latest",
+            "-1",
+            "latest.2",
+            "3..1",
+            "3.",
+            "1.2.",
+        ] {
             assert!(bad.parse::<ApiVersion>().is_err(), "{bad:?}");
         }
         assert_eq!(ApiVersion::from((3, 14)), ApiVersion::new(3, 14));

@@ -285,16 +285,17 @@ async fn v2_password_end_to_end() {
 }
 
 #[tokio::test]
-async fn v2_auth_url_without_version_and_token_plugin() {
+async fn v2_auth_url_is_used_as_given_and_token_plugin() {
     let server = MockServer::start().await;
     let s = server.uri();
     Mock::given(method("POST"))
-        .and(path("/v2.0/tokens"))
+        .and(path("/tokens"))
         .respond_with(ResponseTemplate::new(200).set_body_json(v2_token_doc(&s, "v2-token-id")))
         .mount(&server)
         .await;
 
-    // No /v2.0 in the auth URL (and a trailing slash): still /v2.0/tokens.
+    // keystoneauth1's v2 plugins post to `<auth_url>/tokens`: no version
+    // segment is added (issue 12 item 14), a trailing slash is dropped.
     let plugin = v2::Password::builder(format!("{s}/"))
         .user_id("u-1")
         .password("pw")
@@ -303,7 +304,7 @@ async fn v2_auth_url_without_version_and_token_plugin() {
         .unwrap();
     let token = mk_session(Arc::new(plugin)).token(None).await.unwrap().unwrap();
     assert_eq!(token.expose_secret(), "v2-token-id");
-    let posts = requests(&server, "POST", "/v2.0/tokens").await;
+    let posts = requests(&server, "POST", "/tokens").await;
     assert_eq!(posts.len(), 1);
     assert_eq!(
         posts[0].body_json::<Value>().unwrap(),
@@ -316,12 +317,39 @@ async fn v2_auth_url_without_version_and_token_plugin() {
         .unwrap();
     let session = mk_session(Arc::new(plugin));
     assert_eq!(session.project_id(None).await.unwrap().as_deref(), Some("t-1"));
-    let posts = requests(&server, "POST", "/v2.0/tokens").await;
+    let posts = requests(&server, "POST", "/tokens").await;
     assert_eq!(posts.len(), 2);
     assert_eq!(
         posts[1].body_json::<Value>().unwrap(),
         json!({"auth": {"token": {"id": "an-old-token"}, "tenantId": "t-1"}})
     );
+}
+
+#[tokio::test]
+async fn v2_plugin_with_a_v3_auth_url_says_so() {
+    let server = MockServer::start().await;
+    let s = server.uri();
+    Mock::given(method("POST"))
+        .and(path("/v3/tokens"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(
+            json!({"error": {"code": 404, "title": "Not Found", "message": "The resource could not be found."}}),
+        ))
+        .mount(&server)
+        .await;
+    let plugin = v2::Password::builder(format!("{s}/v3"))
+        .username("demo")
+        .password(CANARY_PW)
+        .build()
+        .unwrap();
+    let err = mk_session(Arc::new(plugin)).token(None).await.unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, Error::Authorization { .. }), "{err:?}");
+    assert!(text.contains("ends in /v3") && text.contains("v3 plugin"), "{text}");
+    assert!(!text.contains(CANARY_PW) && !format!("{err:?}").contains(CANARY_PW));
+    // The HTTP error stays the source.
+    let source = std::error::Error::source(&err).unwrap().to_string();
+    assert!(source.contains("404") || source.contains("Not Found"), "{source}");
+    assert_eq!(requests(&server, "POST", "/v3/tokens").await.len(), 1);
 }
 
 // ---------------------------------------------------------------------------

@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use crate::catalog::ServiceCatalog;
 use crate::error::{Error, Result};
+use wire::{V2Body, V3Body};
 
 /// The Identity API version a token came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -103,6 +104,16 @@ pub struct ApplicationCredentialInfo {
     pub access_rules: Vec<Value>,
 }
 
+/// The OAuth 1.0a delegation a v3 token was issued through (`OS-OAUTH1`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OAuth1Info {
+    /// The OAuth access token's id.
+    pub access_token_id: Option<String>,
+    /// The OAuth consumer's id.
+    pub consumer_id: Option<String>,
+}
+
 /// Everything Keystone said about a token.
 #[derive(Clone)]
 pub struct AccessInfo {
@@ -121,6 +132,12 @@ pub struct AccessInfo {
     audit_ids: Vec<String>,
     catalog: ServiceCatalog,
     is_domain: bool,
+    /// v2: `access.metadata.roles`, where keystoneauth1 reads role ids.
+    v2_role_ids: Vec<String>,
+    bind: Option<Value>,
+    is_admin_project: bool,
+    oauth1: Option<OAuth1Info>,
+    is_federated: bool,
     raw: Bytes,
 }
 
@@ -141,118 +158,6 @@ impl fmt::Debug for AccessInfo {
             .field("services", &self.catalog.services().len())
             .finish_non_exhaustive()
     }
-}
-
-// ---- wire formats -------------------------------------------------------
-
-#[derive(Deserialize)]
-struct V3Body {
-    token: V3Token,
-}
-
-#[derive(Deserialize)]
-struct V3Token {
-    expires_at: Option<String>,
-    issued_at: Option<String>,
-    user: Option<V3User>,
-    #[serde(default)]
-    methods: Vec<String>,
-    #[serde(default)]
-    audit_ids: Vec<String>,
-    project: Option<V3Project>,
-    domain: Option<DomainRef>,
-    system: Option<serde_json::Map<String, Value>>,
-    #[serde(rename = "OS-TRUST:trust")]
-    trust: Option<V3Trust>,
-    application_credential: Option<V3AppCred>,
-    #[serde(default)]
-    roles: Vec<RoleRef>,
-    catalog: Option<Value>,
-    #[serde(default)]
-    is_domain: bool,
-}
-
-#[derive(Deserialize)]
-struct V3User {
-    id: Option<String>,
-    name: Option<String>,
-    domain: Option<DomainRef>,
-}
-
-#[derive(Deserialize)]
-struct V3Project {
-    id: Option<String>,
-    name: Option<String>,
-    domain: Option<DomainRef>,
-}
-
-#[derive(Deserialize)]
-struct IdOnly {
-    id: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct V3Trust {
-    id: Option<String>,
-    impersonation: Option<bool>,
-    trustor_user: Option<IdOnly>,
-    trustee_user: Option<IdOnly>,
-}
-
-#[derive(Deserialize)]
-struct V3AppCred {
-    id: Option<String>,
-    name: Option<String>,
-    restricted: Option<bool>,
-    #[serde(default)]
-    access_rules: Vec<Value>,
-}
-
-#[derive(Deserialize)]
-struct V2Body {
-    access: V2Access,
-}
-
-#[derive(Deserialize)]
-struct V2Access {
-    token: Option<V2Token>,
-    user: Option<V2User>,
-    #[serde(rename = "serviceCatalog")]
-    service_catalog: Option<Value>,
-    trust: Option<V2Trust>,
-}
-
-#[derive(Deserialize)]
-struct V2Token {
-    id: Option<String>,
-    expires: Option<String>,
-    issued_at: Option<String>,
-    tenant: Option<V2Tenant>,
-    #[serde(default)]
-    audit_ids: Vec<String>,
-}
-
-#[derive(Deserialize)]
-struct V2Tenant {
-    id: Option<String>,
-    name: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct V2User {
-    id: Option<String>,
-    name: Option<String>,
-    username: Option<String>,
-    #[serde(default)]
-    roles: Vec<RoleRef>,
-}
-
-#[derive(Deserialize)]
-struct V2Trust {
-    id: Option<String>,
-    trustee_user_id: Option<String>,
-    trustor_user_id: Option<String>,
-    impersonation: Option<bool>,
 }
 
 fn missing(field: &str) -> Error {
@@ -324,6 +229,7 @@ impl AccessInfo {
             .map(|v| parse_timestamp(v, "token.issued_at"))
             .transpose()?;
         let user = t.user.ok_or_else(|| missing("token.user"))?;
+        let is_federated = user.federation.is_some();
         let user = UserInfo {
             id: required(user.id, "token.user.id")?,
             name: user.name,
@@ -380,6 +286,14 @@ impl AccessInfo {
             audit_ids: t.audit_ids,
             catalog,
             is_domain: t.is_domain,
+            v2_role_ids: Vec::new(),
+            bind: t.bind,
+            is_admin_project: t.is_admin_project.unwrap_or(true),
+            oauth1: t.oauth1.map(|o| OAuth1Info {
+                access_token_id: o.access_token_id,
+                consumer_id: o.consumer_id,
+            }),
+            is_federated,
             raw,
         })
     }
@@ -403,18 +317,30 @@ impl AccessInfo {
             .transpose()?;
         let user = a.user.ok_or_else(|| missing("access.user"))?;
         let roles = user.roles;
-        let user = UserInfo {
-            id: required(user.id, "access.user.id")?,
-            name: user.name.or(user.username),
-            domain: None,
-        };
+        // keystoneauth1's AccessInfoV2.project_id and project_name: the
+        // token's tenant, else (pre-Grizzly) the user's tenantId and
+        // tenantName, else (pre-Diablo) the token's tenantId for both.
         let project = match token.tenant {
             Some(t) => Some(ProjectInfo {
                 id: required(t.id, "access.token.tenant.id")?,
                 name: t.name,
                 domain: None,
             }),
-            None => None,
+            None => user
+                .tenant_id
+                .clone()
+                .or_else(|| token.tenant_id.clone())
+                .filter(|id| !id.is_empty())
+                .map(|id| ProjectInfo {
+                    id,
+                    name: user.tenant_name.clone().or_else(|| token.tenant_id.clone()),
+                    domain: None,
+                }),
+        };
+        let user = UserInfo {
+            id: required(user.id, "access.user.id")?,
+            name: user.name.or(user.username),
+            domain: None,
         };
         let trust = match a.trust {
             Some(tr) => Some(TrustInfo {
@@ -445,6 +371,11 @@ impl AccessInfo {
             audit_ids: token.audit_ids,
             catalog,
             is_domain: false,
+            v2_role_ids: a.metadata.map(|m| m.roles).unwrap_or_default(),
+            bind: token.bind,
+            is_admin_project: true,
+            oauth1: None,
+            is_federated: false,
             raw,
         })
     }
@@ -619,6 +550,46 @@ impl AccessInfo {
         self.roles.iter().filter_map(|r| r.name.as_deref()).collect()
     }
 
+    /// The role ids, as keystoneauth1's `role_ids`: v3 the roles' ids; v2
+    /// the token's `metadata.roles` (v2 role entries carry only names).
+    pub fn role_ids(&self) -> Vec<&str> {
+        match self.version {
+            IdentityVersion::V3 => self.roles.iter().filter_map(|r| r.id.as_deref()).collect(),
+            IdentityVersion::V2 => self.v2_role_ids.iter().map(String::as_str).collect(),
+        }
+    }
+
+    /// The token's audit id (the first of [`AccessInfo::audit_ids`]).
+    pub fn audit_id(&self) -> Option<&str> {
+        self.audit_ids.first().map(String::as_str)
+    }
+
+    /// The audit id of the token's chain (the second of
+    /// [`AccessInfo::audit_ids`]), for tokens issued from another token.
+    pub fn audit_chain_id(&self) -> Option<&str> {
+        self.audit_ids.get(1).map(String::as_str)
+    }
+
+    /// The token's `bind` (`{"kerberos": "principal"}`), if any.
+    pub fn bind(&self) -> Option<&Value> {
+        self.bind.as_ref()
+    }
+
+    /// The token's `is_admin_project` (true when absent, and for v2).
+    pub fn is_admin_project(&self) -> bool {
+        self.is_admin_project
+    }
+
+    /// The OAuth 1.0a delegation (v3 `OS-OAUTH1`), if any.
+    pub fn oauth1(&self) -> Option<&OAuth1Info> {
+        self.oauth1.as_ref()
+    }
+
+    /// True if the user is federated (v3 `user.OS-FEDERATION`).
+    pub fn is_federated(&self) -> bool {
+        self.is_federated
+    }
+
     /// The auth methods used (v3).
     pub fn methods(&self) -> &[String] {
         &self.methods
@@ -667,3 +638,4 @@ impl AccessInfo {
 
 #[cfg(test)]
 mod tests;
+mod wire;

@@ -88,6 +88,8 @@ pub struct EndpointFilter {
     pub service_name: Option<String>,
     /// The service's id in the catalog.
     pub service_id: Option<String>,
+    /// The endpoint's id in the catalog.
+    pub endpoint_id: Option<String>,
     /// The interfaces acceptable, most preferred first. Empty means public.
     pub interfaces: Vec<Interface>,
     /// The region.
@@ -130,6 +132,12 @@ impl EndpointFilter {
     /// Sets the service id.
     pub fn service_id(mut self, id: impl Into<String>) -> Self {
         self.service_id = Some(id.into());
+        self
+    }
+
+    /// Sets the endpoint id (keystoneauth1's `endpoint_id`).
+    pub fn endpoint_id(mut self, id: impl Into<String>) -> Self {
+        self.endpoint_id = Some(id.into());
         self
     }
 
@@ -221,6 +229,9 @@ impl fmt::Display for EndpointFilter {
         }
         if let Some(v) = &self.service_id {
             parts.push(format!("service_id={v}"));
+        }
+        if let Some(v) = &self.endpoint_id {
+            parts.push(format!("endpoint_id={v}"));
         }
         let interfaces: Vec<&str> = self.effective_interfaces().iter().map(|i| i.as_str()).collect();
         parts.push(format!("interface={}", interfaces.join(",")));

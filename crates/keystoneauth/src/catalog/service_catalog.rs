@@ -116,15 +116,10 @@ impl<'a> CatalogMatch<'a> {
     }
 }
 
-/// The most types a lookup tries: the requested type plus the largest
-/// family of the authority (which may include it).
-const MAX_CANDIDATE_TYPES: usize = 8;
-
 /// Service indices by type, built with the catalog.
 #[derive(Debug, Clone, Default)]
 struct Index {
     by_type: HashMap<String, Vec<usize>>,
-    all: Vec<usize>,
 }
 
 impl Index {
@@ -133,10 +128,7 @@ impl Index {
         for (i, service) in services.iter().enumerate() {
             by_type.entry(service.service_type.clone()).or_default().push(i);
         }
-        Index {
-            by_type,
-            all: (0..services.len()).collect(),
-        }
+        Index { by_type }
     }
 }
 
@@ -144,11 +136,16 @@ impl Index {
 /// indexed for lookups.
 ///
 /// Lookups follow keystoneauth1: the service type matches exactly or
-/// through the service-types authority (asking for `block-storage` finds a
-/// `volumev3` service and the other way round; see [`service_types`]), the
-/// interfaces are tried in the filter's order of preference, and the
-/// service name, service id and region must be equal when the filter gives
-/// them. See [`ServiceCatalog::endpoints`] for the order of the results.
+/// through the service-types authority as os-service-types does (an
+/// official type matches its aliases and an alias matches its official
+/// type, but an alias never matches another alias: asking for `volumev2`
+/// does not find `volumev3`; see [`service_types::is_match`]). The service
+/// type is chosen first and then that type's best interface, in the
+/// filter's order of preference. The service name and service id must be
+/// equal when both the filter and the catalog give them (a catalog service
+/// without a name or id passes, as keystoneauth1 does); the region and the
+/// endpoint id must be equal when the filter gives them. See
+/// [`ServiceCatalog::endpoints`] for the order of the results.
 ///
 /// ```
 /// use keystoneauth::{EndpointFilter, Interface, ServiceCatalog};
@@ -266,15 +263,20 @@ impl ServiceCatalog {
         })
     }
 
-    /// Every endpoint matching a filter, best first.
+    /// The endpoints matching a filter, best first (keystoneauth1's
+    /// `get_endpoint_data_list`).
     ///
-    /// The order: for each of the filter's interfaces in turn (public when
-    /// it gives none), the services of exactly the requested type, then
-    /// those of the other types of its family in the authority's order
-    /// (official type first, then the aliases), each service's endpoints in
-    /// catalog order. Services of the same type keep their catalog order.
-    /// Without a service type in the filter, every service is a candidate,
-    /// in catalog order. Endpoints without a URL are skipped.
+    /// With a service type, one type is chosen: the requested type itself
+    /// if it has a matching endpoint, else the first type of its family in
+    /// the authority's order (official type first, then the aliases) that
+    /// has one, among the types that match the request. Within that type,
+    /// the first of the filter's interfaces (public when it gives none)
+    /// that has a matching endpoint is chosen, and the result is every
+    /// matching endpoint of that type and interface, in catalog order.
+    ///
+    /// Without a service type, the same is done for every type of the
+    /// catalog, in the order each type first appears, and the results are
+    /// joined. Endpoints without a URL are skipped.
     pub fn endpoints(&self, filter: &EndpointFilter) -> Vec<CatalogMatch<'_>> {
         let mut found = Vec::new();
         self.visit(filter, |m| {
@@ -284,62 +286,86 @@ impl ServiceCatalog {
         found
     }
 
+    /// The services of a type that pass the filter's name and id checks.
+    fn services_of<'a: 'f, 'f>(
+        &'a self,
+        service_type: &str,
+        filter: &'f EndpointFilter,
+    ) -> impl Iterator<Item = &'a CatalogService> + 'f {
+        let indices = self
+            .index
+            .by_type
+            .get(service_type)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        indices
+            .iter()
+            .filter_map(|&i| self.services.get(i))
+            .filter(move |s| service_passes(s, filter))
+    }
+
+    /// The matching endpoints of one type for one interface, in catalog order.
+    fn type_endpoints<'a: 'f, 'f>(
+        &'a self,
+        service_type: &str,
+        interface: Interface,
+        filter: &'f EndpointFilter,
+    ) -> impl Iterator<Item = CatalogMatch<'a>> + 'f {
+        self.services_of(service_type, filter).flat_map(move |service| {
+            service
+                .endpoints
+                .iter()
+                .filter(move |e| e.interface == interface && endpoint_passes(e, filter))
+                .map(move |endpoint| CatalogMatch { service, endpoint })
+        })
+    }
+
+    /// The first of the filter's interfaces for which a type has a
+    /// matching endpoint.
+    fn best_interface(&self, service_type: &str, filter: &EndpointFilter) -> Option<Interface> {
+        filter
+            .effective_interfaces()
+            .iter()
+            .copied()
+            .find(|&i| self.type_endpoints(service_type, i, filter).next().is_some())
+    }
+
+    /// Calls `f` with each match of one type's best interface until it
+    /// breaks; false if there was none.
+    fn visit_type<'a>(
+        &'a self,
+        service_type: &str,
+        filter: &EndpointFilter,
+        f: &mut impl FnMut(CatalogMatch<'a>) -> ControlFlow<()>,
+    ) -> ControlFlow<(), bool> {
+        let Some(interface) = self.best_interface(service_type, filter) else {
+            return ControlFlow::Continue(false);
+        };
+        for m in self.type_endpoints(service_type, interface, filter) {
+            f(m)?;
+        }
+        ControlFlow::Continue(true)
+    }
+
     /// Calls `f` with each match in order until it breaks. Allocation-free.
     fn visit<'a>(&'a self, filter: &EndpointFilter, mut f: impl FnMut(CatalogMatch<'a>) -> ControlFlow<()>) {
-        // The candidate services, as slices of indices, in order of preference.
-        let mut candidates: [&'a [usize]; MAX_CANDIDATE_TYPES] = [&[]; MAX_CANDIDATE_TYPES];
-        let mut n = 0;
         match filter.service_type.as_deref() {
             None => {
-                candidates[0] = &self.index.all;
-                n = 1;
-            }
-            Some(requested) => {
-                let family = service_types::family(requested);
-                let types = std::iter::once(requested).chain(family.iter().copied().filter(|t| *t != requested));
-                for t in types {
-                    if let Some(indices) = self.index.by_type.get(t) {
-                        if let Some(slot) = candidates.get_mut(n) {
-                            *slot = indices;
-                            n += 1;
-                        }
+                // Every type, in the order each first appears.
+                for (i, service) in self.services.iter().enumerate() {
+                    let first = self.index.by_type.get(&service.service_type).and_then(|v| v.first()) == Some(&i);
+                    if first && self.visit_type(&service.service_type, filter, &mut f).is_break() {
+                        return;
                     }
                 }
             }
-        }
-        let candidates = candidates.get(..n).unwrap_or_default();
-        if candidates.is_empty() {
-            return;
-        }
-
-        let interfaces = filter.effective_interfaces();
-        let region = filter.region_name.as_deref();
-        let name = filter.service_name.as_deref();
-        let id = filter.service_id.as_deref();
-        for (i, &interface) in interfaces.iter().enumerate() {
-            if interfaces.get(..i).is_some_and(|earlier| earlier.contains(&interface)) {
-                continue; // Already tried.
-            }
-            for &indices in candidates {
-                for &si in indices {
-                    let Some(service) = self.services.get(si) else {
-                        continue;
-                    };
-                    if name.is_some_and(|n| service.name.as_deref() != Some(n))
-                        || id.is_some_and(|id| service.id.as_deref() != Some(id))
-                    {
-                        continue;
-                    }
-                    for endpoint in &service.endpoints {
-                        if endpoint.interface != interface
-                            || endpoint.url.is_empty()
-                            || region.is_some_and(|r| endpoint.region.as_deref() != Some(r))
-                        {
-                            continue;
-                        }
-                        if f(CatalogMatch { service, endpoint }).is_break() {
-                            return;
-                        }
+            Some(requested) => {
+                let family = service_types::family(requested);
+                let order = std::iter::once(requested).chain(family.iter().copied().filter(|t| *t != requested));
+                for t in order.filter(|t| service_types::is_match(requested, t)) {
+                    match self.visit_type(t, filter, &mut f) {
+                        ControlFlow::Continue(false) => continue,
+                        ControlFlow::Continue(true) | ControlFlow::Break(()) => return,
                     }
                 }
             }
@@ -347,14 +373,28 @@ impl ServiceCatalog {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// keystoneauth1's service checks: a name or id in the filter must equal
+/// the service's, unless the catalog gives the service none (v2 catalogs
+/// have no service ids, and old ones no names).
+fn service_passes(service: &CatalogService, filter: &EndpointFilter) -> bool {
+    let differs = |wanted: Option<&str>, have: Option<&str>| match (wanted, have) {
+        (Some(w), Some(h)) if !h.is_empty() => w != h,
+        _ => false,
+    };
+    !differs(filter.service_name.as_deref(), service.name.as_deref())
+        && !differs(filter.service_id.as_deref(), service.id.as_deref())
+}
 
-    #[test]
-    fn candidate_types_fit() {
-        let largest = service_types::FAMILIES.iter().map(|f| f.len()).max().unwrap_or(0);
-        // The requested type plus its family (which may not include it).
-        assert!(largest < MAX_CANDIDATE_TYPES, "{largest}");
-    }
+/// The endpoint checks: a URL, and the region and endpoint id when the
+/// filter gives them.
+fn endpoint_passes(endpoint: &CatalogEndpoint, filter: &EndpointFilter) -> bool {
+    !endpoint.url.is_empty()
+        && filter
+            .region_name
+            .as_deref()
+            .is_none_or(|r| endpoint.region.as_deref() == Some(r))
+        && filter
+            .endpoint_id
+            .as_deref()
+            .is_none_or(|id| endpoint.id.as_deref() == Some(id))
 }

@@ -6,7 +6,8 @@
 //! `volume`...). This module carries the authority's data as a static table
 //! (the counterpart of Python's `os-service-types`), so that asking the
 //! catalog for `block-storage` finds a `volumev3` entry and asking for
-//! `volume` finds a `block-storage` one.
+//! `volume` finds a `block-storage` one (but not a `volumev3` one: an alias
+//! matches only its official type and itself, as in os-service-types).
 //!
 //! A type, its official type and its aliases form a *family*, official type
 //! first and then the aliases in the authority's order of preference. A
@@ -22,6 +23,8 @@
 //! );
 //! assert_eq!(service_types::family("my-private-api").as_slice(), ["my-private-api"]);
 //! assert!(service_types::is_match("block-storage", "volumev3"));
+//! assert!(service_types::is_match("volumev3", "block-storage"));
+//! assert!(!service_types::is_match("volumev2", "volumev3"));
 //! ```
 //!
 //! Source: `service-types.yaml` of
@@ -147,9 +150,18 @@ pub fn family(service_type: &str) -> Family<'_> {
 }
 
 /// True if a catalog entry of type `found` serves a request for type
-/// `requested`: the same type, or both in one family.
+/// `requested`, as os-service-types' `is_match`: the same type, or an
+/// official type and one of its aliases either way round. An alias never
+/// matches another alias (`volumev2` does not match `volumev3`): some
+/// aliases name different API versions.
 pub fn is_match(requested: &str, found: &str) -> bool {
-    requested == found || family(requested).contains(&found)
+    if requested == found {
+        return true;
+    }
+    match (official_type(requested), official_type(found)) {
+        (Some(a), Some(b)) if a == b => a == requested || a == found,
+        _ => false,
+    }
 }
 
 /// A family of service types, official type first (see [`family`]).
@@ -275,7 +287,11 @@ mod tests {
     fn matching() {
         assert!(is_match("block-storage", "volumev3"));
         assert!(is_match("volumev3", "block-storage"));
-        assert!(is_match("volume", "volumev2"));
+        // os-service-types: an alias never matches another alias.
+        assert!(!is_match("volume", "volumev2"));
+        assert!(!is_match("volumev2", "volumev3"));
+        assert!(is_match("volumev2", "volumev2"));
+        assert!(is_match("volume", "block-storage"));
         assert!(is_match("my-api", "my-api"));
         assert!(!is_match("compute", "volumev3"));
         assert!(!is_match("my-api", "compute"));

@@ -186,7 +186,8 @@ fn v2_public_url_style_lookups() {
         url(&c, &EndpointFilter::new("block-storage").interface(Interface::Admin)),
         "http://cinder.admin/v2/t"
     );
-    assert_eq!(url(&c, &EndpointFilter::new("volume")), "https://cinder/v2/t");
+    // keystoneauth1 (os-service-types): an alias never finds another alias.
+    assert!(c.endpoint(&EndpointFilter::new("volume")).is_err());
 }
 
 #[test]
@@ -367,13 +368,14 @@ fn official_type_finds_alias_entry() {
     let m = c.endpoint(&EndpointFilter::new("block-storage")).unwrap();
     assert_eq!(m.service.service_type, "volumev3");
     assert_eq!(m.url(), "https://cinder3.public/RegionOne");
-    // Any alias finds it too.
-    for alias in ["volume", "volumev2", "block-store", "volumev3"] {
-        assert_eq!(
-            url(&c, &EndpointFilter::new(alias)),
-            "https://cinder3.public/RegionOne",
-            "{alias}"
-        );
+    assert_eq!(
+        url(&c, &EndpointFilter::new("volumev3")),
+        "https://cinder3.public/RegionOne"
+    );
+    // Another alias does not: as os-service-types' is_match, a client
+    // asking for volumev2 must not get the v3 API.
+    for alias in ["volume", "volumev2", "block-store"] {
+        assert!(c.endpoint(&EndpointFilter::new(alias)).is_err(), "{alias}");
     }
     // But not an unrelated type.
     assert!(c.endpoint(&EndpointFilter::new("shared-file-system")).is_err());
@@ -400,14 +402,10 @@ fn exact_type_is_preferred_over_alias() {
     // `volume` is not in the catalog: the official type comes first.
     assert_eq!(host("volume"), "cinder");
     assert_eq!(host("block-store"), "cinder");
-    // Every match, best first: the exact type, then the family in order.
+    // One type is chosen, as keystoneauth1's _endpoints_by_type.
     assert_eq!(
         urls(&c, &EndpointFilter::new("volumev2")),
-        [
-            "https://cinder2.public/RegionOne",
-            "https://cinder.public/RegionOne",
-            "https://cinder3.public/RegionOne"
-        ]
+        ["https://cinder2.public/RegionOne"]
     );
 }
 
@@ -421,11 +419,7 @@ fn aliases_in_authority_order() {
     ]));
     assert_eq!(
         urls(&c, &EndpointFilter::new("block-storage")),
-        [
-            "https://cinder3.public/RegionOne",
-            "https://cinder2.public/RegionOne",
-            "https://cinder1.public/RegionOne"
-        ]
+        ["https://cinder3.public/RegionOne"]
     );
     assert_eq!(
         url(&c, &EndpointFilter::new("volume")),
@@ -445,17 +439,20 @@ fn other_families() {
     ]));
     for (requested, name) in [
         ("shared-file-system", "manilav2"),
-        ("share", "manilav2"),
+        ("sharev2", "manilav2"),
         ("container-infrastructure-management", "magnum"),
-        ("container-infrastructure", "magnum"),
+        ("container-infra", "magnum"),
         ("baremetal", "ironic"),
         ("workflow", "mistral"),
         ("clustering", "senlin"),
-        ("resource-cluster", "senlin"),
         ("load-balancer", "octavia"),
     ] {
         let m = c.endpoint(&EndpointFilter::new(requested)).unwrap();
         assert_eq!(m.service.name.as_deref(), Some(name), "{requested}");
+    }
+    // Alias to another alias never matches.
+    for requested in ["share", "container-infrastructure", "resource-cluster"] {
+        assert!(c.endpoint(&EndpointFilter::new(requested)).is_err(), "{requested}");
     }
 }
 
@@ -500,16 +497,28 @@ fn service_name_and_id_filters() {
         ),
         "https://nova.public/RegionOne"
     );
-    // Name and id must both agree; a service without a name never matches a name.
-    assert!(c
-        .endpoint(
+    // Name and id must both agree where the catalog gives them; a service
+    // without a name or id passes those checks (keystoneauth1's
+    // test_service_catalog_without_name).
+    assert_eq!(
+        url(
+            &c,
             &EndpointFilter::new("compute")
                 .service_name("nova")
                 .service_id("nova-cells-id")
-        )
-        .is_err());
-    assert!(c
+        ),
+        "https://anonymous"
+    );
+    assert_eq!(
+        url(&c, &EndpointFilter::new("compute").service_name("other")),
+        "https://anonymous"
+    );
+    let named = catalog(json!([v3_service("compute", "nova", "RegionOne", "nova")]));
+    assert!(named
         .endpoint(&EndpointFilter::new("compute").service_name("other"))
+        .is_err());
+    assert!(named
+        .endpoint(&EndpointFilter::new("compute").service_id("other"))
         .is_err());
     // Name filters work through aliases too, and alone.
     let c = catalog(json!([v3_service("volumev3", "cinderv3", "R", "cinder")]));
@@ -536,7 +545,8 @@ fn interface_preference() {
     let internal_public = EndpointFilter::new("compute").interfaces([Interface::Internal, Interface::Public]);
     assert_eq!(url(&public_only, &internal_public), "https://pub");
     assert_eq!(url(&both, &internal_public), "http://int");
-    assert_eq!(urls(&both, &internal_public), ["http://int", "https://pub"]);
+    // Only the best interface's endpoints, as keystoneauth1.
+    assert_eq!(urls(&both, &internal_public), ["http://int"]);
     // No interface means public.
     assert_eq!(url(&both, &EndpointFilter::new("compute")), "https://pub");
     // Only the listed interfaces.
@@ -552,14 +562,15 @@ fn interface_preference() {
             &both,
             &EndpointFilter::new("compute").interfaces([Interface::Public, Interface::Internal, Interface::Public])
         ),
-        ["https://pub", "http://int"]
+        ["https://pub"]
     );
 }
 
 #[test]
-fn interface_preference_spans_alias_services() {
-    // The exact type has only public; an alias has internal. The first
-    // interface is tried on every candidate service before the second.
+fn type_is_chosen_before_interface() {
+    // The exact type has only public; the official type has internal.
+    // keystoneauth1 chooses the type first (the requested one, as it has a
+    // matching endpoint), then that type's best interface.
     let c = catalog(json!([
         {"type": "volumev3", "name": "cinderv3", "endpoints": [v3_endpoint("public", None, "https://v3.pub")]},
         {"type": "block-storage", "name": "cinder", "endpoints": [
@@ -568,8 +579,11 @@ fn interface_preference_spans_alias_services() {
         ]},
     ]));
     let filter = EndpointFilter::new("volumev3").interfaces([Interface::Internal, Interface::Public]);
-    assert_eq!(url(&c, &filter), "http://bs.int");
-    assert_eq!(urls(&c, &filter), ["http://bs.int", "https://v3.pub", "https://bs.pub"]);
+    assert_eq!(url(&c, &filter), "https://v3.pub");
+    assert_eq!(urls(&c, &filter), ["https://v3.pub"]);
+    // Asking for the official type finds it exactly, with its best interface.
+    let filter = EndpointFilter::new("block-storage").interfaces([Interface::Internal, Interface::Public]);
+    assert_eq!(urls(&c, &filter), ["http://bs.int"]);
 }
 
 #[test]
@@ -633,12 +647,7 @@ fn filter_without_service_type_matches_any_type() {
             &c,
             &EndpointFilter::default().interfaces([Interface::Admin, Interface::Public])
         ),
-        [
-            "http://nova.admin/RegionOne",
-            "http://glance.admin/RegionTwo",
-            "https://nova.public/RegionOne",
-            "https://glance.public/RegionTwo"
-        ]
+        ["http://nova.admin/RegionOne", "http://glance.admin/RegionTwo"]
     );
     assert_eq!(
         url(&c, &EndpointFilter::default().region_name("RegionTwo")),

@@ -51,33 +51,37 @@ fn opt_version(value: Option<&Value>) -> Option<ApiVersion> {
 
 /// Joins a possibly relative link to the discovery URL, and keeps the
 /// discovery URL's scheme and host when the document names another one
-/// (services behind proxies often advertise internal hosts).
+/// (services behind proxies often advertise internal hosts), as
+/// keystoneauth1's `_combine_relative_url`.
 pub(crate) fn combine_relative_url(discovery_url: &str, link: &str) -> String {
     let base_str = format!("{}/", discovery_url.trim_end_matches('/'));
-    let Ok(base) = url::Url::parse(&base_str) else {
+    let (Ok(base), Ok(discovery)) = (url::Url::parse(&base_str), url::Url::parse(discovery_url)) else {
         return link.to_owned();
     };
     let Ok(joined) = base.join(link) else {
         return link.to_owned();
     };
-    if joined.host_str() == base.host_str() && joined.port_or_known_default() == base.port_or_known_default() {
-        return joined.to_string();
-    }
-    // Another host: take the version segment from the link and put it on
-    // the discovery URL.
-    let version = link.trim_end_matches('/').rsplit('/').next().unwrap_or("");
-    let base_path = base.path().trim_end_matches('/');
-    let mut out = base.clone();
-    if base_path.ends_with(version) {
-        out.set_path(base_path);
+    let netloc = |u: &url::Url| u[url::Position::BeforeUsername..url::Position::AfterPort].to_owned();
+    let path = if netloc(&joined) == netloc(&discovery) {
+        joined.path().to_owned()
     } else {
-        let mut path = format!("{base_path}/{version}");
-        if link.ends_with('/') {
-            path.push('/');
+        // Another host: take the version segment from the link and put it
+        // on the discovery URL, unless that URL already ends with it (then
+        // the discovery URL's path stands, trailing `/` and all).
+        let version = link.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+        let url_path = discovery.path().trim_end_matches('/');
+        if url_path.ends_with(version) {
+            discovery.path().to_owned()
+        } else if link.ends_with('/') {
+            format!("{url_path}/{version}/")
+        } else {
+            format!("{url_path}/{version}")
         }
-        out.set_path(&path);
-    }
+    };
+    let mut out = discovery;
+    out.set_path(&path);
     out.set_query(joined.query());
+    out.set_fragment(joined.fragment());
     out.to_string()
 }
 
@@ -368,6 +372,14 @@ mod tests {
             combine_relative_url("https://p.example.com/v3", "http://internal/v3/"),
             "https://p.example.com/v3"
         );
+        // Issue 12: the discovery URL's trailing `/` is kept when its version
+        // already ends it (keystoneauth1's _combine_relative_url).
+        assert_eq!(
+            combine_relative_url("https://p.example.com/v3/", "http://internal/v3/"),
+            "https://p.example.com/v3/"
+        );
+        // Same host: the discovery URL's scheme is kept.
+        assert_eq!(combine_relative_url("https://h/x/", "http://h/v3/"), "https://h/v3/");
     }
 
     #[test]

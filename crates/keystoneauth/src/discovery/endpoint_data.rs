@@ -251,6 +251,26 @@ struct UrlChoices {
     catalog_matches_exactly: bool,
 }
 
+/// True if a URL path segment is the project id: equal to it, or Swift's
+/// account segment `AUTH_<project_id>`. Never a bare suffix: project `1`
+/// must not take `v2.1` for its segment.
+fn is_project_segment(segment: &str, project_id: &str) -> bool {
+    !project_id.is_empty() && (segment == project_id || segment.strip_prefix("AUTH_") == Some(project_id))
+}
+
+/// keystoneauth1's `_infer_version_data` URL: the catalog URL without its
+/// project segment (a whole segment, see [`is_project_segment`]), ending
+/// in `/`.
+fn inferred_url(catalog_url: &str, project_id: Option<&str>) -> String {
+    let mut url = catalog_url.trim_end_matches('/');
+    if let (Some(pid), Some((head, last))) = (project_id, url.rsplit_once('/')) {
+        if is_project_segment(last, pid) {
+            url = head;
+        }
+    }
+    format!("{url}/")
+}
+
 fn rebuild(url: &url::Url, parts: &[&str]) -> String {
     let mut u = url.clone();
     u.set_path(&parts.join("/"));
@@ -316,8 +336,7 @@ impl EndpointData {
         let path = url.path().to_owned();
         let mut parts: Vec<&str> = path.split('/').collect();
         match &opts.project_id {
-            // Swift's account segment is AUTH_<project_id>: keystoneauth1 matches the suffix.
-            Some(pid) if parts.last().is_some_and(|p| p.ends_with(pid.as_str())) => {
+            Some(pid) if parts.last().is_some_and(|p| is_project_segment(p, pid)) => {
                 choices.saved_project_id = parts.pop().map(str::to_owned);
             }
             Some(_) => {}
@@ -509,13 +528,7 @@ impl EndpointData {
                 }
             }
         }
-        let mut url = self.catalog_url.trim_end_matches('/').to_owned();
-        if let Some(pid) = &opts.project_id {
-            if let Some(stripped) = url.strip_suffix(pid.as_str()) {
-                url = stripped.trim_end_matches('/').to_owned();
-            }
-        }
-        url.push('/');
+        let url = inferred_url(&self.catalog_url, opts.project_id.as_deref());
         vec![VersionData {
             version: self.api_version.unwrap_or(ApiVersion::new(0, 0)),
             url,
@@ -572,6 +585,63 @@ mod tests {
         // Without knowing the project id: the segment after a version is one.
         let c = choices("http://h:8776/v3/abc123", range("3"), None, true);
         assert_eq!(c.saved_project_id.as_deref(), Some("abc123"));
+    }
+
+    #[test]
+    fn inferred_version_urls() {
+        assert_eq!(inferred_url("http://h/v1/AUTH_abc", Some("abc")), "http://h/v1/");
+        assert_eq!(inferred_url("http://h/v2.1/abc/", Some("abc")), "http://h/v2.1/");
+        // keystoneauth1 would strip `v2.1` (its suffix test); a whole
+        // segment only here (docs/compatibility.md).
+        assert_eq!(
+            inferred_url("http://h/compute/v2.1", Some("1")),
+            "http://h/compute/v2.1/"
+        );
+        assert_eq!(inferred_url("http://h/compute/v2.1", None), "http://h/compute/v2.1/");
+    }
+
+    #[test]
+    fn host_only_urls_gain_a_slash() {
+        // keystoneauth1 keeps `http://h:8774` as the unversioned URL (it is
+        // the catalog's); the url crate writes a host-only URL with `/`
+        // (docs/compatibility.md).
+        let c = choices("http://h:8774", range("2.1"), None, true);
+        assert_eq!(c.urls[0], "http://h:8774/");
+    }
+
+    #[test]
+    fn identity_catalog_hack() {
+        // keystoneauth1's CatalogHackTests (test_version_hacks,
+        // test_ignored_non_service_type).
+        let base = "http://keystone.server:5000/";
+        let v2 = "http://keystone.server:5000/v2.0";
+        assert_eq!(catalog_discover_hack(Some("identity"), v2), base);
+        assert_eq!(catalog_discover_hack(Some("identity"), &format!("{v2}/")), base);
+        let other = "http://other.server:5000/path";
+        assert_eq!(catalog_discover_hack(Some("identity"), other), other);
+        assert_eq!(catalog_discover_hack(Some("other"), v2), v2);
+    }
+
+    #[test]
+    fn project_id_is_a_whole_segment_or_swift_account() {
+        // Issue 12: project 1 is not the `v2.1` segment's suffix (nor 3 of
+        // `v3`, nor 0 of `v2.0`); keystoneauth1 compares the whole segment.
+        for (url, pid) in [
+            ("http://h/compute/v2.1", "1"),
+            ("http://h/identity/v3", "3"),
+            ("http://h/identity/v2.0", "0"),
+        ] {
+            let c = choices(url, range("2.1"), Some(pid), true);
+            assert_eq!(c.saved_project_id, None, "{url} {pid}");
+        }
+        // Swift's account segment.
+        let c = choices("http://h:8080/v1/AUTH_abc", range("1"), Some("abc"), true);
+        assert_eq!(c.saved_project_id.as_deref(), Some("AUTH_abc"));
+        assert_eq!(c.urls[0], "http://h:8080/v1/");
+        // Another suffix is not the project.
+        let c = choices("http://h:8080/v1/xabc", range("1"), Some("abc"), true);
+        assert_eq!(c.saved_project_id, None);
+        assert!(is_project_segment("abc", "abc") && !is_project_segment("", ""));
     }
 
     #[test]

@@ -388,10 +388,20 @@ pub(crate) async fn all_version_data_from(
         allow: filter.allow,
         ..Default::default()
     };
-    let matches: Vec<crate::discovery::EndpointData> = access
-        .catalog()
-        .endpoints(filter)
-        .into_iter()
+    // Each interface is looked up on its own: with every interface listed
+    // this is keystoneauth1's get_all_version_data(interface=None), which
+    // reports every interface, not only the best one.
+    let matches: Vec<crate::discovery::EndpointData> = filter
+        .effective_interfaces()
+        .iter()
+        .enumerate()
+        .filter(|(i, interface)| {
+            !filter
+                .effective_interfaces()
+                .get(..*i)
+                .is_some_and(|earlier| earlier.contains(interface))
+        })
+        .flat_map(|(_, &interface)| access.catalog().endpoints(&filter.clone().interface(interface)))
         .map(crate::discovery::EndpointData::from_catalog)
         .collect();
     let credentials = TokenCredentials(access);

@@ -8,7 +8,7 @@ use http::Method;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Map, Value};
 
-use super::base::{identity_plugin, post_token_request, versioned_url, Lifecycle, TokenFetcher};
+use super::base::{identity_plugin, post_token_request, Lifecycle, TokenFetcher};
 use crate::access::AccessInfo;
 use crate::error::{Error, Result};
 use crate::masked_url::MaskedUrl;
@@ -77,7 +77,7 @@ impl V2Auth {
     ) -> Result<Self> {
         Ok(V2Auth {
             plugin_name,
-            token_url: versioned_url(&auth_url, "/v2.0", "tokens")?,
+            token_url: tokens_url(auth_url.expose())?,
             auth_url,
             credentials,
             tenant,
@@ -118,6 +118,27 @@ impl V2Auth {
     }
 }
 
+/// keystoneauth1's v2 plugins post to `<auth_url>/tokens`, the URL as
+/// given: no version segment is added.
+fn tokens_url(auth_url: &str) -> Result<url::Url> {
+    let joined = format!("{}/tokens", auth_url.trim_end_matches('/'));
+    url::Url::parse(&joined).map_err(|e| Error::InvalidOption {
+        option: "auth-url".into(),
+        location: None,
+        message: format!("{:?} is not a valid URL ({e})", crate::redact::url_str(auth_url)),
+    })
+}
+
+/// True if the auth URL's path ends in `/v3`: an Identity v3 endpoint,
+/// where a v2.0 token request cannot succeed.
+fn is_v3_url(token_url: &url::Url) -> bool {
+    token_url
+        .path()
+        .trim_end_matches('/')
+        .strip_suffix("/tokens")
+        .is_some_and(|p| p.trim_end_matches('/').ends_with("/v3"))
+}
+
 #[async_trait]
 impl TokenFetcher for V2Auth {
     fn lifecycle(&self) -> &Lifecycle {
@@ -126,7 +147,20 @@ impl TokenFetcher for V2Auth {
 
     async fn fetch(&self, transport: &Transport) -> Result<AccessInfo> {
         let request = HttpRequest::new(Method::POST, self.token_url.clone()).json(&self.body())?;
-        let response = post_token_request(transport, request).await?;
+        let response = match post_token_request(transport, request).await {
+            Ok(r) => r,
+            Err(e) if e.status().is_some() && is_v3_url(&self.token_url) => {
+                return Err(Error::Authorization {
+                    message: format!(
+                        "the {} plugin speaks Identity v2.0, but the auth URL {} ends in /v3, an Identity v3 endpoint: use a v3 plugin (password, token, v3password...) or the v2.0 URL",
+                        self.plugin_name,
+                        self.auth_url
+                    ),
+                    source: Some(Box::new(e)),
+                });
+            }
+            Err(e) => return Err(e),
+        };
         tracing::debug!(target: crate::transport::LOG_TARGET, plugin = self.plugin_name, "authenticated with Identity v2.0");
         AccessInfo::from_v2(response.into_bytes())
     }
@@ -202,8 +236,10 @@ pub struct Password {
 identity_plugin!(Password, inner);
 
 impl Password {
-    /// A builder for a plugin authenticating at `auth_url` (with or without
-    /// a trailing `/v2.0`).
+    /// A builder for a plugin authenticating at `auth_url`, the Identity
+    /// v2.0 URL (`https://keystone.example.com/v2.0`): tokens are requested
+    /// at `<auth_url>/tokens`, as keystoneauth1 does, with no version
+    /// segment added.
     pub fn builder(auth_url: impl Into<MaskedUrl>) -> PasswordBuilder {
         PasswordBuilder {
             auth_url: auth_url.into(),
@@ -357,6 +393,7 @@ mod tests {
             json!({"auth": {"passwordCredentials": {"username": "demo", "password": "pw"}, "tenantName": "demo"}})
         );
         assert_eq!(p.inner.token_url.as_str(), "http://h:5000/v2.0/tokens");
+        // keystoneauth1's v2 plugins: `<auth_url>/tokens`, as given.
         let p = Password::builder("http://h:5000")
             .user_id("u")
             .password("pw")
@@ -368,8 +405,14 @@ mod tests {
             p.inner.body(),
             json!({"auth": {"passwordCredentials": {"userId": "u", "password": "pw"}, "tenantId": "t", "trust_id": "tr"}})
         );
-        assert_eq!(p.inner.token_url.as_str(), "http://h:5000/v2.0/tokens");
+        assert_eq!(p.inner.token_url.as_str(), "http://h:5000/tokens");
+        assert!(!is_v3_url(&p.inner.token_url));
         assert!(!format!("{p:?}").contains("pw\""));
+        for url in ["http://h:5000/v3", "http://h:5000/v3/"] {
+            let p = Password::builder(url).username("u").password("pw").build().unwrap();
+            assert_eq!(p.inner.token_url.as_str(), "http://h:5000/v3/tokens");
+            assert!(is_v3_url(&p.inner.token_url));
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 pub mod echo;
 pub mod fault_proxy;
+pub mod peers;
 pub mod proxy;
 pub mod tokens;
 
