@@ -51,6 +51,7 @@ mod clouds;
 mod env;
 mod federation;
 mod ini;
+mod limits;
 mod loader;
 mod opt;
 mod prompt;
@@ -59,6 +60,9 @@ mod registry;
 pub use clouds::{load_cloud, CloudConfig, CloudsConfig, CloudsConfigBuilder};
 pub use env::Env;
 pub use ini::{load_adapter_from_ini, load_auth_from_ini, load_session_from_ini, IniFile, IniSource};
+pub use limits::{
+    MAX_CONFIG_DEPTH, MAX_CONFIG_FILE_BYTES, MAX_CONFIG_NODES, MAX_CONFIG_SCALAR_BYTES, MAX_FORMATTED_VALUE_BYTES,
+};
 pub use loader::{AdapterOptions, Loader, SessionOptions};
 pub use opt::{LoadedOptions, LoadedValue, Opt, OptKind, OptValue, Sourced, ValueSource};
 pub use prompt::{Prompter, TerminalPrompter};
