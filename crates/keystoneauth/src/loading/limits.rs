@@ -19,6 +19,9 @@ pub const MAX_CONFIG_NODES: usize = 100_000;
 /// YAML aliases and merge keys are expanded.
 pub const MAX_CONFIG_SCALAR_BYTES: usize = 4 * 1024 * 1024;
 
+/// The most `key = value` assignments an INI file may hold.
+pub const MAX_INI_ASSIGNMENTS: usize = 50_000;
+
 /// The deepest nesting of lists and mappings in a clouds file.
 pub const MAX_CONFIG_DEPTH: usize = 64;
 

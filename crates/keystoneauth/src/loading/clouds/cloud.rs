@@ -45,7 +45,8 @@ pub(super) fn fix_up(config: &mut Node, name: &str) -> Result<()> {
         .get("auth_type")
         .and_then(Node::scalar)
         .is_some_and(|(t, _)| t == "v2password");
-    let (project_id, project_name): ((&str, &[&str]), (&str, &[&str])) = if v2 {
+    type Mapping = (&'static str, &'static [&'static str]);
+    let (project_id, project_name): (Mapping, Mapping) = if v2 {
         (
             ("tenant_id", &["project_id", "tenant_id"]),
             ("tenant_name", &["project_name", "tenant_name"]),

@@ -138,6 +138,15 @@ impl CloudsConfigBuilder {
 
     /// Reads the files and the environment.
     pub fn load(self, env: &Env) -> Result<CloudsConfig> {
+        for var in [
+            "OS_CLIENT_CONFIG_FILE",
+            "OS_CLIENT_SECURE_FILE",
+            "OS_CLOUD",
+            "OS_CLOUD_NAME",
+            "OS_REGION_NAME",
+        ] {
+            env.try_get(var)?;
+        }
         let dirs = self.search_dirs.clone().unwrap_or_else(|| self.default_dirs(env));
         let mut files_read = Vec::new();
         let mut read_kind = |kind: Kind,
@@ -203,7 +212,7 @@ impl CloudsConfigBuilder {
         };
 
         let env_cloud_name = env.get("OS_CLOUD_NAME").unwrap_or("envvars").to_owned();
-        let env_cloud = if self.no_envvars { None } else { env_cloud(env) };
+        let env_cloud = if self.no_envvars { None } else { env_cloud(env)? };
         if env_cloud.is_some() && merged.contains_key(&env_cloud_name) {
             return Err(Error::InvalidOption {
                 option: "cloud".into(),
@@ -285,7 +294,7 @@ fn clouds_map(path: &Path, root: Node, key: &str) -> Result<BTreeMap<String, Nod
 
 /// openstacksdk's cloud made from `OS_*` variables, if any variable other
 /// than the selectors is set.
-fn env_cloud(env: &Env) -> Option<Node> {
+fn env_cloud(env: &Env) -> Result<Option<Node>> {
     const SELECTORS: [&str; 5] = [
         "OS_CLOUD",
         "OS_REGION_NAME",
@@ -293,14 +302,17 @@ fn env_cloud(env: &Env) -> Option<Node> {
         "OS_CLIENT_SECURE_FILE",
         "OS_CLOUD_NAME",
     ];
-    let vars: Vec<(&str, &str)> = env
-        .iter()
-        .filter(|(k, _)| {
-            k.starts_with("OS_") && !k.starts_with("OS_TEST") && !k.starts_with("OS_STD") && !k.starts_with("OS_LOG")
-        })
-        .collect();
+    let read = |k: &str| {
+        k.starts_with("OS_") && !k.starts_with("OS_TEST") && !k.starts_with("OS_STD") && !k.starts_with("OS_LOG")
+    };
+    // Every OS_* variable goes into the cloud: one that is not UTF-8 is an
+    // error, not a silently missing option.
+    if let Some(var) = env.not_utf8().find(|k| read(k)) {
+        return Err(Error::EnvNotUtf8 { var: var.to_owned() });
+    }
+    let vars: Vec<(&str, &str)> = env.iter().filter(|(k, _)| read(k)).collect();
     if vars.iter().all(|(k, _)| SELECTORS.contains(k)) {
-        return None;
+        return Ok(None);
     }
     let map = vars
         .into_iter()
@@ -310,7 +322,7 @@ fn env_cloud(env: &Env) -> Option<Node> {
             (key, Node::Scalar(v.to_owned(), Origin::Env(Arc::from(k))))
         })
         .collect();
-    Some(Node::Map(map))
+    Ok(Some(Node::Map(map)))
 }
 
 /// Every cloud found in clouds.yaml, secure.yaml and the environment.
@@ -407,8 +419,8 @@ impl CloudsConfig {
             },
         };
         let base = match (&self.env_cloud, self.clouds.get(name)) {
-            (Some((env_name, node)), _) if env_name == name => node.clone(),
-            (_, Some(node)) => node.clone(),
+            (Some((env_name, node)), _) if env_name == name => node,
+            (_, Some(node)) => node,
             _ => {
                 let found = self.cloud_names();
                 let files: Vec<String> = self.files_read.iter().map(|p| p.display().to_string()).collect();
@@ -431,8 +443,9 @@ impl CloudsConfig {
                 });
             }
         };
+        // One copy of the cloud's tree (a file may hold 100,000 nodes).
         let mut config = self.expand_profile(name, base.clone())?;
-        let region = self.select_region(name, &base, &mut config, region)?;
+        let region = self.select_region(name, base, &mut config, region)?;
         fix_up(&mut config, name)?;
         Ok(Some(CloudConfig {
             name: name.to_owned(),
