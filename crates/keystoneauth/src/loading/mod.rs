@@ -59,7 +59,7 @@ mod prompt;
 mod registry;
 mod source;
 
-pub use clouds::{load_cloud, CloudConfig, CloudsConfig, CloudsConfigBuilder};
+pub use clouds::{load_cloud, CloudConfig, CloudsConfig, CloudsConfigBuilder, REMOTE_PROFILE_TIMEOUT};
 pub use env::Env;
 pub use ini::{load_adapter_from_ini, load_auth_from_ini, load_session_from_ini, IniFile, IniSource};
 pub use limits::{

@@ -8,9 +8,11 @@ use std::sync::Arc;
 mod cloud;
 mod node;
 mod parse;
+mod remote;
 
 use cloud::fix_up;
 pub use cloud::CloudConfig;
+pub use remote::REMOTE_PROFILE_TIMEOUT;
 
 use super::env::Env;
 use super::limits::read_config_file;
@@ -468,6 +470,19 @@ impl CloudsConfig {
             return Ok(base);
         }
         let Some(p) = self.profiles.get(&profile) else {
+            if let Some(url) = remote::well_known_url(&profile) {
+                return Err(Error::InvalidOption {
+                    option: "profile".into(),
+                    location: Some(origin_source(&origin, "profile").to_string()),
+                    message: match url {
+                        Ok(url) => format!(
+                            "cloud {name:?} uses the remote vendor profile {url}, which was not fetched \
+                             (CloudsConfig::fetch_remote_profile fetches it)"
+                        ),
+                        Err(e) => e.to_string(),
+                    },
+                });
+            }
             return Err(Error::InvalidOption {
                 option: "profile".into(),
                 location: Some(origin_source(&origin, "profile").to_string()),

@@ -291,7 +291,12 @@ fn merged(mut own: BTreeMap<String, Node>, merges: Vec<Node>) -> Node {
     Node::Map(own)
 }
 
-fn parse_yaml(text: &str, path: &Path, what: &'static str, origin: Origin) -> Result<Node> {
+fn parse_yaml(text: &str, path: &Path, what: &'static str) -> Result<Node> {
+    let origin = Origin::File {
+        path: Arc::new(path.to_owned()),
+        cloud: Arc::from(""),
+        written_as: None,
+    };
     let mut parser = Parser::new_from_str(text);
     let mut builder = Builder {
         budget: Budget {
@@ -429,7 +434,13 @@ impl<'de> serde::de::Visitor<'de> for JsonSeed<'_, '_> {
     }
 }
 
-fn parse_json(text: &str, path: &Path, what: &'static str, origin: Origin) -> Result<Node> {
+/// Parses JSON text (`path` names it in errors).
+pub(super) fn parse_json(text: &str, path: &Path, what: &'static str) -> Result<Node> {
+    let origin = Origin::File {
+        path: Arc::new(path.to_owned()),
+        cloud: Arc::from(""),
+        written_as: None,
+    };
     let mut budget = Budget {
         path,
         what,
@@ -452,15 +463,10 @@ fn parse_json(text: &str, path: &Path, what: &'static str, origin: Origin) -> Re
 /// Parses a file's text: JSON when `path` ends in `.json`, else YAML.
 /// `what` names the file in errors ("clouds file").
 pub(super) fn parse_doc(text: &str, path: &Path, what: &'static str) -> Result<Node> {
-    let origin = Origin::File {
-        path: Arc::new(path.to_owned()),
-        cloud: Arc::from(""),
-        written_as: None,
-    };
     if path.extension().is_some_and(|e| e == "json") {
-        parse_json(text, path, what, origin)
+        parse_json(text, path, what)
     } else {
-        parse_yaml(text, path, what, origin)
+        parse_yaml(text, path, what)
     }
 }
 
