@@ -491,6 +491,13 @@ mod tests {
     }
 
     #[test]
+    fn repeated_keys_are_an_error() {
+        let e = yaml("clouds:\n  a: {x: 1}\n  a: {x: 2}\n").unwrap_err();
+        let cause = std::error::Error::source(&e).unwrap().to_string();
+        assert!(cause.contains("\"a\" is repeated"), "{cause}");
+    }
+
+    #[test]
     fn scalars_read_as_before() {
         let node = yaml("a: 0x2A\nb: True\nc: '010'\nd: 1.50\ne: ~\nf: !!str 12\n").unwrap();
         let get = |k: &str| node.get(k).and_then(Node::scalar).map(|(s, _)| s.to_owned());
