@@ -6,6 +6,9 @@
 
 use std::path::Path;
 
+mod common;
+
+use common::hostile::alias_bomb;
 use keystoneauth::loading::{CloudsConfig, Env, IniFile, IniSource, Loader};
 use keystoneauth::secrecy::{ExposeSecret, SecretString};
 use keystoneauth::{AccessInfo, Discovered, ServiceCatalog, TokenCache};
@@ -86,20 +89,9 @@ fn tiny_rate_limit_is_an_error_not_a_panic() {
         .is_err());
 }
 
-/// Nested anchors: `a5` names `a4` ten times, and so on, so 400 bytes of
-/// YAML stand for 10^6 scalars.
-fn billion_laughs(levels: usize) -> String {
-    let mut doc = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
-    for i in 1..=levels {
-        let p = i - 1;
-        doc += &format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n");
-    }
-    doc + &format!("clouds:\n  c:\n    auth:\n      auth_url: http://k:5000/v3\n    x: *a{levels}\n")
-}
-
 #[test]
 fn clouds_yaml_alias_expansion_is_bounded() {
-    let doc = billion_laughs(5);
+    let doc = alias_bomb(5);
     assert!(doc.len() < 512);
     assert!(CloudsConfig::from_yaml_str(&doc, "clouds.yaml").is_err());
 }

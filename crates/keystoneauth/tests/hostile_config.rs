@@ -8,6 +8,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
+
+use common::hostile::alias_bomb;
 use keystoneauth::loading::{CloudsConfig, Env, IniFile, Loader, MAX_CONFIG_FILE_BYTES};
 
 /// The variable that makes `child_loads_one_file` load a file.
@@ -20,16 +23,6 @@ fn temp_dir(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-/// Nested anchors: each level names the one before ten times.
-fn alias_bomb(levels: usize) -> String {
-    let mut doc = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
-    for i in 1..=levels {
-        let p = i - 1;
-        doc += &format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n");
-    }
-    doc + &format!("clouds:\n  c:\n    auth:\n      auth_url: http://k:5000/v3\n    x: *a{levels}\n")
 }
 
 /// Loads `path` as ksa does (clouds files from the directory, then every

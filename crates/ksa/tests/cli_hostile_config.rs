@@ -5,17 +5,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+#[path = "../../keystoneauth/tests/common/hostile.rs"]
+mod hostile;
 
 use common::{pairs, Sandbox};
-
-fn alias_bomb(levels: usize) -> String {
-    let mut doc = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
-    for i in 1..=levels {
-        let p = i - 1;
-        doc += &format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n");
-    }
-    doc + &format!("clouds:\n  c:\n    auth:\n      auth_url: http://k:5000/v3\n    x: *a{levels}\n")
-}
+use hostile::alias_bomb;
 
 #[test]
 fn alias_bomb_in_the_current_directory_is_refused() {

@@ -4,6 +4,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod fault_proxy;
+pub mod hostile;
 pub mod proxy;
 
 /// Connection facts of the local Keystone.

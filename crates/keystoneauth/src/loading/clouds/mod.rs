@@ -269,7 +269,6 @@ fn clouds_map(path: &Path, root: Node, key: &str) -> Result<BTreeMap<String, Nod
     };
     let mut out = BTreeMap::new();
     for (name, node) in clouds {
-        let label: Arc<str> = Arc::from(name.as_str());
         let node = match node {
             Node::Map(_) => node,
             Node::Null => Node::Map(BTreeMap::new()),
@@ -281,14 +280,7 @@ fn clouds_map(path: &Path, root: Node, key: &str) -> Result<BTreeMap<String, Nod
                 })
             }
         };
-        let node = node.normalized().relabel(&|o| match o {
-            Origin::File { path, written_as, .. } => Origin::File {
-                path: path.clone(),
-                cloud: label.clone(),
-                written_as: written_as.clone(),
-            },
-            other => other.clone(),
-        });
+        let node = node.into_cloud(&name);
         out.insert(name, node);
     }
     Ok(out)

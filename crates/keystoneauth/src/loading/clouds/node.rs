@@ -61,6 +61,20 @@ impl Node {
         }
     }
 
+    /// The same tree, its values labelled as the cloud `name`'s (and with
+    /// dashes in keys read as underscores).
+    pub(super) fn into_cloud(self, name: &str) -> Node {
+        let label: Arc<str> = Arc::from(name);
+        self.normalized().relabel(&|o| match o {
+            Origin::File { path, written_as, .. } => Origin::File {
+                path: path.clone(),
+                cloud: label.clone(),
+                written_as: written_as.clone(),
+            },
+            other => other.clone(),
+        })
+    }
+
     /// The same value, noted as written under `key` (see [`Origin::File`]).
     pub(super) fn written_as(self, key: &str) -> Node {
         let key: Arc<str> = Arc::from(key);

@@ -2,10 +2,9 @@
 //! openstacksdk fetches `https://<host>/.well-known/openstack/api`.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
 
-use super::node::{Node, Origin};
+use super::node::Node;
 use super::{parse, CloudsConfig};
 use crate::error::{Error, Result};
 use crate::loading::limits::MAX_CONFIG_FILE_BYTES;
@@ -131,15 +130,7 @@ impl CloudsConfig {
             Some(p @ Node::Map(_)) => p.clone(),
             _ => return Err(missing()),
         };
-        let cloud: Arc<str> = Arc::from(vendor.as_str());
-        let remote = remote.normalized().relabel(&|o| match o {
-            Origin::File { path, written_as, .. } => Origin::File {
-                path: path.clone(),
-                cloud: cloud.clone(),
-                written_as: written_as.clone(),
-            },
-            other => other.clone(),
-        });
+        let remote = remote.into_cloud(&vendor);
         // A named profile of the same name (clouds-public.yaml) wins.
         let mut merged = match self.profiles.get(&vendor) {
             Some(local) => remote.merge(local.clone()),
