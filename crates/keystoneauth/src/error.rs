@@ -203,6 +203,14 @@ pub enum Error {
         message: String,
     },
 
+    /// An environment variable the configuration reads has a value that is
+    /// not valid UTF-8 (the value is never shown: it may be a password).
+    #[error("environment variable {var} is not valid UTF-8 (its value is not shown)")]
+    EnvNotUtf8 {
+        /// The variable's name.
+        var: String,
+    },
+
     /// A file (CA bundle, client certificate, key, configuration) could not be read.
     #[error("unable to read {what} {}", .path.display())]
     File {

@@ -182,7 +182,15 @@ async fn run(argv: Vec<OsString>, env: Env) -> Result<ExitCode, Box<dyn std::err
         .map(|v| v.cloned().collect())
         .unwrap_or_default();
 
-    let clouds = CloudsConfig::load(&env)?;
+    let mut clouds = CloudsConfig::load(&env)?;
+    let cloud_name = cli::cloud_name_from_matches(&matches);
+    if clouds.needs_remote_profile(cloud_name.as_deref()) {
+        // A vendor profile given as a URL: fetched once, before the cloud is read.
+        let session = keystoneauth::Session::builder()
+            .app_name("ksa", Some(env!("CARGO_PKG_VERSION")))
+            .build()?;
+        clouds.fetch_remote_profile(cloud_name.as_deref(), &session).await?;
+    }
     let mut loader = Loader::new()
         .command_line(&matches)
         .env(env.clone())

@@ -519,6 +519,16 @@ pub fn load_adapter_from_matches(
     loader.load_adapter(session)
 }
 
+/// The cloud named by `--os-cloud` on the command line, if any (`OS_CLOUD`
+/// is [`CloudsConfig`]'s default).
+pub fn cloud_name_from_matches(matches: &ArgMatches) -> Option<String> {
+    CommandLineSource::new(matches)
+        .values
+        .get("os_cloud")
+        .filter(|(_, from_cli)| *from_cli)
+        .map(|(raw, _)| raw.text())
+}
+
 /// The clouds.yaml cloud named by `--os-cloud` (else as
 /// [`CloudsConfig::cloud`] chooses: `OS_CLOUD`, the environment's cloud,
 /// the only cloud), in the region of `--os-region-name` or `OS_REGION_NAME`

@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 struct Entry {
     key: String,
     value: String,
-    group: String,
+    group: Arc<str>,
     path: Arc<PathBuf>,
     line: usize,
 }
@@ -76,14 +76,11 @@ fn syntax_error(path: &Path, line: usize, message: &str) -> Error {
 }
 
 impl IniFile {
-    /// Reads and parses a file.
+    /// Reads and parses a file; a file larger than
+    /// [`MAX_CONFIG_FILE_BYTES`](super::MAX_CONFIG_FILE_BYTES) is refused.
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|e| Error::File {
-            what: "INI file",
-            path: path.to_owned(),
-            source: e,
-        })?;
+        let text = super::limits::read_config_file(path, "INI file")?;
         Self::parse(&text, path)
     }
 
@@ -104,12 +101,26 @@ impl IniFile {
             paths: vec![(*path).clone()],
             groups: BTreeMap::new(),
         };
-        let mut group: Option<String> = None;
+        let mut group: Option<Arc<str>> = None;
         // The assignment being read: key, value lines, line number.
         let mut pending: Option<(String, Vec<String>, usize)> = None;
-        let flush = |ini: &mut IniFile, group: &Option<String>, pending: &mut Option<(String, Vec<String>, usize)>| {
+        // Assignments read: bounded, so that a 4 MiB file of `k1=` lines
+        // cannot cost hundreds of MiB.
+        let mut assignments = 0usize;
+        let mut flush = |ini: &mut IniFile,
+                         group: &Option<Arc<str>>,
+                         pending: &mut Option<(String, Vec<String>, usize)>|
+         -> Result<()> {
             if let Some((key, lines, line)) = pending.take() {
-                let g = group.clone().unwrap_or_else(|| "DEFAULT".to_owned());
+                assignments += 1;
+                if assignments > super::MAX_INI_ASSIGNMENTS {
+                    return Err(syntax_error(
+                        &path,
+                        line,
+                        &format!("more than {} assignments in one file", super::MAX_INI_ASSIGNMENTS),
+                    ));
+                }
+                let g = group.clone().unwrap_or_else(|| Arc::from("DEFAULT"));
                 ini.groups.entry(normalize_group(&g)).or_default().insert(
                     normalize_key(&key),
                     Entry {
@@ -121,12 +132,13 @@ impl IniFile {
                     },
                 );
             }
+            Ok(())
         };
         for (i, raw) in text.lines().enumerate() {
             let lineno = i + 1;
             let line = raw.trim_end();
             if line.is_empty() {
-                flush(&mut ini, &group, &mut pending);
+                flush(&mut ini, &group, &mut pending)?;
                 continue;
             }
             if line.starts_with([' ', '\t']) {
@@ -142,7 +154,7 @@ impl IniFile {
                 }
                 continue;
             }
-            flush(&mut ini, &group, &mut pending);
+            flush(&mut ini, &group, &mut pending)?;
             if let Some(rest) = line.strip_prefix('[') {
                 let Some(name) = rest.strip_suffix(']') else {
                     return Err(syntax_error(&path, lineno, "invalid section (must end with ])"));
@@ -150,7 +162,7 @@ impl IniFile {
                 if name.is_empty() {
                     return Err(syntax_error(&path, lineno, "empty section name"));
                 }
-                group = Some(name.to_owned());
+                group = Some(Arc::from(name));
                 continue;
             }
             if line.starts_with(['#', ';']) {
@@ -176,7 +188,7 @@ impl IniFile {
             }
             pending = Some((key.to_owned(), vec![value.to_owned()], lineno));
         }
-        flush(&mut ini, &group, &mut pending);
+        flush(&mut ini, &group, &mut pending)?;
         Ok(ini)
     }
 
@@ -314,7 +326,7 @@ impl IniSource {
             e.value.clone(),
             ValueSource::Ini {
                 path: (*e.path).clone(),
-                group: e.group.clone(),
+                group: e.group.to_string(),
                 key: e.key.clone(),
                 line: e.line,
             },
@@ -443,7 +455,7 @@ empty =
         assert_eq!(ini.get("keystone_authtoken", "key"), Some("two"));
         assert_eq!(ini.get("keystone_authtoken", "empty"), None);
         let e = ini.entry("keystone_authtoken", "key").unwrap();
-        assert_eq!((e.line, e.group.as_str()), (14, "Keystone_AuthToken"));
+        assert_eq!((e.line, &*e.group), (14, "Keystone_AuthToken"));
     }
 
     #[test]

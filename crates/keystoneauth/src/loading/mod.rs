@@ -51,15 +51,23 @@ mod clouds;
 mod env;
 mod federation;
 mod ini;
+mod limits;
 mod loader;
 mod opt;
+mod options;
 mod prompt;
 mod registry;
+mod source;
 
-pub use clouds::{load_cloud, CloudConfig, CloudsConfig, CloudsConfigBuilder};
+pub use clouds::{load_cloud, CloudConfig, CloudsConfig, CloudsConfigBuilder, REMOTE_PROFILE_TIMEOUT};
 pub use env::Env;
 pub use ini::{load_adapter_from_ini, load_auth_from_ini, load_session_from_ini, IniFile, IniSource};
-pub use loader::{AdapterOptions, Loader, SessionOptions};
+pub use limits::{
+    MAX_CONFIG_DEPTH, MAX_CONFIG_FILE_BYTES, MAX_CONFIG_NODES, MAX_CONFIG_SCALAR_BYTES, MAX_FORMATTED_VALUE_BYTES,
+    MAX_INI_ASSIGNMENTS,
+};
+pub use loader::Loader;
 pub use opt::{LoadedOptions, LoadedValue, Opt, OptKind, OptValue, Sourced, ValueSource};
+pub use options::{AdapterOptions, SessionOptions};
 pub use prompt::{Prompter, TerminalPrompter};
 pub use registry::{registry, PluginLoader, Registry};

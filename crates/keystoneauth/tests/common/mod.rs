@@ -6,6 +6,7 @@
 pub mod echo;
 pub mod fault_proxy;
 pub mod peers;
+pub mod hostile;
 pub mod proxy;
 pub mod tokens;
 

@@ -5,193 +5,19 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+mod cloud;
+mod node;
+mod parse;
+mod remote;
+
+use cloud::fix_up;
+pub use cloud::CloudConfig;
+pub use remote::REMOTE_PROFILE_TIMEOUT;
+
 use super::env::Env;
-use super::loader::{auth_aliases, AdapterKey, Found, Key, Rank, SessionKey, Source};
-use super::opt::{parse_bool, Raw, ValueSource};
+use super::limits::read_config_file;
 use crate::error::{Error, Result};
-
-/// Where a value in a cloud's configuration came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Origin {
-    File { path: Arc<PathBuf>, cloud: Arc<str> },
-    Env(Arc<str>),
-}
-
-/// A cloud configuration tree; every leaf knows its origin.
-#[derive(Clone)]
-enum Node {
-    Null,
-    Scalar(String, Origin),
-    List(Vec<Node>, Origin),
-    Map(BTreeMap<String, Node>),
-}
-
-impl std::fmt::Debug for Node {
-    /// Values under secret-looking keys are masked, URL passwords too.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Node::Null => f.write_str("null"),
-            Node::Scalar(s, _) => write!(f, "{:?}", crate::redact::url_str(s)),
-            Node::List(items, _) => f.debug_list().entries(items).finish(),
-            Node::Map(map) => {
-                let mut d = f.debug_map();
-                for (k, v) in map {
-                    if crate::redact::is_secret_key(k) && !matches!(v, Node::Map(_)) {
-                        d.entry(k, &crate::redact::MASK);
-                    } else {
-                        d.entry(k, v);
-                    }
-                }
-                d.finish()
-            }
-        }
-    }
-}
-
-impl Node {
-    fn from_yaml(y: &yaml_rust2::Yaml, origin: &Origin, normalize: bool) -> Node {
-        use yaml_rust2::Yaml;
-        match y {
-            Yaml::Real(s) | Yaml::String(s) => Node::Scalar(s.clone(), origin.clone()),
-            Yaml::Integer(i) => Node::Scalar(i.to_string(), origin.clone()),
-            Yaml::Boolean(b) => Node::Scalar(b.to_string(), origin.clone()),
-            Yaml::Array(a) => Node::List(
-                a.iter().map(|y| Node::from_yaml(y, origin, normalize)).collect(),
-                origin.clone(),
-            ),
-            Yaml::Hash(h) => Node::Map(
-                h.iter()
-                    .filter_map(|(k, v)| {
-                        let k = match k {
-                            Yaml::String(s) | Yaml::Real(s) => s.clone(),
-                            Yaml::Integer(i) => i.to_string(),
-                            Yaml::Boolean(b) => b.to_string(),
-                            _ => return None,
-                        };
-                        let k = if normalize { k.replace('-', "_") } else { k };
-                        Some((k, Node::from_yaml(v, origin, normalize)))
-                    })
-                    .collect(),
-            ),
-            Yaml::Null | Yaml::BadValue | Yaml::Alias(_) => Node::Null,
-        }
-    }
-
-    fn from_json(v: &serde_json::Value, origin: &Origin, normalize: bool) -> Node {
-        use serde_json::Value;
-        match v {
-            Value::Null => Node::Null,
-            Value::Bool(b) => Node::Scalar(b.to_string(), origin.clone()),
-            Value::Number(n) => Node::Scalar(n.to_string(), origin.clone()),
-            Value::String(s) => Node::Scalar(s.clone(), origin.clone()),
-            Value::Array(a) => Node::List(
-                a.iter().map(|v| Node::from_json(v, origin, normalize)).collect(),
-                origin.clone(),
-            ),
-            Value::Object(m) => Node::Map(
-                m.iter()
-                    .map(|(k, v)| {
-                        let k = if normalize { k.replace('-', "_") } else { k.clone() };
-                        (k, Node::from_json(v, origin, normalize))
-                    })
-                    .collect(),
-            ),
-        }
-    }
-
-    /// Re-labels every leaf (a cloud's values get the cloud's name).
-    fn relabel(self, origin: &dyn Fn(&Origin) -> Origin) -> Node {
-        match self {
-            Node::Null => Node::Null,
-            Node::Scalar(s, o) => Node::Scalar(s, origin(&o)),
-            Node::List(l, o) => Node::List(l.into_iter().map(|n| n.relabel(origin)).collect(), origin(&o)),
-            Node::Map(m) => Node::Map(m.into_iter().map(|(k, v)| (k, v.relabel(origin))).collect()),
-        }
-    }
-
-    /// Keys with dashes become underscores, recursively (openstacksdk's `normalize_keys`).
-    fn normalized(self) -> Node {
-        match self {
-            Node::Map(m) => Node::Map(
-                m.into_iter()
-                    .map(|(k, v)| (k.replace('-', "_"), v.normalized()))
-                    .collect(),
-            ),
-            Node::List(l, o) => Node::List(l.into_iter().map(Node::normalized).collect(), o),
-            other => other,
-        }
-    }
-
-    fn map(&self) -> Option<&BTreeMap<String, Node>> {
-        match self {
-            Node::Map(m) => Some(m),
-            _ => None,
-        }
-    }
-
-    fn map_mut(&mut self) -> Option<&mut BTreeMap<String, Node>> {
-        match self {
-            Node::Map(m) => Some(m),
-            _ => None,
-        }
-    }
-
-    fn get(&self, key: &str) -> Option<&Node> {
-        self.map()?.get(key).filter(|n| !matches!(n, Node::Null))
-    }
-
-    fn scalar(&self) -> Option<(&str, &Origin)> {
-        match self {
-            Node::Scalar(s, o) if !s.is_empty() => Some((s, o)),
-            _ => None,
-        }
-    }
-
-    /// Deep merge: `over`'s values win; maps merge (openstacksdk's `merge_clouds`).
-    fn merge(self, over: Node) -> Node {
-        match (self, over) {
-            (Node::Map(mut a), Node::Map(b)) => {
-                for (k, v) in b {
-                    let merged = match a.remove(&k) {
-                        Some(old) => old.merge(v),
-                        None => v,
-                    };
-                    a.insert(k, merged);
-                }
-                Node::Map(a)
-            }
-            (old, Node::Null) => old,
-            (_, new) => new,
-        }
-    }
-
-    /// openstacksdk's `_auth_update`: like a dict update, except that the
-    /// `auth` maps are merged.
-    fn auth_update(self, over: Node) -> Node {
-        match (self, over) {
-            (Node::Map(mut a), Node::Map(b)) => {
-                for (k, v) in b {
-                    if k == "auth" {
-                        let merged = match a.remove(&k) {
-                            Some(Node::Map(mut old)) => {
-                                if let Node::Map(new) = v {
-                                    old.extend(new);
-                                }
-                                Node::Map(old)
-                            }
-                            _ => v,
-                        };
-                        a.insert(k, merged);
-                    } else {
-                        a.insert(k, v);
-                    }
-                }
-                Node::Map(a)
-            }
-            (_, new) => new,
-        }
-    }
-}
+use node::{origin_source, Node, Origin};
 
 /// The kinds of file read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -207,6 +33,14 @@ impl Kind {
             Kind::Clouds => "clouds",
             Kind::Secure => "secure",
             Kind::Public => "clouds-public",
+        }
+    }
+
+    fn what(self) -> &'static str {
+        match self {
+            Kind::Clouds => "clouds file",
+            Kind::Secure => "secure file",
+            Kind::Public => "clouds-public file",
         }
     }
 }
@@ -306,16 +140,25 @@ impl CloudsConfigBuilder {
 
     /// Reads the files and the environment.
     pub fn load(self, env: &Env) -> Result<CloudsConfig> {
+        for var in [
+            "OS_CLIENT_CONFIG_FILE",
+            "OS_CLIENT_SECURE_FILE",
+            "OS_CLOUD",
+            "OS_CLOUD_NAME",
+            "OS_REGION_NAME",
+        ] {
+            env.try_get(var)?;
+        }
         let dirs = self.search_dirs.clone().unwrap_or_else(|| self.default_dirs(env));
         let mut files_read = Vec::new();
         let mut read_kind = |kind: Kind,
                              explicit: &Option<Vec<PathBuf>>,
                              env_var: Option<&str>|
-         -> Result<Option<(PathBuf, Doc)>> {
+         -> Result<Option<(PathBuf, Node)>> {
             if let Some((var, file)) = env_var.and_then(|v| env.get(v).map(|f| (v, f))) {
                 let path = PathBuf::from(file);
                 // Named explicitly: a missing or unreadable file is an error.
-                let doc = read_doc(&path).map_err(|e| match e {
+                let doc = read_doc(&path, kind).map_err(|e| match e {
                     Error::File { path, source, .. } => Error::File {
                         what: if var == "OS_CLIENT_CONFIG_FILE" {
                             "the clouds file named by OS_CLIENT_CONFIG_FILE"
@@ -334,7 +177,7 @@ impl CloudsConfigBuilder {
                 if !path.exists() {
                     continue;
                 }
-                match read_doc(&path) {
+                match read_doc(&path, kind) {
                     Ok(doc) => {
                         files_read.push(path.clone());
                         return Ok(Some((path, doc)));
@@ -355,7 +198,7 @@ impl CloudsConfigBuilder {
         let mut merged: BTreeMap<String, Node> = BTreeMap::new();
         let mut clouds_file = None;
         for (path, doc) in [clouds, secure].into_iter().flatten() {
-            let map = clouds_map(&path, &doc, "clouds")?;
+            let map = clouds_map(&path, doc, "clouds")?;
             for (name, node) in map {
                 let node = match merged.remove(&name) {
                     Some(old) => old.merge(node),
@@ -365,13 +208,13 @@ impl CloudsConfigBuilder {
             }
             clouds_file.get_or_insert(path);
         }
-        let profiles = match &vendor {
-            Some((path, doc)) => clouds_map(path, doc, "public-clouds")?,
-            None => BTreeMap::new(),
+        let (profiles, vendor_file) = match vendor {
+            Some((path, doc)) => (clouds_map(&path, doc, "public-clouds")?, Some(path)),
+            None => (BTreeMap::new(), None),
         };
 
         let env_cloud_name = env.get("OS_CLOUD_NAME").unwrap_or("envvars").to_owned();
-        let env_cloud = if self.no_envvars { None } else { env_cloud(env) };
+        let env_cloud = if self.no_envvars { None } else { env_cloud(env)? };
         if env_cloud.is_some() && merged.contains_key(&env_cloud_name) {
             return Err(Error::InvalidOption {
                 option: "cloud".into(),
@@ -386,7 +229,7 @@ impl CloudsConfigBuilder {
             files_read,
             clouds: merged,
             profiles,
-            vendor_file: vendor.map(|(p, _)| p),
+            vendor_file,
             env_cloud: env_cloud.map(|c| (env_cloud_name, c)),
             os_cloud: env.get("OS_CLOUD").map(str::to_owned),
             home: env.get("HOME").map(PathBuf::from),
@@ -394,55 +237,15 @@ impl CloudsConfigBuilder {
     }
 }
 
-/// A parsed file.
-enum Doc {
-    Yaml(yaml_rust2::Yaml),
-    Json(serde_json::Value),
-}
-
-fn read_doc(path: &Path) -> Result<Doc> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::File {
-        what: "clouds file",
-        path: path.to_owned(),
-        source: e,
-    })?;
-    parse_doc(&text, path)
-}
-
-/// Parses a file's text: JSON when `path` ends in `.json`, else YAML.
-fn parse_doc(text: &str, path: &Path) -> Result<Doc> {
-    let syntax = |what: &'static str, msg: String| Error::File {
-        what,
-        path: path.to_owned(),
-        source: std::io::Error::new(std::io::ErrorKind::InvalidData, msg),
-    };
-    if path.extension().is_some_and(|e| e == "json") {
-        serde_json::from_str(text)
-            .map(Doc::Json)
-            .map_err(|e| syntax("JSON file (invalid syntax)", e.to_string()))
-    } else {
-        let mut docs = yaml_rust2::YamlLoader::load_from_str(text)
-            .map_err(|e| syntax("YAML file (invalid syntax)", e.to_string()))?;
-        Ok(Doc::Yaml(if docs.is_empty() {
-            yaml_rust2::Yaml::Null
-        } else {
-            docs.swap_remove(0)
-        }))
-    }
+fn read_doc(path: &Path, kind: Kind) -> Result<Node> {
+    let what = kind.what();
+    let text = read_config_file(path, what)?;
+    parse::parse_doc(&text, path, what)
 }
 
 /// The `clouds` (or `public-clouds`) map of a document, each cloud's values
 /// labelled with the file and cloud.
-fn clouds_map(path: &Path, doc: &Doc, key: &str) -> Result<BTreeMap<String, Node>> {
-    let file = Arc::new(path.to_owned());
-    let origin = Origin::File {
-        path: file.clone(),
-        cloud: Arc::from(""),
-    };
-    let root = match doc {
-        Doc::Yaml(y) => Node::from_yaml(y, &origin, false),
-        Doc::Json(v) => Node::from_json(v, &origin, false),
-    };
+fn clouds_map(path: &Path, root: Node, key: &str) -> Result<BTreeMap<String, Node>> {
     let Node::Map(mut root) = root else {
         return Err(Error::InvalidOption {
             option: key.into(),
@@ -466,7 +269,6 @@ fn clouds_map(path: &Path, doc: &Doc, key: &str) -> Result<BTreeMap<String, Node
     };
     let mut out = BTreeMap::new();
     for (name, node) in clouds {
-        let label: Arc<str> = Arc::from(name.as_str());
         let node = match node {
             Node::Map(_) => node,
             Node::Null => Node::Map(BTreeMap::new()),
@@ -478,13 +280,7 @@ fn clouds_map(path: &Path, doc: &Doc, key: &str) -> Result<BTreeMap<String, Node
                 })
             }
         };
-        let node = node.normalized().relabel(&|o| match o {
-            Origin::File { path, .. } => Origin::File {
-                path: path.clone(),
-                cloud: label.clone(),
-            },
-            other => other.clone(),
-        });
+        let node = node.into_cloud(&name);
         out.insert(name, node);
     }
     Ok(out)
@@ -492,7 +288,7 @@ fn clouds_map(path: &Path, doc: &Doc, key: &str) -> Result<BTreeMap<String, Node
 
 /// openstacksdk's cloud made from `OS_*` variables, if any variable other
 /// than the selectors is set.
-fn env_cloud(env: &Env) -> Option<Node> {
+fn env_cloud(env: &Env) -> Result<Option<Node>> {
     const SELECTORS: [&str; 5] = [
         "OS_CLOUD",
         "OS_REGION_NAME",
@@ -500,14 +296,17 @@ fn env_cloud(env: &Env) -> Option<Node> {
         "OS_CLIENT_SECURE_FILE",
         "OS_CLOUD_NAME",
     ];
-    let vars: Vec<(&str, &str)> = env
-        .iter()
-        .filter(|(k, _)| {
-            k.starts_with("OS_") && !k.starts_with("OS_TEST") && !k.starts_with("OS_STD") && !k.starts_with("OS_LOG")
-        })
-        .collect();
+    let read = |k: &str| {
+        k.starts_with("OS_") && !k.starts_with("OS_TEST") && !k.starts_with("OS_STD") && !k.starts_with("OS_LOG")
+    };
+    // Every OS_* variable goes into the cloud: one that is not UTF-8 is an
+    // error, not a silently missing option.
+    if let Some(var) = env.not_utf8().find(|k| read(k)) {
+        return Err(Error::EnvNotUtf8 { var: var.to_owned() });
+    }
+    let vars: Vec<(&str, &str)> = env.iter().filter(|(k, _)| read(k)).collect();
     if vars.iter().all(|(k, _)| SELECTORS.contains(k)) {
-        return None;
+        return Ok(None);
     }
     let map = vars
         .into_iter()
@@ -517,7 +316,7 @@ fn env_cloud(env: &Env) -> Option<Node> {
             (key, Node::Scalar(v.to_owned(), Origin::Env(Arc::from(k))))
         })
         .collect();
-    Some(Node::Map(map))
+    Ok(Some(Node::Map(map)))
 }
 
 /// Every cloud found in clouds.yaml, secure.yaml and the environment.
@@ -558,7 +357,7 @@ impl CloudsConfig {
     /// ```
     pub fn from_yaml_str(text: &str, path: impl Into<PathBuf>) -> Result<Self> {
         let path = path.into();
-        let clouds = clouds_map(&path, &parse_doc(text, &path)?, "clouds")?;
+        let clouds = clouds_map(&path, parse::parse_doc(text, &path, "clouds file")?, "clouds")?;
         Ok(CloudsConfig {
             files_read: vec![path],
             clouds,
@@ -614,8 +413,8 @@ impl CloudsConfig {
             },
         };
         let base = match (&self.env_cloud, self.clouds.get(name)) {
-            (Some((env_name, node)), _) if env_name == name => node.clone(),
-            (_, Some(node)) => node.clone(),
+            (Some((env_name, node)), _) if env_name == name => node,
+            (_, Some(node)) => node,
             _ => {
                 let found = self.cloud_names();
                 let files: Vec<String> = self.files_read.iter().map(|p| p.display().to_string()).collect();
@@ -638,9 +437,10 @@ impl CloudsConfig {
                 });
             }
         };
+        // One copy of the cloud's tree (a file may hold 100,000 nodes).
         let mut config = self.expand_profile(name, base.clone())?;
-        let region = self.select_region(name, &base, &mut config, region)?;
-        fix_up(&mut config);
+        let region = self.select_region(name, base, &mut config, region)?;
+        fix_up(&mut config, name)?;
         Ok(Some(CloudConfig {
             name: name.to_owned(),
             region,
@@ -662,6 +462,19 @@ impl CloudsConfig {
             return Ok(base);
         }
         let Some(p) = self.profiles.get(&profile) else {
+            if let Some(url) = remote::well_known_url(&profile) {
+                return Err(Error::InvalidOption {
+                    option: "profile".into(),
+                    location: Some(origin_source(&origin, "profile").to_string()),
+                    message: match url {
+                        Ok(url) => format!(
+                            "cloud {name:?} uses the remote vendor profile {url}, which was not fetched \
+                             (CloudsConfig::fetch_remote_profile fetches it)"
+                        ),
+                        Err(e) => e.to_string(),
+                    },
+                });
+            }
             return Err(Error::InvalidOption {
                 option: "profile".into(),
                 location: Some(origin_source(&origin, "profile").to_string()),
@@ -776,277 +589,6 @@ fn region_list(config: &Node) -> Result<Vec<(String, Node, Origin)>> {
         }
     }
     Ok(regions)
-}
-
-/// openstacksdk's `magic_fixes` that matter for authentication and endpoints.
-fn fix_up(config: &mut Node) {
-    let Some(m) = config.map_mut() else {
-        return;
-    };
-    // auth_plugin is the old name of auth_type, which wins.
-    if let Some(p) = m.remove("auth_plugin") {
-        m.entry("auth_type".into()).or_insert(p);
-    }
-    // *endpoint_type → *interface.
-    let renamed: Vec<String> = m.keys().filter(|k| k.ends_with("endpoint_type")).cloned().collect();
-    for k in renamed {
-        if let Some(v) = m.remove(&k) {
-            let new = k.replace("endpoint_type", "interface");
-            m.entry(new).or_insert(v);
-        }
-    }
-    // domain_id/domain_name: with a project scope they default the user and
-    // project domains; without, a top-level one moves into auth.
-    let auth = match m.remove("auth") {
-        Some(Node::Map(a)) => a,
-        _ => BTreeMap::new(),
-    };
-    let mut auth = auth;
-    let project_scoped = ["project_id", "project_name", "tenant_id", "tenant_name"]
-        .iter()
-        .any(|k| auth.contains_key(*k) || m.contains_key(*k));
-    for (target, defaults) in [
-        ("domain_id", ["user_domain_id", "project_domain_id"]),
-        ("domain_name", ["user_domain_name", "project_domain_name"]),
-    ] {
-        if project_scoped {
-            if let Some(v) = auth.get(target).cloned() {
-                for d in defaults {
-                    auth.entry(d.into()).or_insert_with(|| v.clone());
-                }
-            }
-            auth.remove(target);
-            m.remove(target);
-        } else if let Some(v) = m.remove(target) {
-            auth.entry(target.into()).or_insert(v);
-        }
-    }
-    // {region_name} and other {key} placeholders (openstacksdk formats
-    // string values with the configuration), never in the password.
-    let vars: BTreeMap<String, String> = m
-        .iter()
-        .filter_map(|(k, v)| v.scalar().map(|(s, _)| (k.clone(), s.to_owned())))
-        .collect();
-    let format = |s: &str| -> String {
-        let mut out = s.to_owned();
-        for (k, v) in &vars {
-            out = out.replace(&format!("{{{k}}}"), v);
-        }
-        out
-    };
-    for (k, v) in auth.iter_mut() {
-        if k != "password" {
-            if let Node::Scalar(s, _) = v {
-                *s = format(s);
-            }
-        }
-    }
-    for (k, v) in m.iter_mut() {
-        if k != "password" {
-            if let Node::Scalar(s, _) = v {
-                *s = format(s);
-            }
-        }
-    }
-    m.insert("auth".into(), Node::Map(auth));
-}
-
-fn origin_source(origin: &Origin, key: &str) -> ValueSource {
-    match origin {
-        Origin::File { path, cloud } => ValueSource::CloudsYaml {
-            path: (**path).clone(),
-            cloud: cloud.to_string(),
-            key: key.to_owned(),
-        },
-        Origin::Env(var) => ValueSource::Environment { var: var.to_string() },
-    }
-}
-
-/// One cloud's settings in one region, ready to be a [`Loader`](super::Loader) source.
-#[derive(Debug, Clone)]
-pub struct CloudConfig {
-    name: String,
-    region: Option<String>,
-    config: Node,
-    home: Option<PathBuf>,
-}
-
-impl CloudConfig {
-    /// The cloud's name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// The region chosen.
-    pub fn region_name(&self) -> Option<&str> {
-        self.region.as_deref()
-    }
-
-    /// `auth_type` (or the older `auth_plugin`), if the cloud sets one.
-    pub fn auth_type(&self) -> Option<&str> {
-        self.get("auth_type")
-    }
-
-    /// A scalar value by key, dotted for nested keys (`auth.auth_url`).
-    /// Careful: this returns secrets too.
-    pub fn get(&self, key: &str) -> Option<&str> {
-        self.node(key).and_then(Node::scalar).map(|(s, _)| s)
-    }
-
-    /// Where the value of `key` came from.
-    pub fn source(&self, key: &str) -> Option<ValueSource> {
-        match self.node(key)? {
-            Node::Scalar(_, o) | Node::List(_, o) => Some(origin_source(o, key)),
-            _ => None,
-        }
-    }
-
-    fn node(&self, key: &str) -> Option<&Node> {
-        let mut node = &self.config;
-        for part in key.split('.') {
-            node = node.get(part)?;
-        }
-        Some(node)
-    }
-
-    fn found(&self, key: &str) -> Option<Found> {
-        let node = self.node(key)?;
-        match node {
-            Node::Scalar(s, o) if !s.is_empty() => Some(Found::str(s.clone(), origin_source(o, key))),
-            Node::List(l, o) => Some(Found::new(
-                Raw::List(l.iter().filter_map(|n| n.scalar().map(|(s, _)| s.to_owned())).collect()),
-                origin_source(o, key),
-            )),
-            _ => None,
-        }
-    }
-
-    /// A file path, with `~/` expanded as openstacksdk does (with `HOME`
-    /// from the [`Env`] the files were loaded with).
-    fn path(&self, key: &str) -> Option<Found> {
-        let mut f = self.found(key)?;
-        if let (Raw::Str(s), Some(home)) = (&f.raw, &self.home) {
-            if let Some(rest) = s.strip_prefix("~/") {
-                f.raw = Raw::Str(home.join(rest).display().to_string());
-            }
-        }
-        Some(f)
-    }
-
-    fn service_keys(service: &str, suffix: &str) -> Vec<String> {
-        let family = crate::catalog::service_types::family(service);
-        let mut keys: Vec<String> = family
-            .iter()
-            .map(|t| format!("{}_{suffix}", t.replace('-', "_")))
-            .collect();
-        let own = format!("{}_{suffix}", service.replace('-', "_"));
-        if !keys.contains(&own) {
-            keys.insert(0, own);
-        }
-        keys
-    }
-
-    fn adapter_suffixes(key: AdapterKey) -> &'static [&'static str] {
-        match key {
-            AdapterKey::ServiceType => &["service_type"],
-            AdapterKey::ServiceName => &["service_name"],
-            AdapterKey::Interfaces => &["interface"],
-            AdapterKey::RegionName => &["region_name"],
-            AdapterKey::EndpointOverride => &["endpoint_override", "endpoint"],
-            AdapterKey::Version => &["api_version"],
-            AdapterKey::MinVersion | AdapterKey::MaxVersion => &[],
-            AdapterKey::ConnectRetries => &["connect_retries"],
-            AdapterKey::ConnectRetryDelay => &["connect_retry_delay"],
-            AdapterKey::StatusCodeRetries => &["status_code_retries"],
-            AdapterKey::StatusCodeRetryDelay => &["status_code_retry_delay"],
-            AdapterKey::RetriableStatusCodes => &["retriable_status_codes"],
-        }
-    }
-}
-
-impl Source for CloudConfig {
-    fn rank(&self) -> Rank {
-        Rank::File
-    }
-
-    fn is_cloud(&self) -> bool {
-        true
-    }
-
-    fn lookup(&self, key: &Key<'_>) -> Result<Option<Found>> {
-        Ok(match key {
-            Key::AuthType => self.found("auth_type"),
-            Key::IdentityApiVersion => self.found("identity_api_version"),
-            Key::Auth(opt) => {
-                let names = auth_aliases(opt);
-                names
-                    .iter()
-                    .find_map(|n| self.found(&format!("auth.{n}")))
-                    .or_else(|| names.iter().find_map(|n| self.found(n)))
-            }
-            Key::Session(k) => match k {
-                SessionKey::Insecure => {
-                    let insecure = self.found("insecure");
-                    let verify = self.found("verify");
-                    match (insecure, verify) {
-                        (Some(i), _) if parse_bool(&i.raw.text()) == Some(true) => Some(i),
-                        (_, Some(v)) => match parse_bool(&v.raw.text()) {
-                            Some(b) => Some(Found::str((!b).to_string(), v.source)),
-                            None => Some(v),
-                        },
-                        (i, None) => i,
-                    }
-                }
-                SessionKey::CaFile => self.path("cacert"),
-                SessionKey::CertFile => self.path("cert"),
-                SessionKey::KeyFile => self.path("key"),
-                SessionKey::Timeout => self.found("api_timeout"),
-                SessionKey::CollectTiming => self.found("timing"),
-                SessionKey::SplitLoggers => self.found("split_loggers"),
-            },
-            Key::Adapter(k, Some(st)) => Self::adapter_suffixes(*k)
-                .iter()
-                .flat_map(|s| Self::service_keys(st, s))
-                .find_map(|key| self.found(&key)),
-            Key::Adapter(k, None) => match k {
-                AdapterKey::RegionName
-                | AdapterKey::Interfaces
-                | AdapterKey::ConnectRetries
-                | AdapterKey::ConnectRetryDelay
-                | AdapterKey::StatusCodeRetries
-                | AdapterKey::StatusCodeRetryDelay
-                | AdapterKey::RetriableStatusCodes => Self::adapter_suffixes(*k).iter().find_map(|s| self.found(s)),
-                _ => None,
-            },
-        })
-    }
-
-    fn hint(&self, key: &Key<'_>) -> Option<String> {
-        if self.name == "envvars" {
-            // The cloud made of OS_* variables: the environment's own hint says it.
-            return None;
-        }
-        let name = match key {
-            Key::AuthType => "auth_type".to_owned(),
-            Key::IdentityApiVersion => "identity_api_version".to_owned(),
-            Key::Auth(opt) => format!("auth.{}", opt.dest()),
-            Key::Session(SessionKey::CaFile) => "cacert".to_owned(),
-            Key::Session(SessionKey::CertFile) => "cert".to_owned(),
-            Key::Session(SessionKey::KeyFile) => "key".to_owned(),
-            Key::Session(SessionKey::Timeout) => "api_timeout".to_owned(),
-            Key::Session(k) => k.ini_name().to_owned(),
-            Key::Adapter(k, Some(st)) => format!("{}_{}", st.replace('-', "_"), Self::adapter_suffixes(*k).first()?),
-            Key::Adapter(k, None) => (*Self::adapter_suffixes(*k).first()?).to_owned(),
-        };
-        Some(format!("{name} in cloud {}", self.name))
-    }
-}
-
-impl super::Loader {
-    /// Adds a clouds.yaml cloud.
-    pub fn cloud(self, cloud: CloudConfig) -> Self {
-        self.add_source(Arc::new(cloud))
-    }
 }
 
 /// The cloud `name` (else `OS_CLOUD`, else the `OS_*` variables' cloud, else
