@@ -235,6 +235,20 @@ pub enum Error {
         source: BoxError,
     },
 
+    /// A file or directory that must be the current user's own (the
+    /// [`TokenCache`](crate::TokenCache) directory and its files) is not: a
+    /// symbolic link, not a regular file, owned by another user, or open to
+    /// group or others. Nothing in it was used.
+    #[error("refusing {what} {}: {reason}", .path.display())]
+    UntrustedFile {
+        /// What the file was for.
+        what: &'static str,
+        /// Its path.
+        path: PathBuf,
+        /// What is wrong with it (owner, mode or type; never its content).
+        reason: String,
+    },
+
     /// The HTTP client could not be built.
     #[error("unable to build the HTTP client")]
     ClientBuild {

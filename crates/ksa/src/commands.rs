@@ -703,7 +703,11 @@ fn config_show(ctx: &Ctx) -> CmdResult {
     }
     match &ctx.cache {
         Some(c) => row("token_cache", c.dir().display().to_string(), "default".into()),
-        None => row("token_cache", "disabled".into(), "--no-cache or KSA_NO_CACHE".into()),
+        None => row(
+            "token_cache",
+            "disabled".into(),
+            "--no-cache, KSA_NO_CACHE or an untrusted directory".into(),
+        ),
     }
     let columns = [Column::plain("Option"), Column::plain("Value"), Column::plain("Source")];
     print(&output::list(ctx.format, &columns, &rows, &ctx.columns)?)

@@ -135,6 +135,19 @@ fn error_line(e: &(dyn std::error::Error + 'static)) -> String {
     line.replace('\n', " ")
 }
 
+/// The cache, unless its directory is not the user's own (owned by someone
+/// else, writable by others, a link): then a warning, and the run goes on
+/// without reading or writing the cache.
+fn trusted_cache(cache: TokenCache) -> Option<TokenCache> {
+    match cache.check_dir() {
+        Ok(()) => Some(cache),
+        Err(e) => {
+            eprintln!("ksa: warning: not using the token cache: {}", error_line(&e));
+            None
+        }
+    }
+}
+
 fn cache_save(cache: &TokenCache, plugin: &dyn AuthPlugin, changed: bool) -> keystoneauth::Result<()> {
     if changed {
         cache.save(plugin)?;
@@ -213,11 +226,16 @@ async fn run(argv: Vec<OsString>, env: Env) -> Result<ExitCode, Box<dyn std::err
     let cache = if matches.get_flag("no-cache") || truthy(env.get("KSA_NO_CACHE")) {
         None
     } else {
-        TokenCache::at_default_location().ok()
+        TokenCache::at_default_location().ok().and_then(trusted_cache)
     };
     if let (Some(cache), Some(plugin)) = (&cache, &auth) {
         // A broken cache must never stop the command: it is only an optimisation.
-        let _ = cache.load(plugin.as_ref());
+        if let Err(e) = cache.load(plugin.as_ref()) {
+            eprintln!(
+                "ksa: warning: not using the cached token: {}; it will be replaced",
+                error_line(&e)
+            );
+        }
     }
     let token_before = auth.as_ref().and_then(|p| state_digest(p.as_ref()));
     let ctx = Ctx {

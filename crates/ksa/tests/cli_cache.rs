@@ -27,6 +27,13 @@ fn token(s: &Sandbox, env: &[(String, String)], extra: &[&str]) -> String {
     s.ok(env, &args).stdout.trim().to_owned()
 }
 
+/// The `token_cache` row of `ksa config show`.
+fn cache_row(s: &Sandbox, env: &[(String, String)]) -> Value {
+    let v = s.json(env, &["config", "show", "-f", "json"]);
+    let rows = v.as_array().unwrap();
+    rows.iter().find(|r| r["Option"] == "token_cache").unwrap().clone()
+}
+
 fn read_json(p: &std::path::Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
 }
@@ -293,13 +300,100 @@ fn default_locations_without_xdg_runtime_dir() {
     assert!(xdg_cache.join("keystoneauth").is_dir());
     assert_eq!(proxy.count(), 2);
     // config show names the directory in use.
-    let v = s.json(&env, &["config", "show", "-f", "json"]);
-    let row = v
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["Option"] == "token_cache")
-        .unwrap()
-        .clone();
-    assert_eq!(row["Value"], s.cache_dir().display().to_string());
+    assert_eq!(cache_row(&s, &env)["Value"], s.cache_dir().display().to_string());
+}
+
+/// A sandbox whose cache holds the admin's token (returned), made by one
+/// run through a counting proxy.
+fn cached_once(k: &Keystone, name: &str) -> (Sandbox, CountingProxy, Vec<(String, String)>, String) {
+    let s = Sandbox::new(name);
+    let (proxy, env) = proxied(k);
+    let first = token(&s, &env, &[]);
+    assert_eq!(proxy.count(), 1);
+    (s, proxy, env, first)
+}
+
+/// Points every endpoint of a cached entry's catalog at `base`.
+fn redirect_catalog(doc: &mut Value, base: &str) {
+    let to = url::Url::parse(base).unwrap();
+    let catalog = doc["state"]["body"]["token"]["catalog"].as_array_mut().unwrap();
+    for service in catalog {
+        for ep in service["endpoints"].as_array_mut().unwrap() {
+            let mut u = url::Url::parse(ep["url"].as_str().unwrap()).unwrap();
+            u.set_host(to.host_str()).unwrap();
+            u.set_port(to.port()).unwrap();
+            ep["url"] = u.as_str().into();
+        }
+    }
+}
+
+#[test]
+fn a_cache_directory_owned_by_another_user_is_not_used() {
+    let k = require_keystone!();
+    if !common::as_root("a_cache_directory_owned_by_another_user_is_not_used") {
+        return;
+    }
+    let (s, proxy, env, first) = cached_once(&k, "foreign-dir");
+    // The other user's entry: a valid token, and their server for every service.
+    let attacker = CountingProxy::start(&k.host_port(), b"HTTP/1.1");
+    let file = s.cache_files().pop().unwrap();
+    let mut doc = read_json(&file);
+    redirect_catalog(&mut doc, &attacker.base);
+    std::fs::write(&file, doc.to_string()).unwrap();
+    let dir = s.cache_dir();
+    for p in [&file, &dir.join(".lock"), &dir] {
+        common::give_to_nobody(p);
+    }
+    let planted = std::fs::read(&file).unwrap();
+
+    let out = s.run_args(&env, &["token", "issue", "-f", "value", "-c", "id"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_ne!(out.stdout.trim(), first, "the other user's cached token was used");
+    assert!(
+        out.stderr.contains("warning: not using the token cache") && out.stderr.contains("owned by uid 65534"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(proxy.count(), 2, "the run did not authenticate itself");
+    let v = s.json(&env, &["request", "GET", "identity", "/v3/auth/projects"]);
+    assert!(v["projects"].is_array(), "{v}");
+    assert_eq!(attacker.count(), 0, "a request went to the other user's server");
+    // Run without the cache: nothing read, written or replaced in it.
+    assert_eq!(std::fs::read(&file).unwrap(), planted);
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2);
+    assert_eq!(cache_row(&s, &env)["Value"], "disabled");
+}
+
+#[test]
+fn a_cache_directory_writable_by_others_is_not_used() {
+    let k = require_keystone!();
+    let (s, proxy, env, first) = cached_once(&k, "loose-others");
+    common::set_mode(&s.cache_dir(), 0o777);
+    let out = s.run_args(&env, &["token", "issue", "-f", "value", "-c", "id"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_ne!(out.stdout.trim(), first);
+    assert!(out.stderr.contains("writable by group or others"), "{}", out.stderr);
+    assert_eq!(proxy.count(), 2);
+    assert_eq!(mode(&s.cache_dir()), 0o777, "left as found, for its owner to decide");
+}
+
+#[test]
+fn a_cache_entry_open_to_others_is_ignored_and_replaced() {
+    let k = require_keystone!();
+    let (s, proxy, env, first) = cached_once(&k, "loose-entry");
+    let file = s.cache_files().pop().unwrap();
+    common::set_mode(&file, 0o644);
+    let out = s.run_args(&env, &["token", "issue", "-f", "value", "-c", "id"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let second = out.stdout.trim().to_owned();
+    assert_ne!(second, first, "an entry readable by others was used");
+    assert!(
+        out.stderr.contains("not using the cached token") && out.stderr.contains("not 0600"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(proxy.count(), 2);
+    assert_eq!(mode(&file), 0o600);
+    assert_eq!(token(&s, &env, &[]), second);
+    assert_eq!(proxy.count(), 2);
 }

@@ -308,6 +308,30 @@ pub struct Out {
     pub stderr: String,
 }
 
+/// The second user that owns the hostile files of the token cache tests.
+pub const NOBODY: u32 = 65534;
+
+/// True when the test runs as root (and can make files owned by
+/// [`NOBODY`]); otherwise prints `SKIPPED <name>: <reason>`.
+pub fn as_root(name: &str) -> bool {
+    let root = rustix::process::geteuid().is_root();
+    if !root {
+        println!("SKIPPED {name}: needs root to make files owned by another user (uid {NOBODY})");
+    }
+    root
+}
+
+/// Gives `path` (not following a link) to [`NOBODY`].
+pub fn give_to_nobody(path: &Path) {
+    std::os::unix::fs::lchown(path, Some(NOBODY), Some(NOBODY)).unwrap();
+}
+
+/// Sets the permission bits of a path.
+pub fn set_mode(p: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
 /// The permission bits of a path.
 pub fn mode(p: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
