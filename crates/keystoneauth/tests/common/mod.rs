@@ -5,8 +5,8 @@
 
 pub mod echo;
 pub mod fault_proxy;
-pub mod peers;
 pub mod hostile;
+pub mod peers;
 pub mod proxy;
 pub mod tokens;
 
