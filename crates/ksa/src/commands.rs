@@ -158,7 +158,8 @@ pub fn completion(sub: &ArgMatches, argv: &[OsString], env: &Env) -> CmdResult {
     let Some(shell) = sub.get_one::<clap_complete::Shell>("shell").copied() else {
         return Ok(ExitCode::from(2));
     };
-    let mut cmd = crate::command(argv, env)?;
+    let clouds = keystoneauth::loading::CloudsConfig::load(env).ok();
+    let mut cmd = crate::command(argv, env, clouds.as_ref())?;
     // Into a buffer first: clap_complete panics when it cannot write (a closed pipe).
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut cmd, "ksa", &mut script);

@@ -73,7 +73,9 @@ fn global_args(cmd: Command) -> Command {
 
 /// The whole command line: ksa's commands plus keystoneauth's session,
 /// cloud, adapter and (pre-scanned) auth options, all usable anywhere.
-pub fn command(argv: &[OsString], env: &Env) -> keystoneauth::Result<Command> {
+/// `clouds` (the clouds.yaml files, when they could be read) tells the auth
+/// type of a cloud named with `--os-cloud` or `OS_CLOUD`.
+pub fn command(argv: &[OsString], env: &Env, clouds: Option<&CloudsConfig>) -> keystoneauth::Result<Command> {
     let cmd = Command::new("ksa")
         .version(env!("CARGO_PKG_VERSION"))
         .about("OpenStack authentication from the command line: tokens, catalog, endpoints, versions, requests")
@@ -87,14 +89,21 @@ pub fn command(argv: &[OsString], env: &Env) -> keystoneauth::Result<Command> {
     // The plugin whose options the command line offers: --os-auth-type /
     // OS_AUTH_TYPE (found by register_auth_args), else the chosen cloud's
     // auth_type, else the generic password plugin.
-    let default_plugin = cloud_auth_type(argv, env).unwrap_or_else(|| "password".to_owned());
+    let default_plugin = cloud_auth_type(argv, env, clouds).unwrap_or_else(|| "password".to_owned());
     let cmd = cli::register_auth_args(cmd, argv.iter().cloned(), env, Some(&default_plugin))?;
     Ok(cmd.mut_args(|a| a.global(true)))
 }
 
 /// The `auth_type` of the cloud named by `--os-cloud` or `OS_CLOUD`, if
 /// any; problems are left for the loading step to report.
-fn cloud_auth_type(argv: &[OsString], env: &Env) -> Option<String> {
+fn cloud_auth_type(argv: &[OsString], env: &Env, clouds: Option<&CloudsConfig>) -> Option<String> {
+    let name = named_cloud(argv, env)?;
+    let cloud = clouds?.cloud(Some(&name), None).ok()??;
+    cloud.auth_type().map(str::to_owned)
+}
+
+/// The cloud named by `--os-cloud` or `OS_CLOUD`, if any.
+fn named_cloud(argv: &[OsString], env: &Env) -> Option<String> {
     let mut name: Option<String> = None;
     let mut args = argv.iter().skip(1).filter_map(|a| a.to_str());
     while let Some(a) = args.next() {
@@ -107,10 +116,7 @@ fn cloud_auth_type(argv: &[OsString], env: &Env) -> Option<String> {
             name = args.next().map(str::to_owned);
         }
     }
-    let name = name.or_else(|| env.get("OS_CLOUD").map(str::to_owned))?;
-    let clouds = CloudsConfig::load(env).ok()?;
-    let cloud = clouds.cloud(Some(&name), None).ok()??;
-    cloud.auth_type().map(str::to_owned)
+    name.or_else(|| env.get("OS_CLOUD").map(str::to_owned))
 }
 
 fn truthy(v: Option<&str>) -> bool {
@@ -174,7 +180,11 @@ fn init_debug_logging() {
 }
 
 async fn run(argv: Vec<OsString>, env: Env) -> Result<ExitCode, Box<dyn std::error::Error>> {
-    let cmd = command(&argv, &env)?;
+    // Read once: when a cloud is named the command line needs its auth
+    // type, and the loader its settings. An error is reported after
+    // parsing, so `--help` and `--version` work with a broken clouds.yaml.
+    let early = named_cloud(&argv, &env).map(|_| CloudsConfig::load(&env));
+    let cmd = command(&argv, &env, early.as_ref().and_then(|c| c.as_ref().ok()))?;
     let matches = match cmd.try_get_matches_from(&argv) {
         Ok(m) => m,
         Err(e) => {
@@ -195,7 +205,10 @@ async fn run(argv: Vec<OsString>, env: Env) -> Result<ExitCode, Box<dyn std::err
         .map(|v| v.cloned().collect())
         .unwrap_or_default();
 
-    let mut clouds = CloudsConfig::load(&env)?;
+    let mut clouds = match early {
+        Some(clouds) => clouds?,
+        None => CloudsConfig::load(&env)?,
+    };
     let cloud_name = cli::cloud_name_from_matches(&matches);
     if clouds.needs_remote_profile(cloud_name.as_deref()) {
         // A vendor profile given as a URL: fetched once, before the cloud is read.

@@ -241,21 +241,8 @@ fn concurrent_runs_share_the_cache_safely() {
     let k = require_keystone!();
     let s = Sandbox::new("concurrent");
     let (proxy, env) = proxied(&k);
-    let program = assert_cmd::cargo::cargo_bin("ksa");
     let children: Vec<_> = (0..4)
-        .map(|_| {
-            let mut c = std::process::Command::new(&program);
-            c.args(["token", "issue", "-f", "value", "-c", "id"])
-                .env_clear()
-                .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-                .env("HOME", &s.home)
-                .env("XDG_RUNTIME_DIR", &s.runtime)
-                .envs(env.iter().map(|(k, v)| (k, v)))
-                .current_dir(&s.home)
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped());
-            c.spawn().unwrap()
-        })
+        .map(|_| s.spawn(&env, &["token", "issue", "-f", "value", "-c", "id"]))
         .collect();
     for child in children {
         let o = child.wait_with_output().unwrap();
@@ -395,5 +382,56 @@ fn a_cache_entry_open_to_others_is_ignored_and_replaced() {
     assert_eq!(proxy.count(), 2);
     assert_eq!(mode(&file), 0o600);
     assert_eq!(token(&s, &env, &[]), second);
+    assert_eq!(proxy.count(), 2);
+}
+
+/// Runs ksa with `SSL_CERT_FILE` naming a FIFO: whether ksa opened it (that
+/// is, loaded the system's root certificates) is seen without reading any
+/// timing: opening a FIFO's write end without blocking succeeds only while
+/// a reader has it open. Returns ksa's stdout and whether it opened it.
+fn run_watching_roots(s: &Sandbox, env: &[(String, String)], args: &[&str]) -> (String, bool) {
+    use rustix::fs::{Mode, OFlags};
+    let fifo = s.root.join(format!("roots-{}.pem", args.len()));
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        &fifo,
+        rustix::fs::FileType::Fifo,
+        Mode::from_raw_mode(0o600),
+        0,
+    )
+    .unwrap();
+    let mut env = env.to_vec();
+    env.push(("SSL_CERT_FILE".into(), fifo.display().to_string()));
+    env.push(("SSL_CERT_DIR".into(), s.root.join("no-such-dir").display().to_string()));
+    let mut child = s.spawn(&env, args);
+    let mut opened = false;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while child.try_wait().unwrap().is_none() {
+        // A reader is there: let it read an empty bundle (end of file) and go on.
+        if let Ok(writer) = rustix::fs::open(&fifo, OFlags::WRONLY | OFlags::NONBLOCK, Mode::empty()) {
+            opened = true;
+            drop(writer);
+        }
+        assert!(std::time::Instant::now() < deadline, "ksa did not finish");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    (String::from_utf8_lossy(&out.stdout).trim().to_owned(), opened)
+}
+
+#[test]
+fn a_cached_command_never_loads_the_root_certificates() {
+    let k = require_keystone!();
+    let (s, proxy, env, first) = cached_once(&k, "no-roots");
+    let (shown, opened) = run_watching_roots(&s, &env, &["token", "issue", "-f", "value", "-c", "id"]);
+    assert_eq!(shown, first);
+    assert!(!opened, "a cached command loaded the system's root certificates");
+    let (_, opened) = run_watching_roots(&s, &env, &["catalog", "list"]);
+    assert!(!opened, "a cached catalog list loaded the root certificates");
+    assert_eq!(proxy.count(), 1);
+    // The watch works: a run that sends a request builds its client and reads them.
+    let (_, opened) = run_watching_roots(&s, &env, &["--no-cache", "token", "issue", "-f", "value", "-c", "id"]);
+    assert!(opened, "the FIFO watch did not see the root certificates being loaded");
     assert_eq!(proxy.count(), 2);
 }

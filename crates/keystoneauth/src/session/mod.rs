@@ -487,7 +487,11 @@ impl SessionBuilder {
         self
     }
 
-    /// Builds the session, reading the CA bundle and client certificate.
+    /// Builds the session, reading and checking the CA bundle and client
+    /// certificate. The HTTP client itself, and with it the system's root
+    /// certificates, is built on the first request, so a session that is
+    /// never used costs little; an error of that build is returned by that
+    /// request as [`Error::ClientBuild`](crate::Error::ClientBuild).
     pub fn build(self) -> Result<Session> {
         let identity = match (self.client_identity, self.client_cert) {
             (Some(id), _) => Some(id),

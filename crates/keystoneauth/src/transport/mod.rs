@@ -8,7 +8,7 @@ mod retry;
 mod tls;
 mod user_agent;
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -24,8 +24,8 @@ pub(crate) use response::request_id_from;
 pub use response::{RedirectHop, Response};
 pub(crate) use retry::retry_after_from;
 pub use retry::{parse_retry_after, RetryPolicy, DEFAULT_RETRIABLE_STATUS_CODES, MAX_BACKOFF};
-pub(crate) use tls::TlsOptions;
 pub use tls::{ClientIdentity, TlsVersion};
+pub(crate) use tls::{PreparedTls, TlsOptions};
 pub(crate) use user_agent::compose as compose_user_agent;
 pub use user_agent::{UserAgentItem, LIBRARY_USER_AGENT};
 
@@ -214,7 +214,12 @@ pub struct Transport {
 }
 
 struct TransportInner {
-    client: reqwest::Client,
+    /// Built on the first request (see [`Transport::client`]).
+    client: OnceLock<reqwest::Client>,
+    /// The TLS settings, files read and checked when the transport was made.
+    tls: PreparedTls,
+    /// Held while the client is built, so it is built once.
+    building: Mutex<()>,
     config: TransportConfig,
     timings: Mutex<Vec<RequestTiming>>,
 }
@@ -255,13 +260,18 @@ impl Transport {
                         message: "TLS and timeout options cannot be combined with a caller-supplied HTTP client; configure that client instead".into(),
                     });
                 }
-                client.clone()
+                OnceLock::from(client.clone())
             }
-            None => build_client(&config)?,
+            // Built on the first request: see `Transport::client`.
+            None => OnceLock::new(),
         };
+        // Bad CA or certificate files fail here, when the session is built.
+        let tls = config.tls.prepare()?;
         Ok(Transport {
             inner: Arc::new(TransportInner {
                 client,
+                tls,
+                building: Mutex::new(()),
                 config,
                 timings: Mutex::new(Vec::new()),
             }),
@@ -285,9 +295,27 @@ impl Transport {
         Transport::new(config)
     }
 
-    /// The underlying reqwest client (one connection pool).
-    pub fn client(&self) -> &reqwest::Client {
-        &self.inner.client
+    /// The underlying reqwest client (one connection pool), built on first
+    /// use: a transport that never sends a request never loads the
+    /// system's root certificates.
+    ///
+    /// # Errors
+    /// [`Error::ClientBuild`] when reqwest cannot build the client (the
+    /// same error every request then returns).
+    pub fn client(&self) -> Result<&reqwest::Client> {
+        if let Some(client) = self.inner.client.get() {
+            return Ok(client);
+        }
+        let _building = self
+            .inner
+            .building
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(client) = self.inner.client.get() {
+            return Ok(client);
+        }
+        let client = build_client(&self.inner.config, &self.inner.tls)?;
+        Ok(self.inner.client.get_or_init(|| client))
     }
 
     /// The retry policy used when a request does not override it.
@@ -482,8 +510,8 @@ impl Transport {
     ) -> std::result::Result<Response, Failure> {
         log_request(method, url, headers, body, log_body);
         let mut builder = self
-            .inner
-            .client
+            .client()
+            .map_err(Failure::Fatal)?
             .request(method.clone(), url.clone())
             .headers(headers.clone());
         if let Some(body) = body {
@@ -582,7 +610,7 @@ async fn read_body(
     Ok(buf.freeze())
 }
 
-fn build_client(config: &TransportConfig) -> Result<reqwest::Client> {
+fn build_client(config: &TransportConfig, tls: &PreparedTls) -> Result<reqwest::Client> {
     let mut builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
     if let Some(t) = config.timeout {
         builder = builder.timeout(t);
@@ -590,8 +618,9 @@ fn build_client(config: &TransportConfig) -> Result<reqwest::Client> {
     if let Some(t) = config.connect_timeout {
         builder = builder.connect_timeout(t);
     }
-    builder = config.tls.apply(builder)?;
-    builder.build().map_err(|e| Error::ClientBuild { source: e.into() })
+    tls.apply(builder)
+        .build()
+        .map_err(|e| Error::ClientBuild { source: e.into() })
 }
 
 fn is_redirect(status: StatusCode) -> bool {

@@ -95,55 +95,95 @@ impl TlsOptions {
         self.ca_file.is_none() && !self.insecure && self.identity.is_none() && self.min_version.is_none()
     }
 
-    /// Applies these settings to a client builder, reading the CA bundle.
-    pub(crate) fn apply(&self, mut builder: reqwest::ClientBuilder) -> Result<reqwest::ClientBuilder> {
+    /// Reads and checks what these settings name (the CA bundle, the
+    /// client identity), so a bad file fails when the session is built;
+    /// building the client from the result cannot fail on them.
+    pub(crate) fn prepare(&self) -> Result<PreparedTls> {
+        let roots = match &self.ca_file {
+            Some(path) => Some(read_ca_bundle(path)?),
+            None => None,
+        };
+        let identity = match &self.identity {
+            Some(identity) => Some(
+                identity
+                    .to_reqwest()
+                    .map_err(|e| Error::ClientBuild { source: e.into() })?,
+            ),
+            None => None,
+        };
+        Ok(PreparedTls {
+            roots,
+            insecure: self.insecure,
+            identity,
+            min_version: self.min_version,
+        })
+    }
+}
+
+/// [`TlsOptions`] with their files read and checked, ready for a client
+/// builder. Applying them loads nothing: the system's root certificates
+/// are loaded by `ClientBuilder::build`, which the transport calls only
+/// when the first request needs a client.
+#[derive(Clone)]
+pub(crate) struct PreparedTls {
+    /// The CA bundle's certificates, trusted instead of the system's.
+    roots: Option<Vec<reqwest::Certificate>>,
+    insecure: bool,
+    identity: Option<reqwest::Identity>,
+    min_version: Option<TlsVersion>,
+}
+
+impl PreparedTls {
+    /// Applies these settings to a client builder.
+    pub(crate) fn apply(&self, mut builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
         builder = builder.use_rustls_tls();
-        if let Some(path) = &self.ca_file {
-            let pem = read_file("CA bundle", path)?;
-            let invalid = |source: BoxError| Error::InvalidCertificate {
-                what: "CA bundle",
-                path: path.clone(),
-                source,
-            };
-            let ders = CertificateDer::pem_slice_iter(&pem)
-                .collect::<std::result::Result<Vec<_>, _>>()
-                .map_err(|e| invalid(e.into()))?;
-            let mut certs = Vec::with_capacity(ders.len());
-            for der in ders {
-                // Checks the certificate itself, not only its PEM armour.
-                rustls::RootCertStore::empty()
-                    .add(der.clone())
-                    .map_err(|e| invalid(e.into()))?;
-                certs.push(reqwest::Certificate::from_der(&der).map_err(|e| invalid(e.into()))?);
-            }
-            if certs.is_empty() {
-                return Err(Error::InvalidCertificate {
-                    what: "CA bundle",
-                    path: path.clone(),
-                    source: "no PEM certificate found in the file".into(),
-                });
-            }
+        if let Some(roots) = &self.roots {
             // Like requests' verify=<path>: trust this bundle only.
             builder = builder.tls_built_in_root_certs(false);
-            for cert in certs {
-                builder = builder.add_root_certificate(cert);
+            for cert in roots {
+                builder = builder.add_root_certificate(cert.clone());
             }
         }
         if self.insecure {
             builder = builder.danger_accept_invalid_certs(true);
         }
         if let Some(identity) = &self.identity {
-            let id = identity
-                .to_reqwest()
-                .map_err(|e| Error::ClientBuild { source: e.into() })?;
-            builder = builder.identity(id);
+            builder = builder.identity(identity.clone());
         }
-        builder = builder.min_tls_version(match self.min_version {
+        builder.min_tls_version(match self.min_version {
             Some(TlsVersion::Tls13) => reqwest::tls::Version::TLS_1_3,
             _ => reqwest::tls::Version::TLS_1_2,
-        });
-        Ok(builder)
+        })
     }
+}
+
+/// Reads a CA bundle and checks every certificate in it.
+fn read_ca_bundle(path: &Path) -> Result<Vec<reqwest::Certificate>> {
+    let pem = read_file("CA bundle", path)?;
+    let invalid = |source: BoxError| Error::InvalidCertificate {
+        what: "CA bundle",
+        path: path.to_path_buf(),
+        source,
+    };
+    let ders = CertificateDer::pem_slice_iter(&pem)
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| invalid(e.into()))?;
+    let mut certs = Vec::with_capacity(ders.len());
+    for der in ders {
+        // Checks the certificate itself, not only its PEM armour.
+        rustls::RootCertStore::empty()
+            .add(der.clone())
+            .map_err(|e| invalid(e.into()))?;
+        certs.push(reqwest::Certificate::from_der(&der).map_err(|e| invalid(e.into()))?);
+    }
+    if certs.is_empty() {
+        return Err(Error::InvalidCertificate {
+            what: "CA bundle",
+            path: path.to_path_buf(),
+            source: "no PEM certificate found in the file".into(),
+        });
+    }
+    Ok(certs)
 }
 
 /// Parses a PEM certificate chain and private key and checks that they belong together.

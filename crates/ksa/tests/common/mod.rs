@@ -246,6 +246,23 @@ impl Sandbox {
         cmd
     }
 
+    /// Starts ksa with `env` and `args` (the environment of [`Sandbox::ksa`]),
+    /// its output piped, without waiting for it.
+    pub fn spawn(&self, env: &[(String, String)], args: &[&str]) -> std::process::Child {
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("ksa"))
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", &self.home)
+            .env("XDG_RUNTIME_DIR", &self.runtime)
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .current_dir(&self.home)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
+
     /// Runs `cmd`; checks that no secret of the sandbox is in its output.
     pub fn run(&self, cmd: &mut assert_cmd::Command) -> Out {
         let o = cmd.output().unwrap();
