@@ -197,6 +197,8 @@ impl RequestBuilder {
         fn log(log: bool);
         /// See [`crate::RequestBuilder::follow_redirects`].
         fn follow_redirects(follow: bool);
+        /// See [`crate::RequestBuilder::redirect_body_cross_origin`].
+        fn redirect_body_cross_origin(allow: bool);
         /// See [`crate::RequestBuilder::connect_retries`].
         fn connect_retries(retries: u32);
         /// See [`crate::RequestBuilder::status_code_retries`].

@@ -307,6 +307,24 @@ pub(crate) async fn resolve_endpoint(
 }
 
 /// Builds a [`Session`]; modelled on reqwest's `ClientBuilder`.
+///
+/// # Timeouts
+///
+/// Like keystoneauth1, a session has **no timeout by default**: a request
+/// to a server that accepts the connection and never answers waits for
+/// ever. Programs should set one: [`SessionBuilder::connect_timeout`] (for
+/// example 10 s) and [`SessionBuilder::timeout`] for the whole request (for
+/// example 60 s for API calls). The `ksa` command line sets both by default.
+///
+/// ```
+/// # fn demo() -> keystoneauth::Result<()> {
+/// use std::time::Duration;
+/// let session = keystoneauth::Session::builder()
+///     .connect_timeout(Duration::from_secs(10))
+///     .timeout(Duration::from_secs(60))
+///     .build()?;
+/// # Ok(()) }
+/// ```
 #[derive(Default)]
 #[must_use]
 pub struct SessionBuilder {
@@ -323,6 +341,7 @@ pub struct SessionBuilder {
     user_agent: Option<String>,
     default_headers: HeaderMap,
     redirect_limit: Option<usize>,
+    redirect_body_cross_origin: bool,
     retry: RetryPolicy,
     collect_timing: bool,
     client: Option<reqwest::Client>,
@@ -386,13 +405,14 @@ impl SessionBuilder {
         self
     }
 
-    /// The total time allowed for each request (`--timeout`).
+    /// The total time allowed for each request (`--timeout`). There is no
+    /// default (see [Timeouts](SessionBuilder#timeouts)).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
     }
 
-    /// The time allowed to establish a connection.
+    /// The time allowed to establish a connection. There is no default.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = Some(timeout);
         self
@@ -425,6 +445,19 @@ impl SessionBuilder {
     /// The most redirects followed for one request (default 30; 0 follows none).
     pub fn redirect_limit(mut self, limit: usize) -> Self {
         self.redirect_limit = Some(limit);
+        self
+    }
+
+    /// Whether a `307` or `308` redirect to another origin (scheme, host or
+    /// port) re-sends the request body there (default false). When it is
+    /// off, such a redirect is not followed and the `307`/`308` response is
+    /// returned, so a body meant for one service never reaches another.
+    /// Requests may override it with
+    /// [`RequestBuilder::redirect_body_cross_origin`]. Credential headers
+    /// are never sent to another origin either way, and the library's own
+    /// authentication requests never follow a redirect to another origin.
+    pub fn redirect_body_cross_origin(mut self, allow: bool) -> Self {
+        self.redirect_body_cross_origin = allow;
         self
     }
 
@@ -509,6 +542,7 @@ impl SessionBuilder {
             user_agent,
             default_headers: self.default_headers,
             redirect_limit: self.redirect_limit.unwrap_or(DEFAULT_REDIRECT_LIMIT),
+            redirect_body_cross_origin: self.redirect_body_cross_origin,
             retry: self.retry,
             collect_timing: self.collect_timing,
             client: self.client,

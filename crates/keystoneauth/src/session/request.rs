@@ -119,7 +119,10 @@ impl RequestBuilder {
         self
     }
 
-    /// Whether a status of 400 or more is returned as an error (default true).
+    /// Whether a status of 400 or more is returned as an error (default
+    /// true). When it is, only the first 64 KiB of the error body are read
+    /// ([`MAX_ERROR_BODY`](crate::MAX_ERROR_BODY)); turned off, the whole
+    /// body of an error status is read and returned in the response.
     pub fn raise_error(mut self, raise: bool) -> Self {
         self.raise_error = raise;
         self
@@ -209,6 +212,18 @@ impl RequestBuilder {
     /// Whether redirects are followed (default true).
     pub fn follow_redirects(mut self, follow: bool) -> Self {
         self.follow_redirects = follow;
+        self
+    }
+
+    /// Whether a `307` or `308` redirect to another origin (scheme, host
+    /// or port) re-sends this request's body there (default: the session's
+    /// [`SessionBuilder::redirect_body_cross_origin`](crate::SessionBuilder::redirect_body_cross_origin),
+    /// itself off). When it is off, such a redirect is not followed and the
+    /// `307`/`308` response is returned (it is not an error status, so
+    /// `send` succeeds with it). Credential headers are never sent to
+    /// another origin either way.
+    pub fn redirect_body_cross_origin(mut self, allow: bool) -> Self {
+        self.overrides.redirect_body_cross_origin = Some(allow);
         self
     }
 
@@ -351,10 +366,12 @@ impl RequestBuilder {
             }
         }
 
-        let mut request = HttpRequest::new(self.method, url);
+        let origin = url.origin();
+        let mut request = HttpRequest::new(self.method, url)
+            .follow_redirects(self.follow_redirects)
+            .log(self.log);
         request.body = self.body;
-        request.log_body = self.log;
-        request.follow_redirects = self.follow_redirects;
+        request.whole_error_body = !self.raise_error;
         request.overrides = self.overrides;
 
         let response = match authenticate {
@@ -367,8 +384,12 @@ impl RequestBuilder {
                 let mut first = request.clone();
                 first.headers = with_auth_headers(headers.clone(), &auth_headers);
                 let response = transport.send(first).await?;
+                // A 401 from another origin (after a redirect) was answered
+                // by a server that never saw the credentials: it says
+                // nothing about them, so they are kept.
                 if response.status() == StatusCode::UNAUTHORIZED
                     && self.allow_reauth
+                    && response.url().origin() == origin
                     && plugin.invalidate_rejected(&auth_headers)
                 {
                     tracing::debug!(

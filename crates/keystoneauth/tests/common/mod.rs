@@ -3,7 +3,9 @@
 //! and exports the `KSA_TEST_*` variables read here).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod bulk_server;
 pub mod fault_proxy;
+pub mod memory;
 pub mod proxy;
 
 /// Connection facts of the local Keystone.
@@ -63,6 +65,21 @@ pub fn keystone() -> Option<Keystone> {
         access_log: get("KSA_TEST_KEYSTONE_ACCESS_LOG"),
         short_access_log: get("KSA_TEST_KEYSTONE_SHORT_ACCESS_LOG"),
     })
+}
+
+impl Keystone {
+    /// A v3 password plugin for the admin user, scoped to the admin project,
+    /// authenticating at `auth_url` (for example through a proxy).
+    pub fn admin_project_plugin(&self, auth_url: &str) -> keystoneauth::identity::v3::Password {
+        keystoneauth::identity::v3::Password::builder(auth_url)
+            .username(&self.admin_username)
+            .user_domain_id("default")
+            .password(self.admin_password.clone())
+            .project_name(&self.admin_project)
+            .project_domain_id("default")
+            .build()
+            .unwrap()
+    }
 }
 
 /// Returns from the test (skipping it) when there is no local Keystone.
