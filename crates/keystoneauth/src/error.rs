@@ -115,6 +115,17 @@ pub enum Error {
         target: String,
     },
 
+    /// The request body is a one-shot stream and the exchange needed it
+    /// sent again (a status retry, a `401` re-authentication). The request
+    /// was not re-sent; the response that would have made it so is kept.
+    #[error("{} {}: {reason}, but the request body is a stream that cannot be sent again; not re-sent", .response.status().as_u16(), redact::url(.response.url()))]
+    BodyNotReplayable {
+        /// Why the body would have been sent again.
+        reason: &'static str,
+        /// The response (its body read up to 64 KiB when it is an error).
+        response: Box<crate::transport::Response>,
+    },
+
     /// A URL could not be parsed or built.
     #[error("invalid URL {url:?}")]
     InvalidUrl {
@@ -349,6 +360,21 @@ impl Error {
     pub fn missing_auth_methods(&self) -> Option<&crate::identity::v3::MissingAuthMethods> {
         match self {
             Error::MissingAuthMethods(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn body_not_replayable(reason: &'static str, response: crate::transport::Response) -> Self {
+        Error::BodyNotReplayable {
+            reason,
+            response: Box::new(response),
+        }
+    }
+
+    /// The response kept by an [`Error::BodyNotReplayable`].
+    pub fn response(&self) -> Option<&crate::transport::Response> {
+        match self {
+            Error::BodyNotReplayable { response, .. } => Some(response),
             _ => None,
         }
     }

@@ -314,7 +314,10 @@ pub(crate) async fn resolve_endpoint(
 /// to a server that accepts the connection and never answers waits for
 /// ever. Programs should set one: [`SessionBuilder::connect_timeout`] (for
 /// example 10 s) and [`SessionBuilder::timeout`] for the whole request (for
-/// example 60 s for API calls). The `ksa` command line sets both by default.
+/// example 60 s for API calls). For streamed transfers, whose total time
+/// grows with their size, use [`SessionBuilder::read_timeout`] (an idle
+/// timeout) instead of a total timeout. The `ksa` command line sets
+/// timeouts by default.
 ///
 /// ```
 /// # fn demo() -> keystoneauth::Result<()> {
@@ -336,6 +339,8 @@ pub struct SessionBuilder {
     min_tls_version: Option<TlsVersion>,
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
+    read_timeout: Option<Duration>,
+    max_response_size: Option<usize>,
     app: Option<UserAgentItem>,
     additional_user_agent: Vec<UserAgentItem>,
     user_agent: Option<String>,
@@ -415,6 +420,25 @@ impl SessionBuilder {
     /// The time allowed to establish a connection. There is no default.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// The longest wait for any read from the server (default none): an
+    /// idle timeout, reset by every chunk that arrives. Unlike
+    /// [`SessionBuilder::timeout`], it never cuts a long transfer that
+    /// keeps moving, so it is the one to use with streamed bodies
+    /// ([`RequestBuilder::send_streaming`]).
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = Some(timeout);
+        self
+    }
+
+    /// Refuses response bodies larger than `bytes` in
+    /// [`RequestBuilder::send`] with an error naming the limit (default:
+    /// no limit). Adapters and requests may set their own. Use
+    /// [`RequestBuilder::send_streaming`] for bodies of any size.
+    pub fn max_response_size(mut self, bytes: usize) -> Self {
+        self.max_response_size = Some(bytes);
         self
     }
 
@@ -533,6 +557,8 @@ impl SessionBuilder {
         let config = TransportConfig {
             timeout: self.timeout,
             connect_timeout: self.connect_timeout,
+            read_timeout: self.read_timeout,
+            max_response_size: self.max_response_size,
             tls: TlsOptions {
                 ca_file: self.ca_file,
                 insecure: self.insecure,

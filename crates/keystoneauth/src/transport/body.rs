@@ -2,8 +2,11 @@
 //! failures by whether the request may be sent again.
 
 use bytes::{Bytes, BytesMut};
-use http::Method;
+use http::header::{HeaderValue, CONTENT_LENGTH};
+use http::{HeaderMap, Method};
 use url::Url;
+
+use super::RequestBody;
 
 use crate::error::{BoxError, Error};
 use crate::redact;
@@ -20,6 +23,43 @@ pub(super) enum Failure {
     NotSent(Error),
     /// The request may have reached the server.
     MaybeSent(Error),
+}
+
+/// The size of the reads from a file body.
+const FILE_CHUNK: usize = 256 * 1024;
+
+/// The body to hand to reqwest for one send: bytes are shared, a file is
+/// opened again (with its length as `Content-Length`), a stream is taken
+/// (it can be sent once).
+pub(super) async fn to_reqwest(body: &RequestBody, headers: &mut HeaderMap) -> Result<reqwest::Body, Failure> {
+    match body {
+        RequestBody::Bytes(b) => Ok(reqwest::Body::from(b.clone())),
+        RequestBody::File(path) => {
+            let file_error = |source| {
+                Failure::Fatal(Error::File {
+                    what: "request body file",
+                    path: path.clone(),
+                    source,
+                })
+            };
+            let file = tokio::fs::File::open(path).await.map_err(file_error)?;
+            let len = file.metadata().await.map_err(file_error)?.len();
+            headers.insert(CONTENT_LENGTH, HeaderValue::from(len));
+            let stream = tokio_util::io::ReaderStream::with_capacity(file, FILE_CHUNK);
+            Ok(reqwest::Body::wrap_stream(stream))
+        }
+        RequestBody::Stream { body, len } => {
+            let taken = body.lock().ok().and_then(|mut b| b.take()).ok_or_else(|| {
+                Failure::Fatal(Error::invalid_request(
+                    "the streamed request body was already sent; a stream can be sent only once",
+                ))
+            })?;
+            if let Some(len) = len {
+                headers.insert(CONTENT_LENGTH, HeaderValue::from(*len));
+            }
+            Ok(taken)
+        }
+    }
 }
 
 /// The error for a body over a size limit.

@@ -18,6 +18,9 @@ pub(super) enum LoggedBody<'a> {
     None,
     /// A body in memory.
     Bytes(&'a [u8]),
+    /// A body streamed from a file or a stream (its length when known),
+    /// never read for logging.
+    Streamed(Option<u64>),
 }
 
 pub(super) fn log_request(method: &Method, url: &Url, headers: &HeaderMap, body: LoggedBody<'_>, log_body: bool) {
@@ -39,6 +42,8 @@ pub(super) fn log_request(method: &Method, url: &Url, headers: &HeaderMap, body:
             line.push_str(&format!(" -d '{}'", redact::body_for_log(ct, body)));
         }
         LoggedBody::Bytes(_) => line.push_str(" -d '<omitted>'"),
+        LoggedBody::Streamed(Some(len)) => line.push_str(&format!(" -d '<{len} bytes streamed>'")),
+        LoggedBody::Streamed(None) => line.push_str(" -d '<streamed body>'"),
     }
     tracing::debug!(target: LOG_TARGET, "{line}");
 }
@@ -54,6 +59,20 @@ pub(super) struct LoggedResponse<'a> {
     pub(super) body: Option<&'a [u8]>,
     /// The body shown is only the first part of a longer one.
     pub(super) truncated: bool,
+}
+
+impl<'a> LoggedResponse<'a> {
+    pub(super) fn of(response: &'a super::Response, body: Option<&'a [u8]>) -> Self {
+        LoggedResponse {
+            status: response.status,
+            method: &response.method,
+            url: &response.url,
+            headers: &response.headers,
+            elapsed: response.elapsed,
+            body,
+            truncated: response.body_truncated,
+        }
+    }
 }
 
 pub(super) fn log_response(response: &LoggedResponse<'_>, log_body: bool) {

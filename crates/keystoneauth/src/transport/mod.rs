@@ -9,6 +9,7 @@ mod redirect;
 mod request;
 mod response;
 mod retry;
+mod streaming;
 mod tls;
 mod user_agent;
 
@@ -30,11 +31,12 @@ use redirect::{is_redirect, redirect_method};
 pub use body::MAX_ERROR_BODY;
 pub use redirect::RedirectPolicy;
 pub use request::HttpRequest;
-pub(crate) use request::RequestOverrides;
+pub(crate) use request::{RequestBody, RequestOverrides};
 pub(crate) use response::request_id_from;
 pub use response::{RedirectHop, Response};
 pub(crate) use retry::retry_after_from;
 pub use retry::{parse_retry_after, RetryPolicy, DEFAULT_RETRIABLE_STATUS_CODES, MAX_BACKOFF};
+pub use streaming::StreamingResponse;
 pub(crate) use tls::TlsOptions;
 pub use tls::{ClientIdentity, TlsVersion};
 pub(crate) use user_agent::compose as compose_user_agent;
@@ -71,6 +73,8 @@ pub struct RequestTiming {
 pub(crate) struct TransportConfig {
     pub(crate) timeout: Option<Duration>,
     pub(crate) connect_timeout: Option<Duration>,
+    pub(crate) read_timeout: Option<Duration>,
+    pub(crate) max_response_size: Option<usize>,
     pub(crate) tls: TlsOptions,
     pub(crate) user_agent: HeaderValue,
     pub(crate) default_headers: HeaderMap,
@@ -100,6 +104,8 @@ impl std::fmt::Debug for Transport {
         f.debug_struct("Transport")
             .field("timeout", &c.timeout)
             .field("connect_timeout", &c.connect_timeout)
+            .field("read_timeout", &c.read_timeout)
+            .field("max_response_size", &c.max_response_size)
             .field("tls", &c.tls)
             .field("user_agent", &c.user_agent)
             .field("redirect_limit", &c.redirect_limit)
@@ -116,19 +122,28 @@ struct Hop<'a> {
     method: &'a Method,
     url: &'a Url,
     headers: &'a HeaderMap,
-    body: Option<&'a Bytes>,
+    body: Option<&'a RequestBody>,
     log_body: bool,
     /// Read the whole body of an error status.
     whole_error_body: bool,
     /// Redirects will be followed: a redirect's body is not kept whole.
     following: bool,
+    /// Hand a success's body over unread.
+    stream: bool,
 }
+
+/// A response, and its body still unread when it is streamed.
+type Answer = (Response, Option<reqwest::Response>);
 
 impl Transport {
     pub(crate) fn new(config: TransportConfig) -> Result<Self> {
         let client = match &config.client {
             Some(client) => {
-                if !config.tls.is_default() || config.timeout.is_some() || config.connect_timeout.is_some() {
+                if !config.tls.is_default()
+                    || config.timeout.is_some()
+                    || config.connect_timeout.is_some()
+                    || config.read_timeout.is_some()
+                {
                     return Err(Error::InvalidOption {
                         option: "client".into(),
                         location: None,
@@ -195,6 +210,25 @@ impl Transport {
     /// the first [`MAX_ERROR_BODY`] bytes of their body read (unless the
     /// request asks for the whole); see [`Response::error_for_status`].
     pub async fn send(&self, request: HttpRequest) -> Result<Response> {
+        Ok(self.exchange_raw(request, false).await?.0)
+    }
+
+    /// Sends a request like [`Transport::send`] but returns as soon as the
+    /// final response's head has arrived, with its body unread. Retries
+    /// and redirects happen before; an error status's body is read only up
+    /// to [`MAX_ERROR_BODY`] (unless the request asks for the whole) and
+    /// then [`StreamingResponse::into_response`] gives it.
+    pub async fn send_streaming(&self, request: HttpRequest) -> Result<StreamingResponse> {
+        self.exchange(request, true).await
+    }
+
+    /// [`Transport::send`] (its body read) or [`Transport::send_streaming`].
+    pub(crate) async fn exchange(&self, request: HttpRequest, stream: bool) -> Result<StreamingResponse> {
+        let (head, raw) = self.exchange_raw(request, stream).await?;
+        Ok(StreamingResponse::new(head, raw))
+    }
+
+    async fn exchange_raw(&self, request: HttpRequest, stream: bool) -> Result<Answer> {
         let HttpRequest {
             mut method,
             url,
@@ -254,17 +288,18 @@ impl Transport {
                 log_body,
                 whole_error_body,
                 following: redirect != RedirectPolicy::None,
+                stream,
             };
-            let mut response = self.send_with_retries(&hop).await?;
+            let (mut response, raw) = self.send_with_retries(&hop).await?;
             let status = response.status;
             if redirect == RedirectPolicy::None || !is_redirect(status) {
                 response.history = history;
-                return Ok(response);
+                return Ok((response, raw));
             }
             let Some(location) = response.headers.get(LOCATION).and_then(|v| v.to_str().ok()) else {
                 tracing::warn!(target: LOG_TARGET, url = %redact::url(&current), "redirect without a Location header; not followed");
                 response.history = history;
-                return Ok(response);
+                return Ok((response, raw));
             };
             let next = current.join(location).map_err(|e| Error::InvalidResponse {
                 url: redact::url(&current),
@@ -286,6 +321,16 @@ impl Transport {
                 });
             }
             let (next_method, keep_body) = redirect_method(status, &method);
+            if keep_body && body.as_ref().is_some_and(|b| !b.is_replayable()) {
+                tracing::warn!(
+                    target: LOG_TARGET,
+                    url = %redact::url(&current),
+                    "{} redirect would send the streamed request body again, which a stream cannot be; not followed",
+                    status.as_u16()
+                );
+                response.history = history;
+                return Ok((response, raw));
+            }
             if keep_body && body.is_some() && cross_origin && !body_cross_origin {
                 tracing::warn!(
                     target: LOG_TARGET,
@@ -295,7 +340,7 @@ impl Transport {
                     status.as_u16()
                 );
                 response.history = history;
-                return Ok(response);
+                return Ok((response, raw));
             }
             history.push(RedirectHop {
                 status,
@@ -314,7 +359,7 @@ impl Transport {
     }
 
     /// One hop: send, with connection and status retries.
-    async fn send_with_retries(&self, hop: &Hop<'_>) -> Result<Response> {
+    async fn send_with_retries(&self, hop: &Hop<'_>) -> Result<Answer> {
         let request = hop.overrides;
         let policy = &self.inner.config.retry;
         let connect_retries = request.connect_retries.unwrap_or(policy.connect_retries);
@@ -325,12 +370,19 @@ impl Transport {
             .retriable_status_codes
             .as_deref()
             .unwrap_or(&policy.retriable_status_codes);
+        let replayable = hop.body.is_none_or(RequestBody::is_replayable);
         let mut connect_attempt = 0u32;
         let mut status_attempt = 0u32;
         loop {
             match self.attempt(hop).await {
-                Ok(response) => {
+                Ok((response, raw)) => {
                     if status_attempt < status_retries && retriable.contains(&response.status.as_u16()) {
+                        if !replayable {
+                            return Err(Error::body_not_replayable(
+                                "the server answered a status that would be retried",
+                                response,
+                            ));
+                        }
                         let delay = match retry_after_from(&response.headers) {
                             Some(d) => d.min(MAX_BACKOFF),
                             None => retry::backoff(status_attempt, status_delay),
@@ -348,7 +400,7 @@ impl Transport {
                         tokio::time::sleep(delay).await;
                         continue;
                     }
-                    return Ok(response);
+                    return Ok((response, raw));
                 }
                 Err(failure) => {
                     let (err, may_retry) = match failure {
@@ -356,7 +408,7 @@ impl Transport {
                         Failure::NotSent(e) => (e, true),
                         Failure::MaybeSent(e) => (e, retry::is_idempotent(hop.method)),
                     };
-                    if !may_retry || connect_attempt >= connect_retries {
+                    if !may_retry || !replayable || connect_attempt >= connect_retries {
                         return Err(err);
                     }
                     let delay = retry::backoff(connect_attempt, connect_delay);
@@ -377,22 +429,25 @@ impl Transport {
     }
 
     /// One attempt: one request on the wire, the body read: whole (within
-    /// the request's limit) for a success, only a bounded prefix for an
-    /// error status or a redirect that will be followed.
-    async fn attempt(&self, hop: &Hop<'_>) -> std::result::Result<Response, Failure> {
+    /// the size limit) for a success, only a bounded prefix for an error
+    /// status or a redirect that will be followed; or, for a streamed
+    /// success, not read at all.
+    async fn attempt(&self, hop: &Hop<'_>) -> std::result::Result<Answer, Failure> {
         let (method, url) = (hop.method, hop.url);
-        let logged = match hop.body {
-            Some(b) => LoggedBody::Bytes(b),
-            None => LoggedBody::None,
+        let mut headers = hop.headers.clone();
+        let body = match hop.body {
+            None => None,
+            Some(body) => Some(body::to_reqwest(body, &mut headers).await?),
         };
-        log_request(method, url, hop.headers, logged, hop.log_body);
-        let mut builder = self
-            .inner
-            .client
-            .request(method.clone(), url.clone())
-            .headers(hop.headers.clone());
-        if let Some(body) = hop.body {
-            builder = builder.body(body.clone());
+        let logged = match hop.body {
+            None => LoggedBody::None,
+            Some(RequestBody::Bytes(b)) => LoggedBody::Bytes(b),
+            Some(_) => LoggedBody::Streamed(headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse().ok())),
+        };
+        log_request(method, url, &headers, logged, hop.log_body);
+        let mut builder = self.inner.client.request(method.clone(), url.clone()).headers(headers);
+        if let Some(body) = body {
+            builder = builder.body(body);
         }
         if let Some(timeout) = hop.overrides.timeout {
             builder = builder.timeout(timeout);
@@ -416,39 +471,37 @@ impl Transport {
             }
         }
         let prefix_only = (status.as_u16() >= 400 && !hop.whole_error_body) || (hop.following && is_redirect(status));
-        let read = if prefix_only {
-            read_prefix(response, MAX_ERROR_BODY, method, url).await
-        } else {
-            read_body(response, hop.overrides.max_body, method, url)
-                .await
-                .map(|b| (b, false))
-        };
-        let elapsed = start.elapsed();
-        self.record(method, url, Some(status), elapsed);
-        let (body, truncated) = read?;
-        let response = Response {
+        let mut head = Response {
             status,
             headers: response_headers,
             url: url.clone(),
             method: method.clone(),
-            body,
-            body_truncated: truncated,
+            body: Bytes::new(),
+            body_truncated: false,
             history: Vec::new(),
-            elapsed,
+            elapsed: start.elapsed(),
         };
-        log_response(
-            &LoggedResponse {
-                status,
-                method,
-                url,
-                headers: &response.headers,
-                elapsed,
-                body: Some(&response.body),
-                truncated,
-            },
-            hop.log_body,
-        );
-        Ok(response)
+        let limit = hop.overrides.max_body.or(self.inner.config.max_response_size);
+        if hop.stream && !prefix_only {
+            if let (Some(limit), Some(len)) = (limit, response.content_length()) {
+                if len > limit as u64 {
+                    return Err(Failure::Fatal(body::too_large(url, limit)));
+                }
+            }
+            self.record(method, url, Some(status), head.elapsed);
+            log_response(&LoggedResponse::of(&head, None), hop.log_body);
+            return Ok((head, Some(response)));
+        }
+        let read = if prefix_only {
+            read_prefix(response, MAX_ERROR_BODY, method, url).await
+        } else {
+            read_body(response, limit, method, url).await.map(|b| (b, false))
+        };
+        head.elapsed = start.elapsed();
+        self.record(method, url, Some(status), head.elapsed);
+        (head.body, head.body_truncated) = read?;
+        log_response(&LoggedResponse::of(&head, Some(&head.body)), hop.log_body);
+        Ok((head, None))
     }
 
     fn record(&self, method: &Method, url: &Url, status: Option<StatusCode>, elapsed: Duration) {
@@ -473,6 +526,9 @@ fn build_client(config: &TransportConfig) -> Result<reqwest::Client> {
     }
     if let Some(t) = config.connect_timeout {
         builder = builder.connect_timeout(t);
+    }
+    if let Some(t) = config.read_timeout {
+        builder = builder.read_timeout(t);
     }
     builder = config.tls.apply(builder)?;
     builder.build().map_err(|e| Error::ClientBuild { source: e.into() })

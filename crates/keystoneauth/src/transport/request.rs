@@ -1,5 +1,7 @@
 //! The request as the transport sends it.
 
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -22,13 +24,53 @@ pub struct HttpRequest {
     pub(crate) method: Method,
     pub(crate) url: Url,
     pub(crate) headers: HeaderMap,
-    pub(crate) body: Option<Bytes>,
+    pub(crate) body: Option<RequestBody>,
     pub(crate) log_body: bool,
     pub(crate) redirect: RedirectPolicy,
     /// Read the whole body of an error status, not only its first 64 KiB
     /// (for applications that asked for error responses as responses).
     pub(crate) whole_error_body: bool,
     pub(crate) overrides: RequestOverrides,
+}
+
+/// A request body: in memory, a file (re-opened for each send, so it can be
+/// retried), or a one-shot stream (never sent twice).
+#[derive(Clone)]
+pub(crate) enum RequestBody {
+    Bytes(Bytes),
+    File(PathBuf),
+    Stream {
+        body: Arc<Mutex<Option<reqwest::Body>>>,
+        len: Option<u64>,
+    },
+}
+
+impl RequestBody {
+    /// A one-shot body from a stream of byte chunks.
+    pub(crate) fn stream<S>(stream: S, len: Option<u64>) -> Self
+    where
+        S: futures::Stream<Item = std::result::Result<Bytes, std::io::Error>> + Send + 'static,
+    {
+        RequestBody::Stream {
+            body: Arc::new(Mutex::new(Some(reqwest::Body::wrap_stream(stream)))),
+            len,
+        }
+    }
+
+    /// True when the body can be sent again (retries, redirects, 401).
+    pub(crate) fn is_replayable(&self) -> bool {
+        !matches!(self, RequestBody::Stream { .. })
+    }
+}
+
+impl std::fmt::Debug for RequestBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RequestBody::Bytes(b) => write!(f, "Bytes({} bytes)", b.len()),
+            RequestBody::File(p) => write!(f, "File({})", p.display()),
+            RequestBody::Stream { len, .. } => write!(f, "Stream({len:?} bytes)"),
+        }
+    }
 }
 
 /// Per-request overrides of the transport's settings.
@@ -92,13 +134,13 @@ impl HttpRequest {
         })?;
         self.headers
             .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        self.body = Some(Bytes::from(bytes));
+        self.body = Some(RequestBody::Bytes(Bytes::from(bytes)));
         Ok(self)
     }
 
     /// Sets a raw body.
     pub fn body(mut self, body: impl Into<Bytes>) -> Self {
-        self.body = Some(body.into());
+        self.body = Some(RequestBody::Bytes(body.into()));
         self
     }
 
@@ -171,7 +213,7 @@ impl std::fmt::Debug for HttpRequest {
             .field("method", &self.method)
             .field("url", &redact::url(&self.url))
             .field("headers", &self.headers.keys().map(|k| k.as_str()).collect::<Vec<_>>())
-            .field("body_len", &self.body.as_ref().map(Bytes::len))
+            .field("body", &self.body)
             .field("redirect", &self.redirect)
             .finish_non_exhaustive()
     }

@@ -26,6 +26,11 @@ pub fn status_kib(field: &str) -> u64 {
 /// its peak resident memory grew while running the scenario. Panics with
 /// the child's output when it fails.
 pub fn child_growth_kib(test: &str, scenario: &str, url: &str) -> u64 {
+    child_run(test, scenario, url).0
+}
+
+/// Like [`child_growth_kib`], also returning what the child printed.
+pub fn child_run(test: &str, scenario: &str, url: &str) -> (u64, String) {
     let exe = std::env::current_exe().unwrap();
     let out = std::process::Command::new(exe)
         .args([test, "--exact", "--nocapture", "--test-threads", "1"])
@@ -36,11 +41,12 @@ pub fn child_growth_kib(test: &str, scenario: &str, url: &str) -> u64 {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "scenario {scenario} failed:\n{stdout}\n{stderr}");
-    stdout
+    let growth = stdout
         .lines()
         .find_map(|l| l.split_once(MARK).map(|(_, v)| v))
         .and_then(|v| v.trim().parse().ok())
-        .unwrap_or_else(|| panic!("scenario {scenario} printed no growth:\n{stdout}\n{stderr}"))
+        .unwrap_or_else(|| panic!("scenario {scenario} printed no growth:\n{stdout}\n{stderr}"));
+    (growth, stdout.into_owned())
 }
 
 /// The child's side. Does nothing unless this process was started by
