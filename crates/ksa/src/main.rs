@@ -7,6 +7,7 @@
 
 mod commands;
 mod output;
+mod transfer;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -46,14 +47,14 @@ fn global_args(cmd: Command) -> Command {
             .long("format")
             .value_parser(clap::value_parser!(Format))
             .default_value("table")
-            .help("Output format"),
+            .help("Output format (request prints the body as received: json or table only)"),
     )
     .arg(
         Arg::new("column")
             .short('c')
             .long("column")
             .action(ArgAction::Append)
-            .help("Show only this column (repeat for more)"),
+            .help("Show only this column (repeat for more; not for request)"),
     )
     .arg(
         Arg::new("debug")
@@ -194,8 +195,12 @@ async fn run(argv: Vec<OsString>, env: Env) -> Result<ExitCode, Box<dyn std::err
     } else {
         loader.load_auth()?
     };
-    let session = loader
-        .load_session()?
+    let mut session = loader.load_session()?;
+    if matches!(matches.subcommand(), Some(("request", _))) {
+        // Transfers of any size: an idle timeout, never a total one by default.
+        session = session.read_timeout(std::time::Duration::from_secs(60));
+    }
+    let session = session
         .auth_opt(auth.clone())
         .app_name("ksa", Some(env!("CARGO_PKG_VERSION")))
         .build()?;
