@@ -16,10 +16,9 @@
 #[path = "../tests/common/bulk_server.rs"]
 mod bulk_server;
 
-use std::io::Write;
 use std::time::{Duration, Instant};
 
-use bulk_server::{pattern_block, Body, BulkServer, Reply};
+use bulk_server::{stream_bytes, write_pattern_file, Body, BulkServer, Reply};
 use futures::StreamExt;
 use keystoneauth::{Adapter, Session};
 
@@ -66,10 +65,7 @@ fn curl(args: &[&str]) -> Option<(Duration, u64)> {
 }
 
 fn main() {
-    let len: u64 = std::env::var("KSA_STREAM_BYTES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1 << 30);
+    let len = stream_bytes();
     let server_rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -84,17 +80,7 @@ fn main() {
     }));
     let url = format!("{}/object", server.base);
     let file = std::env::temp_dir().join(format!("ksa-stream-bench-{}", std::process::id()));
-    {
-        let block = pattern_block();
-        let mut f = std::io::BufWriter::new(std::fs::File::create(&file).unwrap());
-        let mut left = len;
-        while left > 0 {
-            let n = left.min(block.len() as u64) as usize;
-            f.write_all(&block[..n]).unwrap();
-            left -= n as u64;
-        }
-        f.flush().unwrap();
-    }
+    write_pattern_file(&file, len);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

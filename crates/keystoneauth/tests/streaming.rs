@@ -9,11 +9,11 @@
 
 mod common;
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::bulk_server::{pattern_block, pattern_sha256, Body, BulkServer, Reply};
+use common::bulk_server::{pattern_sha256, stream_bytes, write_pattern_file, Body, BulkServer, Reply};
 use common::memory::{child_run, run_child_scenario, MIB};
 use futures::StreamExt;
 use keystoneauth::http::StatusCode;
@@ -22,13 +22,6 @@ use sha2::{Digest, Sha256};
 
 /// The most the peak resident memory may grow during a transfer.
 const BOUND_KIB: u64 = 64 * 1024;
-
-fn stream_bytes() -> u64 {
-    std::env::var("KSA_STREAM_BYTES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1024 * MIB)
-}
 
 /// Serves `GET /object/<len>` with the pattern body of that length and
 /// answers `PUT` with 201 (the server hashes what it receives).
@@ -53,15 +46,7 @@ fn adapter(session: Session, url: &str) -> Adapter {
 /// A file of `len` pattern bytes (the same bytes as `Body::pattern`).
 fn pattern_file(len: u64) -> tempfile_path::TempPath {
     let path = tempfile_path::TempPath::new("ksa-stream-upload");
-    let block = pattern_block();
-    let mut f = std::io::BufWriter::new(std::fs::File::create(&path.0).unwrap());
-    let mut left = len;
-    while left > 0 {
-        let n = left.min(block.len() as u64) as usize;
-        f.write_all(&block[..n]).unwrap();
-        left -= n as u64;
-    }
-    f.flush().unwrap();
+    write_pattern_file(&path.0, len);
     path
 }
 

@@ -12,18 +12,10 @@ mod bulk_server;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use bulk_server::{pattern_sha256, Body, BulkServer, Reply};
+use bulk_server::{pattern_sha256, stream_bytes, Body, BulkServer, Reply};
 use sha2::{Digest, Sha256};
 
-const MIB: u64 = 1024 * 1024;
 const BOUND_KIB: u64 = 64 * 1024;
-
-fn stream_bytes() -> u64 {
-    std::env::var("KSA_STREAM_BYTES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1024 * MIB)
-}
 
 fn vm_hwm_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;

@@ -110,6 +110,28 @@ pub fn pattern_sha256(len: u64) -> String {
     hex::encode(h.finalize())
 }
 
+/// The size of the large-transfer tests: `KSA_STREAM_BYTES`, default 1 GiB.
+pub fn stream_bytes() -> u64 {
+    std::env::var("KSA_STREAM_BYTES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1 << 30)
+}
+
+/// Writes `len` bytes of [`Body::pattern`] to `path`.
+pub fn write_pattern_file(path: &std::path::Path, len: u64) {
+    use std::io::Write;
+    let block = pattern_block();
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let mut left = len;
+    while left > 0 {
+        let n = left.min(block.len() as u64) as usize;
+        f.write_all(&block[..n]).unwrap();
+        left -= n as u64;
+    }
+    f.flush().unwrap();
+}
+
 /// What the server answers.
 #[derive(Debug, Clone)]
 pub struct Reply {
