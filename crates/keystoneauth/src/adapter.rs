@@ -53,6 +53,7 @@ struct AdapterInner {
     retriable_status_codes: Option<Vec<u16>>,
     raise_error: Option<bool>,
     global_request_id: Option<String>,
+    max_response_size: Option<usize>,
     limits: Option<Arc<Limits>>,
 }
 
@@ -138,6 +139,7 @@ impl Adapter {
             retriable_status_codes: None,
             raise_error: None,
             global_request_id: None,
+            max_response_size: None,
             concurrency: None,
             rate_limit: None,
             error: None,
@@ -201,6 +203,9 @@ impl Adapter {
         }
         if let Some(v) = &i.global_request_id {
             b = b.global_request_id(v);
+        }
+        if let Some(v) = i.max_response_size {
+            b = b.max_response_size(v);
         }
         if let Some(l) = &i.limits {
             b = b.limits(l.clone());
@@ -345,6 +350,7 @@ pub struct AdapterBuilder {
     retriable_status_codes: Option<Vec<u16>>,
     raise_error: Option<bool>,
     global_request_id: Option<String>,
+    max_response_size: Option<usize>,
     concurrency: Option<usize>,
     rate_limit: Option<f64>,
     error: Option<Error>,
@@ -542,6 +548,13 @@ impl AdapterBuilder {
         self
     }
 
+    /// Refuses response bodies larger than `bytes` in `send` (overrides
+    /// the session's; see [`crate::RequestBuilder::max_response_size`]).
+    pub fn max_response_size(mut self, bytes: usize) -> Self {
+        self.max_response_size = Some(bytes);
+        self
+    }
+
     /// At most this many requests of this adapter (and its clones) run at
     /// once; exactly this many, not one more.
     pub fn concurrency(mut self, limit: usize) -> Self {
@@ -610,6 +623,7 @@ impl AdapterBuilder {
                 retriable_status_codes: self.retriable_status_codes,
                 raise_error: self.raise_error,
                 global_request_id: self.global_request_id,
+                max_response_size: self.max_response_size,
                 limits,
             }),
         })

@@ -197,6 +197,12 @@ impl RequestBuilder {
         fn log(log: bool);
         /// See [`crate::RequestBuilder::follow_redirects`].
         fn follow_redirects(follow: bool);
+        /// See [`crate::RequestBuilder::redirect_body_cross_origin`].
+        fn redirect_body_cross_origin(allow: bool);
+        /// See [`crate::RequestBuilder::body_file`].
+        fn body_file(path: std::path::PathBuf);
+        /// See [`crate::RequestBuilder::max_response_size`].
+        fn max_response_size(bytes: usize);
         /// See [`crate::RequestBuilder::connect_retries`].
         fn connect_retries(retries: u32);
         /// See [`crate::RequestBuilder::status_code_retries`].
@@ -231,6 +237,106 @@ impl RequestBuilder {
     /// Sends the request and waits for the whole response.
     pub fn send(self) -> Result<Response> {
         block_on(self.inner.send())?
+    }
+
+    /// Streams the body from a [`std::io::Read`] (a file, standard input),
+    /// read on a background thread; sent once and never retried, as
+    /// [`crate::RequestBuilder::body_stream`].
+    pub fn body_reader<R: std::io::Read + Send + 'static>(self, reader: R, len: Option<u64>) -> Self {
+        RequestBuilder {
+            inner: self.inner.body_stream(read_in_background(reader), len),
+        }
+    }
+
+    /// Sends the request and returns once the response head has arrived;
+    /// read the body through [`std::io::Read`]. See
+    /// [`crate::RequestBuilder::send_streaming`].
+    pub fn send_streaming(self) -> Result<StreamingResponse> {
+        let inner = block_on(self.inner.send_streaming())??;
+        Ok(StreamingResponse {
+            inner,
+            buffer: bytes::Bytes::new(),
+        })
+    }
+}
+
+/// Chunks of a blocking reader, read on their own thread, as a stream.
+fn read_in_background<R: std::io::Read + Send + 'static>(
+    mut reader: R,
+) -> impl futures::Stream<Item = std::io::Result<bytes::Bytes>> + Send + 'static {
+    let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<bytes::Bytes>>(4);
+    std::thread::spawn(move || loop {
+        let mut buf = vec![0u8; 256 * 1024];
+        let item = match reader.read(&mut buf) {
+            Ok(0) => return,
+            Ok(n) => {
+                buf.truncate(n);
+                Ok(bytes::Bytes::from(buf))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => Err(e),
+        };
+        let stop = item.is_err();
+        if tx.blocking_send(item).is_err() || stop {
+            return;
+        }
+    });
+    futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) })
+}
+
+/// The blocking twin of [`crate::StreamingResponse`]: the body is read
+/// through [`std::io::Read`], one chunk at a time.
+#[derive(Debug)]
+pub struct StreamingResponse {
+    inner: crate::StreamingResponse,
+    buffer: bytes::Bytes,
+}
+
+impl StreamingResponse {
+    /// The HTTP status.
+    pub fn status(&self) -> http::StatusCode {
+        self.inner.status()
+    }
+
+    /// The response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        self.inner.headers()
+    }
+
+    /// A header's value as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.inner.header(name)
+    }
+
+    /// The URL that gave this response.
+    pub fn url(&self) -> &url::Url {
+        self.inner.url()
+    }
+
+    /// The body's length, when announced.
+    pub fn content_length(&self) -> Option<u64> {
+        self.inner.content_length()
+    }
+
+    /// The async response underneath.
+    pub fn into_async(self) -> crate::StreamingResponse {
+        self.inner
+    }
+}
+
+impl std::io::Read for StreamingResponse {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.buffer.is_empty() {
+            match block_on(self.inner.chunk()).map_err(std::io::Error::other)? {
+                Ok(Some(chunk)) => self.buffer = chunk,
+                Ok(None) => return Ok(0),
+                Err(e) => return Err(std::io::Error::other(e)),
+            }
+        }
+        let n = buf.len().min(self.buffer.len());
+        buf[..n].copy_from_slice(&self.buffer[..n]);
+        bytes::Buf::advance(&mut self.buffer, n);
+        Ok(n)
     }
 }
 

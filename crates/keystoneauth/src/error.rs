@@ -101,6 +101,31 @@ pub enum Error {
         limit: usize,
     },
 
+    /// A request that carries credentials (a token POST, an OAuth 2.0 or
+    /// OpenID Connect token request) was redirected to another origin
+    /// (scheme, host or port). The redirect is not followed, so the
+    /// credentials never reach the other origin.
+    #[error("{url} answered {status} redirecting to another origin, {target}; not followed, because the request carries credentials")]
+    CrossOriginRedirect {
+        /// The URL that answered with the redirect (secrets masked).
+        url: String,
+        /// The redirect status (301, 302, 303, 305, 307 or 308).
+        status: u16,
+        /// The redirect target (secrets masked).
+        target: String,
+    },
+
+    /// The request body is a one-shot stream and the exchange needed it
+    /// sent again (a status retry, a `401` re-authentication). The request
+    /// was not re-sent; the response that would have made it so is kept.
+    #[error("{} {}: {reason}, but the request body is a stream that cannot be sent again; not re-sent", .response.status().as_u16(), redact::url(.response.url()))]
+    BodyNotReplayable {
+        /// Why the body would have been sent again.
+        reason: &'static str,
+        /// The response (its body read up to 64 KiB when it is an error).
+        response: Box<crate::transport::Response>,
+    },
+
     /// A URL could not be parsed or built.
     #[error("invalid URL {url:?}")]
     InvalidUrl {
@@ -361,6 +386,21 @@ impl Error {
         }
     }
 
+    pub(crate) fn body_not_replayable(reason: &'static str, response: crate::transport::Response) -> Self {
+        Error::BodyNotReplayable {
+            reason,
+            response: Box::new(response),
+        }
+    }
+
+    /// The response kept by an [`Error::BodyNotReplayable`].
+    pub fn response(&self) -> Option<&crate::transport::Response> {
+        match self {
+            Error::BodyNotReplayable { response, .. } => Some(response),
+            _ => None,
+        }
+    }
+
     pub(crate) fn invalid_request(message: impl Into<String>) -> Self {
         Error::InvalidRequest {
             message: message.into(),
@@ -485,10 +525,14 @@ impl HttpErrorKind {
     }
 }
 
-/// The most of an error body kept on an [`HttpError`].
-const MAX_KEPT_BODY: usize = 64 * 1024;
+/// The most of an error body kept on an [`HttpError`], and parsed.
+const MAX_KEPT_BODY: usize = crate::transport::MAX_ERROR_BODY;
 /// The most of a plain-text body used as a message.
 const MAX_TEXT_MESSAGE: usize = 512;
+/// The most of the message shown by an [`HttpError`]'s `Display`.
+const MAX_SHOWN_MESSAGE: usize = 768;
+/// The most of the details shown by an [`HttpError`]'s `Display`.
+const MAX_SHOWN_DETAILS: usize = 256;
 
 /// An HTTP response with an error status, with what the server said about it.
 #[derive(Clone)]
@@ -508,7 +552,9 @@ impl HttpError {
     /// Builds the error for a response, parsing the body for a message.
     ///
     /// `url` should already be masked for display (see the crate's logging
-    /// rules); the body is kept up to 64 KiB.
+    /// rules). Only the first 64 KiB of the body are kept and parsed,
+    /// whatever its length: a longer JSON body is not parsed, and its
+    /// message is the start of its text.
     pub fn new(status: StatusCode, method: Method, url: String, headers: HeaderMap, body: Bytes) -> Self {
         let request_id = crate::transport::request_id_from(&headers).map(str::to_owned);
         let retry_after = crate::transport::retry_after_from(&headers);
@@ -516,6 +562,11 @@ impl HttpError {
             .get(http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
+        let body = if body.len() > MAX_KEPT_BODY {
+            body.slice(..MAX_KEPT_BODY)
+        } else {
+            body
+        };
         let (message, details) = parse_error_body(content_type, &body);
         let message = message.unwrap_or_else(|| {
             status
@@ -523,11 +574,6 @@ impl HttpError {
                 .map(str::to_owned)
                 .unwrap_or_else(|| format!("HTTP {}", status.as_u16()))
         });
-        let body = if body.len() > MAX_KEPT_BODY {
-            body.slice(..MAX_KEPT_BODY)
-        } else {
-            body
-        };
         HttpError {
             status,
             method,
@@ -567,6 +613,7 @@ impl HttpError {
     }
 
     /// The message parsed from the body, or the status's reason phrase.
+    /// `Display` shows at most its first 768 bytes.
     pub fn message(&self) -> &str {
         &self.message
     }
@@ -586,7 +633,8 @@ impl HttpError {
         &self.headers
     }
 
-    /// The response body (at most the first 64 KiB).
+    /// The response body: at most its first 64 KiB
+    /// ([`MAX_ERROR_BODY`](crate::MAX_ERROR_BODY)), as received.
     pub fn body(&self) -> &Bytes {
         &self.body
     }
@@ -599,8 +647,11 @@ impl fmt::Debug for HttpError {
             .field("method", &self.method)
             .field("url", &self.url)
             .field("request_id", &self.request_id)
-            .field("message", &self.message)
-            .field("details", &self.details)
+            .field("message", &truncate(&self.message, MAX_SHOWN_MESSAGE))
+            .field(
+                "details",
+                &self.details.as_deref().map(|d| truncate(d, MAX_SHOWN_DETAILS)),
+            )
             .field("retry_after", &self.retry_after)
             .field("body_len", &self.body.len())
             .finish_non_exhaustive()
@@ -613,9 +664,15 @@ impl fmt::Display for HttpError {
         if let Some(reason) = self.status.canonical_reason() {
             write!(f, " {reason}")?;
         }
-        write!(f, " for {} {}: {}", self.method, self.url, self.message)?;
+        write!(
+            f,
+            " for {} {}: {}",
+            self.method,
+            self.url,
+            truncate(&self.message, MAX_SHOWN_MESSAGE)
+        )?;
         if let Some(details) = &self.details {
-            write!(f, " ({details})")?;
+            write!(f, " ({})", truncate(details, MAX_SHOWN_DETAILS))?;
         }
         if let Some(id) = &self.request_id {
             write!(f, " (request id {id})")?;
@@ -646,7 +703,7 @@ pub(crate) fn parse_error_body(content_type: &str, body: &[u8]) -> (Option<Strin
     if text.is_empty() {
         return (None, None);
     }
-    (Some(truncate(text, MAX_TEXT_MESSAGE)), None)
+    (Some(truncate(text, MAX_TEXT_MESSAGE).into_owned()), None)
 }
 
 fn parse_error_json(value: &serde_json::Value) -> (Option<String>, Option<String>) {
@@ -744,19 +801,19 @@ fn html_text(body: &[u8]) -> Option<String> {
     if collapsed.is_empty() {
         None
     } else {
-        Some(truncate(&collapsed, MAX_TEXT_MESSAGE))
+        Some(truncate(&collapsed, MAX_TEXT_MESSAGE).into_owned())
     }
 }
 
-fn truncate(s: &str, max: usize) -> String {
+fn truncate(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
     if s.len() <= max {
-        return s.to_owned();
+        return std::borrow::Cow::Borrowed(s);
     }
     let mut end = max;
     while !s.is_char_boundary(end) {
         end -= 1;
     }
-    format!("{}…", &s[..end])
+    std::borrow::Cow::Owned(format!("{}…", &s[..end]))
 }
 
 #[cfg(test)]
@@ -888,6 +945,36 @@ mod tests {
         assert!(err.is_retriable());
         assert!(!err.is_unauthorized());
         assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
+    }
+
+    #[test]
+    fn only_a_prefix_is_parsed_and_display_is_capped() {
+        let json = |message: &str| {
+            HttpError::new(
+                StatusCode::BAD_REQUEST,
+                Method::POST,
+                "http://h/v3".into(),
+                [(http::header::CONTENT_TYPE, "application/json".parse().unwrap())]
+                    .into_iter()
+                    .collect(),
+                Bytes::from(format!(
+                    r#"{{"error": {{"message": "{message}", "details": "{message}"}}}}"#
+                )),
+            )
+        };
+        // A long message in a small body: parsed, kept, shown capped.
+        let e = json(&"m".repeat(10_000));
+        assert_eq!(e.message().len(), 10_000);
+        let shown = e.to_string();
+        assert!(shown.len() < 1100, "{}", shown.len());
+        assert!(shown.contains("m…"));
+        assert!(format!("{e:?}").len() < 1300);
+        // A body over 64 KiB: only its prefix is kept, and it is not
+        // parsed as JSON (it is cut), so the message is its start.
+        let e = json(&"x".repeat(200_000));
+        assert_eq!(e.body().len(), MAX_KEPT_BODY);
+        assert!(e.message().starts_with(r#"{"error""#));
+        assert!(e.message().len() <= MAX_TEXT_MESSAGE + 3);
     }
 
     #[test]

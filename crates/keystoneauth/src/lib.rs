@@ -110,9 +110,9 @@ pub use redact::{hash_secret, redact_json};
 pub use session::{RequestBuilder, Session, SessionBuilder};
 pub use token_cache::TokenCache;
 pub use transport::{
-    parse_retry_after, ClientIdentity, HttpRequest, RedirectHop, RequestTiming, Response, RetryPolicy, TlsVersion,
-    Transport, UserAgentItem, DEFAULT_REDIRECT_LIMIT, DEFAULT_RETRIABLE_STATUS_CODES, LIBRARY_USER_AGENT, LOG_TARGET,
-    MAX_BACKOFF, MAX_DISCOVERY_BODY, MAX_TOKEN_BODY,
+    parse_retry_after, ClientIdentity, HttpRequest, RedirectHop, RedirectPolicy, RequestTiming, Response, RetryPolicy,
+    StreamingResponse, TlsVersion, Transport, UserAgentItem, DEFAULT_REDIRECT_LIMIT, DEFAULT_RETRIABLE_STATUS_CODES,
+    LIBRARY_USER_AGENT, LOG_TARGET, MAX_BACKOFF, MAX_DISCOVERY_BODY, MAX_ERROR_BODY, MAX_TOKEN_BODY,
 };
 pub use version::{
     version_between, version_match, AllowedStatuses, ApiVersion, ParseVersionError, VersionPart, VersionRange,

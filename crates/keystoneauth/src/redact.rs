@@ -172,13 +172,28 @@ pub fn redact_json(value: &mut serde_json::Value) {
 /// The most of a body shown in a log line.
 const MAX_LOGGED_BODY: usize = 8 * 1024;
 
-/// A body as it may be logged, given its content type.
+/// The largest JSON or form body parsed to be logged with its secrets
+/// masked. A larger one is not parsed (it cannot be masked without being
+/// parsed), so logging a response never costs more than a small multiple
+/// of this.
+pub(crate) const MAX_PARSED_LOG_BODY: usize = 64 * 1024;
+
+/// A body as it may be logged, given its content type. Parses at most
+/// [`MAX_PARSED_LOG_BODY`] bytes and returns at most about 8 KiB.
 pub(crate) fn body_for_log(content_type: Option<&str>, body: &[u8]) -> String {
     if body.is_empty() {
         return String::new();
     }
     let ct = content_type.unwrap_or("").to_ascii_lowercase();
     let looks_json = ct.contains("json") || (ct.is_empty() && matches!(body.first(), Some(b'{' | b'[')));
+    let is_form = ct.contains("x-www-form-urlencoded");
+    if (looks_json || is_form) && body.len() > MAX_PARSED_LOG_BODY {
+        return format!(
+            "<{} bytes of {} omitted: larger than the {MAX_PARSED_LOG_BODY} bytes parsed for logging>",
+            body.len(),
+            if looks_json { "JSON" } else { "form data" }
+        );
+    }
     if looks_json {
         return match serde_json::from_slice::<serde_json::Value>(body) {
             Ok(mut v) => {
@@ -188,7 +203,7 @@ pub(crate) fn body_for_log(content_type: Option<&str>, body: &[u8]) -> String {
             Err(_) => format!("<{} bytes of unparsable JSON omitted>", body.len()),
         };
     }
-    if ct.contains("x-www-form-urlencoded") {
+    if is_form {
         let pairs: Vec<(String, String)> = url::form_urlencoded::parse(body)
             .map(|(k, v)| {
                 let v = if is_secret_key(&k) {
@@ -206,14 +221,28 @@ pub(crate) fn body_for_log(content_type: Option<&str>, body: &[u8]) -> String {
         );
     }
     let textual = ct.starts_with("text/") || ct.contains("xml");
-    match std::str::from_utf8(body) {
-        Ok(s) if textual => limit(s.to_owned()),
-        _ => format!(
-            "<{} bytes of {} data omitted>",
-            body.len(),
-            if ct.is_empty() { "binary" } else { &ct }
-        ),
+    if textual {
+        // Only the part that is shown is decoded (a cut character at the
+        // end is dropped).
+        let shown = &body[..body.len().min(MAX_LOGGED_BODY)];
+        let text = match std::str::from_utf8(shown) {
+            Ok(s) => Some(s),
+            Err(e) if e.error_len().is_none() => std::str::from_utf8(&shown[..e.valid_up_to()]).ok(),
+            Err(_) => None,
+        };
+        if let Some(text) = text {
+            let mut out = text.to_owned();
+            if body.len() > text.len() {
+                out.push_str(&format!("… ({} bytes in all)", body.len()));
+            }
+            return out;
+        }
     }
+    format!(
+        "<{} bytes of {} data omitted>",
+        body.len(),
+        if ct.is_empty() { "binary" } else { &ct }
+    )
 }
 
 fn limit(mut s: String) -> String {
@@ -288,6 +317,21 @@ mod tests {
         assert_eq!(body_for_log(Some("text/plain"), b"hello"), "hello");
         let big = "a".repeat(20_000);
         assert!(body_for_log(Some("text/plain"), big.as_bytes()).len() < 9_000);
+        // Large JSON and form bodies are not parsed for logging at all.
+        let big_json = format!(
+            r#"{{"password": "canary", "pad": "{}"}}"#,
+            "p".repeat(MAX_PARSED_LOG_BODY)
+        );
+        let logged = body_for_log(Some("application/json"), big_json.as_bytes());
+        assert!(logged.starts_with("<65"), "{logged}");
+        assert!(!logged.contains("canary"));
+        let big_form = format!("password=canary&pad={}", "p".repeat(MAX_PARSED_LOG_BODY));
+        let logged = body_for_log(Some("application/x-www-form-urlencoded"), big_form.as_bytes());
+        assert!(logged.contains("form data omitted"), "{logged}");
+        // A multi-byte character cut at the 8 KiB mark is dropped, not an error.
+        let text = format!("{}é{}", "a".repeat(MAX_LOGGED_BODY - 1), "b".repeat(100));
+        let logged = body_for_log(Some("text/plain"), text.as_bytes());
+        assert!(logged.starts_with("aaa") && logged.contains("bytes in all"), "{logged}");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! ksa's commands, with openstackclient's field names and JSON shapes.
 
 use std::ffi::OsString;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
@@ -92,6 +92,14 @@ pub fn subcommands() -> Vec<Command> {
             ),
         Command::new("request")
             .about("Send a request to a service through the catalog (like an OpenStack-aware curl)")
+            .long_about(
+                "Send a request to a service through the catalog (like an OpenStack-aware curl). \
+                 Bodies are streamed: --data @FILE and @- are sent as they are read, and the response \
+                 is written as it arrives (a JSON response to standard output of up to 16 MiB is \
+                 pretty-printed). The body is printed as received: -f yaml/value and -c/--column do \
+                 not apply. The default timeout is an idle (read) timeout of 60 s, so long transfers are \
+                 never cut while data moves.",
+            )
             .arg(Arg::new("method").required(true).help("HTTP method"))
             .arg(
                 Arg::new("service_type")
@@ -107,7 +115,21 @@ pub fn subcommands() -> Vec<Command> {
                 Arg::new("data")
                     .short('d')
                     .long("data")
-                    .help("Body: JSON text, @file, or @- for standard input"),
+                    .help("Body: JSON text, @file, or @- for standard input (files and standard input are streamed)"),
+            )
+            .arg(
+                Arg::new("output")
+                    .short('o')
+                    .long("output")
+                    .default_value("-")
+                    .help("Write the response body to this file (- for standard output)"),
+            )
+            .arg(
+                Arg::new("quiet")
+                    .short('q')
+                    .long("quiet")
+                    .action(ArgAction::SetTrue)
+                    .help("No progress bar (shown on a terminal for transfers over 4 MiB)"),
             )
             .arg(
                 Arg::new("header")
@@ -525,19 +547,15 @@ async fn versions_show(ctx: &Ctx, m: &ArgMatches) -> CmdResult {
     print(&output::list(ctx.format, &columns, &rows, &ctx.columns)?)
 }
 
-fn read_body(arg: &str) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
-    if arg == "@-" {
-        let mut buf = Vec::new();
-        std::io::stdin().read_to_end(&mut buf)?;
-        return Ok(buf);
-    }
-    if let Some(path) = arg.strip_prefix('@') {
-        return std::fs::read(path).map_err(|e| format!("cannot read the body file {path}: {e}").into());
-    }
-    Ok(arg.as_bytes().to_vec())
-}
+/// JSON responses to standard output up to this size are pretty-printed.
+const PRETTY_LIMIT: u64 = 16 * 1024 * 1024;
 
 async fn request(ctx: &Ctx, m: &ArgMatches) -> CmdResult {
+    // The body is printed as received (JSON pretty-printed): `-f json` and
+    // `-f table` both give that; other formats and columns do not apply.
+    if !ctx.columns.is_empty() || !matches!(ctx.format, output::Format::Json | output::Format::Table) {
+        return Err("-f yaml/value and -c do not apply to ksa request, which prints the body as received".into());
+    }
     let method_text = m.get_one::<String>("method").map(String::as_str).unwrap_or("GET");
     let method = Method::from_bytes(method_text.to_ascii_uppercase().as_bytes())
         .map_err(|_| format!("{method_text:?} is not an HTTP method"))?;
@@ -585,17 +603,15 @@ async fn request(ctx: &Ctx, m: &ArgMatches) -> CmdResult {
         has_content_type |= name.trim().eq_ignore_ascii_case("content-type");
         b = b.header(name.trim(), value.trim());
     }
+    let quiet = m.get_flag("quiet");
     if let Some(d) = m.get_one::<String>("data") {
-        let body = read_body(d)?;
-        if !has_content_type && serde_json::from_slice::<Value>(&body).is_ok() {
-            b = b.header("content-type", "application/json");
-        }
-        b = b.body(body);
+        b = crate::transfer::set_body(b, d, has_content_type, quiet).await?;
     }
     if let Some(mv) = m.get_one::<String>("microversion") {
         b = b.microversion(mv);
     }
-    let response = b.send().await?;
+    let response = b.send_streaming().await?;
+    let output = m.get_one::<String>("output").map(String::as_str).unwrap_or("-");
     let mut out = Vec::new();
     if m.get_flag("include") {
         let status = response.status();
@@ -615,18 +631,28 @@ async fn request(ctx: &Ctx, m: &ArgMatches) -> CmdResult {
         }
         out.push(b'\n');
     }
+    let status = response.status();
     let is_json = response.header("content-type").is_some_and(|ct| ct.contains("json"));
-    match (is_json, serde_json::from_slice::<Value>(response.bytes())) {
-        (true, Ok(v)) => out.extend_from_slice(output::pretty_json(&v).as_bytes()),
-        _ => {
-            out.extend_from_slice(response.bytes());
-            if !response.bytes().is_empty() && !response.bytes().ends_with(b"\n") {
-                out.push(b'\n');
+    let small = response.content_length().is_some_and(|n| n <= PRETTY_LIMIT);
+    if output == "-" && is_json && small {
+        let response = response.into_response(Some(PRETTY_LIMIT as usize)).await?;
+        match serde_json::from_slice::<Value>(response.bytes()) {
+            Ok(v) => out.extend_from_slice(output::pretty_json(&v).as_bytes()),
+            Err(_) => {
+                out.extend_from_slice(response.bytes());
+                if !response.bytes().is_empty() && !response.bytes().ends_with(b"\n") {
+                    out.push(b'\n');
+                }
             }
         }
+        print(&String::from_utf8_lossy(&out))?;
+    } else {
+        if !out.is_empty() {
+            print(&String::from_utf8_lossy(&out))?;
+        }
+        crate::transfer::write_body(response, output, quiet).await?;
     }
-    print(&String::from_utf8_lossy(&out))?;
-    let ok = response.status().is_success() || response.status().is_redirection();
+    let ok = status.is_success() || status.is_redirection();
     Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 

@@ -8,6 +8,7 @@
 mod commands;
 mod output;
 mod timeouts;
+mod transfer;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -48,14 +49,14 @@ fn global_args(cmd: Command) -> Command {
             .long("format")
             .value_parser(clap::value_parser!(Format))
             .default_value("table")
-            .help("Output format"),
+            .help("Output format (request prints the body as received: json or table only)"),
     )
     .arg(
         Arg::new("column")
             .short('c')
             .long("column")
             .action(ArgAction::Append)
-            .help("Show only this column (repeat for more)"),
+            .help("Show only this column (repeat for more; not for request)"),
     )
     .arg(
         Arg::new("debug")
@@ -231,8 +232,11 @@ async fn run(argv: Vec<OsString>, env: Env) -> Result<ExitCode, Box<dyn std::err
         loader.load_auth()?
     };
     let timeouts = timeouts::Timeouts::resolve(&matches, &loader)?;
+    // `request` transfers bodies of any size: by default an idle timeout,
+    // never a total one.
+    let streaming = matches!(matches.subcommand(), Some(("request", _)));
     let session = timeouts
-        .apply(loader.load_session()?)
+        .apply(loader.load_session()?, streaming)
         .auth_opt(auth.clone())
         .app_name("ksa", Some(env!("CARGO_PKG_VERSION")))
         .build()?;

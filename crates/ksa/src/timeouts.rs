@@ -4,7 +4,9 @@
 //! 10 s and gives each request 60 s by default.
 //!
 //! Every timeout ksa uses is decided here, in [`Timeouts::resolve`], and
-//! set on the session in [`Timeouts::apply`].
+//! set on the session in [`Timeouts::apply`]. `ksa request` streams bodies
+//! of any size, so there the default is an idle (read) timeout of 60 s
+//! instead of a total one.
 
 use std::time::Duration;
 
@@ -75,9 +77,17 @@ impl Timeouts {
         Ok(Timeouts { total, connect })
     }
 
-    /// The session with these timeouts.
-    pub fn apply(&self, builder: SessionBuilder) -> SessionBuilder {
-        builder.timeout(self.total.value).connect_timeout(self.connect.value)
+    /// The session with these timeouts. For a `streaming` command (`ksa
+    /// request`, whose bodies may be many GiB) the default 60 s is an idle
+    /// (read) timeout rather than a total one; a timeout the user gave is
+    /// always total.
+    pub fn apply(&self, builder: SessionBuilder, streaming: bool) -> SessionBuilder {
+        let builder = builder.connect_timeout(self.connect.value);
+        if streaming && matches!(self.total.source, ValueSource::Default) {
+            builder.read_timeout(self.total.value)
+        } else {
+            builder.timeout(self.total.value)
+        }
     }
 }
 

@@ -456,6 +456,7 @@ pub(crate) async fn post_token_request(transport: &Transport, request: HttpReque
     let request = request
         .header(http::header::ACCEPT, http::HeaderValue::from_static("application/json"))
         .max_body(crate::transport::MAX_TOKEN_BODY)
+        .redirect_policy(crate::transport::RedirectPolicy::SameOriginOnly)
         .log(false);
     transport.send(request).await?.error_for_status()
 }

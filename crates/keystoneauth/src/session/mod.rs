@@ -307,6 +307,27 @@ pub(crate) async fn resolve_endpoint(
 }
 
 /// Builds a [`Session`]; modelled on reqwest's `ClientBuilder`.
+///
+/// # Timeouts
+///
+/// Like keystoneauth1, a session has **no timeout by default**: a request
+/// to a server that accepts the connection and never answers waits for
+/// ever. Programs should set one: [`SessionBuilder::connect_timeout`] (for
+/// example 10 s) and [`SessionBuilder::timeout`] for the whole request (for
+/// example 60 s for API calls). For streamed transfers, whose total time
+/// grows with their size, use [`SessionBuilder::read_timeout`] (an idle
+/// timeout) instead of a total timeout. The `ksa` command line sets
+/// timeouts by default.
+///
+/// ```
+/// # fn demo() -> keystoneauth::Result<()> {
+/// use std::time::Duration;
+/// let session = keystoneauth::Session::builder()
+///     .connect_timeout(Duration::from_secs(10))
+///     .timeout(Duration::from_secs(60))
+///     .build()?;
+/// # Ok(()) }
+/// ```
 #[derive(Default)]
 #[must_use]
 pub struct SessionBuilder {
@@ -318,11 +339,14 @@ pub struct SessionBuilder {
     min_tls_version: Option<TlsVersion>,
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
+    read_timeout: Option<Duration>,
+    max_response_size: Option<usize>,
     app: Option<UserAgentItem>,
     additional_user_agent: Vec<UserAgentItem>,
     user_agent: Option<String>,
     default_headers: HeaderMap,
     redirect_limit: Option<usize>,
+    redirect_body_cross_origin: bool,
     retry: RetryPolicy,
     collect_timing: bool,
     client: Option<reqwest::Client>,
@@ -386,21 +410,37 @@ impl SessionBuilder {
         self
     }
 
-    /// The total time allowed for each request (`--timeout`).
-    ///
-    /// There is no default: as in keystoneauth1, a session without a timeout
-    /// waits as long as the server takes, which suits programs that set
-    /// their own deadlines. Interactive tools should set one (`ksa` uses
-    /// 60 s, and a 10 s [`connect_timeout`](Self::connect_timeout)).
+    /// The total time allowed for each request (`--timeout`). There is no
+    /// default (see [Timeouts](SessionBuilder#timeouts)): interactive tools
+    /// should set one (`ksa` uses 60 s, and a 10 s
+    /// [`connect_timeout`](Self::connect_timeout)).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
     }
 
-    /// The time allowed to establish a connection (no default, as
-    /// keystoneauth1).
+    /// The time allowed to establish a connection. There is no default.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// The longest wait for any read from the server (default none): an
+    /// idle timeout, reset by every chunk that arrives. Unlike
+    /// [`SessionBuilder::timeout`], it never cuts a long transfer that
+    /// keeps moving, so it is the one to use with streamed bodies
+    /// ([`RequestBuilder::send_streaming`]).
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = Some(timeout);
+        self
+    }
+
+    /// Refuses response bodies larger than `bytes` in
+    /// [`RequestBuilder::send`] with an error naming the limit (default:
+    /// no limit). Adapters and requests may set their own. Use
+    /// [`RequestBuilder::send_streaming`] for bodies of any size.
+    pub fn max_response_size(mut self, bytes: usize) -> Self {
+        self.max_response_size = Some(bytes);
         self
     }
 
@@ -431,6 +471,19 @@ impl SessionBuilder {
     /// The most redirects followed for one request (default 30; 0 follows none).
     pub fn redirect_limit(mut self, limit: usize) -> Self {
         self.redirect_limit = Some(limit);
+        self
+    }
+
+    /// Whether a `307` or `308` redirect to another origin (scheme, host or
+    /// port) re-sends the request body there (default false). When it is
+    /// off, such a redirect is not followed and the `307`/`308` response is
+    /// returned, so a body meant for one service never reaches another.
+    /// Requests may override it with
+    /// [`RequestBuilder::redirect_body_cross_origin`]. Credential headers
+    /// are never sent to another origin either way, and the library's own
+    /// authentication requests never follow a redirect to another origin.
+    pub fn redirect_body_cross_origin(mut self, allow: bool) -> Self {
+        self.redirect_body_cross_origin = allow;
         self
     }
 
@@ -510,6 +563,8 @@ impl SessionBuilder {
         let config = TransportConfig {
             timeout: self.timeout,
             connect_timeout: self.connect_timeout,
+            read_timeout: self.read_timeout,
+            max_response_size: self.max_response_size,
             tls: TlsOptions {
                 ca_file: self.ca_file,
                 insecure: self.insecure,
@@ -519,6 +574,7 @@ impl SessionBuilder {
             user_agent,
             default_headers: self.default_headers,
             redirect_limit: self.redirect_limit.unwrap_or(DEFAULT_REDIRECT_LIMIT),
+            redirect_body_cross_origin: self.redirect_body_cross_origin,
             retry: self.retry,
             collect_timing: self.collect_timing,
             client: self.client,

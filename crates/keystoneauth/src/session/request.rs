@@ -16,7 +16,9 @@ use crate::catalog::EndpointFilter;
 use crate::discovery::set_microversion_headers;
 use crate::error::{Error, Result};
 use crate::redact;
-use crate::transport::{HttpRequest, RequestOverrides, Response, Transport, UserAgentItem};
+use crate::transport::{
+    HttpRequest, RequestBody, RequestOverrides, Response, StreamingResponse, Transport, UserAgentItem,
+};
 use crate::version::ApiVersion;
 
 /// The header that carries a global request id across services.
@@ -36,7 +38,7 @@ pub struct RequestBuilder {
     allow_reauth: bool,
     headers: HeaderMap,
     query: Vec<(String, String)>,
-    body: Option<Bytes>,
+    body: Option<RequestBody>,
     log: bool,
     follow_redirects: bool,
     overrides: RequestOverrides,
@@ -119,7 +121,10 @@ impl RequestBuilder {
         self
     }
 
-    /// Whether a status of 400 or more is returned as an error (default true).
+    /// Whether a status of 400 or more is returned as an error (default
+    /// true). When it is, only the first 64 KiB of the error body are read
+    /// ([`MAX_ERROR_BODY`](crate::MAX_ERROR_BODY)); turned off, the whole
+    /// body of an error status is read and returned in the response.
     pub fn raise_error(mut self, raise: bool) -> Self {
         self.raise_error = raise;
         self
@@ -175,7 +180,7 @@ impl RequestBuilder {
     pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
         match serde_json::to_vec(body) {
             Ok(bytes) => {
-                self.body = Some(Bytes::from(bytes));
+                self.body = Some(RequestBody::Bytes(Bytes::from(bytes)));
                 self.headers
                     .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
             }
@@ -189,7 +194,48 @@ impl RequestBuilder {
 
     /// Sets a raw body.
     pub fn body(mut self, body: impl Into<Bytes>) -> Self {
-        self.body = Some(body.into());
+        self.body = Some(RequestBody::Bytes(body.into()));
+        self
+    }
+
+    /// Streams the body from a file, with its length as `Content-Length`.
+    /// The file is opened when the request is sent, and again for each
+    /// retry or redirect, so such a body is retried like a byte body.
+    pub fn body_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.body = Some(RequestBody::File(path.into()));
+        self
+    }
+
+    /// Streams the body from a stream of byte chunks; `len`, when known,
+    /// is sent as `Content-Length` (else the body is sent chunked). Such a
+    /// body can be sent only once: it is never retried, and a redirect or
+    /// a `401` that would need it again ends the exchange (a `307`/`308`
+    /// is returned as the response; a `401` or a retriable status is
+    /// [`Error::BodyNotReplayable`], with the response).
+    pub fn body_stream<S>(mut self, stream: S, len: Option<u64>) -> Self
+    where
+        S: futures::Stream<Item = std::result::Result<Bytes, std::io::Error>> + Send + 'static,
+    {
+        self.body = Some(RequestBody::stream(stream, len));
+        self
+    }
+
+    /// Streams the body from an [`AsyncRead`](tokio::io::AsyncRead), as
+    /// [`RequestBuilder::body_stream`] does (sent once, never retried).
+    pub fn body_reader<R>(self, reader: R, len: Option<u64>) -> Self
+    where
+        R: tokio::io::AsyncRead + Send + 'static,
+    {
+        self.body_stream(tokio_util::io::ReaderStream::with_capacity(reader, 256 * 1024), len)
+    }
+
+    /// Refuses a response body larger than `bytes` in [`RequestBuilder::send`]
+    /// (an [`Error::InvalidResponse`] naming the limit, without reading
+    /// more), overriding the session's and adapter's
+    /// `max_response_size`. With [`RequestBuilder::send_streaming`] a body
+    /// announced larger by `Content-Length` is refused.
+    pub fn max_response_size(mut self, bytes: usize) -> Self {
+        self.overrides.max_body = Some(bytes);
         self
     }
 
@@ -209,6 +255,18 @@ impl RequestBuilder {
     /// Whether redirects are followed (default true).
     pub fn follow_redirects(mut self, follow: bool) -> Self {
         self.follow_redirects = follow;
+        self
+    }
+
+    /// Whether a `307` or `308` redirect to another origin (scheme, host
+    /// or port) re-sends this request's body there (default: the session's
+    /// [`SessionBuilder::redirect_body_cross_origin`](crate::SessionBuilder::redirect_body_cross_origin),
+    /// itself off). When it is off, such a redirect is not followed and the
+    /// `307`/`308` response is returned (it is not an error status, so
+    /// `send` succeeds with it). Credential headers are never sent to
+    /// another origin either way.
+    pub fn redirect_body_cross_origin(mut self, allow: bool) -> Self {
+        self.overrides.redirect_body_cross_origin = Some(allow);
         self
     }
 
@@ -292,8 +350,52 @@ impl RequestBuilder {
     }
 
     /// Sends the request: resolves the URL, authenticates, follows
-    /// redirects, retries, and re-authenticates once on a 401.
-    pub async fn send(mut self) -> Result<Response> {
+    /// redirects, retries, and re-authenticates once on a 401. The whole
+    /// body is read (up to `max_response_size` when one is set).
+    pub async fn send(self) -> Result<Response> {
+        let raise = self.raise_error;
+        let response = self.dispatch(false).await?.into_response(None).await?;
+        if raise {
+            response.error_for_status()
+        } else {
+            Ok(response)
+        }
+    }
+
+    /// Sends the request like [`RequestBuilder::send`] but returns once the
+    /// response's head has arrived, with its body to be read as a stream
+    /// ([`StreamingResponse`]). Redirects, status retries and the `401`
+    /// re-authentication all happen before. An error status is an
+    /// [`Error::Http`] built from the first 64 KiB of its body (unless
+    /// `raise_error(false)`, which hands over the whole error body).
+    ///
+    /// ```no_run
+    /// # async fn demo(session: keystoneauth::Session) -> keystoneauth::Result<()> {
+    /// use futures::StreamExt;
+    /// use keystoneauth::EndpointFilter;
+    /// let response = session
+    ///     .get("/container/big-object")
+    ///     .endpoint_filter(EndpointFilter::new("object-store"))
+    ///     .send_streaming()
+    ///     .await?;
+    /// let mut body = response.bytes_stream();
+    /// while let Some(chunk) = body.next().await {
+    ///     let chunk = chunk?; // write it somewhere
+    /// #   let _ = chunk;
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn send_streaming(self) -> Result<StreamingResponse> {
+        let raise = self.raise_error;
+        let response = self.dispatch(true).await?;
+        if raise {
+            response.error_for_status().await
+        } else {
+            Ok(response)
+        }
+    }
+
+    async fn dispatch(mut self, stream: bool) -> Result<StreamingResponse> {
         if let Some(e) = self.error.take() {
             return Err(e);
         }
@@ -351,42 +453,51 @@ impl RequestBuilder {
             }
         }
 
-        let mut request = HttpRequest::new(self.method, url);
+        let origin = url.origin();
+        let mut request = HttpRequest::new(self.method, url)
+            .follow_redirects(self.follow_redirects)
+            .log(self.log);
         request.body = self.body;
-        request.log_body = self.log;
-        request.follow_redirects = self.follow_redirects;
+        request.whole_error_body = !self.raise_error;
         request.overrides = self.overrides;
 
+        let replayable = request.body.as_ref().is_none_or(RequestBody::is_replayable);
         let response = match authenticate {
             None => {
                 request.headers = headers;
-                transport.send(request).await?
+                transport.exchange(request, stream).await?
             }
             Some(plugin) => {
                 let auth_headers = plugin.headers(&transport).await?;
                 let mut first = request.clone();
                 first.headers = with_auth_headers(headers.clone(), &auth_headers);
-                let response = transport.send(first).await?;
+                let response = transport.exchange(first, stream).await?;
+                // A 401 from another origin (after a redirect) was answered
+                // by a server that never saw the credentials: it says
+                // nothing about them, so they are kept.
                 if response.status() == StatusCode::UNAUTHORIZED
                     && self.allow_reauth
+                    && response.url().origin() == origin
                     && plugin.invalidate_rejected(&auth_headers)
                 {
+                    if !replayable {
+                        return Err(Error::body_not_replayable(
+                            "the server answered 401 and re-authenticating would send the request again",
+                            response.into_response(None).await?,
+                        ));
+                    }
                     tracing::debug!(
                         target: crate::transport::LOG_TARGET,
                         "401 with credentials that may have expired; re-authenticating once"
                     );
                     request.headers = with_auth_headers(headers, &plugin.headers(&transport).await?);
-                    transport.send(request).await?
+                    transport.exchange(request, stream).await?
                 } else {
                     response
                 }
             }
         };
-        if self.raise_error {
-            response.error_for_status()
-        } else {
-            Ok(response)
-        }
+        Ok(response)
     }
 
     /// The service's maximum microversion, for a request of `latest`.

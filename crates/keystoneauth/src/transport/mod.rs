@@ -3,8 +3,13 @@
 //! [`Session`](crate::Session) adds that on top, and auth plugins use the
 //! transport directly to talk to Keystone.
 
+mod body;
+mod log;
+mod redirect;
+mod request;
 mod response;
 mod retry;
+mod streaming;
 mod tls;
 mod user_agent;
 
@@ -12,18 +17,26 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http::header::{HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, LOCATION, USER_AGENT};
+use http::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, LOCATION, USER_AGENT};
 use http::{HeaderMap, Method, StatusCode};
-use serde::Serialize;
 use url::Url;
 
-use crate::error::{BoxError, Error, Result};
+use crate::error::{Error, Result};
 use crate::redact;
 
+use body::{classify_send_error, read_body, read_prefix, Failure};
+use log::{log_request, log_response, LoggedBody, LoggedResponse};
+use redirect::{is_redirect, redirect_method};
+
+pub use body::MAX_ERROR_BODY;
+pub use redirect::RedirectPolicy;
+pub use request::HttpRequest;
+pub(crate) use request::{RequestBody, RequestOverrides};
 pub(crate) use response::request_id_from;
 pub use response::{RedirectHop, Response};
 pub(crate) use retry::retry_after_from;
 pub use retry::{parse_retry_after, RetryPolicy, DEFAULT_RETRIABLE_STATUS_CODES, MAX_BACKOFF};
+pub use streaming::StreamingResponse;
 pub use tls::{ClientIdentity, TlsVersion};
 pub(crate) use tls::{PreparedTls, TlsOptions};
 pub(crate) use user_agent::compose as compose_user_agent;
@@ -34,6 +47,12 @@ pub const LOG_TARGET: &str = "keystoneauth::session";
 
 /// The default limit on redirects followed for one request.
 pub const DEFAULT_REDIRECT_LIMIT: usize = 30;
+
+/// The largest token response the library parses (catalogs of hundreds of
+/// services stay far below it).
+pub const MAX_TOKEN_BODY: usize = 16 * 1024 * 1024;
+/// The largest version document the library parses.
+pub const MAX_DISCOVERY_BODY: usize = 1024 * 1024;
 
 /// Method, URL, status and time of one request, collected when the session
 /// is built with timing collection on.
@@ -49,158 +68,18 @@ pub struct RequestTiming {
     pub elapsed: Duration,
 }
 
-/// A request as the transport sends it: an absolute URL, headers and body,
-/// plus per-request transport options.
-///
-/// Auth plugins build these to talk to Keystone; applications normally use
-/// the [`Session`](crate::Session)'s request builder instead.
-#[derive(Clone)]
-pub struct HttpRequest {
-    pub(crate) method: Method,
-    pub(crate) url: Url,
-    pub(crate) headers: HeaderMap,
-    pub(crate) body: Option<Bytes>,
-    pub(crate) log_body: bool,
-    pub(crate) follow_redirects: bool,
-    pub(crate) overrides: RequestOverrides,
-}
-
-/// Per-request overrides of the transport's settings.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct RequestOverrides {
-    pub(crate) connect_retries: Option<u32>,
-    pub(crate) connect_retry_delay: Option<Duration>,
-    pub(crate) status_code_retries: Option<u32>,
-    pub(crate) status_code_retry_delay: Option<Duration>,
-    pub(crate) retriable_status_codes: Option<Vec<u16>>,
-    pub(crate) timeout: Option<Duration>,
-    pub(crate) max_body: Option<usize>,
-}
-
-impl HttpRequest {
-    /// A request with no headers and no body.
-    pub fn new(method: Method, url: Url) -> Self {
-        HttpRequest {
-            method,
-            url,
-            headers: HeaderMap::new(),
-            body: None,
-            log_body: true,
-            follow_redirects: true,
-            overrides: RequestOverrides::default(),
-        }
-    }
-
-    /// The method.
-    pub fn method(&self) -> &Method {
-        &self.method
-    }
-
-    /// The URL.
-    pub fn url(&self) -> &Url {
-        &self.url
-    }
-
-    /// The headers, to read or change.
-    pub fn headers_mut(&mut self) -> &mut HeaderMap {
-        &mut self.headers
-    }
-
-    /// Sets a header, replacing any earlier value. Credential headers are
-    /// marked sensitive.
-    pub fn header(mut self, name: HeaderName, mut value: HeaderValue) -> Self {
-        if redact::is_sensitive_header(&name) {
-            value.set_sensitive(true);
-        }
-        self.headers.insert(name, value);
-        self
-    }
-
-    /// Sets a JSON body and `Content-Type: application/json`.
-    pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Result<Self> {
-        let bytes = serde_json::to_vec(body).map_err(|e| Error::InvalidRequest {
-            message: "the JSON body could not be serialised".into(),
-            source: Some(e.into()),
-        })?;
-        self.headers
-            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        self.body = Some(Bytes::from(bytes));
-        Ok(self)
-    }
-
-    /// Sets a raw body.
-    pub fn body(mut self, body: impl Into<Bytes>) -> Self {
-        self.body = Some(body.into());
-        self
-    }
-
-    /// Whether the request and response bodies may be logged (default
-    /// true). Turn it off for requests that carry credentials.
-    pub fn log(mut self, log: bool) -> Self {
-        self.log_body = log;
-        self
-    }
-
-    /// Overrides the number of connection retries for this request.
-    pub fn connect_retries(mut self, retries: u32) -> Self {
-        self.overrides.connect_retries = Some(retries);
-        self
-    }
-
-    /// Overrides the number of status retries for this request.
-    pub fn status_code_retries(mut self, retries: u32) -> Self {
-        self.overrides.status_code_retries = Some(retries);
-        self
-    }
-
-    /// Whether to follow redirects (default true).
-    pub fn follow_redirects(mut self, follow: bool) -> Self {
-        self.follow_redirects = follow;
-        self
-    }
-
-    /// Overrides the session's total timeout for this request.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.overrides.timeout = Some(timeout);
-        self
-    }
-
-    /// Refuses a response body larger than `bytes` (an
-    /// [`Error::InvalidResponse`] instead of reading it all). The library
-    /// sets this on the bodies it parses itself, so a hostile server cannot
-    /// make it allocate without limit.
-    pub fn max_body(mut self, bytes: usize) -> Self {
-        self.overrides.max_body = Some(bytes);
-        self
-    }
-}
-
-/// The largest token response the library parses (catalogs of hundreds of
-/// services stay far below it).
-pub const MAX_TOKEN_BODY: usize = 16 * 1024 * 1024;
-/// The largest version document the library parses.
-pub const MAX_DISCOVERY_BODY: usize = 1024 * 1024;
-
-impl std::fmt::Debug for HttpRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HttpRequest")
-            .field("method", &self.method)
-            .field("url", &redact::url(&self.url))
-            .field("headers", &self.headers.keys().map(|k| k.as_str()).collect::<Vec<_>>())
-            .field("body_len", &self.body.as_ref().map(Bytes::len))
-            .finish_non_exhaustive()
-    }
-}
-
 /// What a [`Transport`] is built from.
 #[derive(Debug, Clone)]
 pub(crate) struct TransportConfig {
     pub(crate) timeout: Option<Duration>,
     pub(crate) connect_timeout: Option<Duration>,
+    pub(crate) read_timeout: Option<Duration>,
+    pub(crate) max_response_size: Option<usize>,
     pub(crate) tls: TlsOptions,
     pub(crate) user_agent: HeaderValue,
     pub(crate) default_headers: HeaderMap,
     pub(crate) redirect_limit: usize,
+    pub(crate) redirect_body_cross_origin: bool,
     pub(crate) retry: RetryPolicy,
     pub(crate) collect_timing: bool,
     pub(crate) client: Option<reqwest::Client>,
@@ -230,30 +109,46 @@ impl std::fmt::Debug for Transport {
         f.debug_struct("Transport")
             .field("timeout", &c.timeout)
             .field("connect_timeout", &c.connect_timeout)
+            .field("read_timeout", &c.read_timeout)
+            .field("max_response_size", &c.max_response_size)
             .field("tls", &c.tls)
             .field("user_agent", &c.user_agent)
             .field("redirect_limit", &c.redirect_limit)
+            .field("redirect_body_cross_origin", &c.redirect_body_cross_origin)
             .field("retry", &c.retry)
             .field("collect_timing", &c.collect_timing)
             .finish_non_exhaustive()
     }
 }
 
-/// How a failed attempt may be retried.
-enum Failure {
-    /// The request cannot be sent at all: never retried.
-    Fatal(Error),
-    /// The request never reached the server: safe to re-send any method.
-    NotSent(Error),
-    /// The request may have reached the server.
-    MaybeSent(Error),
+/// One hop's request: what does not change between retries.
+struct Hop<'a> {
+    overrides: &'a RequestOverrides,
+    method: &'a Method,
+    url: &'a Url,
+    headers: &'a HeaderMap,
+    body: Option<&'a RequestBody>,
+    log_body: bool,
+    /// Read the whole body of an error status.
+    whole_error_body: bool,
+    /// Redirects will be followed: a redirect's body is not kept whole.
+    following: bool,
+    /// Hand a success's body over unread.
+    stream: bool,
 }
+
+/// A response, and its body still unread when it is streamed.
+type Answer = (Response, Option<reqwest::Response>);
 
 impl Transport {
     pub(crate) fn new(config: TransportConfig) -> Result<Self> {
         let client = match &config.client {
             Some(client) => {
-                if !config.tls.is_default() || config.timeout.is_some() || config.connect_timeout.is_some() {
+                if !config.tls.is_default()
+                    || config.timeout.is_some()
+                    || config.connect_timeout.is_some()
+                    || config.read_timeout.is_some()
+                {
                     return Err(Error::InvalidOption {
                         option: "client".into(),
                         location: None,
@@ -335,19 +230,41 @@ impl Transport {
         }
     }
 
-    /// Sends a request: follows redirects (credential headers go only to
-    /// the origin the request started at), retries as the policy allows,
-    /// logs the request and response with secrets masked, and reads the
-    /// whole body. Error statuses are returned as responses; see
-    /// [`Response::error_for_status`].
+    /// Sends a request: follows redirects as its [`RedirectPolicy`] allows
+    /// (credential headers go only to the origin the request started at, a
+    /// body to another origin only when opted in), retries as the policy
+    /// allows, logs the request and response with secrets masked, and
+    /// reads the body. Error statuses are returned as responses, with only
+    /// the first [`MAX_ERROR_BODY`] bytes of their body read (unless the
+    /// request asks for the whole); see [`Response::error_for_status`].
     pub async fn send(&self, request: HttpRequest) -> Result<Response> {
+        Ok(self.exchange_raw(request, false).await?.0)
+    }
+
+    /// Sends a request like [`Transport::send`] but returns as soon as the
+    /// final response's head has arrived, with its body unread. Retries
+    /// and redirects happen before; an error status's body is read only up
+    /// to [`MAX_ERROR_BODY`] (unless the request asks for the whole) and
+    /// then [`StreamingResponse::into_response`] gives it.
+    pub async fn send_streaming(&self, request: HttpRequest) -> Result<StreamingResponse> {
+        self.exchange(request, true).await
+    }
+
+    /// [`Transport::send`] (its body read) or [`Transport::send_streaming`].
+    pub(crate) async fn exchange(&self, request: HttpRequest, stream: bool) -> Result<StreamingResponse> {
+        let (head, raw) = self.exchange_raw(request, stream).await?;
+        Ok(StreamingResponse::new(head, raw))
+    }
+
+    async fn exchange_raw(&self, request: HttpRequest, stream: bool) -> Result<Answer> {
         let HttpRequest {
             mut method,
             url,
             mut headers,
             mut body,
             log_body,
-            follow_redirects,
+            redirect,
+            whole_error_body,
             overrides,
         } = request;
         let config = &self.inner.config;
@@ -370,6 +287,9 @@ impl Transport {
                 value.set_sensitive(true);
             }
         }
+        let body_cross_origin = overrides
+            .redirect_body_cross_origin
+            .unwrap_or(config.redirect_body_cross_origin);
         let origin = url.origin();
         let start_url = url.clone();
         let mut current = url;
@@ -387,36 +307,74 @@ impl Transport {
                     h
                 })
             };
-            let mut response = self
-                .send_with_retries(&overrides, &method, &current, hop_headers, body.as_ref(), log_body)
-                .await?;
+            let hop = Hop {
+                overrides: &overrides,
+                method: &method,
+                url: &current,
+                headers: hop_headers,
+                body: body.as_ref(),
+                log_body,
+                whole_error_body,
+                following: redirect != RedirectPolicy::None,
+                stream,
+            };
+            let (mut response, raw) = self.send_with_retries(&hop).await?;
             let status = response.status;
-            if !follow_redirects || !is_redirect(status) {
+            if redirect == RedirectPolicy::None || !is_redirect(status) {
                 response.history = history;
-                return Ok(response);
+                return Ok((response, raw));
             }
             let Some(location) = response.headers.get(LOCATION).and_then(|v| v.to_str().ok()) else {
                 tracing::warn!(target: LOG_TARGET, url = %redact::url(&current), "redirect without a Location header; not followed");
                 response.history = history;
-                return Ok(response);
+                return Ok((response, raw));
             };
             let next = current.join(location).map_err(|e| Error::InvalidResponse {
                 url: redact::url(&current),
                 message: "the redirect's Location is not a valid URL".into(),
                 source: Some(e.into()),
             })?;
+            let cross_origin = next.origin() != origin;
+            if cross_origin && redirect == RedirectPolicy::SameOriginOnly {
+                return Err(Error::CrossOriginRedirect {
+                    url: redact::url(&current),
+                    status: status.as_u16(),
+                    target: redact::url(&next),
+                });
+            }
             if history.len() >= config.redirect_limit {
                 return Err(Error::TooManyRedirects {
                     url: redact::url(&start_url),
                     limit: config.redirect_limit,
                 });
             }
+            let (next_method, keep_body) = redirect_method(status, &method);
+            if keep_body && body.as_ref().is_some_and(|b| !b.is_replayable()) {
+                tracing::warn!(
+                    target: LOG_TARGET,
+                    url = %redact::url(&current),
+                    "{} redirect would send the streamed request body again, which a stream cannot be; not followed",
+                    status.as_u16()
+                );
+                response.history = history;
+                return Ok((response, raw));
+            }
+            if keep_body && body.is_some() && cross_origin && !body_cross_origin {
+                tracing::warn!(
+                    target: LOG_TARGET,
+                    url = %redact::url(&current),
+                    location = %redact::url(&next),
+                    "{} redirect to another origin would re-send the request body; not followed (opt in with redirect_body_cross_origin)",
+                    status.as_u16()
+                );
+                response.history = history;
+                return Ok((response, raw));
+            }
             history.push(RedirectHop {
                 status,
                 url: redact::url(&current),
                 request_id: response.request_id().map(str::to_owned),
             });
-            let (next_method, keep_body) = redirect_method(status, &method);
             if !keep_body {
                 body = None;
                 headers.remove(CONTENT_TYPE);
@@ -429,15 +387,8 @@ impl Transport {
     }
 
     /// One hop: send, with connection and status retries.
-    async fn send_with_retries(
-        &self,
-        request: &RequestOverrides,
-        method: &Method,
-        url: &Url,
-        headers: &HeaderMap,
-        body: Option<&Bytes>,
-        log_body: bool,
-    ) -> Result<Response> {
+    async fn send_with_retries(&self, hop: &Hop<'_>) -> Result<Answer> {
+        let request = hop.overrides;
         let policy = &self.inner.config.retry;
         let connect_retries = request.connect_retries.unwrap_or(policy.connect_retries);
         let connect_delay = request.connect_retry_delay.or(policy.connect_retry_delay);
@@ -447,12 +398,19 @@ impl Transport {
             .retriable_status_codes
             .as_deref()
             .unwrap_or(&policy.retriable_status_codes);
+        let replayable = hop.body.is_none_or(RequestBody::is_replayable);
         let mut connect_attempt = 0u32;
         let mut status_attempt = 0u32;
         loop {
-            match self.attempt(request, method, url, headers, body, log_body).await {
-                Ok(response) => {
+            match self.attempt(hop).await {
+                Ok((response, raw)) => {
                     if status_attempt < status_retries && retriable.contains(&response.status.as_u16()) {
+                        if !replayable {
+                            return Err(Error::body_not_replayable(
+                                "the server answered a status that would be retried",
+                                response,
+                            ));
+                        }
                         let delay = match retry_after_from(&response.headers) {
                             Some(d) => d.min(MAX_BACKOFF),
                             None => retry::backoff(status_attempt, status_delay),
@@ -460,7 +418,7 @@ impl Transport {
                         tracing::info!(
                             target: LOG_TARGET,
                             status = response.status.as_u16(),
-                            url = %redact::url(url),
+                            url = %redact::url(hop.url),
                             delay_ms = delay.as_millis() as u64,
                             "retriable status; retrying ({} of {})",
                             status_attempt + 1,
@@ -470,21 +428,21 @@ impl Transport {
                         tokio::time::sleep(delay).await;
                         continue;
                     }
-                    return Ok(response);
+                    return Ok((response, raw));
                 }
                 Err(failure) => {
                     let (err, may_retry) = match failure {
                         Failure::Fatal(e) => return Err(e),
                         Failure::NotSent(e) => (e, true),
-                        Failure::MaybeSent(e) => (e, retry::is_idempotent(method)),
+                        Failure::MaybeSent(e) => (e, retry::is_idempotent(hop.method)),
                     };
-                    if !may_retry || connect_attempt >= connect_retries {
+                    if !may_retry || !replayable || connect_attempt >= connect_retries {
                         return Err(err);
                     }
                     let delay = retry::backoff(connect_attempt, connect_delay);
                     tracing::info!(
                         target: LOG_TARGET,
-                        url = %redact::url(url),
+                        url = %redact::url(hop.url),
                         delay_ms = delay.as_millis() as u64,
                         error = %err,
                         "connection failure; retrying ({} of {})",
@@ -498,31 +456,36 @@ impl Transport {
         }
     }
 
-    /// One attempt: one request on the wire, the whole body read.
-    async fn attempt(
-        &self,
-        request: &RequestOverrides,
-        method: &Method,
-        url: &Url,
-        headers: &HeaderMap,
-        body: Option<&Bytes>,
-        log_body: bool,
-    ) -> std::result::Result<Response, Failure> {
-        log_request(method, url, headers, body, log_body);
+    /// One attempt: one request on the wire, the body read: whole (within
+    /// the size limit) for a success, only a bounded prefix for an error
+    /// status or a redirect that will be followed; or, for a streamed
+    /// success, not read at all.
+    async fn attempt(&self, hop: &Hop<'_>) -> std::result::Result<Answer, Failure> {
+        let (method, url) = (hop.method, hop.url);
+        let mut headers = hop.headers.clone();
+        let body = match hop.body {
+            None => None,
+            Some(body) => Some(body::to_reqwest(body, &mut headers).await?),
+        };
+        let logged = match hop.body {
+            None => LoggedBody::None,
+            Some(RequestBody::Bytes(b)) => LoggedBody::Bytes(b),
+            Some(_) => LoggedBody::Streamed(headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse().ok())),
+        };
+        log_request(method, url, &headers, logged, hop.log_body);
         let mut builder = self
             .client()
             .map_err(Failure::Fatal)?
             .request(method.clone(), url.clone())
-            .headers(headers.clone());
+            .headers(headers);
         if let Some(body) = body {
-            builder = builder.body(body.clone());
+            builder = builder.body(body);
         }
-        if let Some(timeout) = request.timeout {
+        if let Some(timeout) = hop.overrides.timeout {
             builder = builder.timeout(timeout);
         }
         let start = Instant::now();
-        let sent = builder.send().await;
-        let response = match sent {
+        let response = match builder.send().await {
             Ok(r) => r,
             Err(e) => {
                 let failure = classify_send_error(e, method, url);
@@ -534,31 +497,43 @@ impl Transport {
         };
         let status = response.status();
         let mut response_headers = response.headers().clone();
-        let body = match read_body(response, request.max_body, method, url).await {
-            Ok(b) => b,
-            Err(e) => {
-                self.record(method, url, Some(status), start.elapsed());
-                return Err(e);
-            }
-        };
-        let elapsed = start.elapsed();
         for (name, value) in response_headers.iter_mut() {
             if redact::is_sensitive_header(name) {
                 value.set_sensitive(true);
             }
         }
-        self.record(method, url, Some(status), elapsed);
-        let response = Response {
+        let prefix_only = (status.as_u16() >= 400 && !hop.whole_error_body) || (hop.following && is_redirect(status));
+        let mut head = Response {
             status,
             headers: response_headers,
             url: url.clone(),
             method: method.clone(),
-            body,
+            body: Bytes::new(),
+            body_truncated: false,
             history: Vec::new(),
-            elapsed,
+            elapsed: start.elapsed(),
         };
-        log_response(&response, log_body);
-        Ok(response)
+        let limit = hop.overrides.max_body.or(self.inner.config.max_response_size);
+        if hop.stream && !prefix_only {
+            if let (Some(limit), Some(len)) = (limit, response.content_length()) {
+                if len > limit as u64 {
+                    return Err(Failure::Fatal(body::too_large(url, limit)));
+                }
+            }
+            self.record(method, url, Some(status), head.elapsed);
+            log_response(&LoggedResponse::of(&head, None), hop.log_body);
+            return Ok((head, Some(response)));
+        }
+        let read = if prefix_only {
+            read_prefix(response, MAX_ERROR_BODY, method, url).await
+        } else {
+            read_body(response, limit, method, url).await.map(|b| (b, false))
+        };
+        head.elapsed = start.elapsed();
+        self.record(method, url, Some(status), head.elapsed);
+        (head.body, head.body_truncated) = read?;
+        log_response(&LoggedResponse::of(&head, Some(&head.body)), hop.log_body);
+        Ok((head, None))
     }
 
     fn record(&self, method: &Method, url: &Url, status: Option<StatusCode>, elapsed: Duration) {
@@ -576,40 +551,6 @@ impl Transport {
     }
 }
 
-/// Reads the whole body, refusing more than `limit` bytes when one is set.
-async fn read_body(
-    mut response: reqwest::Response,
-    limit: Option<usize>,
-    method: &Method,
-    url: &Url,
-) -> std::result::Result<Bytes, Failure> {
-    let Some(limit) = limit else {
-        return response.bytes().await.map_err(|e| classify_body_error(e, method, url));
-    };
-    let too_large = || {
-        Failure::Fatal(Error::InvalidResponse {
-            url: redact::url(url),
-            message: format!("the response body is larger than the {limit} bytes allowed"),
-            source: None,
-        })
-    };
-    if response.content_length().is_some_and(|n| n > limit as u64) {
-        return Err(too_large());
-    }
-    let mut buf = bytes::BytesMut::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| classify_body_error(e, method, url))?
-    {
-        if buf.len() + chunk.len() > limit {
-            return Err(too_large());
-        }
-        buf.extend_from_slice(&chunk);
-    }
-    Ok(buf.freeze())
-}
-
 fn build_client(config: &TransportConfig, tls: &PreparedTls) -> Result<reqwest::Client> {
     let mut builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
     if let Some(t) = config.timeout {
@@ -618,194 +559,10 @@ fn build_client(config: &TransportConfig, tls: &PreparedTls) -> Result<reqwest::
     if let Some(t) = config.connect_timeout {
         builder = builder.connect_timeout(t);
     }
+    if let Some(t) = config.read_timeout {
+        builder = builder.read_timeout(t);
+    }
     tls.apply(builder)
         .build()
         .map_err(|e| Error::ClientBuild { source: e.into() })
-}
-
-fn is_redirect(status: StatusCode) -> bool {
-    matches!(status.as_u16(), 301 | 302 | 303 | 305 | 307 | 308)
-}
-
-/// The method and whether the body is kept after a redirect, as browsers
-/// and requests do: 303 becomes GET; 301 and 302 turn a POST into a GET.
-fn redirect_method(status: StatusCode, method: &Method) -> (Method, bool) {
-    match status.as_u16() {
-        303 if *method != Method::HEAD => (Method::GET, false),
-        301 | 302 if *method == Method::POST => (Method::GET, false),
-        _ => (method.clone(), true),
-    }
-}
-
-/// Finds a rustls error anywhere in an error's source chain. hyper-rustls
-/// wraps the TLS error in nested `io::Error`s, whose `source()` skips the
-/// wrapped error, so `io::Error`s are looked into with `get_ref()`.
-fn is_tls_error(err: &(dyn std::error::Error + 'static)) -> bool {
-    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(e) = current {
-        if e.is::<rustls::Error>() {
-            return true;
-        }
-        current = match e.downcast_ref::<std::io::Error>() {
-            Some(io) => match io.get_ref() {
-                Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
-                None => None,
-            },
-            None => e.source(),
-        };
-    }
-    false
-}
-
-fn boxed(e: reqwest::Error) -> BoxError {
-    Box::new(e.without_url())
-}
-
-fn classify_send_error(e: reqwest::Error, method: &Method, url: &Url) -> Failure {
-    let shown = redact::url(url);
-    if is_tls_error(&e) {
-        return Failure::NotSent(Error::Tls {
-            url: shown,
-            source: boxed(e),
-        });
-    }
-    if e.is_connect() {
-        return Failure::NotSent(if e.is_timeout() {
-            Error::ConnectTimeout {
-                url: shown,
-                source: boxed(e),
-            }
-        } else {
-            Error::ConnectFailure {
-                url: shown,
-                source: boxed(e),
-            }
-        });
-    }
-    if e.is_builder() {
-        return Failure::Fatal(Error::InvalidRequest {
-            message: format!("the request to {shown} could not be built"),
-            source: Some(boxed(e)),
-        });
-    }
-    if e.is_timeout() {
-        return Failure::MaybeSent(Error::ReadTimeout {
-            method: method.clone(),
-            url: shown,
-            source: boxed(e),
-        });
-    }
-    Failure::MaybeSent(Error::Connection {
-        method: method.clone(),
-        url: shown,
-        source: boxed(e),
-    })
-}
-
-fn classify_body_error(e: reqwest::Error, method: &Method, url: &Url) -> Failure {
-    let shown = redact::url(url);
-    Failure::MaybeSent(if e.is_timeout() {
-        Error::ReadTimeout {
-            method: method.clone(),
-            url: shown,
-            source: boxed(e),
-        }
-    } else {
-        Error::Connection {
-            method: method.clone(),
-            url: shown,
-            source: boxed(e),
-        }
-    })
-}
-
-fn log_request(method: &Method, url: &Url, headers: &HeaderMap, body: Option<&Bytes>, log_body: bool) {
-    if !tracing::enabled!(target: LOG_TARGET, tracing::Level::DEBUG) {
-        return;
-    }
-    let mut line = format!("REQ: curl -g -i -X {method} \"{}\"", redact::url(url));
-    for (name, value) in headers {
-        line.push_str(&format!(
-            " -H \"{}: {}\"",
-            name,
-            redact::header_value_for_log(name, value)
-        ));
-    }
-    if let Some(body) = body {
-        if log_body {
-            let ct = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
-            line.push_str(&format!(" -d '{}'", redact::body_for_log(ct, body)));
-        } else {
-            line.push_str(" -d '<omitted>'");
-        }
-    }
-    tracing::debug!(target: LOG_TARGET, "{line}");
-}
-
-fn log_response(response: &Response, log_body: bool) {
-    if !tracing::enabled!(target: LOG_TARGET, tracing::Level::DEBUG) {
-        return;
-    }
-    let mut line = format!(
-        "RESP: [{}] {} {} elapsed={}ms",
-        response.status.as_u16(),
-        response.method,
-        redact::url(&response.url),
-        response.elapsed.as_millis()
-    );
-    for (name, value) in &response.headers {
-        line.push_str(&format!(" {}: {}", name, redact::header_value_for_log(name, value)));
-    }
-    if !response.body.is_empty() {
-        if log_body {
-            let ct = response.headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
-            line.push_str(&format!(" RESP BODY: {}", redact::body_for_log(ct, &response.body)));
-        } else {
-            line.push_str(" RESP BODY: <omitted>");
-        }
-    }
-    tracing::debug!(
-        target: LOG_TARGET,
-        status = response.status.as_u16(),
-        request_id = response.request_id().unwrap_or("-"),
-        elapsed_ms = response.elapsed.as_millis() as u64,
-        "{line}"
-    );
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn redirect_methods() {
-        assert_eq!(
-            redirect_method(StatusCode::SEE_OTHER, &Method::POST),
-            (Method::GET, false)
-        );
-        assert_eq!(
-            redirect_method(StatusCode::SEE_OTHER, &Method::HEAD),
-            (Method::HEAD, true)
-        );
-        assert_eq!(redirect_method(StatusCode::FOUND, &Method::POST), (Method::GET, false));
-        assert_eq!(redirect_method(StatusCode::FOUND, &Method::PUT), (Method::PUT, true));
-        assert_eq!(
-            redirect_method(StatusCode::TEMPORARY_REDIRECT, &Method::POST),
-            (Method::POST, true)
-        );
-        assert_eq!(
-            redirect_method(StatusCode::PERMANENT_REDIRECT, &Method::PATCH),
-            (Method::PATCH, true)
-        );
-    }
-
-    #[test]
-    fn redirect_statuses() {
-        for code in [301, 302, 303, 305, 307, 308] {
-            assert!(is_redirect(StatusCode::from_u16(code).unwrap()));
-        }
-        for code in [200, 300, 304, 400] {
-            assert!(!is_redirect(StatusCode::from_u16(code).unwrap()));
-        }
-    }
 }

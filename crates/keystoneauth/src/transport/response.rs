@@ -22,7 +22,8 @@ pub struct RedirectHop {
     pub request_id: Option<String>,
 }
 
-/// A complete HTTP response; the body has been read.
+/// A complete HTTP response; the body has been read (see
+/// [`Response::is_body_truncated`] for error statuses).
 #[derive(Clone)]
 pub struct Response {
     pub(crate) status: StatusCode,
@@ -30,6 +31,7 @@ pub struct Response {
     pub(crate) url: Url,
     pub(crate) method: Method,
     pub(crate) body: Bytes,
+    pub(crate) body_truncated: bool,
     pub(crate) history: Vec<RedirectHop>,
     pub(crate) elapsed: Duration,
 }
@@ -79,6 +81,15 @@ impl Response {
     /// Time from sending the request to reading the whole body (this hop).
     pub fn elapsed(&self) -> Duration {
         self.elapsed
+    }
+
+    /// True when only the first part of the body was read: the body of an
+    /// error status is read only up to its first
+    /// [`MAX_ERROR_BODY`](crate::MAX_ERROR_BODY) bytes (unless the request
+    /// turned `raise_error` off), and so is that of a redirect that was not
+    /// followed.
+    pub fn is_body_truncated(&self) -> bool {
+        self.body_truncated
     }
 
     /// The body.
@@ -135,6 +146,7 @@ impl fmt::Debug for Response {
             .field("request_id", &self.request_id())
             .field("headers", &self.headers.keys().map(|k| k.as_str()).collect::<Vec<_>>())
             .field("body_len", &self.body.len())
+            .field("body_truncated", &self.body_truncated)
             .field("history", &self.history)
             .finish()
     }

@@ -3,9 +3,11 @@
 //! and exports the `KSA_TEST_*` variables read here).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod bulk_server;
 pub mod echo;
 pub mod fault_proxy;
 pub mod hostile;
+pub mod memory;
 pub mod peers;
 pub mod proxy;
 pub mod tokens;
@@ -88,6 +90,21 @@ pub async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     while !done() {
         assert!(tokio::time::Instant::now() < deadline, "timed out waiting for: {what}");
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
+impl Keystone {
+    /// A v3 password plugin for the admin user, scoped to the admin project,
+    /// authenticating at `auth_url` (for example through a proxy).
+    pub fn admin_project_plugin(&self, auth_url: &str) -> keystoneauth::identity::v3::Password {
+        keystoneauth::identity::v3::Password::builder(auth_url)
+            .username(&self.admin_username)
+            .user_domain_id("default")
+            .password(self.admin_password.clone())
+            .project_name(&self.admin_project)
+            .project_domain_id("default")
+            .build()
+            .unwrap()
     }
 }
 

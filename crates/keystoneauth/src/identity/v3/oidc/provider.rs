@@ -230,6 +230,7 @@ pub(crate) async fn post_form(
         .header(CONTENT_TYPE, HeaderValue::from_static(FORM_CONTENT_TYPE))
         .header(http::header::ACCEPT, HeaderValue::from_static("application/json"))
         .body(body)
+        .redirect_policy(crate::transport::RedirectPolicy::SameOriginOnly)
         .log(false);
     let response = transport.send(request).await?;
     let mut all_secrets: Vec<&SecretString> = secrets.to_vec();

@@ -1,0 +1,215 @@
+//! Reading response bodies within limits, and classifying transport
+//! failures by whether the request may be sent again.
+
+use bytes::{Bytes, BytesMut};
+use http::header::{HeaderValue, CONTENT_LENGTH};
+use http::{HeaderMap, Method};
+use url::Url;
+
+use super::RequestBody;
+
+use crate::error::{BoxError, Error};
+use crate::redact;
+
+/// The most of an error response's body the library reads: enough for any
+/// error message, and the prefix kept on [`HttpError::body`](crate::HttpError::body).
+pub const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// How a failed attempt may be retried.
+pub(super) enum Failure {
+    /// The request cannot be sent at all: never retried.
+    Fatal(Error),
+    /// The request never reached the server: safe to re-send any method.
+    NotSent(Error),
+    /// The request may have reached the server.
+    MaybeSent(Error),
+}
+
+/// The size of the reads from a file body.
+const FILE_CHUNK: usize = 256 * 1024;
+
+/// The body to hand to reqwest for one send: bytes are shared, a file is
+/// opened again (with its length as `Content-Length`), a stream is taken
+/// (it can be sent once).
+pub(super) async fn to_reqwest(body: &RequestBody, headers: &mut HeaderMap) -> Result<reqwest::Body, Failure> {
+    match body {
+        RequestBody::Bytes(b) => Ok(reqwest::Body::from(b.clone())),
+        RequestBody::File(path) => {
+            let file_error = |source| {
+                Failure::Fatal(Error::File {
+                    what: "request body file",
+                    path: path.clone(),
+                    source,
+                })
+            };
+            let file = tokio::fs::File::open(path).await.map_err(file_error)?;
+            let len = file.metadata().await.map_err(file_error)?.len();
+            headers.insert(CONTENT_LENGTH, HeaderValue::from(len));
+            let stream = tokio_util::io::ReaderStream::with_capacity(file, FILE_CHUNK);
+            Ok(reqwest::Body::wrap_stream(stream))
+        }
+        RequestBody::Stream { body, len } => {
+            let taken = body.lock().ok().and_then(|mut b| b.take()).ok_or_else(|| {
+                Failure::Fatal(Error::invalid_request(
+                    "the streamed request body was already sent; a stream can be sent only once",
+                ))
+            })?;
+            if let Some(len) = len {
+                headers.insert(CONTENT_LENGTH, HeaderValue::from(*len));
+            }
+            Ok(taken)
+        }
+    }
+}
+
+/// The error for a body over a size limit.
+pub(super) fn too_large(url: &Url, limit: usize) -> Error {
+    Error::InvalidResponse {
+        url: redact::url(url),
+        message: format!("the response body is larger than the {limit} bytes allowed"),
+        source: None,
+    }
+}
+
+/// The most memory reserved up front from a `Content-Length`.
+const MAX_RESERVED: u64 = 64 * 1024 * 1024;
+
+/// Reads the whole body, refusing more than `limit` bytes when one is set.
+/// The buffer is sized from `Content-Length` when there is one, so a body
+/// costs its own size, not twice it.
+pub(super) async fn read_body(
+    mut response: reqwest::Response,
+    limit: Option<usize>,
+    method: &Method,
+    url: &Url,
+) -> Result<Bytes, Failure> {
+    let limit = limit.unwrap_or(usize::MAX);
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(Failure::Fatal(too_large(url, limit)));
+    }
+    let reserve = response.content_length().unwrap_or(0).min(MAX_RESERVED) as usize;
+    let mut buf = BytesMut::with_capacity(reserve);
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| classify_body_error(e, method, url))?
+    {
+        if buf.len().saturating_add(chunk.len()) > limit {
+            return Err(Failure::Fatal(too_large(url, limit)));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf.freeze())
+}
+
+/// Reads at most `limit` bytes of the body and drops the rest unread (the
+/// connection is closed rather than drained). Returns the prefix and
+/// whether the body was longer.
+pub(super) async fn read_prefix(
+    mut response: reqwest::Response,
+    limit: usize,
+    method: &Method,
+    url: &Url,
+) -> Result<(Bytes, bool), Failure> {
+    let mut truncated = response.content_length().is_some_and(|n| n > limit as u64);
+    let mut buf = BytesMut::with_capacity(limit.min(response.content_length().unwrap_or(8192) as usize));
+    while buf.len() < limit {
+        let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| classify_body_error(e, method, url))?
+        else {
+            break;
+        };
+        let room = limit - buf.len();
+        if chunk.len() > room {
+            buf.extend_from_slice(&chunk[..room]);
+            truncated = true;
+            break;
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok((buf.freeze(), truncated))
+}
+
+/// Finds a rustls error anywhere in an error's source chain. hyper-rustls
+/// wraps the TLS error in nested `io::Error`s, whose `source()` skips the
+/// wrapped error, so `io::Error`s are looked into with `get_ref()`.
+fn is_tls_error(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = current {
+        if e.is::<rustls::Error>() {
+            return true;
+        }
+        current = match e.downcast_ref::<std::io::Error>() {
+            Some(io) => match io.get_ref() {
+                Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+                None => None,
+            },
+            None => e.source(),
+        };
+    }
+    false
+}
+
+fn boxed(e: reqwest::Error) -> BoxError {
+    Box::new(e.without_url())
+}
+
+pub(super) fn classify_send_error(e: reqwest::Error, method: &Method, url: &Url) -> Failure {
+    let shown = redact::url(url);
+    if is_tls_error(&e) {
+        return Failure::NotSent(Error::Tls {
+            url: shown,
+            source: boxed(e),
+        });
+    }
+    if e.is_connect() {
+        return Failure::NotSent(if e.is_timeout() {
+            Error::ConnectTimeout {
+                url: shown,
+                source: boxed(e),
+            }
+        } else {
+            Error::ConnectFailure {
+                url: shown,
+                source: boxed(e),
+            }
+        });
+    }
+    if e.is_builder() {
+        return Failure::Fatal(Error::InvalidRequest {
+            message: format!("the request to {shown} could not be built"),
+            source: Some(boxed(e)),
+        });
+    }
+    if e.is_timeout() {
+        return Failure::MaybeSent(Error::ReadTimeout {
+            method: method.clone(),
+            url: shown,
+            source: boxed(e),
+        });
+    }
+    Failure::MaybeSent(Error::Connection {
+        method: method.clone(),
+        url: shown,
+        source: boxed(e),
+    })
+}
+
+pub(super) fn classify_body_error(e: reqwest::Error, method: &Method, url: &Url) -> Failure {
+    let shown = redact::url(url);
+    Failure::MaybeSent(if e.is_timeout() {
+        Error::ReadTimeout {
+            method: method.clone(),
+            url: shown,
+            source: boxed(e),
+        }
+    } else {
+        Error::Connection {
+            method: method.clone(),
+            url: shown,
+            source: boxed(e),
+        }
+    })
+}
