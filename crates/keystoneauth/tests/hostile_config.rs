@@ -35,7 +35,12 @@ fn load(path: &Path) -> keystoneauth::Result<()> {
     let builder = CloudsConfig::builder().search_dirs([path.parent().unwrap()]);
     let builder = match name.as_str() {
         n if n.starts_with("secure") => builder.secure_files([path]),
-        n if n.starts_with("clouds-public") => builder.vendor_files([path]),
+        n if n.starts_with("clouds-public") => {
+            // clouds-public.yaml is read only for a cloud that names a profile.
+            let user = path.with_file_name("uses-a-profile.yaml");
+            std::fs::write(&user, "clouds:\n  user:\n    profile: vendor\n").unwrap();
+            builder.config_files([user]).vendor_files([path])
+        }
         _ => builder.config_files([path]),
     };
     let clouds = builder.load(&Env::empty())?;

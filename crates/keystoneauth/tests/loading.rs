@@ -1159,3 +1159,41 @@ fn secrets_never_in_debug_or_errors() {
     let err = o.set("pin", "hunter2", ValueSource::Prompt).unwrap_err().to_string();
     assert!(!err.contains("hunter2") && err.contains("pin"), "{err}");
 }
+
+/// Issue 22: clouds-public.yaml is read only when a cloud names a vendor
+/// profile, so the common case (no profile) neither searches for it nor
+/// parses it.
+#[test]
+fn clouds_public_is_read_only_for_a_cloud_that_names_a_profile() {
+    let dir = temp_dir("public-lazy");
+    std::fs::write(
+        dir.join("clouds.yaml"),
+        "clouds:\n  plain:\n    auth:\n      auth_url: http://k:5000/v3\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("clouds-public.yaml"),
+        "public-clouds:\n  vendor:\n    auth:\n      auth_url: http://vendor:5000/v3\n",
+    )
+    .unwrap();
+    let load = || CloudsConfig::builder().search_dirs([&dir]).load(&Env::empty()).unwrap();
+    let read = load();
+    assert_eq!(
+        read.files_read(),
+        [dir.join("clouds.yaml")],
+        "no profile named: not read"
+    );
+
+    std::fs::write(
+        dir.join("clouds.yaml"),
+        "clouds:\n  plain:\n    auth:\n      auth_url: http://k:5000/v3\n  branded:\n    profile: vendor\n",
+    )
+    .unwrap();
+    let read = load();
+    assert_eq!(
+        read.files_read(),
+        [dir.join("clouds.yaml"), dir.join("clouds-public.yaml")]
+    );
+    let branded = read.cloud(Some("branded"), None).unwrap().unwrap();
+    assert_eq!(branded.get("auth.auth_url"), Some("http://vendor:5000/v3"));
+}

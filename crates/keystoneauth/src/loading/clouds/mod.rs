@@ -193,7 +193,6 @@ impl CloudsConfigBuilder {
         };
         let clouds = read_kind(Kind::Clouds, &self.config_files, Some("OS_CLIENT_CONFIG_FILE"))?;
         let secure = read_kind(Kind::Secure, &self.secure_files, Some("OS_CLIENT_SECURE_FILE"))?;
-        let vendor = read_kind(Kind::Public, &self.vendor_files, None)?;
 
         let mut merged: BTreeMap<String, Node> = BTreeMap::new();
         let mut clouds_file = None;
@@ -208,13 +207,20 @@ impl CloudsConfigBuilder {
             }
             clouds_file.get_or_insert(path);
         }
+        let env_cloud_name = env.get("OS_CLOUD_NAME").unwrap_or("envvars").to_owned();
+        let env_cloud = if self.no_envvars { None } else { env_cloud(env)? };
+        // clouds-public.yaml only matters to a cloud that names a vendor
+        // profile: without one it is neither searched for nor parsed.
+        let names_profile = |n: &Node| n.get("profile").or_else(|| n.get("cloud")).is_some();
+        let vendor = if merged.values().chain(env_cloud.iter()).any(names_profile) {
+            read_kind(Kind::Public, &self.vendor_files, None)?
+        } else {
+            None
+        };
         let (profiles, vendor_file) = match vendor {
             Some((path, doc)) => (clouds_map(&path, doc, "public-clouds")?, Some(path)),
             None => (BTreeMap::new(), None),
         };
-
-        let env_cloud_name = env.get("OS_CLOUD_NAME").unwrap_or("envvars").to_owned();
-        let env_cloud = if self.no_envvars { None } else { env_cloud(env)? };
         if env_cloud.is_some() && merged.contains_key(&env_cloud_name) {
             return Err(Error::InvalidOption {
                 option: "cloud".into(),
