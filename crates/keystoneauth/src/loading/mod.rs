@@ -52,6 +52,7 @@ mod env;
 mod federation;
 mod ini;
 mod limits;
+mod loaded;
 mod loader;
 mod opt;
 mod options;

@@ -21,6 +21,7 @@
 //! [`Error::Authorization`] whose source is an [`OAuthError`].
 
 mod device;
+mod federation;
 mod pkce;
 mod plugins;
 pub(crate) mod provider;
@@ -43,6 +44,8 @@ use crate::identity::base::{post_token_request, versioned_url, Lifecycle, TokenF
 use crate::masked_url::MaskedUrl;
 use crate::transport::{HttpRequest, Transport};
 use provider::{ClientAuth, DiscoveryDocument};
+
+pub(crate) use federation::Federation;
 
 pub use device::{
     DeviceAuthorizationInfo, DeviceAuthorizationPrompt, LogPrompt, OidcDeviceAuthorization,
@@ -109,129 +112,6 @@ fn parse_endpoint(option: &str, plugin: &str, value: &MaskedUrl) -> Result<Url> 
         location: Some(plugin.to_owned()),
         message: format!("{value:?} is not an absolute URL ({e})"),
     })
-}
-
-/// Keystone's side: the federated auth URL, and the re-scope.
-pub(crate) struct Federation {
-    plugin_name: &'static str,
-    auth_url: MaskedUrl,
-    identity_provider: String,
-    protocol: String,
-    federated_url: Url,
-    scope: Scope,
-    include_catalog: bool,
-}
-
-impl fmt::Debug for Federation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Federation")
-            .field("plugin_name", &self.plugin_name)
-            .field("auth_url", &self.auth_url)
-            .field("identity_provider", &self.identity_provider)
-            .field("protocol", &self.protocol)
-            .field("federated_url", &MaskedUrl::from(&self.federated_url))
-            .field("scope", &self.scope)
-            .field("include_catalog", &self.include_catalog)
-            .finish()
-    }
-}
-
-impl Federation {
-    pub(crate) fn new(
-        plugin_name: &'static str,
-        auth_url: MaskedUrl,
-        identity_provider: String,
-        protocol: String,
-        scope: &ScopeOptions,
-        include_catalog: bool,
-    ) -> Result<Self> {
-        for (option, value) in [("identity-provider", &identity_provider), ("protocol", &protocol)] {
-            if value.is_empty() {
-                return Err(Error::MissingOption {
-                    option: option.into(),
-                    location: Some(plugin_name.into()),
-                });
-            }
-        }
-        let scope = scope.resolve(plugin_name)?;
-        let mut federated_url = versioned_url(&auth_url, "/v3", "OS-FEDERATION/identity_providers")?;
-        federated_url
-            .path_segments_mut()
-            .map_err(|()| Error::InvalidOption {
-                option: "auth-url".into(),
-                location: Some(plugin_name.into()),
-                message: format!("{:?} cannot have a path", auth_url),
-            })?
-            .push(&identity_provider)
-            .push("protocols")
-            .push(&protocol)
-            .push("auth");
-        Ok(Federation {
-            plugin_name,
-            auth_url,
-            identity_provider,
-            protocol,
-            federated_url,
-            scope,
-            include_catalog,
-        })
-    }
-
-    /// The unscoped token Keystone gives for an access token.
-    async fn unscoped(&self, transport: &Transport, access_token: &SecretString) -> Result<AccessInfo> {
-        let bearer = SecretString::from(format!("Bearer {}", access_token.expose_secret()));
-        let request = HttpRequest::new(Method::POST, self.federated_url.clone()).header(
-            AUTHORIZATION,
-            crate::auth::secret_header_value("access-token", &bearer)?,
-        );
-        let response = post_token_request(transport, request)
-            .await
-            .map_err(|e| crate::redact::scrub_error(e, &[access_token]))?;
-        let token = response
-            .header("x-subject-token")
-            .map(|t| SecretString::from(t.to_owned()))
-            .ok_or_else(|| Error::InvalidResponse {
-                url: crate::redact::url(response.url()),
-                message: "the federated authentication response has no X-Subject-Token header".into(),
-                source: None,
-            })?;
-        tracing::debug!(
-            target: crate::transport::LOG_TARGET,
-            plugin = self.plugin_name,
-            identity_provider = %self.identity_provider,
-            protocol = %self.protocol,
-            "got an unscoped federated token"
-        );
-        AccessInfo::from_v3(token, response.into_bytes())
-    }
-
-    /// The unscoped token exchanged for one with the requested scope, or
-    /// itself when no scope was requested.
-    async fn rescope(&self, transport: &Transport, unscoped: AccessInfo) -> Result<AccessInfo> {
-        if self.scope == Scope::Unscoped {
-            return Ok(unscoped);
-        }
-        let method = TokenMethod {
-            token: unscoped.token().clone(),
-        };
-        let auth = V3Auth::new(
-            self.plugin_name,
-            self.auth_url.clone(),
-            vec![Box::new(method)],
-            self.scope.clone(),
-            self.include_catalog,
-            None,
-        )?;
-        auth.fetch(transport).await
-    }
-
-    fn cache_id_parts(&self, parts: &mut Vec<(&'static str, String)>) {
-        parts.push(("plugin", self.plugin_name.to_owned()));
-        parts.push(("auth_url", self.auth_url.expose().trim_end_matches('/').to_owned()));
-        parts.push(("identity_provider", self.identity_provider.clone()));
-        parts.push(("protocol", self.protocol.clone()));
-        self.scope.cache_parts(parts);
-    }
 }
 
 /// How an access token is obtained from the provider.

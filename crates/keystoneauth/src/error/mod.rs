@@ -1,0 +1,436 @@
+//! The library's one error type and the HTTP status error it carries.
+//!
+//! Every fallible function in keystoneauth returns [`Error`]. Its variants
+//! follow keystoneauth1's exception hierarchy (connection failures, HTTP
+//! status errors, catalog and discovery errors, option errors) but as one
+//! enum, with helpers such as [`Error::status`], [`Error::is_timeout`] and
+//! [`Error::request_id`] so callers rarely need to match on it.
+//!
+//! Messages never contain secrets: URLs are shown with passwords and secret
+//! query values masked, and the source error of a transport failure is
+//! stripped of its URL before it is kept.
+
+use std::path::PathBuf;
+
+use http::{Method, StatusCode};
+
+use crate::redact;
+
+mod http_error;
+
+pub use http_error::{HttpError, HttpErrorKind};
+
+/// A boxed error kept as the source of an [`Error`].
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Result alias used throughout keystoneauth.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in keystoneauth.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The connection could not be established (refused, DNS failure,
+    /// unreachable). The request was not sent, so it is safe to retry.
+    #[error("unable to establish a connection to {url}")]
+    ConnectFailure {
+        /// The URL that was being requested (secrets masked).
+        url: String,
+        /// The underlying transport error.
+        #[source]
+        source: BoxError,
+    },
+
+    /// Establishing the connection took longer than the connect timeout.
+    #[error("connection to {url} timed out")]
+    ConnectTimeout {
+        /// The URL that was being requested (secrets masked).
+        url: String,
+        /// The underlying transport error.
+        #[source]
+        source: BoxError,
+    },
+
+    /// The request was sent but no complete response arrived in time. The
+    /// server may have acted on it, so non-idempotent requests are never
+    /// re-sent after this error.
+    #[error("{method} {url} timed out waiting for the response")]
+    ReadTimeout {
+        /// The HTTP method.
+        method: Method,
+        /// The URL that was being requested (secrets masked).
+        url: String,
+        /// The underlying transport error.
+        #[source]
+        source: BoxError,
+    },
+
+    /// The TLS handshake failed (untrusted or invalid certificate, protocol
+    /// mismatch, client certificate refused).
+    #[error("TLS handshake with {url} failed")]
+    Tls {
+        /// The URL that was being requested (secrets masked).
+        url: String,
+        /// The underlying TLS error.
+        #[source]
+        source: BoxError,
+    },
+
+    /// Any other connection-level failure, for example a connection reset
+    /// while the response was being read.
+    #[error("connection error during {method} {url}")]
+    Connection {
+        /// The HTTP method.
+        method: Method,
+        /// The URL that was being requested (secrets masked).
+        url: String,
+        /// The underlying transport error.
+        #[source]
+        source: BoxError,
+    },
+
+    /// The server answered with an error status (400 or above).
+    #[error(transparent)]
+    Http(Box<HttpError>),
+
+    /// More redirects than the session's limit.
+    #[error("too many redirects (limit {limit}) starting from {url}")]
+    TooManyRedirects {
+        /// The URL the request started at (secrets masked).
+        url: String,
+        /// The redirect limit in force.
+        limit: usize,
+    },
+
+    /// A request that carries credentials (a token POST, an OAuth 2.0 or
+    /// OpenID Connect token request) was redirected to another origin
+    /// (scheme, host or port). The redirect is not followed, so the
+    /// credentials never reach the other origin.
+    #[error("{url} answered {status} redirecting to another origin, {target}; not followed, because the request carries credentials")]
+    CrossOriginRedirect {
+        /// The URL that answered with the redirect (secrets masked).
+        url: String,
+        /// The redirect status (301, 302, 303, 305, 307 or 308).
+        status: u16,
+        /// The redirect target (secrets masked).
+        target: String,
+    },
+
+    /// The request body is a one-shot stream and the exchange needed it
+    /// sent again (a status retry, a `401` re-authentication). The request
+    /// was not re-sent; the response that would have made it so is kept.
+    #[error("{} {}: {reason}, but the request body is a stream that cannot be sent again; not re-sent", .response.status().as_u16(), redact::url(.response.url()))]
+    BodyNotReplayable {
+        /// Why the body would have been sent again.
+        reason: &'static str,
+        /// The response (its body read up to 64 KiB when it is an error).
+        response: Box<crate::transport::Response>,
+    },
+
+    /// A URL could not be parsed or built.
+    #[error("invalid URL {url:?}")]
+    InvalidUrl {
+        /// The offending value (secrets masked).
+        url: String,
+        /// The parse error.
+        #[source]
+        source: BoxError,
+    },
+
+    /// A relative path was requested with nothing to resolve it against.
+    #[error("cannot send a request to the relative path {path:?}: give an absolute URL, an endpoint filter or an endpoint override")]
+    RelativeUrl {
+        /// The relative path that was requested.
+        path: String,
+    },
+
+    /// A request could not be built (an invalid header name or value, a body
+    /// that could not be serialised).
+    #[error("invalid request: {message}")]
+    InvalidRequest {
+        /// What was wrong.
+        message: String,
+        /// The underlying error, when there is one.
+        #[source]
+        source: Option<BoxError>,
+    },
+
+    /// The server's response could not be understood (not JSON where JSON was
+    /// expected, a missing field, a redirect without a location, too large).
+    #[error("invalid response from {url}: {message}")]
+    InvalidResponse {
+        /// The URL that answered (secrets masked).
+        url: String,
+        /// What was wrong with it.
+        message: String,
+        /// The underlying parse error, when there is one.
+        #[source]
+        source: Option<BoxError>,
+    },
+
+    /// The service catalog has no entries at all.
+    #[error("the service catalog is empty")]
+    EmptyCatalog,
+
+    /// No endpoint in the catalog matched the filter.
+    #[error("no endpoint found for {filter}")]
+    EndpointNotFound {
+        /// A readable form of the filter that matched nothing.
+        filter: String,
+    },
+
+    /// Version discovery failed.
+    #[error("version discovery failed for {url}: {message}")]
+    Discovery {
+        /// The URL being discovered (secrets masked).
+        url: String,
+        /// What went wrong.
+        message: String,
+        /// The underlying error, when there is one.
+        #[source]
+        source: Option<BoxError>,
+    },
+
+    /// Authentication could not be performed or produced no usable result.
+    #[error("authorization failed: {message}")]
+    Authorization {
+        /// What went wrong.
+        message: String,
+        /// The underlying error, when there is one.
+        #[source]
+        source: Option<BoxError>,
+    },
+
+    /// The request asked to be authenticated but no auth plugin is
+    /// available on the request, the adapter or the session.
+    #[error("an auth plugin is required to {action}, but none was given to the request, adapter or session")]
+    MissingAuthPlugin {
+        /// What needed the plugin ("authenticate the request", "resolve an endpoint filter"...).
+        action: &'static str,
+    },
+
+    /// A required option was not given.
+    #[error("missing required option {option}{}", location_suffix(.location))]
+    MissingOption {
+        /// The option's name (as keystoneauth1 names it).
+        option: String,
+        /// Where it was expected (a plugin, a file and group, the command line).
+        location: Option<String>,
+    },
+
+    /// An option had a value that could not be used.
+    #[error("invalid value for option {option}{}: {message}", location_suffix(.location))]
+    InvalidOption {
+        /// The option's name.
+        option: String,
+        /// Where the value came from.
+        location: Option<String>,
+        /// What was wrong with it (never the value itself when it is secret).
+        message: String,
+    },
+
+    /// An environment variable the configuration reads has a value that is
+    /// not valid UTF-8 (the value is never shown: it may be a password).
+    #[error("environment variable {var} is not valid UTF-8 (its value is not shown)")]
+    EnvNotUtf8 {
+        /// The variable's name.
+        var: String,
+    },
+
+    /// A file (CA bundle, client certificate, key, configuration) could not be read.
+    #[error("unable to read {what} {}", .path.display())]
+    File {
+        /// What the file was for.
+        what: &'static str,
+        /// The path that was tried.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A certificate or key file was read but could not be used.
+    #[error("invalid {what} in {}", .path.display())]
+    InvalidCertificate {
+        /// What the file was for.
+        what: &'static str,
+        /// The path of the file.
+        path: PathBuf,
+        /// The parse error.
+        #[source]
+        source: BoxError,
+    },
+
+    /// A file or directory that must be the current user's own (the
+    /// [`TokenCache`](crate::TokenCache) directory and its files) is not: a
+    /// symbolic link, not a regular file, owned by another user, or open to
+    /// group or others. Nothing in it was used.
+    #[error("refusing {what} {}: {reason}", .path.display())]
+    UntrustedFile {
+        /// What the file was for.
+        what: &'static str,
+        /// Its path.
+        path: PathBuf,
+        /// What is wrong with it (owner, mode or type; never its content).
+        reason: String,
+    },
+
+    /// The HTTP client could not be built.
+    #[error("unable to build the HTTP client")]
+    ClientBuild {
+        /// The underlying error.
+        #[source]
+        source: BoxError,
+    },
+
+    /// The blocking facade was used from inside an async runtime, where it
+    /// would dead-lock; use the async API there.
+    #[error("the blocking API cannot be used from within an async runtime; use the async API instead")]
+    BlockingInAsyncContext,
+
+    /// Keystone accepted some auth methods but the user's multi-factor
+    /// rules need more (it answered 401 with an auth receipt). The error
+    /// carries the receipt, the methods satisfied and those required; see
+    /// [`Error::missing_auth_methods`]. Not an [`Error::Http`]: keystoneauth1
+    /// raises `MissingAuthMethods`, not `Unauthorized`.
+    #[error(transparent)]
+    MissingAuthMethods(Box<crate::identity::v3::MissingAuthMethods>),
+}
+
+fn location_suffix(location: &Option<String>) -> String {
+    match location {
+        Some(l) => format!(" ({l})"),
+        None => String::new(),
+    }
+}
+
+impl Error {
+    /// The HTTP status of a status error, if this is one.
+    pub fn status(&self) -> Option<StatusCode> {
+        self.http().map(HttpError::status)
+    }
+
+    /// The HTTP status error, if this is one.
+    pub fn http(&self) -> Option<&HttpError> {
+        match self {
+            Error::Http(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The request id the server gave (`x-openstack-request-id` or
+    /// `x-compute-request-id`), for status errors.
+    pub fn request_id(&self) -> Option<&str> {
+        self.http().and_then(HttpError::request_id)
+    }
+
+    /// True for a 401 Unauthorized status error.
+    pub fn is_unauthorized(&self) -> bool {
+        self.status() == Some(StatusCode::UNAUTHORIZED)
+    }
+
+    /// True for a 403 Forbidden status error.
+    pub fn is_forbidden(&self) -> bool {
+        self.status() == Some(StatusCode::FORBIDDEN)
+    }
+
+    /// True for a 404 Not Found status error.
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(StatusCode::NOT_FOUND)
+    }
+
+    /// True for a 409 Conflict status error.
+    pub fn is_conflict(&self) -> bool {
+        self.status() == Some(StatusCode::CONFLICT)
+    }
+
+    /// True for connect and read timeouts.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::ConnectTimeout { .. } | Error::ReadTimeout { .. })
+    }
+
+    /// True when no connection could be made (refused or timed out while
+    /// connecting): the request never reached the server.
+    pub fn is_connect(&self) -> bool {
+        matches!(self, Error::ConnectFailure { .. } | Error::ConnectTimeout { .. })
+    }
+
+    /// True for TLS handshake failures.
+    pub fn is_tls(&self) -> bool {
+        matches!(self, Error::Tls { .. })
+    }
+
+    /// True when trying again later may succeed: connection failures,
+    /// timeouts, and 429, 502, 503 and 504 responses.
+    pub fn is_retriable(&self) -> bool {
+        match self {
+            Error::ConnectFailure { .. }
+            | Error::ConnectTimeout { .. }
+            | Error::ReadTimeout { .. }
+            | Error::Connection { .. } => true,
+            Error::Http(e) => matches!(e.status().as_u16(), 429 | 502 | 503 | 504),
+            _ => false,
+        }
+    }
+
+    /// True for errors of the endpoint catalog (empty, or nothing matched).
+    pub fn is_endpoint_not_found(&self) -> bool {
+        matches!(self, Error::EmptyCatalog | Error::EndpointNotFound { .. })
+    }
+
+    /// The receipt and the missing methods, when Keystone needs more auth
+    /// methods (multi-factor authentication) to issue a token.
+    pub fn missing_auth_methods(&self) -> Option<&crate::identity::v3::MissingAuthMethods> {
+        match self {
+            Error::MissingAuthMethods(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn body_not_replayable(reason: &'static str, response: crate::transport::Response) -> Self {
+        Error::BodyNotReplayable {
+            reason,
+            response: Box::new(response),
+        }
+    }
+
+    /// The response kept by an [`Error::BodyNotReplayable`].
+    pub fn response(&self) -> Option<&crate::transport::Response> {
+        match self {
+            Error::BodyNotReplayable { response, .. } => Some(response),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn invalid_request(message: impl Into<String>) -> Self {
+        Error::InvalidRequest {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    pub(crate) fn invalid_url(url: &str, source: impl Into<BoxError>) -> Self {
+        Error::InvalidUrl {
+            url: redact::url_str(url),
+            source: source.into(),
+        }
+    }
+}
+
+impl From<HttpError> for Error {
+    fn from(e: HttpError) -> Self {
+        Error::Http(Box::new(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_are_send_sync_and_small() {
+        fn assert_send_sync<T: Send + Sync + 'static>() {}
+        assert_send_sync::<Error>();
+        assert!(std::mem::size_of::<Error>() <= 80, "{}", std::mem::size_of::<Error>());
+    }
+}
