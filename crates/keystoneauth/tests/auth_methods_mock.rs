@@ -4,8 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+use common::logs::capture_logs;
 
-use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -48,45 +48,6 @@ fn header_str<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
 
 fn json_body(request: &Request) -> Value {
     serde_json::from_slice(&request.body).unwrap()
-}
-
-/// Collects everything a tracing subscriber writes.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Capture {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
-/// Captures all events (trace level) on this thread while the guards live.
-fn capture_logs() -> (Capture, (tracing::subscriber::DefaultGuard, tracing::Dispatch)) {
-    let capture = Capture::default();
-    let writer = capture.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let guard = tracing::subscriber::set_default(subscriber);
-    // tracing-core caches each callsite's interest process-wide; with a
-    // second live dispatcher it asks every dispatcher, ours included (see
-    // the same dance in tests/session.rs).
-    let second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
-    tracing::callsite::rebuild_interest_cache();
-    (capture, (guard, second))
 }
 
 fn session_with(plugin: Arc<dyn AuthPlugin>) -> Session {

@@ -7,25 +7,16 @@ mod common;
 
 use std::sync::Arc;
 
-use keystoneauth::identity::v3;
 use keystoneauth::{
     fetch_discovery, ApiVersion, Discovered, DiscoveryCache, DiscoveryContext, EndpointFilter, Interface, Session,
     VersionStatus,
 };
 
-fn admin_project(ks: &common::Keystone) -> v3::Password {
-    v3::Password::builder(&ks.auth_url)
-        .username(&ks.admin_username)
-        .user_domain_id("default")
-        .password(ks.admin_password.clone())
-        .project_name(&ks.admin_project)
-        .project_domain_id("default")
+fn session(ks: &common::Keystone) -> Session {
+    Session::builder()
+        .auth(Arc::new(ks.admin_project_plugin(&ks.auth_url)))
         .build()
         .unwrap()
-}
-
-fn session(ks: &common::Keystone) -> Session {
-    Session::builder().auth(Arc::new(admin_project(ks))).build().unwrap()
 }
 
 /// `http://127.0.0.1:5000/` for `http://127.0.0.1:5000/v3`.

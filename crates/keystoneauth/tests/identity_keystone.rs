@@ -33,14 +33,6 @@ fn admin(ks: &common::Keystone, auth_url: &str) -> v3::PasswordBuilder {
         .password(ks.admin_password.clone())
 }
 
-fn admin_project(ks: &common::Keystone, auth_url: &str) -> v3::Password {
-    admin(ks, auth_url)
-        .project_name(&ks.admin_project)
-        .project_domain_id("default")
-        .build()
-        .unwrap()
-}
-
 async fn access(plugin: &dyn AuthPlugin) -> Arc<keystoneauth::AccessInfo> {
     let session = Session::new().unwrap();
     plugin.access_info(session.transport()).await.unwrap().unwrap()
@@ -49,7 +41,7 @@ async fn access(plugin: &dyn AuthPlugin) -> Arc<keystoneauth::AccessInfo> {
 #[tokio::test]
 async fn password_by_name_and_by_id() {
     let ks = require_keystone!();
-    let by_name = admin_project(&ks, &ks.auth_url);
+    let by_name = ks.admin_project_plugin(&ks.auth_url);
     let a = access(&by_name).await;
     assert_eq!(a.user_id(), ks.admin_user_id);
     assert_eq!(a.project_id(), Some(ks.admin_project_id.as_str()));
@@ -117,7 +109,7 @@ async fn token_plugin_rescopes_an_existing_token() {
 async fn interfaces_and_preference_lists_select_the_right_address() {
     let ks = require_keystone!();
     let session = Session::builder()
-        .auth(Arc::new(admin_project(&ks, &ks.auth_url)))
+        .auth(Arc::new(ks.admin_project_plugin(&ks.auth_url)))
         .build()
         .unwrap();
     for (interface, host) in [
@@ -152,7 +144,7 @@ async fn interfaces_and_preference_lists_select_the_right_address() {
 async fn regions_service_names_and_aliases() {
     let ks = require_keystone!();
     let session = Session::builder()
-        .auth(Arc::new(admin_project(&ks, &ks.auth_url)))
+        .auth(Arc::new(ks.admin_project_plugin(&ks.auth_url)))
         .build()
         .unwrap();
     let compute = |region: &str| EndpointFilter::new("compute").region_name(region);
@@ -222,7 +214,7 @@ async fn short_tokens_are_renewed_without_a_401_reaching_the_caller() {
     let ks = require_keystone!();
     let (counter, auth_url) = proxy(&ks.short_auth_url).await;
     let session = Session::builder()
-        .auth(Arc::new(admin_project(&ks, &auth_url)))
+        .auth(Arc::new(ks.admin_project_plugin(&auth_url)))
         .build()
         .unwrap();
     // Runs until the token has been renewed at least twice (3 POSTs) and 50
@@ -263,7 +255,7 @@ async fn a_revoked_token_is_replaced_once() {
     let ks = require_keystone!();
     let (counter, auth_url) = proxy(&ks.auth_url).await;
     let session = Session::builder()
-        .auth(Arc::new(admin_project(&ks, &auth_url)))
+        .auth(Arc::new(ks.admin_project_plugin(&auth_url)))
         .build()
         .unwrap();
     let get_user = || {
@@ -294,7 +286,7 @@ async fn concurrent_first_requests_make_one_token_post() {
     let ks = require_keystone!();
     let (counter, auth_url) = proxy(&ks.auth_url).await;
     let session = Session::builder()
-        .auth(Arc::new(admin_project(&ks, &auth_url)))
+        .auth(Arc::new(ks.admin_project_plugin(&auth_url)))
         .build()
         .unwrap();
     let mut tasks = Vec::new();
@@ -325,7 +317,7 @@ async fn adapters_share_the_session_token_or_use_their_own() {
     let ks = require_keystone!();
     let (counter, auth_url) = proxy(&ks.auth_url).await;
     let session = Session::builder()
-        .auth(Arc::new(admin_project(&ks, &auth_url)))
+        .auth(Arc::new(ks.admin_project_plugin(&auth_url)))
         .build()
         .unwrap();
     let identity = Adapter::builder(session.clone())
@@ -385,13 +377,13 @@ async fn adapters_share_the_session_token_or_use_their_own() {
 async fn auth_state_restores_without_a_new_token_post() {
     let ks = require_keystone!();
     let (counter, auth_url) = proxy(&ks.auth_url).await;
-    let first = admin_project(&ks, &auth_url);
+    let first = ks.admin_project_plugin(&auth_url);
     let session = Session::builder().build().unwrap();
     let token = first.token(session.transport()).await.unwrap().unwrap();
     let state = first.auth_state().unwrap();
     assert_eq!(counter.count(), 1);
 
-    let second = admin_project(&ks, &auth_url);
+    let second = ks.admin_project_plugin(&auth_url);
     assert_eq!(second.cache_id(), first.cache_id());
     assert!(second.set_auth_state(state.expose_secret()).unwrap());
     let session = Session::builder().auth(Arc::new(second)).build().unwrap();

@@ -14,7 +14,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::fault_proxy::FaultProxy;
-use keystoneauth::identity::v3;
 use keystoneauth::{Error, Session, SessionBuilder};
 use secrecy::ExposeSecret;
 use tokio::sync::Barrier;
@@ -22,21 +21,13 @@ use tokio::sync::Barrier;
 /// A bound on every test here (the slowest takes about 12 s).
 const TEST_DEADLINE: Duration = Duration::from_secs(90);
 
-fn admin_plugin(ks: &common::Keystone, auth_url: &str) -> v3::Password {
-    v3::Password::builder(auth_url)
-        .username(&ks.admin_username)
-        .user_domain_id("default")
-        .password(ks.admin_password.clone())
-        .project_name(&ks.admin_project)
-        .project_domain_id("default")
-        .build()
-        .unwrap()
-}
-
 /// A session authenticating through `proxy` against the Keystone behind it.
 fn session_through(ks: &common::Keystone, proxy: &FaultProxy, builder: SessionBuilder) -> Session {
     let auth_url = format!("{}/v3", proxy.base);
-    builder.auth(Arc::new(admin_plugin(ks, &auth_url))).build().unwrap()
+    builder
+        .auth(Arc::new(ks.admin_project_plugin(&auth_url)))
+        .build()
+        .unwrap()
 }
 
 /// GET the admin user through the proxy (an endpoint override, so the
@@ -731,7 +722,7 @@ async fn a_token_revoked_mid_load_is_replaced_once_and_no_caller_sees_401() {
         .await;
         // Another session (its own admin token, straight to Keystone) revokes it.
         let other = Session::builder()
-            .auth(Arc::new(admin_plugin(&ks, &ks.auth_url)))
+            .auth(Arc::new(ks.admin_project_plugin(&ks.auth_url)))
             .build()
             .unwrap();
         other

@@ -1,0 +1,44 @@
+//! Log capture for tests: everything a `tracing` subscriber writes, as text.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+/// Collects everything a tracing subscriber writes.
+#[derive(Clone, Default)]
+pub struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Capture {
+    /// What was written so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+/// Captures all events (trace level) on this thread while the guards live.
+pub fn capture_logs() -> (Capture, (tracing::subscriber::DefaultGuard, tracing::Dispatch)) {
+    let capture = Capture::default();
+    let writer = capture.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let guard = tracing::subscriber::set_default(subscriber);
+    // tracing-core caches each callsite's interest process-wide; with a
+    // second live dispatcher it asks every dispatcher, ours included (see
+    // the same dance in tests/session.rs).
+    let second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
+    tracing::callsite::rebuild_interest_cache();
+    (capture, (guard, second))
+}
