@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+use common::chain;
 use common::logs::capture_logs;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -183,16 +184,6 @@ fn assert_client_id_once(request: &Request, secret: Option<&str>) {
             assert_eq!(field(&fields, "client_id"), Some(CLIENT_ID), "{fields:?}");
         }
     }
-}
-
-fn chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts = vec![err.to_string()];
-    let mut source = err.source();
-    while let Some(s) = source {
-        parts.push(s.to_string());
-        source = s.source();
-    }
-    parts.join(": ")
 }
 
 // ---------------------------------------------------------------------------

@@ -4,6 +4,9 @@
 //! bundle, `insecure`, client certificates, minimum TLS version) and the
 //! errors they produce.
 
+mod common;
+
+use common::chain;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -354,17 +357,6 @@ async fn assert_ok(session: &Session, url: &str) {
     assert_eq!(response.status().as_u16(), 200);
     let body: serde_json::Value = response.json().unwrap();
     assert_eq!(body, serde_json::json!({"ok": true, "served_by": "tls-test"}));
-}
-
-/// The error and all its sources, for messages.
-fn chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts = vec![err.to_string()];
-    let mut source = err.source();
-    while let Some(s) = source {
-        parts.push(s.to_string());
-        source = s.source();
-    }
-    parts.join(": ")
 }
 
 fn session_with_ca(pki: &Pki) -> Session {

@@ -84,6 +84,17 @@ pub fn keystone() -> Option<Keystone> {
     })
 }
 
+/// The error and all its sources, for messages.
+pub fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![err.to_string()];
+    let mut source = err.source();
+    while let Some(s) = source {
+        parts.push(s.to_string());
+        source = s.source();
+    }
+    parts.join(": ")
+}
+
 /// Waits until `done()` holds, checking every 10 ms, for at most 120 s
 /// (a generous bound for a busy machine); panics naming `what` after that.
 pub async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
