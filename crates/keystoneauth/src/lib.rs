@@ -58,12 +58,27 @@
 //! # Ok(()) }
 //! ```
 //!
+//! ## Cargo features
+//!
+//! | Feature | Default | What it adds |
+//! |---|---|---|
+//! | `blocking` | yes | [`blocking`]: the same API for programs without an async runtime |
+//! | `cli` | yes | `loading::cli`: `--os-*` options with clap |
+//! | `prompt` | yes | asking for a missing password on the terminal, without echo, when the application opts in |
+//! | `fixture` | no | `fixture`: token and discovery builders and an in-process mock cloud, for client tests |
+//! | `reqwest-middleware` | no | `middleware::KeystoneAuthMiddleware` for `reqwest_middleware` clients |
+//! | `tower` | no | `middleware::KeystoneAuthLayer`, a `tower` layer for any `Service<http::Request<B>>` |
+//!
+//! No feature needs a system library: TLS is rustls with the platform's
+//! root certificates.
+//!
 //! ## Logging
 //!
 //! Requests and responses are logged with [`tracing`] at debug level under
 //! the target `keystoneauth::session`, in curl form. Token headers appear as
 //! `{SHA256}<hex>`, secret values in JSON and form bodies as `***`.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 #![warn(rust_2018_idioms)]
@@ -72,15 +87,20 @@ mod access;
 mod adapter;
 mod auth;
 #[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 pub mod blocking;
 mod catalog;
 mod discovery;
 mod error;
 #[cfg(feature = "fixture")]
+#[cfg_attr(docsrs, doc(cfg(feature = "fixture")))]
 pub mod fixture;
 pub mod identity;
 pub mod loading;
 mod masked_url;
+#[cfg(any(feature = "reqwest-middleware", feature = "tower"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "reqwest-middleware", feature = "tower"))))]
+pub mod middleware;
 mod redact;
 mod session;
 mod token_cache;

@@ -46,6 +46,7 @@
 mod auth_methods;
 mod builtin;
 #[cfg(feature = "cli")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cli")))]
 pub mod cli;
 mod clouds;
 mod env;

@@ -20,6 +20,8 @@ use crate::transport::{
 };
 use crate::version::ApiVersion;
 
+#[cfg(any(feature = "reqwest-middleware", feature = "tower"))]
+pub(crate) use request::join_url;
 pub use request::RequestBuilder;
 
 /// The shared transport plus an optional default auth plugin.
