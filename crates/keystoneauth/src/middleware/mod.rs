@@ -74,8 +74,11 @@ struct CoreInner {
     default_service: Option<String>,
     /// The catalog's origins, computed once per token (keyed by the
     /// `AccessInfo` they came from).
-    origins: Mutex<Option<(Arc<AccessInfo>, Arc<HashSet<Origin>>)>>,
+    origins: Mutex<Option<(Arc<AccessInfo>, Origins)>>,
 }
+
+/// The origins (scheme, host, port) of a catalog's endpoints.
+type Origins = Arc<HashSet<Origin>>;
 
 /// Settings shared by both builders.
 #[derive(Debug, Clone, Default)]
@@ -165,7 +168,7 @@ impl Core {
     }
 
     /// The origins of every endpoint in the current token's catalog.
-    async fn catalog_origins(&self) -> Result<Arc<HashSet<Origin>>> {
+    async fn catalog_origins(&self) -> Result<Origins> {
         let transport = self.inner.session.transport_for(Some(&self.inner.plugin))?;
         let Some(access) = self.inner.plugin.access_info(&transport).await? else {
             return Ok(Arc::default());
