@@ -1139,7 +1139,7 @@ async fn token_cache(shown: &mut Shown, server: &MockServer) {
     );
     // A corrupt entry holding a secret is ignored, quietly.
     std::fs::write(
-        cache.path_for(&cache_id),
+        cache.path_for(&cache_id).unwrap(),
         format!("{{\"format\": 1, \"state\": \"{PASSWORD}\""),
     )
     .unwrap();

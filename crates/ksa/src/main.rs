@@ -155,21 +155,6 @@ fn trusted_cache(cache: TokenCache) -> Option<TokenCache> {
     }
 }
 
-fn cache_save(cache: &TokenCache, plugin: &dyn AuthPlugin, changed: bool) -> keystoneauth::Result<()> {
-    if changed {
-        cache.save(plugin)?;
-    }
-    Ok(())
-}
-
-/// A digest of the plugin's current auth state, to tell whether it changed.
-fn state_digest(plugin: &dyn AuthPlugin) -> Option<String> {
-    use secrecy::ExposeSecret;
-    plugin
-        .auth_state()
-        .map(|s| keystoneauth::hash_secret(s.expose_secret().as_bytes()))
-}
-
 fn init_debug_logging() {
     let filter = tracing_subscriber::EnvFilter::new("keystoneauth=debug");
     let _ = tracing_subscriber::fmt()
@@ -235,17 +220,16 @@ async fn run(argv: Vec<OsString>, env: Env) -> Result<ExitCode, Box<dyn std::err
     // `request` transfers bodies of any size: by default an idle timeout,
     // never a total one.
     let streaming = matches!(matches.subcommand(), Some(("request", _)));
-    let session = timeouts
-        .apply(loader.load_session()?, streaming)
-        .auth_opt(auth.clone())
-        .app_name("ksa", Some(env!("CARGO_PKG_VERSION")))
-        .build()?;
+    // A shared store (--token-store, OS_TOKEN_STORE, token_store in
+    // clouds.yaml) replaces the on-disk cache.
     let cache = if matches.get_flag("no-cache") || truthy(env.get("KSA_NO_CACHE")) {
         None
+    } else if let Some(shared) = loader.session_options()?.token_cache()? {
+        Some(shared)
     } else {
         TokenCache::at_default_location().ok().and_then(trusted_cache)
     };
-    if let (Some(cache), Some(plugin)) = (&cache, &auth) {
+    if let (Some(cache), Some(plugin)) = (cache.as_ref().filter(|c| c.dir().is_some()), &auth) {
         // A broken cache must never stop the command: it is only an optimisation.
         if let Err(e) = cache.load(plugin.as_ref()) {
             eprintln!(
@@ -254,7 +238,15 @@ async fn run(argv: Vec<OsString>, env: Env) -> Result<ExitCode, Box<dyn std::err
             );
         }
     }
-    let token_before = auth.as_ref().and_then(|p| state_digest(p.as_ref()));
+    // The cache in front of the plugin: a token is fetched under the
+    // entry's lock and stored at once, so concurrent runs make one request.
+    let session = timeouts
+        .apply(loader.load_session()?, streaming)
+        .auth_opt(auth)
+        .token_cache(cache.clone())
+        .app_name("ksa", Some(env!("CARGO_PKG_VERSION")))
+        .build()?;
+    let auth = session.auth().cloned();
     let ctx = Ctx {
         matches,
         loader,
@@ -265,17 +257,9 @@ async fn run(argv: Vec<OsString>, env: Env) -> Result<ExitCode, Box<dyn std::err
         cache,
         timeouts,
     };
-    // The token is cached even when the command fails (`endpoint get nosuch`):
-    // it is valid, and the next run need not authenticate again.
-    let result = commands::dispatch(&ctx).await;
-    if let (Some(cache), Some(plugin)) = (&ctx.cache, &ctx.auth) {
-        // Write only when the token changed: a run on a cached token does no I/O here.
-        let changed = state_digest(plugin.as_ref()) != token_before;
-        if let Err(e) = cache_save(cache, plugin.as_ref(), changed) {
-            eprintln!("ksa: warning: the token could not be cached: {}", error_line(&e));
-        }
-    }
-    result
+    // The token is cached as soon as it is fetched, even when the command
+    // then fails (`endpoint get nosuch`); a run on a cached token writes nothing.
+    commands::dispatch(&ctx).await
 }
 
 fn main() -> ExitCode {

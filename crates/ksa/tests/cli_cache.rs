@@ -236,26 +236,100 @@ fn a_revoked_cached_token_is_recovered_with_one_reauthentication() {
     assert_eq!(proxy.count(), before + 1);
 }
 
-#[test]
-fn concurrent_runs_share_the_cache_safely() {
-    let k = require_keystone!();
-    let s = Sandbox::new("concurrent");
-    let (proxy, env) = proxied(&k);
-    let children: Vec<_> = (0..4)
-        .map(|_| s.spawn(&env, &["token", "issue", "-f", "value", "-c", "id"]))
+/// Starts `n` cold `ksa token issue` runs at once and returns their tokens.
+fn concurrent_tokens(s: &Sandbox, env: &[(String, String)], n: usize) -> Vec<String> {
+    let children: Vec<_> = (0..n)
+        .map(|_| s.spawn(env, &["token", "issue", "-f", "value", "-c", "id"]))
         .collect();
-    for child in children {
-        let o = child.wait_with_output().unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    }
-    assert!((1..=4).contains(&proxy.count()), "{}", proxy.count());
+    children
+        .into_iter()
+        .map(|child| {
+            let o = child.wait_with_output().unwrap();
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            String::from_utf8_lossy(&o.stdout).trim().to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn fifty_concurrent_cold_runs_make_one_token_post() {
+    let k = require_keystone!();
+    let s = Sandbox::new("fifty");
+    let (proxy, env) = proxied(&k);
+    let tokens = concurrent_tokens(&s, &env, 50);
+    assert_eq!(proxy.count(), 1, "the entry's lock makes one run fetch for all");
+    assert!(
+        tokens.iter().all(|t| *t == tokens[0]),
+        "every run printed the one token"
+    );
     let files = s.cache_files();
     assert_eq!(files.len(), 1);
     let saved = read_json(&files[0])["state"]["auth_token"].as_str().unwrap().to_owned();
-    // Whichever run saved last, the next run uses it without authenticating.
-    let before = proxy.count();
+    assert_eq!(saved, tokens[0]);
+    // The next run uses it without authenticating.
     assert_eq!(token(&s, &env, &[]), saved);
-    assert_eq!(proxy.count(), before);
+    assert_eq!(proxy.count(), 1);
+}
+
+#[test]
+fn a_killed_lock_holder_does_not_block_the_others() {
+    let k = require_keystone!();
+    if std::process::Command::new("flock").arg("--version").output().is_err() {
+        common::skip("the flock(1) utility is missing");
+        return;
+    }
+    let s = Sandbox::new("killed-holder");
+    let (proxy, env) = proxied(&k);
+    // Learn the entry's name, then drop the entry.
+    token(&s, &env, &[]);
+    let entry = s.cache_files().pop().unwrap();
+    let id = entry.file_stem().unwrap().to_string_lossy().into_owned();
+    std::fs::remove_file(&entry).unwrap();
+    // Another process holds the entry's lock (as a run stuck mid-fetch would).
+    let lock = s.cache_dir().join(format!(".{id}.lock"));
+    // One process (the shell, then `sleep` in its place) holds the lock on fd 9.
+    let mut holder = std::process::Command::new("sh")
+        .args([
+            "-c",
+            "exec 9>>\"$0\" && flock -x 9 && exec sleep 600",
+            lock.to_str().unwrap(),
+        ])
+        .spawn()
+        .unwrap();
+    // Wait until it holds the lock: a non-blocking attempt fails.
+    let held = || {
+        !std::process::Command::new("flock")
+            .args(["-n", "-x", lock.to_str().unwrap(), "true"])
+            .status()
+            .unwrap()
+            .success()
+    };
+    for _ in 0..600 {
+        if held() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(held(), "the holder never took the lock");
+    let children: Vec<_> = (0..5)
+        .map(|_| s.spawn(&env, &["token", "issue", "-f", "value", "-c", "id"]))
+        .collect();
+    // The runs wait on the lock; killing its holder releases it.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    let mut tokens = Vec::new();
+    for child in children {
+        let o = child.wait_with_output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        tokens.push(String::from_utf8_lossy(&o.stdout).trim().to_owned());
+    }
+    assert_eq!(
+        proxy.count(),
+        2,
+        "one token before, one for the five runs after the kill"
+    );
+    assert!(tokens.iter().all(|t| *t == tokens[0]));
 }
 
 #[test]
@@ -273,8 +347,8 @@ fn default_locations_without_xdg_runtime_dir() {
     assert_eq!(mode(&home_cache), 0o700);
     assert_eq!(
         std::fs::read_dir(&home_cache).unwrap().count(),
-        2,
-        "the entry and .lock"
+        3,
+        "the entry, .lock and the entry's fetch lock"
     );
     assert!(!s.cache_dir().exists());
     // XDG_CACHE_HOME when set.
@@ -328,7 +402,8 @@ fn a_cache_directory_owned_by_another_user_is_not_used() {
     redirect_catalog(&mut doc, &attacker.base);
     std::fs::write(&file, doc.to_string()).unwrap();
     let dir = s.cache_dir();
-    for p in [&file, &dir.join(".lock"), &dir] {
+    let entry_lock = dir.join(format!(".{}.lock", file.file_stem().unwrap().to_string_lossy()));
+    for p in [&file, &dir.join(".lock"), &entry_lock, &dir] {
         common::give_to_nobody(p);
     }
     let planted = std::fs::read(&file).unwrap();
@@ -347,7 +422,7 @@ fn a_cache_directory_owned_by_another_user_is_not_used() {
     assert_eq!(attacker.count(), 0, "a request went to the other user's server");
     // Run without the cache: nothing read, written or replaced in it.
     assert_eq!(std::fs::read(&file).unwrap(), planted);
-    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2);
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 3);
     assert_eq!(cache_row(&s, &env)["Value"], "disabled");
 }
 

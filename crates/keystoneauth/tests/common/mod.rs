@@ -11,6 +11,7 @@ pub mod logs;
 pub mod memory;
 pub mod peers;
 pub mod proxy;
+pub mod redis;
 pub mod tokens;
 
 /// Connection facts of the local Keystone.

@@ -315,7 +315,7 @@ async fn token_revoke(ctx: &Ctx, m: &ArgMatches) -> CmdResult {
     if revoked_current {
         plugin.invalidate();
         if let (Some(cache), Some(id)) = (&ctx.cache, plugin.cache_id()) {
-            cache.remove(&id)?;
+            cache.forget(&id).await?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -601,7 +601,13 @@ fn config_show(ctx: &Ctx) -> CmdResult {
         row("interface", list.join(","), v.source.to_string());
     }
     match &ctx.cache {
-        Some(c) => row("token_cache", c.dir().display().to_string(), "default".into()),
+        Some(c) => {
+            let source = match ctx.loader.session_options()?.token_store {
+                Some(s) if c.dir().is_none() => s.source.to_string(),
+                _ => "default".into(),
+            };
+            row("token_cache", c.location(), source)
+        }
         None => row(
             "token_cache",
             "disabled".into(),
