@@ -22,9 +22,23 @@ const TOKEN_POST: &[u8] = b"POST /v3/auth/tokens";
 /// Concurrent requests in each process.
 const REQUESTS: usize = 25;
 
-fn host_port(url: &str) -> String {
-    let u = url::Url::parse(url).unwrap();
-    format!("{}:{}", u.host_str().unwrap(), u.port().unwrap())
+/// A counting proxy in front of Keystone, and the auth URL through it.
+async fn proxied(k: &common::Keystone) -> (CountingProxy, String) {
+    let u = url::Url::parse(&k.auth_url).unwrap();
+    let upstream = format!("{}:{}", u.host_str().unwrap(), u.port().unwrap());
+    let proxy = CountingProxy::start(&upstream, TOKEN_POST).await;
+    let auth_url = format!("{}/v3", proxy.base);
+    (proxy, auth_url)
+}
+
+/// A session for the admin at `auth_url`, its tokens in the Redis store.
+fn shared_session(k: &common::Keystone, auth_url: &str, redis_url: &str, key_file: impl AsRef<Path>) -> Session {
+    let store = RedisTokenStore::builder(redis_url).key_file(key_file).build().unwrap();
+    Session::builder()
+        .auth(Arc::new(k.admin_project_plugin(auth_url)))
+        .token_cache(Some(TokenCache::with_store(Arc::new(store))))
+        .build()
+        .unwrap()
 }
 
 /// A directory of the test's own, with a 0600 key file holding `keys`.
@@ -118,15 +132,7 @@ fn fleet_child() {
         .build()
         .unwrap();
     rt.block_on(async {
-        let store = RedisTokenStore::builder(&var("FLEET_REDIS_URL"))
-            .key_file(var("FLEET_KEY_FILE"))
-            .build()
-            .unwrap();
-        let session = Session::builder()
-            .auth(Arc::new(k.admin_project_plugin(&auth_url)))
-            .token_cache(Some(TokenCache::with_store(Arc::new(store))))
-            .build()
-            .unwrap();
+        let session = shared_session(&k, &auth_url, &var("FLEET_REDIS_URL"), var("FLEET_KEY_FILE"));
         for round in 1..=rounds {
             let requests = (0..REQUESTS).map(|_| {
                 let s = session.clone();
@@ -157,8 +163,7 @@ fn fleet_child() {
 async fn eight_hosts_of_twenty_five_requests_make_one_token_post() {
     let k = require_keystone!();
     let Some(redis) = common::redis::base_url() else { return };
-    let proxy = CountingProxy::start(&host_port(&k.auth_url), TOKEN_POST).await;
-    let auth_url = format!("{}/v3", proxy.base);
+    let (proxy, auth_url) = proxied(&k).await;
     let (dir, key_file) = workdir("eight", &[KEY_A]);
     let hosts = fleet(8, &auth_url, &format!("{redis}/1"), &key_file, &dir, 1);
     finish(hosts);
@@ -170,8 +175,7 @@ async fn eight_hosts_of_twenty_five_requests_make_one_token_post() {
 async fn a_revoked_token_is_replaced_once_for_the_fleet() {
     let k = require_keystone!();
     let Some(redis) = common::redis::base_url() else { return };
-    let proxy = CountingProxy::start(&host_port(&k.auth_url), TOKEN_POST).await;
-    let auth_url = format!("{}/v3", proxy.base);
+    let (proxy, auth_url) = proxied(&k).await;
     let (dir, key_file) = workdir("revoked", &[KEY_A]);
     let redis_url = format!("{redis}/2");
     let hosts = fleet(8, &auth_url, &redis_url, &key_file, &dir, 2);
@@ -179,15 +183,7 @@ async fn a_revoked_token_is_replaced_once_for_the_fleet() {
     assert_eq!(proxy.count(), 1);
 
     // Revoke the fleet's token (read from the store: no POST).
-    let store = RedisTokenStore::builder(&redis_url)
-        .key_file(&key_file)
-        .build()
-        .unwrap();
-    let session = Session::builder()
-        .auth(Arc::new(k.admin_project_plugin(&auth_url)))
-        .token_cache(Some(TokenCache::with_store(Arc::new(store))))
-        .build()
-        .unwrap();
+    let session = shared_session(&k, &auth_url, &redis_url, &key_file);
     let token = session.token(None).await.unwrap().unwrap();
     assert_eq!(proxy.count(), 1, "the token came from the store");
     let mut subject = http::HeaderValue::from_str(token.expose_secret()).unwrap();
@@ -212,8 +208,7 @@ async fn redis_going_away_mid_run_means_direct_authentication_then_sharing_again
     let Some(mut redis) = PrivateRedis::start("outage") else {
         return;
     };
-    let proxy = CountingProxy::start(&host_port(&k.auth_url), TOKEN_POST).await;
-    let auth_url = format!("{}/v3", proxy.base);
+    let (proxy, auth_url) = proxied(&k).await;
     let (dir, key_file) = workdir("outage", &[KEY_A]);
     let url = redis.url();
     for phase in ["a", "b", "c"] {
@@ -246,8 +241,7 @@ async fn redis_going_away_mid_run_means_direct_authentication_then_sharing_again
 async fn a_wrong_key_gives_misses_never_errors() {
     let k = require_keystone!();
     let Some(redis) = common::redis::base_url() else { return };
-    let proxy = CountingProxy::start(&host_port(&k.auth_url), TOKEN_POST).await;
-    let auth_url = format!("{}/v3", proxy.base);
+    let (proxy, auth_url) = proxied(&k).await;
     let (dir, key_a) = workdir("wrong-key", &[KEY_A]);
     let (dir_b, key_b) = workdir("wrong-key-b", &[KEY_B]);
     let redis_url = format!("{redis}/4");
@@ -280,21 +274,10 @@ async fn a_tampered_entry_is_rejected_and_redis_shows_no_secret() {
     let port: u16 = redis.rsplit(':').next().unwrap().parse().unwrap();
     const DB: u8 = 5;
     command(port, DB, &[b"FLUSHDB"]);
-    let proxy = CountingProxy::start(&host_port(&k.auth_url), TOKEN_POST).await;
-    let auth_url = format!("{}/v3", proxy.base);
+    let (proxy, auth_url) = proxied(&k).await;
     let (dir, key_file) = workdir("tampered", &[KEY_A]);
     let redis_url = format!("{redis}/{DB}");
-    let session = || {
-        let store = RedisTokenStore::builder(&redis_url)
-            .key_file(&key_file)
-            .build()
-            .unwrap();
-        Session::builder()
-            .auth(Arc::new(k.admin_project_plugin(&auth_url)))
-            .token_cache(Some(TokenCache::with_store(Arc::new(store))))
-            .build()
-            .unwrap()
-    };
+    let session = || shared_session(&k, &auth_url, &redis_url, &key_file);
     let token = session().token(None).await.unwrap().unwrap();
     assert_eq!(proxy.count(), 1);
     assert_eq!(
