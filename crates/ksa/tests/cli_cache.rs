@@ -1,7 +1,9 @@
 //! ksa's on-disk token cache against the real Keystone: reuse across
 //! processes, file and directory modes, corrupt entries replaced, an
 //! expired entry ignored, `--no-cache` and `KSA_NO_CACHE`, recovery from a
-//! revoked cached token with one re-authentication, the default locations.
+//! revoked cached token with one re-authentication, the default locations,
+//! single flight (50 concurrent cold runs, one POST; a killed lock holder)
+//! and `--token-store` (hosts sharing one token through Redis).
 //! Token POSTs are counted by a proxy in front of Keystone, one per test, so
 //! tests running in parallel do not disturb the counts.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -509,4 +511,55 @@ fn a_cached_command_never_loads_the_root_certificates() {
     let (_, opened) = run_watching_roots(&s, &env, &["--no-cache", "token", "issue", "-f", "value", "-c", "id"]);
     assert!(opened, "the FIFO watch did not see the root certificates being loaded");
     assert_eq!(proxy.count(), 2);
+}
+
+#[test]
+fn token_store_shares_one_token_between_hosts() {
+    let k = require_keystone!();
+    let Some(redis) = std::env::var("KSA_TEST_REDIS_URL").ok().filter(|v| !v.is_empty()) else {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("KSA_TEST_REDIS_URL is not set under CI=true: scripts/test starts Redis");
+        }
+        common::skip("KSA_TEST_REDIS_URL is not set; run scripts/redis start && eval \"$(scripts/redis env)\"");
+        return;
+    };
+    let (proxy, env) = proxied(&k);
+    // Six "hosts": sandboxes of their own (no shared disk cache), one Redis.
+    let hosts: Vec<Sandbox> = (0..6).map(|i| Sandbox::new(&format!("store-{i}"))).collect();
+    let key = hosts[0].write("token-store.key", &"ab".repeat(32));
+    common::set_mode(&key, 0o600);
+    let store = redis.replace("/0", "/6");
+    let args = [
+        "--token-store",
+        store.as_str(),
+        "--token-store-key-file",
+        key.to_str().unwrap(),
+        "token",
+        "issue",
+        "-f",
+        "value",
+        "-c",
+        "id",
+    ];
+    let children: Vec<_> = hosts.iter().map(|s| s.spawn(&env, &args)).collect();
+    let mut tokens = Vec::new();
+    for child in children {
+        let o = child.wait_with_output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        tokens.push(String::from_utf8_lossy(&o.stdout).trim().to_owned());
+    }
+    assert_eq!(proxy.count(), 1, "one token POST for all the hosts");
+    assert!(tokens.iter().all(|t| *t == tokens[0]));
+    assert!(hosts.iter().all(|s| s.cache_files().is_empty()), "nothing on disk");
+    // config show names the store and where it was set.
+    let v = hosts[1].json(&env, &["--token-store", &store, "config", "show", "-f", "json"]);
+    let row = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["Option"] == "token_cache")
+        .unwrap()
+        .clone();
+    assert_eq!(row["Value"], store.as_str());
+    assert_eq!(row["Source"], "command line --token-store");
 }
