@@ -308,3 +308,40 @@ impl TokenStore for RedisTokenStore {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn the_password_never_shows_and_keys_are_digests() {
+        let store = RedisTokenStore::builder("redis://:canary-pw@127.0.0.1:1/0")
+            .keys(&[[1; 32]])
+            .build()
+            .unwrap();
+        for text in [format!("{store:?}"), store.location()] {
+            assert!(!text.contains("canary-pw") && text.contains("127.0.0.1:1"), "{text}");
+        }
+        let key = redis_key("token", "my-cache-id");
+        assert!(key.starts_with("keystoneauth:token:") && !key.contains("my-cache-id"));
+        assert_ne!(key, redis_key("lock", "my-cache-id"));
+        let err = RedisTokenStore::builder("http://:canary-pw@h/0").build().unwrap_err();
+        assert!(!err.to_string().contains("canary-pw"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_redis_is_a_miss_not_an_error() {
+        // Port 1 on loopback: nothing listens, the connection is refused.
+        let store = RedisTokenStore::builder("redis://127.0.0.1:1/0")
+            .keys(&[[1; 32]])
+            .build()
+            .unwrap();
+        let entry = SecretString::from("entry");
+        assert!(store.get("id").await.unwrap().is_none());
+        store.put("id", &entry, Duration::from_secs(60)).await.unwrap();
+        assert!(!store.delete("id").await.unwrap());
+        let wait = Duration::from_secs(5);
+        assert!(store.lock("id", wait, wait).await.unwrap().is_none());
+    }
+}
