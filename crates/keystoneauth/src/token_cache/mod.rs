@@ -25,6 +25,7 @@ mod private_dir;
 #[cfg(not(unix))]
 #[path = "unsupported.rs"]
 mod private_dir;
+mod refresh;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -186,6 +187,8 @@ impl TokenCache {
         let Some(state) = self.parse_logged(&text, &cache_id) else {
             return Ok(false);
         };
+        // Even when the token below has expired: the refresh token renews it.
+        refresh::restore(&text, &cache_id, plugin);
         let Ok(access) = AccessInfo::from_state(state.expose_secret()) else {
             return Ok(false);
         };
@@ -212,7 +215,11 @@ impl TokenCache {
             message: "the plugin's auth state is not JSON".into(),
             source: None,
         })?;
-        let doc = SecretString::from(json!({"format": FORMAT, "cache_id": cache_id, "state": state}).to_string());
+        let mut doc = json!({"format": FORMAT, "cache_id": cache_id, "state": state});
+        if let Some(sealed) = refresh::seal(plugin, &cache_id)? {
+            doc[refresh::FIELD] = sealed;
+        }
+        let doc = SecretString::from(doc.to_string());
         let dir = PrivateDir::open(&self.dir, true)?.ok_or_else(|| Error::File {
             what: "token cache directory",
             path: self.dir.clone(),
