@@ -6,6 +6,7 @@
 //! any request to any service through the catalog.
 
 mod commands;
+mod mfa;
 mod output;
 mod timeouts;
 mod transfer;
@@ -267,7 +268,8 @@ async fn run(argv: Vec<OsString>, env: Env) -> Result<ExitCode, Box<dyn std::err
     };
     // The token is cached even when the command fails (`endpoint get nosuch`):
     // it is valid, and the next run need not authenticate again.
-    let result = commands::dispatch(&ctx).await;
+    // A missing TOTP passcode or password is asked for on a terminal.
+    let result = mfa::dispatch(&ctx).await;
     if let (Some(cache), Some(plugin)) = (&ctx.cache, &ctx.auth) {
         // Write only when the token changed: a run on a cached token does no I/O here.
         let changed = state_digest(plugin.as_ref()) != token_before;
@@ -298,8 +300,9 @@ fn main() -> ExitCode {
             {
                 let missing: Vec<String> = m.missing_methods().iter().map(|set| set.join("+")).collect();
                 line.push_str(&format!(
-                    "; give the missing method ({}) too, e.g. --os-auth-type v3multifactor --os-auth-methods v3password,v3totp --os-passcode CODE",
-                    missing.join(" or ")
+                    "; give the missing method ({}) too, e.g. --os-auth-type v3multifactor --os-auth-methods v3password,v3totp --os-passcode CODE{}",
+                    missing.join(" or "),
+                    mfa::hint(m)
                 ));
             }
             eprintln!("ksa: error: {line}");
