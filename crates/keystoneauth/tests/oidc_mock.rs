@@ -126,6 +126,16 @@ async fn mount_discovery(idp: &MockServer, grant_types: Value) {
         .await;
 }
 
+/// The token endpoint answers the password grant with [`token_answer`].
+async fn mount_password_grant(idp: &MockServer) {
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .and(body_string_contains("grant_type=password"))
+        .respond_with(token_answer())
+        .mount(idp)
+        .await;
+}
+
 fn discovery_url(idp: &MockServer) -> String {
     format!("{}/.well-known/openid-configuration", idp.uri())
 }
@@ -194,12 +204,7 @@ fn assert_client_id_once(request: &Request, secret: Option<&str>) {
 async fn password_flow_with_discovery_then_rescoped_to_the_project() {
     let idp = MockServer::start().await;
     mount_discovery(&idp, json!(["authorization_code", "password", "client_credentials"])).await;
-    Mock::given(method("POST"))
-        .and(path("/token"))
-        .and(body_string_contains("grant_type=password"))
-        .respond_with(token_answer())
-        .mount(&idp)
-        .await;
+    mount_password_grant(&idp).await;
     let ks = keystone(ACCESS_TOKEN).await;
 
     let plugin = OidcPassword::builder(format!("{}/v3", ks.uri()), IDP, PROTOCOL)
@@ -796,12 +801,7 @@ async fn device_flow_ends_on_expired_token_access_denied_and_its_own_deadline() 
 async fn canary_secrets_never_reach_debug_display_errors_or_logs() {
     let (logs, _guards) = capture_logs();
     let idp = device_provider(1, 600, &["authorization_pending", "token"]).await;
-    Mock::given(method("POST"))
-        .and(path("/token"))
-        .and(body_string_contains("grant_type=password"))
-        .respond_with(token_answer())
-        .mount(&idp)
-        .await;
+    mount_password_grant(&idp).await;
     Mock::given(method("POST"))
         .and(path("/token"))
         .and(body_string_contains("grant_type=authorization_code"))
@@ -1067,12 +1067,7 @@ async fn a_revoked_refresh_token_falls_back_to_the_device_flow_with_a_clear_noti
 async fn password_and_authorization_code_grants_keep_and_use_refresh_tokens() {
     let idp = MockServer::start().await;
     mount_discovery(&idp, json!(["authorization_code", "password", "refresh_token"])).await;
-    Mock::given(method("POST"))
-        .and(path("/token"))
-        .and(body_string_contains("grant_type=password"))
-        .respond_with(token_answer())
-        .mount(&idp)
-        .await;
+    mount_password_grant(&idp).await;
     Mock::given(method("POST"))
         .and(path("/token"))
         .and(body_string_contains("grant_type=authorization_code"))
