@@ -320,6 +320,13 @@ impl DeviceGrant {
 /// The token is then exchanged at Keystone as the other OpenID Connect
 /// plugins do. Authentication waits for the user, so the first request
 /// that needs a token may take minutes.
+///
+/// When the provider returns a refresh token, the next authentications use
+/// it instead of asking the user again; one the provider refuses is dropped
+/// and the device flow runs again after a
+/// [`notice`](DeviceAuthorizationPrompt::notice) saying why. Keep it across
+/// runs with [`TokenCache`](crate::TokenCache) (encrypted at rest) or
+/// [`AuthPlugin::refresh_credential`](crate::AuthPlugin::refresh_credential).
 pub struct OidcDeviceAuthorization {
     inner: OidcAuth,
 }

@@ -15,6 +15,10 @@
 //! 3. When a scope is given, exchange that token for a scoped one with the
 //!    v3 `token` method.
 //!
+//! A refresh token in the provider's answer is kept; when Keystone's token
+//! must be renewed, step 1 uses it first (`grant_type=refresh_token`) and
+//! runs the grant again only when the provider refuses it.
+//!
 //! The client id is sent once: with the secret as HTTP Basic when there is
 //! a secret, else in the form (keystoneauth1 sends it in both places, which
 //! Okta rejects). A provider's error answer becomes an
