@@ -6,6 +6,7 @@
 //! any request to any service through the catalog.
 
 mod commands;
+mod mfa;
 mod output;
 mod timeouts;
 mod transfer;
@@ -259,7 +260,8 @@ async fn run(argv: Vec<OsString>, env: Env) -> Result<ExitCode, Box<dyn std::err
     };
     // The token is cached as soon as it is fetched, even when the command
     // then fails (`endpoint get nosuch`); a run on a cached token writes nothing.
-    commands::dispatch(&ctx).await
+    // A missing TOTP passcode or password is asked for on a terminal.
+    mfa::dispatch(&ctx).await
 }
 
 fn main() -> ExitCode {
@@ -282,8 +284,9 @@ fn main() -> ExitCode {
             {
                 let missing: Vec<String> = m.missing_methods().iter().map(|set| set.join("+")).collect();
                 line.push_str(&format!(
-                    "; give the missing method ({}) too, e.g. --os-auth-type v3multifactor --os-auth-methods v3password,v3totp --os-passcode CODE",
-                    missing.join(" or ")
+                    "; give the missing method ({}) too, e.g. --os-auth-type v3multifactor --os-auth-methods v3password,v3totp --os-passcode CODE{}",
+                    missing.join(" or "),
+                    mfa::hint(m)
                 ));
             }
             eprintln!("ksa: error: {line}");

@@ -31,6 +31,7 @@ mod redis_store;
 mod seal;
 mod shared;
 mod store;
+mod refresh;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -274,6 +275,8 @@ impl TokenCache {
     /// for longer than the re-authentication margin: the token it holds.
     fn apply_entry(&self, plugin: &dyn AuthPlugin, text: &str, cache_id: &str) -> Option<AccessInfo> {
         let state = self.parse_logged(text, cache_id)?;
+        // Even when the token below has expired: the refresh token renews it.
+        refresh::restore(text, cache_id, plugin);
         let access = AccessInfo::from_state(state.expose_secret()).ok()?;
         if access.will_expire_soon(margin_for(&access)) {
             return None;
@@ -304,7 +307,11 @@ impl TokenCache {
             message: "the plugin's auth state is not JSON".into(),
             source: None,
         })?;
-        let doc = SecretString::from(json!({"format": FORMAT, "cache_id": cache_id, "state": state}).to_string());
+        let mut doc = json!({"format": FORMAT, "cache_id": cache_id, "state": state});
+        if let Some(sealed) = refresh::seal(plugin, &cache_id)? {
+            doc[refresh::FIELD] = sealed;
+        }
+        let doc = SecretString::from(doc.to_string());
         Ok(Some((cache_id, doc, ttl)))
     }
 

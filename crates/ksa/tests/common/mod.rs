@@ -5,6 +5,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod proxy;
+pub mod totp;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -246,17 +247,31 @@ impl Sandbox {
         cmd
     }
 
-    /// Starts ksa with `env` and `args` (the environment of [`Sandbox::ksa`]),
-    /// its output piped, without waiting for it.
-    pub fn spawn(&self, env: &[(String, String)], args: &[&str]) -> std::process::Child {
-        std::process::Command::new(assert_cmd::cargo::cargo_bin("ksa"))
-            .args(args)
+    /// `program` (default: the built ksa) with `args`, in the environment of
+    /// [`Sandbox::ksa`] plus `env`, not started.
+    pub fn command_of(&self, program: Option<&Path>, env: &[(String, String)], args: &[&str]) -> std::process::Command {
+        let ksa = assert_cmd::cargo::cargo_bin("ksa");
+        let mut cmd = std::process::Command::new(program.unwrap_or(&ksa));
+        cmd.args(args)
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", &self.home)
             .env("XDG_RUNTIME_DIR", &self.runtime)
             .envs(env.iter().map(|(k, v)| (k, v)))
-            .current_dir(&self.home)
+            .current_dir(&self.home);
+        cmd
+    }
+
+    /// ksa with `args`, in the environment of [`Sandbox::ksa`] plus `env`,
+    /// not started.
+    pub fn command(&self, env: &[(String, String)], args: &[&str]) -> std::process::Command {
+        self.command_of(None, env, args)
+    }
+
+    /// Starts ksa with `env` and `args` (the environment of [`Sandbox::ksa`]),
+    /// its output piped, without waiting for it.
+    pub fn spawn(&self, env: &[(String, String)], args: &[&str]) -> std::process::Child {
+        self.command(env, args)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
