@@ -113,7 +113,7 @@ pub(super) async fn request(ctx: &Ctx, m: &ArgMatches) -> CmdResult {
 
 /// The path without its leading segments that the endpoint's path already
 /// ends with, when they start with a version (`/v3` + `/v3/projects`).
-fn strip_overlap<'a>(base: &str, path: &'a str) -> &'a str {
+pub(super) fn strip_overlap<'a>(base: &str, path: &'a str) -> &'a str {
     let base_path = url::Url::parse(base).map(|u| u.path().to_owned()).unwrap_or_default();
     let base_segs: Vec<&str> = base_path.split('/').filter(|s| !s.is_empty()).collect();
     let trimmed = path.trim_start_matches('/');
