@@ -4,6 +4,7 @@
 //! Keystone directly what the truth is, and a request-counting proxy.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod ksa_proxy;
 pub mod proxy;
 
 use std::io::{Read, Write};
@@ -380,7 +381,8 @@ impl Response {
     }
 }
 
-/// A minimal HTTP/1.1 client (plain http on loopback, `Connection: close`),
+/// A minimal HTTP/1.1 client (plain http on loopback, `Connection: close`;
+/// `Host` is the URL's unless `headers` has one),
 /// so the tests learn Keystone's answers without going through ksa or the
 /// library under test.
 pub fn http(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Response {
@@ -394,9 +396,11 @@ pub fn http(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&[u8
     }
     let mut s = TcpStream::connect((host, port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    let mut req = format!(
-        "{method} {target} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\nAccept: application/json\r\n"
-    );
+    // The caller may give its own Host (a proxy's DNS rebinding check).
+    let mut req = format!("{method} {target} HTTP/1.1\r\nConnection: close\r\nAccept: application/json\r\n");
+    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+        req.push_str(&format!("Host: {host}:{port}\r\n"));
+    }
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
