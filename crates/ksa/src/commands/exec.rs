@@ -141,17 +141,7 @@ async fn exported(ctx: &Ctx, m: &ArgMatches) -> Result<Vec<(&'static str, Var)>,
     }
     if let Some(service_type) = m.get_one::<String>("service") {
         let filter = filter_for(ctx, service_type, m)?;
-        let override_url = ctx
-            .loader
-            .clone()
-            .service_type(service_type)
-            .adapter_options()?
-            .endpoint_override
-            .map(|o| o.value);
-        let endpoint = match override_url {
-            Some(u) => u,
-            None => ctx.session.endpoint(&filter, None).await?,
-        };
+        let endpoint = service_endpoint(ctx, service_type, &filter).await?;
         vars.push(("OS_ENDPOINT", Var::Plain(endpoint)));
     }
     Ok(vars)

@@ -462,6 +462,27 @@ fn filter_for(ctx: &Ctx, service_type: &str, m: &ArgMatches) -> Result<EndpointF
     Ok(f)
 }
 
+/// The service's endpoint override (`--os-<service>-endpoint-override`,
+/// `OS_<SERVICE>_ENDPOINT_OVERRIDE`, clouds.yaml, or the general one).
+fn endpoint_override(ctx: &Ctx, service_type: &str) -> Result<Option<String>, keystoneauth::Error> {
+    Ok(ctx
+        .loader
+        .clone()
+        .service_type(service_type)
+        .adapter_options()?
+        .endpoint_override
+        .map(|o| o.value))
+}
+
+/// Where requests for a service go: its endpoint override, else the
+/// catalog's endpoint for `filter`.
+async fn service_endpoint(ctx: &Ctx, service_type: &str, filter: &EndpointFilter) -> keystoneauth::Result<String> {
+    match endpoint_override(ctx, service_type)? {
+        Some(u) => Ok(u),
+        None => ctx.session.endpoint(filter, None).await,
+    }
+}
+
 fn opt_text(v: Option<impl ToString>) -> Value {
     v.map_or(Value::Null, |x| json!(x.to_string()))
 }

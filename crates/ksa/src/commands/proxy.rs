@@ -322,15 +322,7 @@ impl Proxy<'_> {
         }
         let bad = |e: Box<dyn std::error::Error>| refusal(StatusCode::BAD_REQUEST, crate::error_line(e.as_ref()));
         let filter = filter_for(self.ctx, service_type, self.m).map_err(bad)?;
-        let endpoint_override = self
-            .ctx
-            .loader
-            .clone()
-            .service_type(service_type)
-            .adapter_options()
-            .map_err(|e| bad(e.into()))?
-            .endpoint_override
-            .map(|o| o.value);
+        let endpoint_override = endpoint_override(self.ctx, service_type).map_err(|e| bad(e.into()))?;
         let target = Target {
             filter,
             endpoint_override,

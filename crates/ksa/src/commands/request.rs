@@ -24,17 +24,7 @@ pub(super) async fn request(ctx: &Ctx, m: &ArgMatches) -> CmdResult {
     let url = if absolute || (m.get_flag("no_auth") && ctx.auth.is_none()) {
         path.to_owned()
     } else {
-        let override_url = ctx
-            .loader
-            .clone()
-            .service_type(service_type)
-            .adapter_options()?
-            .endpoint_override
-            .map(|o| o.value);
-        let base = match override_url {
-            Some(u) => u,
-            None => ctx.session.endpoint(&filter, None).await?,
-        };
+        let base = service_endpoint(ctx, service_type, &filter).await?;
         format!(
             "{}/{}",
             base.trim_end_matches('/'),

@@ -5,7 +5,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStdout, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::{http, Response, Sandbox};
@@ -30,15 +30,10 @@ impl Sandbox {
         let log = self
             .root
             .join(format!("proxy-{}.log", N.fetch_add(1, Ordering::SeqCst)));
-        let mut child = Command::new(assert_cmd::cargo::cargo_bin("ksa"))
-            .args(["proxy", "--port", "0"])
-            .args(args)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", &self.home)
-            .env("XDG_RUNTIME_DIR", &self.runtime)
-            .envs(env.iter().map(|(k, v)| (k, v)))
-            .current_dir(&self.home)
+        let mut proxy_args = vec!["proxy", "--port", "0"];
+        proxy_args.extend_from_slice(args);
+        let mut child = self
+            .process(env, &proxy_args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&log).unwrap())

@@ -247,17 +247,24 @@ impl Sandbox {
         cmd
     }
 
-    /// Starts ksa with `env` and `args` (the environment of [`Sandbox::ksa`]),
-    /// its output piped, without waiting for it.
-    pub fn spawn(&self, env: &[(String, String)], args: &[&str]) -> std::process::Child {
-        std::process::Command::new(assert_cmd::cargo::cargo_bin("ksa"))
-            .args(args)
+    /// ksa with `env` and `args` in the environment of [`Sandbox::ksa`], as
+    /// a `std::process::Command` (for a process that outlives one call).
+    pub fn process(&self, env: &[(String, String)], args: &[&str]) -> std::process::Command {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("ksa"));
+        cmd.args(args)
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", &self.home)
             .env("XDG_RUNTIME_DIR", &self.runtime)
             .envs(env.iter().map(|(k, v)| (k, v)))
-            .current_dir(&self.home)
+            .current_dir(&self.home);
+        cmd
+    }
+
+    /// Starts ksa with `env` and `args` (the environment of [`Sandbox::ksa`]),
+    /// its output piped, without waiting for it.
+    pub fn spawn(&self, env: &[(String, String)], args: &[&str]) -> std::process::Child {
+        self.process(env, args)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
