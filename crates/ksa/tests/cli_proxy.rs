@@ -1,13 +1,17 @@
 //! `ksa proxy` against the real Keystone: 200 concurrent clients and one
 //! token POST, a token expiring mid-run (the 10-second Keystone), the Host
 //! allow-list, unknown services, client credentials stripped, microversion
-//! headers passed, one redacted log line per request. Token POSTs and
+//! headers passed, one redacted log line per request, 1 GiB streamed both
+//! ways in bounded memory. Token POSTs and
 //! forwarded bytes are counted by loopback counting proxies
 //! (`tests/common/proxy.rs`). Skipped, with a printed reason, without a
 //! Keystone.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+// The large-body server of the library's tests (one helper, not a copy).
+#[path = "../../keystoneauth/tests/common/bulk_server.rs"]
+mod bulk_server;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
@@ -225,4 +229,118 @@ fn non_loopback_addresses_need_the_flag() {
     let out = s.run_args(&k.admin_env(&k.auth_url), &["proxy", "--address", "localhost-ish"]);
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("not an IP address"), "{}", out.stderr);
+}
+
+/// Sends `method path` to the proxy with a body of `upload` pattern bytes
+/// (none when 0), then reads the response body as it comes, hashing it;
+/// returns (status, body length, SHA-256). Nothing is held in memory.
+fn stream_through(base: &str, method: &str, path: &str, upload: u64) -> (u16, u64, String) {
+    use sha2::{Digest, Sha256};
+    use std::io::{BufRead, BufReader, Read, Write};
+    let addr = base.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
+    let head =
+        format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {upload}\r\n\r\n");
+    s.write_all(head.as_bytes()).unwrap();
+    let block = bulk_server::pattern_block();
+    let mut left = upload;
+    while left > 0 {
+        let n = left.min(block.len() as u64) as usize;
+        s.write_all(&block[..n]).unwrap();
+        left -= n as u64;
+    }
+    let mut r = BufReader::new(s);
+    let mut line = String::new();
+    r.read_line(&mut line).unwrap();
+    let status: u16 = line.split(' ').nth(1).unwrap().parse().unwrap();
+    let mut length = None;
+    loop {
+        line.clear();
+        r.read_line(&mut line).unwrap();
+        if line == "\r\n" {
+            break;
+        }
+        if let Some((k, v)) = line.split_once(':') {
+            if k.eq_ignore_ascii_case("content-length") {
+                length = v.trim().parse::<u64>().ok();
+            }
+        }
+    }
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut total = 0u64;
+    loop {
+        let n = r.read(&mut buf).unwrap();
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+        total += n as u64;
+    }
+    if let Some(l) = length {
+        assert_eq!(total, l, "short body");
+    }
+    (status, total, hex::encode(h.finalize()))
+}
+
+/// A 1 GiB (`KSA_STREAM_BYTES`) download and upload through the proxy to a
+/// loopback service (`--os-object-store-endpoint-override`): SHA-256
+/// checked both ways, the proxy's peak memory sampled while they run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodies_stream_through_in_bounded_memory() {
+    use bulk_server::{pattern_sha256, stream_bytes, Body, BulkServer, Reply};
+    let k = require_keystone!();
+    let len = stream_bytes();
+    let server = BulkServer::start(move |head| {
+        if head.method == "GET" {
+            Reply::new(200)
+                .header("content-type", "application/octet-stream")
+                .body(Body::pattern(len))
+        } else {
+            Reply::new(201)
+        }
+    })
+    .await;
+    let s = Sandbox::new("proxy-stream");
+    let override_url = format!("{}/v1/AUTH_test", server.base);
+    let proxy = s.start_proxy(
+        &k.admin_env(&k.auth_url),
+        &["--os-object-store-endpoint-override", &override_url],
+    );
+    let pid = proxy.pid();
+    let base = proxy.base.clone();
+    let sampler_stop = Arc::new(AtomicBool::new(false));
+    let stop = sampler_stop.clone();
+    let sampler = std::thread::spawn(move || {
+        let mut peak = 0;
+        while !stop.load(Ordering::SeqCst) {
+            peak = common::vm_hwm_kib(pid).unwrap_or(0).max(peak);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        common::vm_hwm_kib(pid).unwrap_or(0).max(peak)
+    });
+    let (status, got, sha) =
+        tokio::task::spawn_blocking(move || stream_through(&base, "GET", "/object-store/c/big", 0))
+            .await
+            .unwrap();
+    assert_eq!((status, got), (200, len));
+    assert_eq!(sha, pattern_sha256(len));
+    let base = proxy.base.clone();
+    let (status, _, _) = tokio::task::spawn_blocking(move || stream_through(&base, "PUT", "/object-store/c/up", len))
+        .await
+        .unwrap();
+    assert_eq!(status, 201, "{}", proxy.log());
+    sampler_stop.store(true, Ordering::SeqCst);
+    let peak = sampler.join().unwrap();
+    let put = server.received().into_iter().rfind(|r| r.head.method == "PUT").unwrap();
+    assert_eq!(put.head.path, "/v1/AUTH_test/c/up");
+    assert_eq!(put.body_len, len);
+    assert_eq!(put.body_sha256, pattern_sha256(len));
+    assert!(
+        put.head.header("x-auth-token").is_some(),
+        "the proxy's token was not sent"
+    );
+    eprintln!("ksa proxy, {len} bytes down and up: peak resident {peak} KiB");
+    assert!(peak > 0 && peak < 64 * 1024, "ksa proxy peak {peak} KiB");
 }

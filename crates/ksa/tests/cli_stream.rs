@@ -13,17 +13,10 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use bulk_server::{pattern_sha256, stream_bytes, Body, BulkServer, Reply};
+use common::vm_hwm_kib;
 use sha2::{Digest, Sha256};
 
 const BOUND_KIB: u64 = 64 * 1024;
-
-fn vm_hwm_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-}
 
 /// Runs ksa with `args` in `sandbox`, sampling its peak memory until it
 /// exits; returns the highest `VmHWM` seen (KiB).

@@ -68,6 +68,11 @@ impl KsaProxy {
         http("GET", &format!("{}{path}", self.base), headers, None)
     }
 
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Its log so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()

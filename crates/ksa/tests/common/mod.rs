@@ -474,3 +474,12 @@ pub fn silent_server() -> (std::net::SocketAddr, std::sync::Arc<AtomicUsize>) {
     });
     (addr, accepted)
 }
+
+/// The peak resident size (`VmHWM`, KiB) of a running process (Linux).
+pub fn vm_hwm_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
