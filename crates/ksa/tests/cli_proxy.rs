@@ -289,19 +289,10 @@ fn stream_through(base: &str, method: &str, path: &str, upload: u64) -> (u16, u6
 /// checked both ways, the proxy's peak memory sampled while they run.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bodies_stream_through_in_bounded_memory() {
-    use bulk_server::{pattern_sha256, stream_bytes, Body, BulkServer, Reply};
+    use bulk_server::{pattern_or_created, pattern_sha256, stream_bytes, BulkServer};
     let k = require_keystone!();
     let len = stream_bytes();
-    let server = BulkServer::start(move |head| {
-        if head.method == "GET" {
-            Reply::new(200)
-                .header("content-type", "application/octet-stream")
-                .body(Body::pattern(len))
-        } else {
-            Reply::new(201)
-        }
-    })
-    .await;
+    let server = BulkServer::start(pattern_or_created(len)).await;
     let s = Sandbox::new("proxy-stream");
     let override_url = format!("{}/v1/AUTH_test", server.base);
     let proxy = s.start_proxy(
