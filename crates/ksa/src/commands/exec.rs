@@ -340,7 +340,12 @@ mod tests {
             match run_shell(program, args, &script) {
                 Some(out) => assert_eq!(out, *value, "{program} read back another value from:\n{script}"),
                 None => {
-                    eprintln!("SKIPPED {program} quoting: {program} is not installed");
+                    // Past the harness's capture, so a skip is always visible.
+                    use std::io::Write;
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "SKIPPED {program} quoting: {program} is not installed"
+                    );
                     return;
                 }
             }
