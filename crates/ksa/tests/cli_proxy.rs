@@ -23,6 +23,14 @@ use serde_json::Value;
 
 const TOKEN_POST: &[u8] = b"POST /v3/auth/tokens";
 
+/// The heavy tests (200 clients, the expiry run, 1 GiB) one at a time: run
+/// together on a busy 2-core machine they only slow each other down.
+static HEAVY: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn heavy() -> std::sync::MutexGuard<'static, ()> {
+    HEAVY.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// `host:port` of a URL.
 fn host_port(url: &str) -> String {
     let u = url::Url::parse(url).unwrap();
@@ -39,6 +47,7 @@ fn get_project(proxy: &common::ksa_proxy::KsaProxy, k: &Keystone) -> Option<()> 
 #[test]
 fn two_hundred_concurrent_clients_one_token_post() {
     let k = require_keystone!();
+    let _heavy = heavy();
     let s = Sandbox::new("proxy-200");
     let counter = CountingProxy::start(&k.host_port(), TOKEN_POST);
     let proxy = Arc::new(s.start_proxy(&k.admin_env(&format!("{}/v3", counter.base)), &[]));
@@ -73,6 +82,7 @@ fn two_hundred_concurrent_clients_one_token_post() {
 #[test]
 fn a_token_expiring_mid_run_is_renewed_without_failures() {
     let k = require_keystone!();
+    let _heavy = heavy();
     let Some(short) = std::env::var("KSA_TEST_SHORT_AUTH_URL").ok().filter(|v| !v.is_empty()) else {
         common::skip("KSA_TEST_SHORT_AUTH_URL is not set (the 10-second-token Keystone)");
         return;
@@ -288,9 +298,12 @@ fn stream_through(base: &str, method: &str, path: &str, upload: u64) -> (u16, u6
 /// loopback service (`--os-object-store-endpoint-override`): SHA-256
 /// checked both ways, the proxy's peak memory sampled while they run.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+// The guard only orders whole tests; nothing else in this runtime takes it.
+#[allow(clippy::await_holding_lock)]
 async fn bodies_stream_through_in_bounded_memory() {
     use bulk_server::{pattern_or_created, pattern_sha256, stream_bytes, BulkServer};
     let k = require_keystone!();
+    let _heavy = heavy();
     let len = stream_bytes();
     let server = BulkServer::start(pattern_or_created(len)).await;
     let s = Sandbox::new("proxy-stream");

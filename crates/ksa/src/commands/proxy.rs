@@ -41,10 +41,11 @@ const DEFAULT_ACCEPT_HOSTS: &str = r"^localhost$,^127\.0\.0\.1$,^\[::1\]$";
 /// Request bodies up to this size (with a `Content-Length`) are buffered,
 /// so they can be sent again after a re-authentication; larger or chunked
 /// ones are streamed once.
-pub const BUFFERED_BODY: u64 = 1024 * 1024;
+pub const BUFFERED_BODY: u64 = 256 * 1024;
 
-/// Connections served at once; more wait in the listen queue.
-const MAX_CONNECTIONS: usize = 1024;
+/// Connections served at once; more wait in the listen queue. With
+/// [`BUFFERED_BODY`] this bounds buffered request bodies to 64 MiB.
+const MAX_CONNECTIONS: usize = 256;
 
 /// Per-service settings kept (one entry per service type asked for).
 const MAX_TARGETS: usize = 256;

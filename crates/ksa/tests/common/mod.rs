@@ -402,7 +402,8 @@ pub fn http(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&[u8
         target.push_str(q);
     }
     let mut s = TcpStream::connect((host, port)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    // Generous: a busy 2-core machine with Keystone behind a proxy.
+    s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
     // The caller may give its own Host (a proxy's DNS rebinding check).
     let mut req = format!("{method} {target} HTTP/1.1\r\nConnection: close\r\nAccept: application/json\r\n");
     if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
