@@ -8,6 +8,7 @@
 mod commands;
 mod mfa;
 mod output;
+mod service_args;
 mod timeouts;
 mod transfer;
 
@@ -93,6 +94,7 @@ pub fn command(argv: &[OsString], env: &Env, clouds: Option<&CloudsConfig>) -> k
     // auth_type, else the generic password plugin.
     let default_plugin = cloud_auth_type(argv, env, clouds).unwrap_or_else(|| "password".to_owned());
     let cmd = cli::register_auth_args(cmd, argv.iter().cloned(), env, Some(&default_plugin))?;
+    let cmd = service_args::register(cmd, argv);
     Ok(cmd.mut_args(|a| a.global(true)))
 }
 
@@ -218,9 +220,9 @@ async fn run(argv: Vec<OsString>, env: Env) -> Result<ExitCode, Box<dyn std::err
         loader.load_auth()?
     };
     let timeouts = timeouts::Timeouts::resolve(&matches, &loader)?;
-    // `request` transfers bodies of any size: by default an idle timeout,
-    // never a total one.
-    let streaming = matches!(matches.subcommand(), Some(("request", _)));
+    // `request` and `proxy` transfer bodies of any size: by default an idle
+    // timeout, never a total one.
+    let streaming = matches!(matches.subcommand(), Some(("request" | "proxy", _)));
     // A shared store (--token-store, OS_TOKEN_STORE, token_store in
     // clouds.yaml) replaces the on-disk cache.
     let cache = if matches.get_flag("no-cache") || truthy(env.get("KSA_NO_CACHE")) {
