@@ -27,11 +27,11 @@ mod private_dir;
 mod private_dir;
 #[cfg(feature = "redis")]
 mod redis_store;
+mod refresh;
 #[cfg(feature = "redis")]
 mod seal;
 mod shared;
 mod store;
-mod refresh;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
