@@ -68,6 +68,7 @@
 //! | `fixture` | no | `fixture`: token and discovery builders and an in-process mock cloud, for client tests |
 //! | `reqwest-middleware` | no | `middleware::KeystoneAuthMiddleware` for `reqwest_middleware` clients |
 //! | `tower` | no | `middleware::KeystoneAuthLayer`, a `tower` layer for any `Service<http::Request<B>>` |
+//! | `redis` | no | `RedisTokenStore`: tokens shared by a fleet of hosts through Redis, encrypted |
 //!
 //! No feature needs a system library: TLS is rustls with the platform's
 //! root certificates.
@@ -128,7 +129,10 @@ pub use error::{BoxError, Error, HttpError, HttpErrorKind, Result};
 pub use masked_url::MaskedUrl;
 pub use redact::{hash_secret, redact_json};
 pub use session::{RequestBuilder, Session, SessionBuilder};
-pub use token_cache::TokenCache;
+pub use token_cache::{FileTokenStore, LockRelease, StoreLock, TokenCache, TokenStore};
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use token_cache::{RedisTokenStore, RedisTokenStoreBuilder};
 pub use transport::{
     parse_retry_after, ClientIdentity, HttpRequest, RedirectHop, RedirectPolicy, RequestTiming, Response, RetryPolicy,
     StreamingResponse, TlsVersion, Transport, UserAgentItem, DEFAULT_REDIRECT_LIMIT, DEFAULT_RETRIABLE_STATUS_CODES,

@@ -191,6 +191,22 @@ pub trait AuthPlugin: Send + Sync + fmt::Debug {
         Ok(false)
     }
 
+    /// A long-lived credential that gets new tokens without the user (an
+    /// OpenID Connect refresh token), to keep across runs next to the auth
+    /// state; a secret. `None` for plugins without one.
+    /// [`TokenCache`](crate::TokenCache) stores it encrypted.
+    fn refresh_credential(&self) -> Option<SecretString> {
+        None
+    }
+
+    /// Gives back a credential saved from
+    /// [`AuthPlugin::refresh_credential`]; the plugin uses it on its next
+    /// authentication instead of asking the user. Returns whether it took it.
+    fn set_refresh_credential(&self, credential: SecretString) -> bool {
+        let _ = credential;
+        false
+    }
+
     /// Connection settings the plugin needs, such as a client certificate.
     fn connection_params(&self) -> ConnectionParams {
         ConnectionParams::default()
