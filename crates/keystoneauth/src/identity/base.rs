@@ -482,6 +482,9 @@ pub(crate) fn versioned_url(auth_url: &MaskedUrl, version_segment: &str, path: &
 /// `$field` implements [`TokenFetcher`].
 macro_rules! identity_plugin {
     ($ty:ty, $field:ident) => {
+        $crate::identity::base::identity_plugin!($ty, $field, {});
+    };
+    ($ty:ty, $field:ident, { $($extra:tt)* }) => {
         #[async_trait::async_trait]
         impl $crate::auth::AuthPlugin for $ty {
             async fn headers(
@@ -576,6 +579,8 @@ macro_rules! identity_plugin {
                 use $crate::identity::base::TokenFetcher;
                 $crate::identity::base::set_state(self.$field.lifecycle(), state)
             }
+
+            $($extra)*
         }
     };
 }

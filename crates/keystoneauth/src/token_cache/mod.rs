@@ -176,24 +176,40 @@ impl TokenCache {
     /// # Errors
     /// [`Error::UntrustedFile`] when the directory or the entry is not
     /// trusted (see [`TokenCache`]); the plugin is left as it was.
+    ///
+    /// A plugin that re-scopes an unscoped token (the browser login,
+    /// `v3websso`) also gets its valid cached unscoped token, kept under
+    /// [`AuthPlugin::unscoped_cache_id`], so that another scope needs no
+    /// new login; the return value is about the scoped token only.
     pub fn load(&self, plugin: &dyn AuthPlugin) -> Result<bool> {
-        let Some(cache_id) = plugin.cache_id() else {
+        if let Some(state) = plugin
+            .unscoped_cache_id()
+            .map(|id| self.valid_state(&id))
+            .transpose()?
+            .flatten()
+        {
+            let _ = plugin.set_unscoped_auth_state(state.expose_secret());
+        }
+        let Some(state) = plugin.cache_id().map(|id| self.valid_state(&id)).transpose()?.flatten() else {
             return Ok(false);
         };
-        let Some(text) = self.read_text(&cache_id)? else {
-            return Ok(false);
+        Ok(plugin.set_auth_state(state.expose_secret()).unwrap_or(false))
+    }
+
+    /// The cached state of `cache_id` when it holds a token valid for
+    /// longer than the margin.
+    fn valid_state(&self, cache_id: &str) -> Result<Option<SecretString>> {
+        let Some(text) = self.read_text(cache_id)? else {
+            return Ok(None);
         };
-        let Some(state) = self.parse_logged(&text, &cache_id) else {
-            return Ok(false);
+        let Some(state) = self.parse_logged(&text, cache_id) else {
+            return Ok(None);
         };
         let Ok(access) = AccessInfo::from_state(state.expose_secret()) else {
-            return Ok(false);
+            return Ok(None);
         };
         let margin = access.lifetime().map_or(DEFAULT_MARGIN, |l| DEFAULT_MARGIN.min(l / 4));
-        if access.will_expire_soon(margin) {
-            return Ok(false);
-        }
-        Ok(plugin.set_auth_state(state.expose_secret()).unwrap_or(false))
+        Ok((!access.will_expire_soon(margin)).then_some(state))
     }
 
     /// Stores the plugin's current token (atomically, under the lock),
@@ -203,10 +219,20 @@ impl TokenCache {
     /// # Errors
     /// [`Error::UntrustedFile`] when the directory, its lock or a file in
     /// the way is not trusted; [`Error::File`] when it cannot be written.
+    ///
+    /// A plugin's unscoped token ([`AuthPlugin::unscoped_auth_state`]) is
+    /// stored too, under its own id.
     pub fn save(&self, plugin: &dyn AuthPlugin) -> Result<bool> {
+        if let (Some(cache_id), Some(state)) = (plugin.unscoped_cache_id(), plugin.unscoped_auth_state()) {
+            self.save_state(&cache_id, &state)?;
+        }
         let (Some(cache_id), Some(state)) = (plugin.cache_id(), plugin.auth_state()) else {
             return Ok(false);
         };
+        self.save_state(&cache_id, &state)
+    }
+
+    fn save_state(&self, cache_id: &str, state: &SecretString) -> Result<bool> {
         let state: Value = serde_json::from_str(state.expose_secret()).map_err(|_| Error::InvalidResponse {
             url: "auth state".into(),
             message: "the plugin's auth state is not JSON".into(),
@@ -220,7 +246,7 @@ impl TokenCache {
         })?;
         let _lock = dir.lock()?;
         let tmp = format!(".{cache_id}.{}.tmp", std::process::id());
-        dir.write(&Self::entry_name(&cache_id), &tmp, doc.expose_secret().as_bytes())?;
+        dir.write(&Self::entry_name(cache_id), &tmp, doc.expose_secret().as_bytes())?;
         Ok(true)
     }
 

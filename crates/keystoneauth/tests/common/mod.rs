@@ -12,6 +12,7 @@ pub mod memory;
 pub mod peers;
 pub mod proxy;
 pub mod tokens;
+pub mod websso;
 
 /// Connection facts of the local Keystone.
 #[derive(Debug, Clone)]

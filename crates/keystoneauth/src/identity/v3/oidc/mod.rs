@@ -45,7 +45,7 @@ use crate::masked_url::MaskedUrl;
 use crate::transport::{HttpRequest, Transport};
 use provider::{ClientAuth, DiscoveryDocument};
 
-pub(crate) use federation::Federation;
+pub(crate) use federation::{rescope, Federation};
 
 pub use device::{
     DeviceAuthorizationInfo, DeviceAuthorizationPrompt, LogPrompt, OidcDeviceAuthorization,
