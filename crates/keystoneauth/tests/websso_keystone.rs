@@ -15,6 +15,9 @@ use keystoneauth::{AuthPlugin, Error, Session};
 
 use common::websso::{keystone_form, origin, post_form, sso, Sso};
 
+/// A well-formed Fernet-looking token Keystone never issued.
+const FORGED: &str = "gAAAAABforgedCANARYforgedforgedforgedforgedforgedforgedforgedforged_-forged==";
+
 fn require() -> Option<(common::Keystone, Sso)> {
     Some((common::keystone()?, sso()?))
 }
@@ -103,6 +106,7 @@ async fn the_protocol_only_url_logs_in_too() {
 #[tokio::test]
 async fn forged_and_misshapen_posts_are_refused_and_the_listener_keeps_waiting() {
     let Some((ks, sso)) = require() else { return };
+    let (logs, _guards) = common::logs::capture_logs();
     let statuses = Arc::new(Mutex::new(Vec::<(String, u16)>::new()));
     let log = statuses.clone();
     let plugin = WebSso::builder(&ks.auth_url, &sso.protocol)
@@ -114,10 +118,9 @@ async fn forged_and_misshapen_posts_are_refused_and_the_listener_keeps_waiting()
             tokio::spawn(async move {
                 let (action, token) = keystone_form(&url).await;
                 let ks_origin = origin(&url);
-                let forged = "gAAAAABforgedforgedforgedforgedforgedforgedforgedforgedforgedforged_-forged==";
                 let cases: Vec<(&str, u16)> = vec![
                     // A well-formed token Keystone does not know.
-                    ("forged", post_form(&action, &ks_origin, &[("token", forged)]).await),
+                    ("forged", post_form(&action, &ks_origin, &[("token", FORGED)]).await),
                     // A real token from another origin.
                     (
                         "origin",
@@ -155,6 +158,14 @@ async fn forged_and_misshapen_posts_are_refused_and_the_listener_keeps_waiting()
     .map(|(n, s)| ((*n).to_owned(), *s))
     .collect();
     assert_eq!(got, want);
+    // Neither the forged nor the real token is logged or shown.
+    use secrecy::ExposeSecret;
+    let text = logs.text();
+    assert!(text.contains("refused a token posted to the WebSSO callback"), "{text}");
+    for canary in [FORGED, access.token().expose_secret()] {
+        assert!(!text.contains(canary), "a token in the logs: {text}");
+        assert!(!format!("{plugin:?}").contains(canary));
+    }
 }
 
 #[tokio::test]
