@@ -10,13 +10,22 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use keystoneauth::identity::v3::WebSso;
+use keystoneauth::identity::v3::{WebSso, WebSsoBuilder};
 use keystoneauth::{AuthPlugin, Error, Session};
 
 use common::websso::{keystone_form, origin, post_form, sso, Sso};
 
 /// A well-formed Fernet-looking token Keystone never issued.
 const FORGED: &str = "gAAAAABforgedCANARYforgedforgedforgedforgedforgedforgedforgedforged_-forged==";
+
+/// A plugin for the harness's identity provider, on callback port `ports[n]`,
+/// with a generous login timeout.
+fn builder(ks: &common::Keystone, sso: &Sso, n: usize) -> WebSsoBuilder {
+    WebSso::builder(&ks.auth_url, &sso.protocol)
+        .identity_provider(&sso.idp)
+        .redirect_port(sso.ports[n])
+        .login_timeout(Duration::from_secs(120))
+}
 
 fn require() -> Option<(common::Keystone, Sso)> {
     Some((common::keystone()?, sso()?))
@@ -27,10 +36,7 @@ async fn a_plain_http_client_submitting_keystones_form_logs_in_then_rescopes() {
     let Some((ks, sso)) = require() else { return };
     let opened = Arc::new(Mutex::new(Vec::<String>::new()));
     let seen = opened.clone();
-    let plugin = WebSso::builder(&ks.auth_url, &sso.protocol)
-        .identity_provider(&sso.idp)
-        .redirect_port(sso.ports[1])
-        .login_timeout(Duration::from_secs(120))
+    let plugin = builder(&ks, &sso, 1)
         .browser(move |url: &str| {
             seen.lock().unwrap().push(url.to_owned());
             let url = url.to_owned();
@@ -88,16 +94,14 @@ async fn the_protocol_only_url_logs_in_too() {
     let plugin = WebSso::builder(&ks.auth_url, &sso.protocol)
         .redirect_port(sso.ports[2])
         .login_timeout(Duration::from_secs(120))
-        .browser(move |url: &str| {
-            assert!(url.contains("/auth/OS-FEDERATION/websso/"), "{url}");
-            let url = url.to_owned();
-            tokio::spawn(async move {
-                let (action, token) = keystone_form(&url).await;
-                post_form(&action, &origin(&url), &[("token", &token)]).await;
-            });
-        })
+        .browser(form_browser(Arc::new(Mutex::new(0))))
         .build()
         .unwrap();
+    assert!(
+        plugin.websso_url().contains("/auth/OS-FEDERATION/websso/"),
+        "{}",
+        plugin.websso_url()
+    );
     let session = Session::builder().build().unwrap();
     let access = plugin.access_info(session.transport()).await.unwrap().unwrap();
     assert_eq!(access.username(), Some(sso.user.as_str()));
@@ -109,10 +113,7 @@ async fn forged_and_misshapen_posts_are_refused_and_the_listener_keeps_waiting()
     let (logs, _guards) = common::logs::capture_logs();
     let statuses = Arc::new(Mutex::new(Vec::<(String, u16)>::new()));
     let log = statuses.clone();
-    let plugin = WebSso::builder(&ks.auth_url, &sso.protocol)
-        .identity_provider(&sso.idp)
-        .redirect_port(sso.ports[3])
-        .login_timeout(Duration::from_secs(120))
+    let plugin = builder(&ks, &sso, 3)
         .browser(move |url: &str| {
             let (url, log) = (url.to_owned(), log.clone());
             tokio::spawn(async move {
@@ -234,12 +235,7 @@ async fn headless_chromium_logs_in() {
     std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
     // Only this test reads BROWSER.
     std::env::set_var("BROWSER", &wrapper);
-    let plugin = WebSso::builder(&ks.auth_url, &sso.protocol)
-        .identity_provider(&sso.idp)
-        .redirect_port(sso.ports[6])
-        .login_timeout(Duration::from_secs(120))
-        .build()
-        .unwrap();
+    let plugin = builder(&ks, &sso, 6).build().unwrap();
     let plugin: Arc<dyn AuthPlugin> = Arc::new(plugin);
     let session = Session::builder().auth(plugin.clone()).build().unwrap();
     let result = plugin.access_info(session.transport()).await;
@@ -265,4 +261,54 @@ async fn headless_chromium_logs_in() {
         .unwrap();
     assert_eq!(r.status(), 200);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A browser that submits Keystone's form with a plain HTTP client, and
+/// counts its logins.
+fn form_browser(logins: Arc<Mutex<usize>>) -> impl Fn(&str) + Send + Sync {
+    move |url: &str| {
+        *logins.lock().unwrap() += 1;
+        let url = url.to_owned();
+        tokio::spawn(async move {
+            let (action, token) = keystone_form(&url).await;
+            post_form(&action, &origin(&url), &[("token", &token)]).await;
+        });
+    }
+}
+
+#[tokio::test]
+async fn a_revoked_kept_unscoped_token_means_a_new_login() {
+    let Some((ks, sso)) = require() else { return };
+    use secrecy::ExposeSecret;
+    let logins = Arc::new(Mutex::new(0));
+    let first = builder(&ks, &sso, 7)
+        .browser(form_browser(logins.clone()))
+        .build()
+        .unwrap();
+    let session = Session::builder().build().unwrap();
+    let unscoped = first.access_info(session.transport()).await.unwrap().unwrap();
+    let state = first.unscoped_auth_state().unwrap();
+    // The user revokes it (a token may revoke itself).
+    let token = unscoped.token().expose_secret();
+    let r = reqwest::Client::new()
+        .delete(format!("{}/auth/tokens", ks.auth_url))
+        .header("x-auth-token", token)
+        .header("x-subject-token", token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let scoped = builder(&ks, &sso, 7)
+        .project_id(&sso.project_id)
+        .browser(form_browser(logins.clone()))
+        .build()
+        .unwrap();
+    assert!(scoped.set_unscoped_auth_state(state.expose_secret()).unwrap());
+    let access = scoped.access_info(session.transport()).await.unwrap().unwrap();
+    assert_eq!(access.project_id(), Some(sso.project_id.as_str()));
+    assert_eq!(
+        *logins.lock().unwrap(),
+        2,
+        "the refused kept token led to one new login"
+    );
 }

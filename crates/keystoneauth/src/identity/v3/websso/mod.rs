@@ -344,6 +344,19 @@ impl WebSsoAuth {
         parts
     }
 
+    /// The unscoped token re-scoped as asked (itself without a scope).
+    async fn rescope(&self, transport: &Transport, unscoped: AccessInfo) -> Result<AccessInfo> {
+        rescope(
+            NAME,
+            &self.auth_url,
+            &self.scope,
+            self.include_catalog,
+            transport,
+            unscoped,
+        )
+        .await
+    }
+
     /// The browser login: listen, send the user to Keystone, take the
     /// first token Keystone vouches for.
     async fn login(&self, transport: &Transport) -> Result<AccessInfo> {
@@ -441,16 +454,7 @@ impl TokenFetcher for WebSsoAuth {
         // is the scoped token itself, which was just refused or expired.
         if self.scope != Scope::Unscoped {
             if let Some(kept) = self.unscoped().filter(|a| !a.will_expire_soon(MIN_UNSCOPED_LIFE)) {
-                match rescope(
-                    NAME,
-                    &self.auth_url,
-                    &self.scope,
-                    self.include_catalog,
-                    transport,
-                    (*kept).clone(),
-                )
-                .await
-                {
+                match self.rescope(transport, (*kept).clone()).await {
                     Ok(scoped) => return Ok(scoped),
                     // Revoked, or its user lost the role: log in again.
                     Err(e) if e.is_unauthorized() || e.is_not_found() => {
@@ -463,15 +467,7 @@ impl TokenFetcher for WebSsoAuth {
         }
         let unscoped = self.login(transport).await?;
         self.set_unscoped(Some(Arc::new(unscoped.clone())));
-        rescope(
-            NAME,
-            &self.auth_url,
-            &self.scope,
-            self.include_catalog,
-            transport,
-            unscoped,
-        )
-        .await
+        self.rescope(transport, unscoped).await
     }
 
     fn cache_id_parts(&self) -> Vec<(&'static str, String)> {
