@@ -255,6 +255,11 @@ impl WebSsoBuilder {
                 None => segments.push("websso").push(&self.protocol),
             };
         }
+        // Printed and given to the browser: never the auth URL's
+        // credentials or query.
+        let _ = websso_url.set_username("");
+        let _ = websso_url.set_password(None);
+        websso_url.set_query(None);
         websso_url.query_pairs_mut().append_pair("origin", &redirect_uri);
         let keystone_origin = origin_of(self.auth_url.expose()).ok_or_else(|| Error::InvalidOption {
             option: "auth-url".into(),
