@@ -108,7 +108,9 @@ pub use error::{BoxError, Error, HttpError, HttpErrorKind, Result};
 pub use masked_url::MaskedUrl;
 pub use redact::{hash_secret, redact_json};
 pub use session::{RequestBuilder, Session, SessionBuilder};
-pub use token_cache::TokenCache;
+pub use token_cache::{FileTokenStore, LockRelease, StoreLock, TokenCache, TokenStore};
+#[cfg(feature = "redis")]
+pub use token_cache::{RedisTokenStore, RedisTokenStoreBuilder};
 pub use transport::{
     parse_retry_after, ClientIdentity, HttpRequest, RedirectHop, RedirectPolicy, RequestTiming, Response, RetryPolicy,
     StreamingResponse, TlsVersion, Transport, UserAgentItem, DEFAULT_REDIRECT_LIMIT, DEFAULT_RETRIABLE_STATUS_CODES,

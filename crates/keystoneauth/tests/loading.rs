@@ -1197,3 +1197,56 @@ fn clouds_public_is_read_only_for_a_cloud_that_names_a_profile() {
     let branded = read.cloud(Some("branded"), None).unwrap().unwrap();
     assert_eq!(branded.get("auth.auth_url"), Some("http://vendor:5000/v3"));
 }
+
+#[test]
+fn token_store_settings_from_environment_clouds_yaml_and_command_line() {
+    // The environment: OS_TOKEN_STORE and OS_TOKEN_STORE_KEY_FILE.
+    let env = Env::from_pairs([
+        ("OS_TOKEN_STORE", "redis://:canary-pw@127.0.0.1:1/0"),
+        ("OS_TOKEN_STORE_KEY_FILE", "/etc/ks/token-store.key"),
+    ]);
+    let s = Loader::new().env(env).session_options().unwrap();
+    assert_eq!(s.token_store.as_ref().unwrap().source, env_source("OS_TOKEN_STORE"));
+    assert_eq!(
+        s.token_store_key_file.as_ref().unwrap().value,
+        PathBuf::from("/etc/ks/token-store.key")
+    );
+    match s.token_cache() {
+        // With the feature: a Redis cache, its password masked.
+        Ok(Some(cache)) => {
+            assert!(cache.dir().is_none());
+            assert_eq!(cache.location(), "redis://:***@127.0.0.1:1/0");
+        }
+        // Without it: a clear error naming the setting and the feature.
+        Err(e) => {
+            let text = e.to_string();
+            assert!(text.contains("token_store") && text.contains("redis"), "{text}");
+            assert!(!text.contains("canary-pw"), "{text}");
+        }
+        Ok(None) => panic!("token_store was set"),
+    }
+    // clouds.yaml: token_store and token_store_key_file.
+    let clouds = CloudsConfig::from_yaml_str(
+        "clouds:\n  fleet:\n    auth_type: none\n    token_store: memcached://x\n    token_store_key_file: /k\n",
+        "clouds.yaml",
+    )
+    .unwrap();
+    let cloud = clouds.cloud(Some("fleet"), None).unwrap().unwrap();
+    let s = Loader::new().cloud(cloud).session_options().unwrap();
+    assert!(
+        matches!(&s.token_store.as_ref().unwrap().source, ValueSource::CloudsYaml { key, .. } if key == "token_store")
+    );
+    // Only Redis URLs are stores.
+    let err = s.token_cache().unwrap_err().to_string();
+    assert!(err.contains("redis://"), "{err}");
+    // The command line: --token-store.
+    let m = app(
+        &["prog", "--token-store", "redis://127.0.0.1:1/3"],
+        &Env::default(),
+        None,
+    )
+    .try_get_matches_from(["prog", "--token-store", "redis://127.0.0.1:1/3"])
+    .unwrap();
+    let s = Loader::new().command_line(&m).session_options().unwrap();
+    assert_eq!(s.token_store.unwrap().source, cli_source("--token-store"));
+}

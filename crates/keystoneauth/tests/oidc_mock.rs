@@ -17,10 +17,10 @@ use chrono::{TimeZone, Utc};
 use common::tokens::{compute_service, TokenResponder};
 use keystoneauth::fixture::V3Token;
 use keystoneauth::identity::v3::{
-    AccessTokenType, CodeChallengeMethod, DeviceAuthorizationInfo, OAuthError, OidcAccessToken, OidcAuthorizationCode,
-    OidcClientCredentials, OidcDeviceAuthorization, OidcPassword, Pkce,
+    AccessTokenType, CodeChallengeMethod, DeviceAuthorizationInfo, DeviceAuthorizationPrompt, OAuthError,
+    OidcAccessToken, OidcAuthorizationCode, OidcClientCredentials, OidcDeviceAuthorization, OidcPassword, Pkce,
 };
-use keystoneauth::{AuthPlugin, EndpointFilter, Error, Session};
+use keystoneauth::{AuthPlugin, EndpointFilter, Error, Session, TokenCache};
 use secrecy::ExposeSecret;
 use serde_json::{json, Value};
 use wiremock::matchers::{body_partial_json, body_string_contains, header, method, path};
@@ -126,6 +126,16 @@ async fn mount_discovery(idp: &MockServer, grant_types: Value) {
         .await;
 }
 
+/// The token endpoint answers the password grant with [`token_answer`].
+async fn mount_password_grant(idp: &MockServer) {
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .and(body_string_contains("grant_type=password"))
+        .respond_with(token_answer())
+        .mount(idp)
+        .await;
+}
+
 fn discovery_url(idp: &MockServer) -> String {
     format!("{}/.well-known/openid-configuration", idp.uri())
 }
@@ -194,12 +204,7 @@ fn assert_client_id_once(request: &Request, secret: Option<&str>) {
 async fn password_flow_with_discovery_then_rescoped_to_the_project() {
     let idp = MockServer::start().await;
     mount_discovery(&idp, json!(["authorization_code", "password", "client_credentials"])).await;
-    Mock::given(method("POST"))
-        .and(path("/token"))
-        .and(body_string_contains("grant_type=password"))
-        .respond_with(token_answer())
-        .mount(&idp)
-        .await;
+    mount_password_grant(&idp).await;
     let ks = keystone(ACCESS_TOKEN).await;
 
     let plugin = OidcPassword::builder(format!("{}/v3", ks.uri()), IDP, PROTOCOL)
@@ -250,12 +255,18 @@ async fn password_flow_with_discovery_then_rescoped_to_the_project() {
         }})
     );
 
-    // A new authentication reuses the discovery document.
+    // A new authentication reuses the discovery document. It tries the
+    // refresh token first (this provider answers 404), then the password.
     assert!(plugin.invalidate());
     let access = plugin.access_info(t).await.unwrap().unwrap();
     assert_eq!(access.token().expose_secret(), "SCOPED-2");
     assert_eq!(received(&idp, "/.well-known/openid-configuration").await.len(), 1);
-    assert_eq!(received(&idp, "/token").await.len(), 2);
+    let grants: Vec<String> = received(&idp, "/token")
+        .await
+        .iter()
+        .map(|r| field(&form(r), "grant_type").unwrap().to_owned())
+        .collect();
+    assert_eq!(grants, ["password", "refresh_token", "password"]);
 }
 
 #[tokio::test]
@@ -790,12 +801,7 @@ async fn device_flow_ends_on_expired_token_access_denied_and_its_own_deadline() 
 async fn canary_secrets_never_reach_debug_display_errors_or_logs() {
     let (logs, _guards) = capture_logs();
     let idp = device_provider(1, 600, &["authorization_pending", "token"]).await;
-    Mock::given(method("POST"))
-        .and(path("/token"))
-        .and(body_string_contains("grant_type=password"))
-        .respond_with(token_answer())
-        .mount(&idp)
-        .await;
+    mount_password_grant(&idp).await;
     Mock::given(method("POST"))
         .and(path("/token"))
         .and(body_string_contains("grant_type=authorization_code"))
@@ -883,5 +889,229 @@ async fn canary_secrets_never_reach_debug_display_errors_or_logs() {
         ] {
             assert!(!s.contains(canary), "{canary} shown in:\n{s}");
         }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Refresh tokens
+// ---------------------------------------------------------------------------
+
+const ROTATED_REFRESH_TOKEN: &str = "ROTATED-REFRESH-CANARY-51c0";
+
+/// Records the device prompts and the notices shown to the user.
+#[derive(Clone, Default)]
+struct Recorder {
+    prompts: Arc<Mutex<Vec<DeviceAuthorizationInfo>>>,
+    notices: Arc<Mutex<Vec<String>>>,
+}
+
+impl DeviceAuthorizationPrompt for Recorder {
+    fn prompt(&self, info: &DeviceAuthorizationInfo) {
+        self.prompts.lock().unwrap().push(info.clone());
+    }
+
+    fn notice(&self, message: &str) {
+        self.notices.lock().unwrap().push(message.to_owned());
+    }
+}
+
+impl Recorder {
+    fn prompts(&self) -> usize {
+        self.prompts.lock().unwrap().len()
+    }
+
+    fn notices(&self) -> Vec<String> {
+        self.notices.lock().unwrap().clone()
+    }
+}
+
+/// Answers the refresh grant: a new access token and a rotated refresh
+/// token, or the `error` given.
+async fn mount_refresh(idp: &MockServer, error: Option<(&str, &str)>) {
+    let answer = match error {
+        Some((code, description)) => oauth_error(400, code, description),
+        None => ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": ACCESS_TOKEN,
+            "refresh_token": ROTATED_REFRESH_TOKEN,
+            "token_type": "Bearer",
+            "expires_in": 300,
+        })),
+    };
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .and(body_string_contains("grant_type=refresh_token"))
+        .respond_with(answer)
+        .mount(idp)
+        .await;
+}
+
+fn device_plugin(ks: &MockServer, idp: &MockServer, prompt: &Recorder) -> OidcDeviceAuthorization {
+    OidcDeviceAuthorization::builder(ks.uri(), IDP, PROTOCOL)
+        .client_id(CLIENT_ID)
+        .discovery_endpoint(discovery_url(idp))
+        .prompt(prompt.clone())
+        .project_id("p1")
+        .build()
+        .unwrap()
+}
+
+/// The refresh grants the provider received.
+async fn refresh_grants(idp: &MockServer) -> Vec<Vec<(String, String)>> {
+    received(idp, "/token")
+        .await
+        .iter()
+        .map(form)
+        .filter(|f| field(f, "grant_type") == Some("refresh_token"))
+        .collect()
+}
+
+/// Makes the Keystone token of a cache entry expired, as if the next run
+/// came hours later.
+fn expire_cached_token(file: &std::path::Path) {
+    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+    doc["state"]["body"]["token"]["expires_at"] = json!("2001-01-01T00:00:00.000000Z");
+    std::fs::write(file, doc.to_string()).unwrap();
+}
+
+#[tokio::test]
+async fn a_cached_refresh_token_renews_an_expired_token_without_a_second_device_prompt() {
+    let (logs, _guards) = capture_logs();
+    let idp = device_provider(1, 600, &["token"]).await;
+    mount_refresh(&idp, None).await;
+    let ks = keystone(ACCESS_TOKEN).await;
+    let session = virtual_time_session();
+    let t = session.transport();
+    let cache = TokenCache::new(common::temp_dir("ksa-oidc-refresh").join("cache"));
+    tokio::time::pause();
+
+    // First run: the device flow, once; the refresh token is kept.
+    let first = Recorder::default();
+    let p = device_plugin(&ks, &idp, &first);
+    p.access_info(t).await.unwrap().unwrap();
+    assert_eq!(first.prompts(), 1);
+    assert_eq!(p.refresh_credential().unwrap().expose_secret(), REFRESH_TOKEN);
+    assert!(cache.save(&p).unwrap());
+    let file = cache.path_for(&p.cache_id().unwrap()).unwrap();
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains("\"refresh_token\"") && text.contains("A256GCM"), "{text}");
+    assert!(!text.contains(REFRESH_TOKEN), "the refresh token in plain text: {text}");
+
+    // Next run, once Keystone's token has expired: the cache gives the
+    // plugin no token, but its refresh token, which gets a new one.
+    expire_cached_token(&file);
+    let second = Recorder::default();
+    let p = device_plugin(&ks, &idp, &second);
+    assert!(!cache.load(&p).unwrap(), "an expired token must not be used");
+    assert_eq!(p.refresh_credential().unwrap().expose_secret(), REFRESH_TOKEN);
+    let access = p.access_info(t).await.unwrap().unwrap();
+    assert_eq!(access.project_id(), Some("p1"));
+    assert_eq!(second.prompts(), 0, "the user was asked again");
+    assert!(second.notices().is_empty(), "{:?}", second.notices());
+    let grants = refresh_grants(&idp).await;
+    assert_eq!(grants.len(), 1);
+    assert_eq!(field(&grants[0], "refresh_token"), Some(REFRESH_TOKEN));
+    assert_eq!(field(&grants[0], "client_id"), Some(CLIENT_ID));
+    assert_eq!(received(&idp, "/device").await.len(), 1);
+    // The rotated refresh token replaces the old one, in the cache too.
+    assert_eq!(p.refresh_credential().unwrap().expose_secret(), ROTATED_REFRESH_TOKEN);
+    assert!(cache.save(&p).unwrap());
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(!text.contains(ROTATED_REFRESH_TOKEN), "{text}");
+    let third = device_plugin(&ks, &idp, &Recorder::default());
+    assert!(cache.load(&third).unwrap());
+    assert_eq!(
+        third.refresh_credential().unwrap().expose_secret(),
+        ROTATED_REFRESH_TOKEN
+    );
+
+    // Never in Debug or the logs.
+    let shown = format!("{p:?} {third:?} {cache:?} {}", logs.text());
+    for canary in [REFRESH_TOKEN, ROTATED_REFRESH_TOKEN, ACCESS_TOKEN, DEVICE_CODE] {
+        assert!(!shown.contains(canary), "{canary} shown in:\n{shown}");
+    }
+}
+
+#[tokio::test]
+async fn a_revoked_refresh_token_falls_back_to_the_device_flow_with_a_clear_notice() {
+    let (logs, _guards) = capture_logs();
+    let idp = device_provider(1, 600, &["token"]).await;
+    let echoed = format!("refresh token {ROTATED_REFRESH_TOKEN} is not active");
+    mount_refresh(&idp, Some(("invalid_grant", &echoed))).await;
+    let ks = keystone(ACCESS_TOKEN).await;
+    let session = virtual_time_session();
+    tokio::time::pause();
+
+    let shown = Recorder::default();
+    let p = device_plugin(&ks, &idp, &shown);
+    assert!(p.set_refresh_credential(secrecy::SecretString::from(ROTATED_REFRESH_TOKEN)));
+    p.access_info(session.transport()).await.unwrap().unwrap();
+    assert_eq!(refresh_grants(&idp).await.len(), 1);
+    let notices = shown.notices();
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(
+        notices[0].contains("refresh token was refused (invalid_grant: refresh token *** is not active)")
+            && notices[0].contains("signing in again with the device code grant"),
+        "{notices:?}"
+    );
+    assert_eq!(shown.prompts(), 1, "the device flow must run again");
+    // The new authorization's refresh token replaces the refused one.
+    assert_eq!(p.refresh_credential().unwrap().expose_secret(), REFRESH_TOKEN);
+    let text = format!("{notices:?} {p:?} {}", logs.text());
+    assert!(text.contains("refresh token was refused"), "{text}");
+    for canary in [REFRESH_TOKEN, ROTATED_REFRESH_TOKEN, ACCESS_TOKEN, DEVICE_CODE] {
+        assert!(!text.contains(canary), "{canary} shown in:\n{text}");
+    }
+}
+
+#[tokio::test]
+async fn password_and_authorization_code_grants_keep_and_use_refresh_tokens() {
+    let idp = MockServer::start().await;
+    mount_discovery(&idp, json!(["authorization_code", "password", "refresh_token"])).await;
+    mount_password_grant(&idp).await;
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .and(body_string_contains("grant_type=authorization_code"))
+        .respond_with(Script::new(&["token", "invalid_grant"]))
+        .mount(&idp)
+        .await;
+    mount_refresh(&idp, Some(("invalid_grant", "Token is not active"))).await;
+    let ks = keystone(ACCESS_TOKEN).await;
+    let session = Session::new().unwrap();
+    let t = session.transport();
+
+    // Password grant: a refused refresh token quietly runs the grant again.
+    let p = OidcPassword::builder(ks.uri(), IDP, PROTOCOL)
+        .client_id(CLIENT_ID)
+        .discovery_endpoint(discovery_url(&idp))
+        .username("alice")
+        .password(PASSWORD)
+        .build()
+        .unwrap();
+    p.token(t).await.unwrap();
+    assert_eq!(p.refresh_credential().unwrap().expose_secret(), REFRESH_TOKEN);
+    assert!(p.invalidate());
+    p.token(t).await.unwrap();
+    assert_eq!(refresh_grants(&idp).await.len(), 1);
+
+    // Authorization code: the code is single use, so when the refresh token
+    // is refused the error says both.
+    let p = OidcAuthorizationCode::builder(ks.uri(), IDP, PROTOCOL)
+        .client_id(CLIENT_ID)
+        .discovery_endpoint(discovery_url(&idp))
+        .code(AUTH_CODE)
+        .build()
+        .unwrap();
+    p.token(t).await.unwrap();
+    assert_eq!(p.refresh_credential().unwrap().expose_secret(), REFRESH_TOKEN);
+    assert!(p.invalidate());
+    let err = p.token(t).await.unwrap_err();
+    let text = format!("{} {err:?}", chain(&err));
+    assert!(
+        text.contains("the saved refresh token was refused (invalid_grant: Token is not active) and the authorization code grant failed too"),
+        "{text}"
+    );
+    assert_eq!(OAuthError::find(&err).map(OAuthError::error), Some("invalid_grant"));
+    for canary in [REFRESH_TOKEN, AUTH_CODE, PASSWORD, ACCESS_TOKEN] {
+        assert!(!text.contains(canary), "{canary} shown in:\n{text}");
     }
 }

@@ -22,7 +22,6 @@ mod common;
 use std::fmt::Debug;
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -907,15 +906,7 @@ async fn sessions_adapters_and_errors(shown: &mut Shown, server: &MockServer) {
 }
 
 fn temp_dir(name: &str) -> PathBuf {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "ksa-reliability-canary-{}-{}-{name}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::temp_dir(&format!("ksa-reliability-canary-{name}"))
 }
 
 /// Loads the plugin of a loader, shows everything, and uses it.
@@ -1139,7 +1130,7 @@ async fn token_cache(shown: &mut Shown, server: &MockServer) {
     );
     // A corrupt entry holding a secret is ignored, quietly.
     std::fs::write(
-        cache.path_for(&cache_id),
+        cache.path_for(&cache_id).unwrap(),
         format!("{{\"format\": 1, \"state\": \"{PASSWORD}\""),
     )
     .unwrap();

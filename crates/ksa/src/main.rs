@@ -6,7 +6,9 @@
 //! any request to any service through the catalog.
 
 mod commands;
+mod mfa;
 mod output;
+mod service_args;
 mod timeouts;
 mod transfer;
 
@@ -92,6 +94,7 @@ pub fn command(argv: &[OsString], env: &Env, clouds: Option<&CloudsConfig>) -> k
     // auth_type, else the generic password plugin.
     let default_plugin = cloud_auth_type(argv, env, clouds).unwrap_or_else(|| "password".to_owned());
     let cmd = cli::register_auth_args(cmd, argv.iter().cloned(), env, Some(&default_plugin))?;
+    let cmd = service_args::register(cmd, argv);
     Ok(cmd.mut_args(|a| a.global(true)))
 }
 
@@ -153,21 +156,6 @@ fn trusted_cache(cache: TokenCache) -> Option<TokenCache> {
             None
         }
     }
-}
-
-fn cache_save(cache: &TokenCache, plugin: &dyn AuthPlugin, changed: bool) -> keystoneauth::Result<()> {
-    if changed {
-        cache.save(plugin)?;
-    }
-    Ok(())
-}
-
-/// A digest of the plugin's current auth state, to tell whether it changed.
-fn state_digest(plugin: &dyn AuthPlugin) -> Option<String> {
-    use secrecy::ExposeSecret;
-    plugin
-        .auth_state()
-        .map(|s| keystoneauth::hash_secret(s.expose_secret().as_bytes()))
 }
 
 fn init_debug_logging() {
@@ -232,20 +220,19 @@ async fn run(argv: Vec<OsString>, env: Env) -> Result<ExitCode, Box<dyn std::err
         loader.load_auth()?
     };
     let timeouts = timeouts::Timeouts::resolve(&matches, &loader)?;
-    // `request` transfers bodies of any size: by default an idle timeout,
-    // never a total one.
-    let streaming = matches!(matches.subcommand(), Some(("request", _)));
-    let session = timeouts
-        .apply(loader.load_session()?, streaming)
-        .auth_opt(auth.clone())
-        .app_name("ksa", Some(env!("CARGO_PKG_VERSION")))
-        .build()?;
+    // `request` and `proxy` transfer bodies of any size: by default an idle
+    // timeout, never a total one.
+    let streaming = matches!(matches.subcommand(), Some(("request" | "proxy", _)));
+    // A shared store (--token-store, OS_TOKEN_STORE, token_store in
+    // clouds.yaml) replaces the on-disk cache.
     let cache = if matches.get_flag("no-cache") || truthy(env.get("KSA_NO_CACHE")) {
         None
+    } else if let Some(shared) = loader.session_options()?.token_cache()? {
+        Some(shared)
     } else {
         TokenCache::at_default_location().ok().and_then(trusted_cache)
     };
-    if let (Some(cache), Some(plugin)) = (&cache, &auth) {
+    if let (Some(cache), Some(plugin)) = (cache.as_ref().filter(|c| c.dir().is_some()), &auth) {
         // A broken cache must never stop the command: it is only an optimisation.
         if let Err(e) = cache.load(plugin.as_ref()) {
             eprintln!(
@@ -254,7 +241,15 @@ async fn run(argv: Vec<OsString>, env: Env) -> Result<ExitCode, Box<dyn std::err
             );
         }
     }
-    let token_before = auth.as_ref().and_then(|p| state_digest(p.as_ref()));
+    // The cache in front of the plugin: a token is fetched under the
+    // entry's lock and stored at once, so concurrent runs make one request.
+    let session = timeouts
+        .apply(loader.load_session()?, streaming)
+        .auth_opt(auth)
+        .token_cache(cache.clone())
+        .app_name("ksa", Some(env!("CARGO_PKG_VERSION")))
+        .build()?;
+    let auth = session.auth().cloned();
     let ctx = Ctx {
         matches,
         loader,
@@ -265,17 +260,10 @@ async fn run(argv: Vec<OsString>, env: Env) -> Result<ExitCode, Box<dyn std::err
         cache,
         timeouts,
     };
-    // The token is cached even when the command fails (`endpoint get nosuch`):
-    // it is valid, and the next run need not authenticate again.
-    let result = commands::dispatch(&ctx).await;
-    if let (Some(cache), Some(plugin)) = (&ctx.cache, &ctx.auth) {
-        // Write only when the token changed: a run on a cached token does no I/O here.
-        let changed = state_digest(plugin.as_ref()) != token_before;
-        if let Err(e) = cache_save(cache, plugin.as_ref(), changed) {
-            eprintln!("ksa: warning: the token could not be cached: {}", error_line(&e));
-        }
-    }
-    result
+    // The token is cached as soon as it is fetched, even when the command
+    // then fails (`endpoint get nosuch`); a run on a cached token writes nothing.
+    // A missing TOTP passcode or password is asked for on a terminal.
+    mfa::dispatch(&ctx).await
 }
 
 fn main() -> ExitCode {
@@ -298,8 +286,9 @@ fn main() -> ExitCode {
             {
                 let missing: Vec<String> = m.missing_methods().iter().map(|set| set.join("+")).collect();
                 line.push_str(&format!(
-                    "; give the missing method ({}) too, e.g. --os-auth-type v3multifactor --os-auth-methods v3password,v3totp --os-passcode CODE",
-                    missing.join(" or ")
+                    "; give the missing method ({}) too, e.g. --os-auth-type v3multifactor --os-auth-methods v3password,v3totp --os-passcode CODE{}",
+                    missing.join(" or "),
+                    mfa::hint(m)
                 ));
             }
             eprintln!("ksa: error: {line}");

@@ -1,7 +1,9 @@
 //! ksa's on-disk token cache against the real Keystone: reuse across
 //! processes, file and directory modes, corrupt entries replaced, an
 //! expired entry ignored, `--no-cache` and `KSA_NO_CACHE`, recovery from a
-//! revoked cached token with one re-authentication, the default locations.
+//! revoked cached token with one re-authentication, the default locations,
+//! single flight (50 concurrent cold runs, one POST; a killed lock holder)
+//! and `--token-store` (hosts sharing one token through Redis).
 //! Token POSTs are counted by a proxy in front of Keystone, one per test, so
 //! tests running in parallel do not disturb the counts.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -236,26 +238,100 @@ fn a_revoked_cached_token_is_recovered_with_one_reauthentication() {
     assert_eq!(proxy.count(), before + 1);
 }
 
-#[test]
-fn concurrent_runs_share_the_cache_safely() {
-    let k = require_keystone!();
-    let s = Sandbox::new("concurrent");
-    let (proxy, env) = proxied(&k);
-    let children: Vec<_> = (0..4)
-        .map(|_| s.spawn(&env, &["token", "issue", "-f", "value", "-c", "id"]))
+/// Starts `n` cold `ksa token issue` runs at once and returns their tokens.
+fn concurrent_tokens(s: &Sandbox, env: &[(String, String)], n: usize) -> Vec<String> {
+    let children: Vec<_> = (0..n)
+        .map(|_| s.spawn(env, &["token", "issue", "-f", "value", "-c", "id"]))
         .collect();
-    for child in children {
-        let o = child.wait_with_output().unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    }
-    assert!((1..=4).contains(&proxy.count()), "{}", proxy.count());
+    children
+        .into_iter()
+        .map(|child| {
+            let o = child.wait_with_output().unwrap();
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            String::from_utf8_lossy(&o.stdout).trim().to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn fifty_concurrent_cold_runs_make_one_token_post() {
+    let k = require_keystone!();
+    let s = Sandbox::new("fifty");
+    let (proxy, env) = proxied(&k);
+    let tokens = concurrent_tokens(&s, &env, 50);
+    assert_eq!(proxy.count(), 1, "the entry's lock makes one run fetch for all");
+    assert!(
+        tokens.iter().all(|t| *t == tokens[0]),
+        "every run printed the one token"
+    );
     let files = s.cache_files();
     assert_eq!(files.len(), 1);
     let saved = read_json(&files[0])["state"]["auth_token"].as_str().unwrap().to_owned();
-    // Whichever run saved last, the next run uses it without authenticating.
-    let before = proxy.count();
+    assert_eq!(saved, tokens[0]);
+    // The next run uses it without authenticating.
     assert_eq!(token(&s, &env, &[]), saved);
-    assert_eq!(proxy.count(), before);
+    assert_eq!(proxy.count(), 1);
+}
+
+#[test]
+fn a_killed_lock_holder_does_not_block_the_others() {
+    let k = require_keystone!();
+    if std::process::Command::new("flock").arg("--version").output().is_err() {
+        common::skip("the flock(1) utility is missing");
+        return;
+    }
+    let s = Sandbox::new("killed-holder");
+    let (proxy, env) = proxied(&k);
+    // Learn the entry's name, then drop the entry.
+    token(&s, &env, &[]);
+    let entry = s.cache_files().pop().unwrap();
+    let id = entry.file_stem().unwrap().to_string_lossy().into_owned();
+    std::fs::remove_file(&entry).unwrap();
+    // Another process holds the entry's lock (as a run stuck mid-fetch would).
+    let lock = s.cache_dir().join(format!(".{id}.lock"));
+    // One process (the shell, then `sleep` in its place) holds the lock on fd 9.
+    let mut holder = std::process::Command::new("sh")
+        .args([
+            "-c",
+            "exec 9>>\"$0\" && flock -x 9 && exec sleep 600",
+            lock.to_str().unwrap(),
+        ])
+        .spawn()
+        .unwrap();
+    // Wait until it holds the lock: a non-blocking attempt fails.
+    let held = || {
+        !std::process::Command::new("flock")
+            .args(["-n", "-x", lock.to_str().unwrap(), "true"])
+            .status()
+            .unwrap()
+            .success()
+    };
+    for _ in 0..600 {
+        if held() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(held(), "the holder never took the lock");
+    let children: Vec<_> = (0..5)
+        .map(|_| s.spawn(&env, &["token", "issue", "-f", "value", "-c", "id"]))
+        .collect();
+    // The runs wait on the lock; killing its holder releases it.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    let mut tokens = Vec::new();
+    for child in children {
+        let o = child.wait_with_output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        tokens.push(String::from_utf8_lossy(&o.stdout).trim().to_owned());
+    }
+    assert_eq!(
+        proxy.count(),
+        2,
+        "one token before, one for the five runs after the kill"
+    );
+    assert!(tokens.iter().all(|t| *t == tokens[0]));
 }
 
 #[test]
@@ -273,8 +349,8 @@ fn default_locations_without_xdg_runtime_dir() {
     assert_eq!(mode(&home_cache), 0o700);
     assert_eq!(
         std::fs::read_dir(&home_cache).unwrap().count(),
-        2,
-        "the entry and .lock"
+        3,
+        "the entry, .lock and the entry's fetch lock"
     );
     assert!(!s.cache_dir().exists());
     // XDG_CACHE_HOME when set.
@@ -328,7 +404,8 @@ fn a_cache_directory_owned_by_another_user_is_not_used() {
     redirect_catalog(&mut doc, &attacker.base);
     std::fs::write(&file, doc.to_string()).unwrap();
     let dir = s.cache_dir();
-    for p in [&file, &dir.join(".lock"), &dir] {
+    let entry_lock = dir.join(format!(".{}.lock", file.file_stem().unwrap().to_string_lossy()));
+    for p in [&file, &dir.join(".lock"), &entry_lock, &dir] {
         common::give_to_nobody(p);
     }
     let planted = std::fs::read(&file).unwrap();
@@ -347,7 +424,7 @@ fn a_cache_directory_owned_by_another_user_is_not_used() {
     assert_eq!(attacker.count(), 0, "a request went to the other user's server");
     // Run without the cache: nothing read, written or replaced in it.
     assert_eq!(std::fs::read(&file).unwrap(), planted);
-    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 2);
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 3);
     assert_eq!(cache_row(&s, &env)["Value"], "disabled");
 }
 
@@ -434,4 +511,55 @@ fn a_cached_command_never_loads_the_root_certificates() {
     let (_, opened) = run_watching_roots(&s, &env, &["--no-cache", "token", "issue", "-f", "value", "-c", "id"]);
     assert!(opened, "the FIFO watch did not see the root certificates being loaded");
     assert_eq!(proxy.count(), 2);
+}
+
+#[test]
+fn token_store_shares_one_token_between_hosts() {
+    let k = require_keystone!();
+    let Some(redis) = std::env::var("KSA_TEST_REDIS_URL").ok().filter(|v| !v.is_empty()) else {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("KSA_TEST_REDIS_URL is not set under CI=true: scripts/test starts Redis");
+        }
+        common::skip("KSA_TEST_REDIS_URL is not set; run scripts/redis start && eval \"$(scripts/redis env)\"");
+        return;
+    };
+    let (proxy, env) = proxied(&k);
+    // Six "hosts": sandboxes of their own (no shared disk cache), one Redis.
+    let hosts: Vec<Sandbox> = (0..6).map(|i| Sandbox::new(&format!("store-{i}"))).collect();
+    let key = hosts[0].write("token-store.key", &"ab".repeat(32));
+    common::set_mode(&key, 0o600);
+    let store = redis.replace("/0", "/6");
+    let args = [
+        "--token-store",
+        store.as_str(),
+        "--token-store-key-file",
+        key.to_str().unwrap(),
+        "token",
+        "issue",
+        "-f",
+        "value",
+        "-c",
+        "id",
+    ];
+    let children: Vec<_> = hosts.iter().map(|s| s.spawn(&env, &args)).collect();
+    let mut tokens = Vec::new();
+    for child in children {
+        let o = child.wait_with_output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        tokens.push(String::from_utf8_lossy(&o.stdout).trim().to_owned());
+    }
+    assert_eq!(proxy.count(), 1, "one token POST for all the hosts");
+    assert!(tokens.iter().all(|t| *t == tokens[0]));
+    assert!(hosts.iter().all(|s| s.cache_files().is_empty()), "nothing on disk");
+    // config show names the store and where it was set.
+    let v = hosts[1].json(&env, &["--token-store", &store, "config", "show", "-f", "json"]);
+    let row = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["Option"] == "token_cache")
+        .unwrap()
+        .clone();
+    assert_eq!(row["Value"], store.as_str());
+    assert_eq!(row["Source"], "command line --token-store");
 }

@@ -12,18 +12,11 @@ mod bulk_server;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use bulk_server::{pattern_sha256, stream_bytes, Body, BulkServer, Reply};
+use bulk_server::{pattern_or_created, pattern_sha256, stream_bytes, BulkServer};
+use common::vm_hwm_kib;
 use sha2::{Digest, Sha256};
 
 const BOUND_KIB: u64 = 64 * 1024;
-
-fn vm_hwm_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-}
 
 /// Runs ksa with `args` in `sandbox`, sampling its peak memory until it
 /// exits; returns the highest `VmHWM` seen (KiB).
@@ -66,16 +59,7 @@ async fn in_background(sandbox: &common::Sandbox, args: &[&str]) -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn request_streams_downloads_and_uploads() {
     let len = stream_bytes();
-    let server = BulkServer::start(move |head| {
-        if head.method == "GET" {
-            Reply::new(200)
-                .header("content-type", "application/octet-stream")
-                .body(Body::pattern(len))
-        } else {
-            Reply::new(201)
-        }
-    })
-    .await;
+    let server = BulkServer::start(pattern_or_created(len)).await;
     let sandbox = common::Sandbox::new("stream");
     let url = format!("{}/object", server.base);
     let out = sandbox.home.join("object.bin");

@@ -191,6 +191,22 @@ pub trait AuthPlugin: Send + Sync + fmt::Debug {
         Ok(false)
     }
 
+    /// A long-lived credential that gets new tokens without the user (an
+    /// OpenID Connect refresh token), to keep across runs next to the auth
+    /// state; a secret. `None` for plugins without one.
+    /// [`TokenCache`](crate::TokenCache) stores it encrypted.
+    fn refresh_credential(&self) -> Option<SecretString> {
+        None
+    }
+
+    /// Gives back a credential saved from
+    /// [`AuthPlugin::refresh_credential`]; the plugin uses it on its next
+    /// authentication instead of asking the user. Returns whether it took it.
+    fn set_refresh_credential(&self, credential: SecretString) -> bool {
+        let _ = credential;
+        false
+    }
+
     /// For plugins that get an unscoped token first and re-scope it (the
     /// browser login, `v3websso`): a stable id for that unscoped token,
     /// which does not vary with the scope, so one stored copy serves every

@@ -129,6 +129,14 @@ impl AuthPlugin for ServiceToken {
         self.user.set_auth_state(state)
     }
 
+    fn refresh_credential(&self) -> Option<SecretString> {
+        self.user.refresh_credential()
+    }
+
+    fn set_refresh_credential(&self, credential: SecretString) -> bool {
+        self.user.set_refresh_credential(credential)
+    }
+
     fn connection_params(&self) -> ConnectionParams {
         let user = self.user.connection_params();
         if user.client_identity.is_some() {

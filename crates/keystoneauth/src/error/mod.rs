@@ -297,6 +297,20 @@ pub enum Error {
         reason: String,
     },
 
+    /// A token store (where [`TokenCache`](crate::TokenCache) keeps its
+    /// entries, such as a shared Redis) could not be configured or used.
+    /// The message names the store by its location, secrets masked.
+    #[error("token store {store}: {message}")]
+    TokenStore {
+        /// The store's location (`redis://host:6379/0`, a directory), masked.
+        store: String,
+        /// What went wrong (never an entry, a token or a key).
+        message: String,
+        /// The underlying error, if any.
+        #[source]
+        source: Option<BoxError>,
+    },
+
     /// The HTTP client could not be built.
     #[error("unable to build the HTTP client")]
     ClientBuild {

@@ -325,6 +325,14 @@ pub(crate) trait TokenFetcher: Send + Sync {
     /// tokens, receipts): a server may echo one back in an error, so they
     /// are masked in the errors of its token requests.
     fn secrets(&self) -> Vec<&SecretString>;
+    /// The refresh credential to keep across runs, if any.
+    fn refresh_credential(&self) -> Option<SecretString> {
+        None
+    }
+    /// Takes back a saved refresh credential; whether it did.
+    fn set_refresh_credential(&self, _credential: SecretString) -> bool {
+        false
+    }
 }
 
 /// A valid token for a fetcher. The errors of a fetch never show the
@@ -580,6 +588,15 @@ macro_rules! identity_plugin {
                 $crate::identity::base::set_state(self.$field.lifecycle(), state)
             }
 
+            fn refresh_credential(&self) -> Option<secrecy::SecretString> {
+                use $crate::identity::base::TokenFetcher;
+                self.$field.refresh_credential()
+            }
+
+            fn set_refresh_credential(&self, credential: secrecy::SecretString) -> bool {
+                use $crate::identity::base::TokenFetcher;
+                self.$field.set_refresh_credential(credential)
+            }
             $($extra)*
         }
     };

@@ -132,14 +132,40 @@ pub fn register_session_args(cmd: Command) -> Command {
         )
         .default_value("600"),
     );
-    add(
+    cmd = add(
         cmd,
         Arg::new("collect_timing")
             .long("collect-timing")
             .action(ArgAction::SetTrue)
             .help("Collect per-API call timing information.")
             .help_heading(SESSION_HEADING),
-    )
+    );
+    for (name, metavar, help, var) in [
+        (
+            "token_store",
+            "<url>",
+            "Share cached tokens through this store (redis://host:6379/0; needs the `redis` feature).",
+            "OS_TOKEN_STORE",
+        ),
+        (
+            "token_store_key_file",
+            "<path>",
+            "The token store's AES-256 keys, one a line (the first seals; list the old key second to rotate).",
+            "OS_TOKEN_STORE_KEY_FILE",
+        ),
+    ] {
+        cmd = add(
+            cmd,
+            value_arg(
+                name.into(),
+                name.replace('_', "-"),
+                metavar,
+                with_env(help, &[var.to_owned()]),
+                SESSION_HEADING,
+            ),
+        );
+    }
+    cmd
 }
 
 /// Adds keystoneauth1's adapter arguments: `--os-service-type` (default
@@ -420,6 +446,8 @@ impl CommandLineSource {
                 SessionKey::KeyFile => "os_key".into(),
                 SessionKey::Timeout => "timeout".into(),
                 SessionKey::CollectTiming => "collect_timing".into(),
+                SessionKey::TokenStore => "token_store".into(),
+                SessionKey::TokenStoreKeyFile => "token_store_key_file".into(),
                 SessionKey::SplitLoggers => return Vec::new(),
             }],
             Key::Adapter(k, service) => match (adapter_suffix(*k), service) {

@@ -165,6 +165,8 @@ impl EnvSource {
             SessionKey::KeyFile => &["OS_KEY"],
             SessionKey::Insecure => &["OS_INSECURE"],
             SessionKey::Timeout => &["OS_API_TIMEOUT"],
+            SessionKey::TokenStore => &["OS_TOKEN_STORE"],
+            SessionKey::TokenStoreKeyFile => &["OS_TOKEN_STORE_KEY_FILE"],
             SessionKey::CollectTiming | SessionKey::SplitLoggers => &[],
         }
     }

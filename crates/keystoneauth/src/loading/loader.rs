@@ -290,6 +290,10 @@ impl Loader {
                     o.cert_file = Some(Sourced::new(PathBuf::from(s), source))
                 }
                 (SessionKey::KeyFile, OptValue::String(s)) => o.key_file = Some(Sourced::new(PathBuf::from(s), source)),
+                (SessionKey::TokenStore, OptValue::String(s)) => o.token_store = Some(Sourced::new(s, source)),
+                (SessionKey::TokenStoreKeyFile, OptValue::String(s)) => {
+                    o.token_store_key_file = Some(Sourced::new(PathBuf::from(s), source))
+                }
                 (SessionKey::Timeout, OptValue::Float(x)) => {
                     if x <= 0.0 {
                         return Err(Error::InvalidOption {

@@ -8,6 +8,7 @@ use crate::adapter::AdapterBuilder;
 use crate::catalog::Interface;
 use crate::error::{Error, Result};
 use crate::session::{Session, SessionBuilder};
+use crate::token_cache::TokenCache;
 
 /// The settings for a [`Session`] found by the loading functions, each with
 /// its source; [`SessionOptions::builder`] turns them into a
@@ -30,6 +31,13 @@ pub struct SessionOptions {
     /// keystoneauth1's `split_loggers`: accepted and kept here, but it has no
     /// effect (this library logs under one `tracing` target).
     pub split_loggers: Option<Sourced<bool>>,
+    /// A shared token store (`token_store`, `--token-store`,
+    /// `OS_TOKEN_STORE`): `redis://host:6379/0`. See
+    /// [`SessionOptions::token_cache`].
+    pub token_store: Option<Sourced<String>>,
+    /// The shared token store's keys (`token_store_key_file`,
+    /// `--token-store-key-file`, `OS_TOKEN_STORE_KEY_FILE`).
+    pub token_store_key_file: Option<Sourced<PathBuf>>,
 }
 
 impl SessionOptions {
@@ -60,6 +68,9 @@ impl SessionOptions {
         if let Some(v) = &self.collect_timing {
             builder = builder.collect_timing(v.value);
         }
+        if let Some(cache) = self.token_cache()? {
+            builder = builder.token_cache(Some(cache));
+        }
         Ok(builder)
     }
 
@@ -67,6 +78,56 @@ impl SessionOptions {
     pub fn builder(&self) -> Result<SessionBuilder> {
         self.apply(Session::builder())
     }
+
+    /// The token cache of the `token_store` setting, if one is set: a
+    /// [`RedisTokenStore`](crate::TokenCache) sealed with the keys of
+    /// `token_store_key_file`. Put it in front of the auth plugin with
+    /// [`TokenCache::wrap`] (or [`SessionBuilder::token_cache`]).
+    ///
+    /// # Errors
+    /// [`Error::InvalidOption`] for a store that is not `redis://`,
+    /// `rediss://` or `redis+unix://`, or when the crate was built without
+    /// the `redis` feature.
+    pub fn token_cache(&self) -> Result<Option<TokenCache>> {
+        let Some(url) = &self.token_store else {
+            return Ok(None);
+        };
+        let invalid = |message: String| Error::InvalidOption {
+            option: "token_store".into(),
+            location: Some(url.source.to_string()),
+            message,
+        };
+        let scheme = url.value.split_once("://").map(|(s, _)| s).unwrap_or_default();
+        if !matches!(scheme, "redis" | "rediss" | "redis+unix") {
+            return Err(invalid(
+                "a token store is a redis://, rediss:// or redis+unix:// URL".into(),
+            ));
+        }
+        redis_cache(
+            &url.value,
+            self.token_store_key_file.as_ref().map(|k| k.value.as_path()),
+        )
+        .map(Some)
+        .map_err(|e| invalid(e.to_string()))
+    }
+}
+
+#[cfg(feature = "redis")]
+fn redis_cache(url: &str, key_file: Option<&std::path::Path>) -> Result<TokenCache> {
+    let mut builder = crate::RedisTokenStore::builder(url);
+    if let Some(path) = key_file {
+        builder = builder.key_file(path);
+    }
+    Ok(TokenCache::with_store(std::sync::Arc::new(builder.build()?)))
+}
+
+#[cfg(not(feature = "redis"))]
+fn redis_cache(_url: &str, _key_file: Option<&std::path::Path>) -> Result<TokenCache> {
+    Err(Error::TokenStore {
+        store: "redis".into(),
+        message: "keystoneauth was built without the `redis` feature".into(),
+        source: None,
+    })
 }
 
 /// The settings for an [`Adapter`](crate::Adapter) found by the loading

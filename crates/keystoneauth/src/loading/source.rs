@@ -41,10 +41,14 @@ pub(crate) enum SessionKey {
     Timeout,
     CollectTiming,
     SplitLoggers,
+    /// Where cached tokens live (`redis://...`).
+    TokenStore,
+    /// The sealing keys of a shared token store.
+    TokenStoreKeyFile,
 }
 
 impl SessionKey {
-    pub(crate) const ALL: [SessionKey; 7] = [
+    pub(crate) const ALL: [SessionKey; 9] = [
         SessionKey::Insecure,
         SessionKey::CaFile,
         SessionKey::CertFile,
@@ -52,6 +56,8 @@ impl SessionKey {
         SessionKey::Timeout,
         SessionKey::CollectTiming,
         SessionKey::SplitLoggers,
+        SessionKey::TokenStore,
+        SessionKey::TokenStoreKeyFile,
     ];
 
     /// keystoneauth1's INI name.
@@ -64,6 +70,8 @@ impl SessionKey {
             SessionKey::Timeout => "timeout",
             SessionKey::CollectTiming => "collect_timing",
             SessionKey::SplitLoggers => "split_loggers",
+            SessionKey::TokenStore => "token_store",
+            SessionKey::TokenStoreKeyFile => "token_store_key_file",
         }
     }
 

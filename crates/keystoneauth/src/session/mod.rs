@@ -332,6 +332,7 @@ pub(crate) async fn resolve_endpoint(
 #[must_use]
 pub struct SessionBuilder {
     auth: Option<Arc<dyn AuthPlugin>>,
+    token_cache: Option<crate::TokenCache>,
     ca_file: Option<PathBuf>,
     insecure: bool,
     client_cert: Option<(PathBuf, Option<PathBuf>)>,
@@ -375,6 +376,14 @@ impl SessionBuilder {
     /// Sets or clears the default auth plugin.
     pub fn auth_opt(mut self, plugin: Option<Arc<dyn AuthPlugin>>) -> Self {
         self.auth = plugin;
+        self
+    }
+
+    /// Sets or clears the token cache put in front of the default auth
+    /// plugin when the session is built ([`TokenCache::wrap`](crate::TokenCache::wrap):
+    /// tokens shared across processes, fetched single-flight).
+    pub fn token_cache(mut self, cache: Option<crate::TokenCache>) -> Self {
+        self.token_cache = cache;
         self
     }
 
@@ -582,7 +591,10 @@ impl SessionBuilder {
         Ok(Session {
             inner: Arc::new(SessionInner {
                 transport: Transport::new(config)?,
-                auth: self.auth,
+                auth: match (self.auth, &self.token_cache) {
+                    (Some(plugin), Some(cache)) => Some(cache.wrap(plugin)),
+                    (auth, _) => auth,
+                },
                 app: self.app,
                 additional_user_agent: self.additional_user_agent,
                 user_agent_override,

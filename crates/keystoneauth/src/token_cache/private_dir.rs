@@ -170,6 +170,14 @@ impl PrivateDir {
     /// missing; an existing one must be the user's regular file).
     pub(super) fn lock(&self) -> Result<File> {
         let name = ".lock";
+        let file = self.lock_file(name)?;
+        file.lock().map_err(|e| io_error(LOCK, &self.child(name), e))?;
+        Ok(file)
+    }
+
+    /// Opens the lock file `name`, created 0600 if missing (an existing one
+    /// must be the user's regular file), without locking it.
+    pub(super) fn lock_file(&self, name: &str) -> Result<File> {
         let path = self.child(name);
         let file = match self.create_new(name, LOCK)? {
             Ok(file) => file,
@@ -185,7 +193,6 @@ impl PrivateDir {
             }
             Err(e) => return Err(open_error(LOCK, &path, e)),
         };
-        file.lock().map_err(|e| io_error(LOCK, &path, e))?;
         Ok(file)
     }
 

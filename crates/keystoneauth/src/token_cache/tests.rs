@@ -34,7 +34,7 @@ fn round_trip_with_modes() {
     assert!(!cache.save(&p).unwrap(), "no token yet");
     p.set_auth_state(&state("2099-01-01T00:00:00Z")).unwrap();
     assert!(cache.save(&p).unwrap());
-    let file = cache.path_for(&p.cache_id().unwrap());
+    let file = cache.path_for(&p.cache_id().unwrap()).unwrap();
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -59,16 +59,16 @@ fn expiring_corrupt_and_foreign_entries_are_ignored() {
     p.set_auth_state(&state("2000-01-01T00:00:00Z")).unwrap();
     cache.save(&p).unwrap();
     assert!(!cache.load(&plugin()).unwrap(), "expired");
-    fs::write(cache.path_for(&id), "{not json").unwrap();
+    fs::write(cache.path_for(&id).unwrap(), "{not json").unwrap();
     assert!(!cache.load(&plugin()).unwrap(), "corrupt");
     fs::write(
-        cache.path_for(&id),
+        cache.path_for(&id).unwrap(),
         json!({"format": 99, "cache_id": id, "state": {}}).to_string(),
     )
     .unwrap();
     assert!(!cache.load(&plugin()).unwrap(), "other format");
     fs::write(
-        cache.path_for(&id),
+        cache.path_for(&id).unwrap(),
         json!({"format": 1, "cache_id": "someone-else", "state": {}}).to_string(),
     )
     .unwrap();
@@ -137,7 +137,7 @@ mod hostile {
         let p = plugin();
         p.set_auth_state(state_text).unwrap();
         assert!(cache.save(&p).unwrap());
-        let entry = cache.path_for(&p.cache_id().unwrap());
+        let entry = cache.path_for(&p.cache_id().unwrap()).unwrap();
         (dir, cache, entry)
     }
 
@@ -267,7 +267,7 @@ mod hostile {
         // Make the directory (and lock), then plant the link.
         assert!(cache.save(&p).unwrap());
         let id = p.cache_id().unwrap();
-        let entry = cache.path_for(&id);
+        let entry = cache.path_for(&id).unwrap();
         fs::remove_file(&entry).unwrap();
         let victim = nobodys_file(&dir.with_extension("attacker-file"), "attacker's file");
         let tmp = dir.join(format!(".{id}.{}.tmp", std::process::id()));
@@ -307,7 +307,7 @@ mod hostile {
         let saved = cache.save(&p);
         assert_eq!(mode(&victim), 0o644, "the lock link's target was chmodded");
         assert_eq!(fs::read_to_string(&victim).unwrap(), "someone's file");
-        assert!(!cache.path_for(&p.cache_id().unwrap()).exists());
+        assert!(!cache.path_for(&p.cache_id().unwrap()).unwrap().exists());
         assert_untrusted(saved.unwrap_err(), &lock, "symbolic link");
         assert_untrusted(
             cache.remove(&p.cache_id().unwrap()).unwrap_err(),

@@ -168,6 +168,20 @@ impl Reply {
     }
 }
 
+/// A route for a download and an upload: `GET` answers `len` bytes of
+/// [`Body::pattern`] (`application/octet-stream`), anything else `201`.
+pub fn pattern_or_created(len: u64) -> impl Fn(&Head) -> Reply + Send + Sync + 'static {
+    move |head| {
+        if head.method == "GET" {
+            Reply::new(200)
+                .header("content-type", "application/octet-stream")
+                .body(Body::pattern(len))
+        } else {
+            Reply::new(201)
+        }
+    }
+}
+
 type Route = dyn Fn(&Head) -> Reply + Send + Sync;
 
 /// A running server.

@@ -11,6 +11,7 @@ pub mod logs;
 pub mod memory;
 pub mod peers;
 pub mod proxy;
+pub mod redis;
 pub mod tokens;
 pub mod websso;
 
@@ -83,6 +84,21 @@ pub fn keystone() -> Option<Keystone> {
         access_log: get("KSA_TEST_KEYSTONE_ACCESS_LOG"),
         short_access_log: get("KSA_TEST_KEYSTONE_SHORT_ACCESS_LOG"),
     })
+}
+
+/// A fresh empty directory under the system's temporary directory, its
+/// name starting with `prefix`.
+pub fn temp_dir(prefix: &str) -> std::path::PathBuf {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "{prefix}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
 }
 
 /// The error and all its sources, for messages.

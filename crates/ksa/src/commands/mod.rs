@@ -14,6 +14,8 @@ use serde_json::{json, Map, Value};
 use crate::output::{self, Column};
 use crate::Ctx;
 
+mod exec;
+mod proxy;
 mod request;
 use request::request;
 
@@ -166,6 +168,9 @@ pub fn subcommands() -> Vec<Command> {
                     .action(ArgAction::Append)
                     .help("Interface, most preferred first (repeatable)"),
             ),
+        proxy::command(),
+        exec::exec_command(),
+        exec::env_command(),
         Command::new("config")
             .about("The resolved configuration")
             .subcommand_required(true)
@@ -213,6 +218,9 @@ pub async fn dispatch(ctx: &Ctx) -> CmdResult {
             _ => Ok(ExitCode::from(2)),
         },
         Some(("request", m)) => request(ctx, m).await,
+        Some(("proxy", m)) => proxy::proxy(ctx, m).await,
+        Some(("exec", m)) => exec::exec(ctx, m).await,
+        Some(("env", m)) => exec::env(ctx, m).await,
         Some(("config", m)) => match m.subcommand() {
             Some(("show", _)) => config_show(ctx),
             _ => Ok(ExitCode::from(2)),
@@ -315,7 +323,7 @@ async fn token_revoke(ctx: &Ctx, m: &ArgMatches) -> CmdResult {
     if revoked_current {
         plugin.invalidate();
         if let (Some(cache), Some(id)) = (&ctx.cache, plugin.cache_id()) {
-            cache.remove(&id)?;
+            cache.forget(&id).await?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -407,7 +415,8 @@ fn parse_version(v: Option<&String>, option: &str) -> Result<Option<ApiVersion>,
 }
 
 fn parse_interfaces(m: &ArgMatches) -> Result<Option<Vec<Interface>>, keystoneauth::Error> {
-    match m.get_many::<String>("interface") {
+    // `try_`: commands without an --interface flag (proxy, exec) use this too.
+    match m.try_get_many::<String>("interface").ok().flatten() {
         None => Ok(None),
         Some(vals) => vals
             .flat_map(|v| v.split(','))
@@ -451,6 +460,27 @@ fn filter_for(ctx: &Ctx, service_type: &str, m: &ArgMatches) -> Result<EndpointF
         f = f.service_name(n.clone());
     }
     Ok(f)
+}
+
+/// The service's endpoint override (`--os-<service>-endpoint-override`,
+/// `OS_<SERVICE>_ENDPOINT_OVERRIDE`, clouds.yaml, or the general one).
+fn endpoint_override(ctx: &Ctx, service_type: &str) -> Result<Option<String>, keystoneauth::Error> {
+    Ok(ctx
+        .loader
+        .clone()
+        .service_type(service_type)
+        .adapter_options()?
+        .endpoint_override
+        .map(|o| o.value))
+}
+
+/// Where requests for a service go: its endpoint override, else the
+/// catalog's endpoint for `filter`.
+async fn service_endpoint(ctx: &Ctx, service_type: &str, filter: &EndpointFilter) -> keystoneauth::Result<String> {
+    match endpoint_override(ctx, service_type)? {
+        Some(u) => Ok(u),
+        None => ctx.session.endpoint(filter, None).await,
+    }
 }
 
 fn opt_text(v: Option<impl ToString>) -> Value {
@@ -601,7 +631,13 @@ fn config_show(ctx: &Ctx) -> CmdResult {
         row("interface", list.join(","), v.source.to_string());
     }
     match &ctx.cache {
-        Some(c) => row("token_cache", c.dir().display().to_string(), "default".into()),
+        Some(c) => {
+            let source = match ctx.loader.session_options()?.token_store {
+                Some(s) if c.dir().is_none() => s.source.to_string(),
+                _ => "default".into(),
+            };
+            row("token_cache", c.location(), source)
+        }
         None => row(
             "token_cache",
             "disabled".into(),

@@ -24,17 +24,7 @@ pub(super) async fn request(ctx: &Ctx, m: &ArgMatches) -> CmdResult {
     let url = if absolute || (m.get_flag("no_auth") && ctx.auth.is_none()) {
         path.to_owned()
     } else {
-        let override_url = ctx
-            .loader
-            .clone()
-            .service_type(service_type)
-            .adapter_options()?
-            .endpoint_override
-            .map(|o| o.value);
-        let base = match override_url {
-            Some(u) => u,
-            None => ctx.session.endpoint(&filter, None).await?,
-        };
+        let base = service_endpoint(ctx, service_type, &filter).await?;
         format!(
             "{}/{}",
             base.trim_end_matches('/'),
@@ -113,7 +103,7 @@ pub(super) async fn request(ctx: &Ctx, m: &ArgMatches) -> CmdResult {
 
 /// The path without its leading segments that the endpoint's path already
 /// ends with, when they start with a version (`/v3` + `/v3/projects`).
-fn strip_overlap<'a>(base: &str, path: &'a str) -> &'a str {
+pub(super) fn strip_overlap<'a>(base: &str, path: &'a str) -> &'a str {
     let base_path = url::Url::parse(base).map(|u| u.path().to_owned()).unwrap_or_default();
     let base_segs: Vec<&str> = base_path.split('/').filter(|s| !s.is_empty()).collect();
     let trimmed = path.trim_start_matches('/');

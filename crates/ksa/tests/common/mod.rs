@@ -4,7 +4,9 @@
 //! Keystone directly what the truth is, and a request-counting proxy.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod ksa_proxy;
 pub mod proxy;
+pub mod totp;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -254,17 +256,36 @@ impl Sandbox {
         cmd
     }
 
-    /// Starts ksa with `env` and `args` (the environment of [`Sandbox::ksa`]),
-    /// its output piped, without waiting for it.
-    pub fn spawn(&self, env: &[(String, String)], args: &[&str]) -> std::process::Child {
-        std::process::Command::new(assert_cmd::cargo::cargo_bin("ksa"))
-            .args(args)
+    /// `program` (default: the built ksa) with `args`, in the environment of
+    /// [`Sandbox::ksa`] plus `env`, not started.
+    pub fn command_of(&self, program: Option<&Path>, env: &[(String, String)], args: &[&str]) -> std::process::Command {
+        let ksa = assert_cmd::cargo::cargo_bin("ksa");
+        let mut cmd = std::process::Command::new(program.unwrap_or(&ksa));
+        cmd.args(args)
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", &self.home)
             .env("XDG_RUNTIME_DIR", &self.runtime)
             .envs(env.iter().map(|(k, v)| (k, v)))
-            .current_dir(&self.home)
+            .current_dir(&self.home);
+        cmd
+    }
+
+    /// ksa with `args`, in the environment of [`Sandbox::ksa`] plus `env`,
+    /// not started.
+    pub fn command(&self, env: &[(String, String)], args: &[&str]) -> std::process::Command {
+        self.command_of(None, env, args)
+    }
+
+    /// The same as [`Sandbox::command`] (for a process that outlives one call).
+    pub fn process(&self, env: &[(String, String)], args: &[&str]) -> std::process::Command {
+        self.command(env, args)
+    }
+
+    /// Starts ksa with `env` and `args` (the environment of [`Sandbox::ksa`]),
+    /// its output piped, without waiting for it.
+    pub fn spawn(&self, env: &[(String, String)], args: &[&str]) -> std::process::Child {
+        self.command(env, args)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
@@ -388,7 +409,8 @@ impl Response {
     }
 }
 
-/// A minimal HTTP/1.1 client (plain http on loopback, `Connection: close`),
+/// A minimal HTTP/1.1 client (plain http on loopback, `Connection: close`;
+/// `Host` is the URL's unless `headers` has one),
 /// so the tests learn Keystone's answers without going through ksa or the
 /// library under test.
 pub fn http(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Response {
@@ -401,10 +423,13 @@ pub fn http(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&[u8
         target.push_str(q);
     }
     let mut s = TcpStream::connect((host, port)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    let mut req = format!(
-        "{method} {target} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\nAccept: application/json\r\n"
-    );
+    // Generous: a busy 2-core machine with Keystone behind a proxy.
+    s.set_read_timeout(Some(Duration::from_secs(120))).unwrap();
+    // The caller may give its own Host (a proxy's DNS rebinding check).
+    let mut req = format!("{method} {target} HTTP/1.1\r\nConnection: close\r\nAccept: application/json\r\n");
+    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+        req.push_str(&format!("Host: {host}:{port}\r\n"));
+    }
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -470,4 +495,13 @@ pub fn silent_server() -> (std::net::SocketAddr, std::sync::Arc<AtomicUsize>) {
         }
     });
     (addr, accepted)
+}
+
+/// The peak resident size (`VmHWM`, KiB) of a running process (Linux).
+pub fn vm_hwm_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }

@@ -308,6 +308,8 @@ impl Source for CloudConfig {
                 SessionKey::Timeout => self.found("api_timeout"),
                 SessionKey::CollectTiming => self.found("timing"),
                 SessionKey::SplitLoggers => self.found("split_loggers"),
+                SessionKey::TokenStore => self.found("token_store"),
+                SessionKey::TokenStoreKeyFile => self.path("token_store_key_file"),
             },
             Key::Adapter(k, Some(st)) => Self::adapter_suffixes(*k)
                 .iter()

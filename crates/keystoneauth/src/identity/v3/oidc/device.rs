@@ -12,7 +12,7 @@ use url::Url;
 
 use super::pkce::{CodeChallengeMethod, Pkce};
 use super::provider::{self, post_form, secret_field, OAuthError};
-use super::{oidc_setters, Federation, Grant, OidcAuth, OidcOptions, Provider, TokenSource};
+use super::{oidc_setters, Federation, Grant, OidcAuth, OidcOptions, Provider, TokenSource, Tokens};
 use crate::error::{Error, Result};
 use crate::identity::base::identity_plugin;
 use crate::identity::v3::{scope_setters, ScopeOptions};
@@ -84,6 +84,12 @@ impl DeviceAuthorizationInfo {
 pub trait DeviceAuthorizationPrompt: Send + Sync {
     /// Shows the verification URI and user code.
     fn prompt(&self, info: &DeviceAuthorizationInfo);
+
+    /// Tells the user something before a new authorization, such as why a
+    /// saved refresh token could not be used. Does nothing by default.
+    fn notice(&self, message: &str) {
+        let _ = message;
+    }
 }
 
 impl<F> DeviceAuthorizationPrompt for F
@@ -104,6 +110,10 @@ impl DeviceAuthorizationPrompt for LogPrompt {
     fn prompt(&self, info: &DeviceAuthorizationInfo) {
         tracing::info!(target: crate::transport::LOG_TARGET, "{}", info.message());
     }
+
+    fn notice(&self, message: &str) {
+        tracing::info!(target: crate::transport::LOG_TARGET, "{message}");
+    }
 }
 
 /// A prompt for command-line programs: prints the instruction to standard
@@ -114,6 +124,10 @@ pub struct StderrPrompt;
 impl DeviceAuthorizationPrompt for StderrPrompt {
     fn prompt(&self, info: &DeviceAuthorizationInfo) {
         eprintln!("{}", info.message());
+    }
+
+    fn notice(&self, message: &str) {
+        eprintln!("{message}");
     }
 }
 
@@ -160,6 +174,11 @@ fn with_hint(error: Error, hint: &str) -> Error {
 }
 
 impl DeviceGrant {
+    /// Passes a notice to the prompt.
+    pub(crate) fn notice(&self, message: &str) {
+        self.prompt.notice(message);
+    }
+
     /// The device authorization endpoint: the one given, else the
     /// discovered one.
     async fn endpoint(&self, provider: &Provider, transport: &Transport) -> Result<Url> {
@@ -183,7 +202,7 @@ impl DeviceGrant {
 
     /// Asks for a device code, shows the user what to do, and polls the
     /// token endpoint until the user approves, denies or the code expires.
-    pub(crate) async fn obtain(&self, provider: &Provider, transport: &Transport) -> Result<SecretString> {
+    pub(crate) async fn obtain(&self, provider: &Provider, transport: &Transport) -> Result<Tokens> {
         const WHAT: &str = "device authorization";
         let endpoint = self.endpoint(provider, transport).await?;
         let pkce = self.challenge.map(Pkce::new).transpose()?;
@@ -221,7 +240,7 @@ impl DeviceGrant {
         info: &DeviceAuthorizationInfo,
         device_code: &SecretString,
         pkce: Option<&Pkce>,
-    ) -> Result<SecretString> {
+    ) -> Result<Tokens> {
         let deadline = tokio::time::Instant::now() + info.expires_in;
         let mut interval = info.interval;
         let mut secrets: Vec<&SecretString> = vec![device_code];
@@ -301,6 +320,13 @@ impl DeviceGrant {
 /// The token is then exchanged at Keystone as the other OpenID Connect
 /// plugins do. Authentication waits for the user, so the first request
 /// that needs a token may take minutes.
+///
+/// When the provider returns a refresh token, the next authentications use
+/// it instead of asking the user again; one the provider refuses is dropped
+/// and the device flow runs again after a
+/// [`notice`](DeviceAuthorizationPrompt::notice) saying why. Keep it across
+/// runs with [`TokenCache`](crate::TokenCache) (encrypted at rest) or
+/// [`AuthPlugin::refresh_credential`](crate::AuthPlugin::refresh_credential).
 pub struct OidcDeviceAuthorization {
     inner: OidcAuth,
 }

@@ -15,22 +15,26 @@
 //! 3. When a scope is given, exchange that token for a scoped one with the
 //!    v3 `token` method.
 //!
+//! A refresh token in the provider's answer is kept; when Keystone's token
+//! must be renewed, step 1 uses it first (`grant_type=refresh_token`) and
+//! runs the grant again only when the provider refuses it.
+//!
 //! The client id is sent once: with the secret as HTTP Basic when there is
 //! a secret, else in the form (keystoneauth1 sends it in both places, which
 //! Okta rejects). A provider's error answer becomes an
 //! [`Error::Authorization`] whose source is an [`OAuthError`].
 
+mod auth;
 mod device;
 mod federation;
 mod pkce;
 mod plugins;
 pub(crate) mod provider;
+mod refresh;
 
 use std::fmt;
 use std::str::FromStr;
-use std::time::Duration;
 
-use async_trait::async_trait;
 use http::header::AUTHORIZATION;
 use http::Method;
 use secrecy::{ExposeSecret, SecretString};
@@ -40,12 +44,14 @@ use super::token::TokenMethod;
 use super::{Scope, ScopeOptions, V3Auth};
 use crate::access::AccessInfo;
 use crate::error::{Error, Result};
-use crate::identity::base::{post_token_request, versioned_url, Lifecycle, TokenFetcher};
+use crate::identity::base::{post_token_request, versioned_url, TokenFetcher};
 use crate::masked_url::MaskedUrl;
 use crate::transport::{HttpRequest, Transport};
 use provider::{ClientAuth, DiscoveryDocument};
 
+pub(crate) use auth::{GivenToken, OidcAuth, TokenSource};
 pub(crate) use federation::{rescope, Federation};
+pub(crate) use refresh::Tokens;
 
 pub use device::{
     DeviceAuthorizationInfo, DeviceAuthorizationPrompt, LogPrompt, OidcDeviceAuthorization,
@@ -287,23 +293,25 @@ impl Provider {
         form: Vec<(String, String)>,
         what: &str,
         secrets: &[&SecretString],
-    ) -> Result<SecretString> {
+    ) -> Result<Tokens> {
         let endpoint = self.token_endpoint(transport).await?;
         let answer = provider::post_form(transport, &self.client, &endpoint, form, what, secrets).await?;
         let token = provider::secret_field(&answer, self.access_token_type.as_str(), &endpoint, what)?;
+        let refresh = provider::secret_field(&answer, "refresh_token", &endpoint, what).ok();
         tracing::debug!(
             target: crate::transport::LOG_TARGET,
             plugin = self.plugin_name,
             endpoint = %crate::redact::url(&endpoint),
             token_type = self.access_token_type.as_str(),
             expires_in = provider::expires_in(&answer).map(|d| d.as_secs()),
+            refresh_token = refresh.is_some(),
             "got a token from the OpenID Connect provider"
         );
-        Ok(token)
+        Ok(Tokens { token, refresh })
     }
 
     /// Runs a grant.
-    async fn obtain(&self, transport: &Transport, grant: &Grant) -> Result<SecretString> {
+    async fn obtain(&self, transport: &Transport, grant: &Grant) -> Result<Tokens> {
         let grant_type = grant.grant_type();
         self.check_grant_type(transport, grant_type).await?;
         let mut form: Vec<(String, String)> = vec![("grant_type".into(), grant_type.into())];
@@ -354,121 +362,6 @@ impl Provider {
         }
         parts.push(("access_token_type", self.access_token_type.as_str().to_owned()));
         parts.push(("openid_scope", self.openid_scope.clone()));
-    }
-}
-
-/// Where the access token comes from.
-#[derive(Debug)]
-pub(crate) enum TokenSource {
-    /// Given by the application.
-    Given(GivenToken),
-    /// Obtained from the provider with a grant.
-    Provider { provider: Box<Provider>, grant: Grant },
-}
-
-impl TokenSource {
-    /// A token obtained from the provider with a grant.
-    pub(crate) fn provider(provider: Provider, grant: Grant) -> Self {
-        TokenSource::Provider {
-            provider: Box::new(provider),
-            grant,
-        }
-    }
-}
-
-/// An access token given directly.
-pub(crate) struct GivenToken(pub(crate) SecretString);
-
-impl fmt::Debug for GivenToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(crate::redact::MASK)
-    }
-}
-
-/// The core of every OpenID Connect plugin.
-#[derive(Debug)]
-pub(crate) struct OidcAuth {
-    federation: Federation,
-    source: TokenSource,
-    lifecycle: Lifecycle,
-}
-
-impl OidcAuth {
-    pub(crate) fn new(federation: Federation, source: TokenSource, reauth_margin: Option<Duration>) -> Self {
-        OidcAuth {
-            federation,
-            source,
-            lifecycle: Lifecycle::new(reauth_margin),
-        }
-    }
-
-    pub(crate) fn auth_url(&self) -> &MaskedUrl {
-        &self.federation.auth_url
-    }
-
-    pub(crate) fn identity_provider(&self) -> &str {
-        &self.federation.identity_provider
-    }
-
-    pub(crate) fn protocol(&self) -> &str {
-        &self.federation.protocol
-    }
-}
-
-#[async_trait]
-impl TokenFetcher for OidcAuth {
-    fn lifecycle(&self) -> &Lifecycle {
-        &self.lifecycle
-    }
-
-    async fn fetch(&self, transport: &Transport) -> Result<AccessInfo> {
-        let unscoped = match &self.source {
-            TokenSource::Given(token) => self.federation.unscoped(transport, &token.0).await?,
-            TokenSource::Provider { provider, grant } => {
-                let access_token = provider.obtain(transport, grant).await?;
-                self.federation.unscoped(transport, &access_token).await?
-            }
-        };
-        self.federation.rescope(transport, unscoped).await
-    }
-
-    fn cache_id_parts(&self) -> Vec<(&'static str, String)> {
-        let mut parts = Vec::new();
-        self.federation.cache_id_parts(&mut parts);
-        match &self.source {
-            TokenSource::Given(token) => parts.push((
-                "access_token",
-                crate::redact::hash_secret(token.0.expose_secret().as_bytes()),
-            )),
-            TokenSource::Provider { provider, grant } => {
-                provider.cache_id_parts(&mut parts);
-                grant.cache_id_parts(&mut parts);
-            }
-        }
-        parts
-    }
-
-    fn secrets(&self) -> Vec<&SecretString> {
-        match &self.source {
-            TokenSource::Given(token) => vec![&token.0],
-            TokenSource::Provider { provider, grant } => {
-                let mut secrets: Vec<&SecretString> = provider.client.client_secret.iter().collect();
-                match grant {
-                    Grant::Password { password, otp, .. } => {
-                        secrets.push(password);
-                        secrets.extend(otp.as_ref().map(|(_, v)| v));
-                    }
-                    Grant::AuthorizationCode {
-                        code, code_verifier, ..
-                    } => {
-                        secrets.push(code);
-                        secrets.extend(code_verifier.as_ref());
-                    }
-                    Grant::ClientCredentials | Grant::Device(_) => {}
-                }
-                secrets
-            }
-        }
     }
 }
 
