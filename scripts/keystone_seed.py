@@ -166,6 +166,53 @@ def ensure_totp(ks, user_id, secret):
         ks.call("PATCH", "/credentials/" + creds[0]["id"], {"credential": {"blob": secret}})
 
 
+def ensure_group(ks, name):
+    group = one(ks.get("/groups", name=name, domain_id=DOMAIN)["groups"], "group " + name)
+    if group is None:
+        group = ks.call("POST", "/groups", {"group": {"name": name, "domain_id": DOMAIN}})[1]["group"]
+    return group["id"]
+
+
+def ensure_federation(ks, idp, protocol, remote_id, remote_id_attr, group_id):
+    """An identity provider, a mapping and a protocol for browser single
+    sign-on: the federated user (REMOTE_USER) joins group_id."""
+    mapping_id = "ksa-websso-mapping"
+    rules = {
+        "rules": [
+            {
+                "local": [{"user": {"name": "{0}"}}, {"group": {"id": group_id}}],
+                "remote": [{"type": "REMOTE_USER"}],
+            }
+        ]
+    }
+    status, _, _ = ks.call("GET", "/OS-FEDERATION/mappings/" + mapping_id, expect=(200, 404))
+    if status == 404:
+        ks.call("PUT", "/OS-FEDERATION/mappings/" + mapping_id, {"mapping": rules})
+    else:
+        ks.call("PATCH", "/OS-FEDERATION/mappings/" + mapping_id, {"mapping": rules})
+    idp_path = "/OS-FEDERATION/identity_providers/" + idp
+    status, _, _ = ks.call("GET", idp_path, expect=(200, 404))
+    if status == 404:
+        ks.call(
+            "PUT",
+            idp_path,
+            {"identity_provider": {"enabled": True, "remote_ids": [remote_id]}},
+        )
+    else:
+        ks.call(
+            "PATCH",
+            idp_path,
+            {"identity_provider": {"enabled": True, "remote_ids": [remote_id]}},
+        )
+    proto = {"protocol": {"mapping_id": mapping_id, "remote_id_attribute": remote_id_attr}}
+    proto_path = idp_path + "/protocols/" + protocol
+    status, _, _ = ks.call("GET", proto_path, expect=(200, 404))
+    if status == 404:
+        ks.call("PUT", proto_path, proto)
+    else:
+        ks.call("PATCH", proto_path, proto)
+
+
 def totp_secret(state_dir):
     path = os.path.join(state_dir, "mfa-totp-secret")
     if os.path.exists(path):
@@ -189,6 +236,10 @@ def main():
     ap.add_argument("--admin-password", required=True)
     ap.add_argument("--demo-password", required=True)
     ap.add_argument("--mfa-password", required=True)
+    ap.add_argument("--sso-idp", required=True)
+    ap.add_argument("--sso-protocol", required=True)
+    ap.add_argument("--sso-remote-id", required=True)
+    ap.add_argument("--sso-remote-id-attr", required=True)
     args = ap.parse_args()
 
     ks = Keystone(args.url)
@@ -235,7 +286,23 @@ def main():
     # bootstrap grants admin on the project and the system, not on the domain.
     ks.call("PUT", "/domains/%s/users/%s/roles/%s" % (DOMAIN, admin_user_id, admin_role))
 
+    # Browser single sign-on: the federated user's group has member on demo
+    # and on sso, so an unscoped token can be re-scoped to either.
+    sso_project_id = ensure_project(ks, "sso")
+    sso_group_id = ensure_group(ks, "sso-users")
+    for project_id in (demo_project_id, sso_project_id):
+        ks.call("PUT", "/projects/%s/groups/%s/roles/%s" % (project_id, sso_group_id, member_role))
+    ensure_federation(
+        ks,
+        args.sso_idp,
+        args.sso_protocol,
+        args.sso_remote_id,
+        args.sso_remote_id_attr,
+        sso_group_id,
+    )
+
     ids = {
+        "KSA_TEST_WEBSSO_PROJECT_ID": sso_project_id,
         "KSA_TEST_ADMIN_USER_ID": admin_user_id,
         "KSA_TEST_ADMIN_PROJECT_ID": admin_project_id,
         "KSA_TEST_DEMO_PROJECT_ID": demo_project_id,

@@ -21,6 +21,36 @@ if not os.environ.get("OS_KEYSTONE_CONFIG_FILES"):
         os.path.abspath(_state_dir), "keystone.conf"
     )
 
-from keystone.wsgi.api import application  # noqa: E402
+from keystone.wsgi.api import application as _keystone  # noqa: E402
+
+# A stand-in for mod_shib / mod_auth_openidc in front of Keystone's WebSSO
+# routes (browser single sign-on, v3websso): on those paths only, the
+# federated attributes a real identity provider module would set after a
+# login. Every other request reaches Keystone untouched.
+_SSO_PREFIX = "/v3/auth/OS-FEDERATION/"
+_SSO_USER = os.environ.get("KSA_SSO_USER", "")
+_SSO_REMOTE_ID = os.environ.get("KSA_SSO_REMOTE_ID", "")
+_SSO_REMOTE_ID_ATTR = os.environ.get("KSA_SSO_REMOTE_ID_ATTR", "")
+
+
+def _is_websso(path):
+    if not path.startswith(_SSO_PREFIX):
+        return False
+    rest = path[len(_SSO_PREFIX):].strip("/").split("/")
+    # websso/{protocol} or identity_providers/{idp}/protocols/{protocol}/websso
+    return (len(rest) == 2 and rest[0] == "websso") or (
+        len(rest) == 5
+        and rest[0] == "identity_providers"
+        and rest[2] == "protocols"
+        and rest[4] == "websso"
+    )
+
+
+def application(environ, start_response):
+    if _SSO_USER and _SSO_REMOTE_ID_ATTR and _is_websso(environ.get("PATH_INFO", "")):
+        environ["REMOTE_USER"] = _SSO_USER
+        environ[_SSO_REMOTE_ID_ATTR] = _SSO_REMOTE_ID
+    return _keystone(environ, start_response)
+
 
 __all__ = ["application"]

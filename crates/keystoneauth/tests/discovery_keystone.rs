@@ -24,8 +24,12 @@ fn root_of(auth_url: &str) -> String {
     format!("{}/", auth_url.trim_end_matches('/').trim_end_matches("/v3"))
 }
 
+/// The v3 URL on `host` at the harness's main port (5000, or moved by
+/// `KSA_KEYSTONE_PORT_OFFSET`).
 fn v3_url(host: &str) -> String {
-    format!("http://{host}:5000/v3/")
+    let auth_url = std::env::var("KSA_TEST_AUTH_URL").unwrap_or_default();
+    let port = url::Url::parse(&auth_url).ok().and_then(|u| u.port()).unwrap_or(5000);
+    format!("http://{host}:{port}/v3/")
 }
 
 #[tokio::test]
@@ -88,7 +92,7 @@ async fn identity_endpoint_data_for_version_3() {
     let filter = EndpointFilter::new("identity").version(ApiVersion::new(3, 0));
 
     let data = session.endpoint_data(&filter, None, true).await.unwrap();
-    assert_eq!(data.catalog_url, "http://127.0.0.1:5000/v3");
+    assert_eq!(data.catalog_url, v3_url("127.0.0.1").trim_end_matches('/'));
     assert_eq!(data.service_url.as_deref(), Some(v3_url("127.0.0.1").as_str()));
     let api = data.api_version.unwrap();
     assert_eq!(api.major_number(), Some(3));
@@ -102,7 +106,10 @@ async fn identity_endpoint_data_for_version_3() {
 
     // Without discover_versions the catalog's /v3 already answers.
     let data = session.endpoint_data(&filter, None, false).await.unwrap();
-    assert_eq!(data.url().trim_end_matches('/'), "http://127.0.0.1:5000/v3");
+    assert_eq!(
+        data.url().trim_end_matches('/'),
+        v3_url("127.0.0.1").trim_end_matches('/')
+    );
     assert_eq!(data.api_version, Some(ApiVersion::new(3, 0)));
 
     assert_eq!(
@@ -122,7 +129,7 @@ async fn identity_endpoint_data_for_version_3() {
         .unwrap();
     assert_eq!(
         r.url().as_str(),
-        format!("http://127.0.0.1:5000/v3/users/{}", ks.admin_user_id)
+        format!("{}users/{}", v3_url("127.0.0.1"), ks.admin_user_id)
     );
 
     // Keystone has no version 2 any more.
@@ -148,7 +155,7 @@ async fn identity_endpoint_data_per_interface() {
     ] {
         let filter = EndpointFilter::new("identity").interface(interface);
         let data = session.endpoint_data(&filter, None, true).await.unwrap();
-        assert_eq!(data.catalog_url, format!("http://{host}:5000/v3"), "{interface}");
+        assert_eq!(data.catalog_url, v3_url(host).trim_end_matches('/'), "{interface}");
         assert_eq!(data.service_url.as_deref(), Some(v3_url(host).as_str()), "{interface}");
         assert_eq!(data.interface, Some(interface));
         assert_eq!(data.api_version.unwrap().major_number(), Some(3), "{interface}");
@@ -174,7 +181,7 @@ async fn identity_all_version_data() {
         .unwrap();
     let public = all
         .iter()
-        .find(|s| s.catalog_url == "http://127.0.0.1:5000/v3")
+        .find(|s| s.catalog_url == v3_url("127.0.0.1").trim_end_matches('/'))
         .unwrap_or_else(|| panic!("{all:?}"));
     assert_eq!(public.service_type, "identity");
     assert_eq!(public.interface, Some(Interface::Public));

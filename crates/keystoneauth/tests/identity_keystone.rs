@@ -121,7 +121,7 @@ async fn interfaces_and_preference_lists_select_the_right_address() {
             .endpoint(&EndpointFilter::new("identity").interface(interface), None)
             .await
             .unwrap();
-        assert_eq!(url, format!("http://{host}:5000/v3"), "{interface}");
+        assert_eq!(url, format!("http://{host}:{}/v3", ks.port()), "{interface}");
         // And a real request through that interface reaches Keystone there.
         let r = session
             .get(format!("/users/{}", ks.admin_user_id))
@@ -136,7 +136,7 @@ async fn interfaces_and_preference_lists_select_the_right_address() {
     let preferred = EndpointFilter::new("identity").interfaces([Interface::Internal, Interface::Public]);
     assert_eq!(
         session.endpoint(&preferred, None).await.unwrap(),
-        "http://127.0.0.2:5000/v3"
+        format!("http://127.0.0.2:{}/v3", ks.port())
     );
 }
 

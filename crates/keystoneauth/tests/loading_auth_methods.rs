@@ -158,3 +158,44 @@ fn missing_options_are_named_with_where_to_set_them() {
     assert!(err.contains("endpoint"), "{err}");
     assert!(!err.contains(CANARY));
 }
+
+#[test]
+fn v3websso_loads_with_keystoneauth1_option_names_and_defaults() {
+    let names = Registry::global().names();
+    assert!(names.iter().any(|n| n == "v3websso"), "{names:?}");
+    let url = ("OS_AUTH_URL", "http://127.0.0.1:5000/v3");
+    let p = load(&[
+        ("OS_AUTH_TYPE", "v3websso"),
+        url,
+        ("OS_IDENTITY_PROVIDER", "idp"),
+        ("OS_PROTOCOL", "saml2"),
+    ])
+    .unwrap()
+    .unwrap();
+    let dbg = format!("{p:?}");
+    assert!(dbg.contains("http://localhost:9990/auth/websso/"), "{dbg}");
+    assert!(dbg.contains("60s"), "{dbg}");
+    let p = load(&[
+        ("OS_AUTH_TYPE", "v3websso"),
+        url,
+        ("OS_PROTOCOL", "oidc"),
+        ("OS_REDIRECT_HOST", "127.0.0.1"),
+        ("OS_REDIRECT_PORT", "8081"),
+        ("OS_LOGIN_TIMEOUT", "2.5"),
+    ])
+    .unwrap()
+    .unwrap();
+    let dbg = format!("{p:?}");
+    assert!(
+        dbg.contains("http://127.0.0.1:8081/auth/websso/") && dbg.contains("2.5s"),
+        "{dbg}"
+    );
+    for (name, bad) in [("OS_REDIRECT_PORT", "70000"), ("OS_LOGIN_TIMEOUT", "-1")] {
+        let err = load(&[("OS_AUTH_TYPE", "v3websso"), url, ("OS_PROTOCOL", "p"), (name, bad)])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(&name[3..].to_ascii_lowercase().replace('_', "-")), "{err}");
+    }
+    let err = load(&[("OS_AUTH_TYPE", "v3websso"), url]).unwrap_err().to_string();
+    assert!(err.contains("protocol"), "{err}");
+}

@@ -194,6 +194,13 @@ fn every_plugin_builder_and_session_masks_secrets_in_urls() {
     shown.debug("oidc device builder", &b);
     plugins.push(Arc::new(shown.built("oidc device", b.build())));
 
+    let b = v3::WebSso::builder(&url, "saml2").identity_provider("idp");
+    shown.debug("websso builder", &b);
+    let websso = shown.built("websso", b.build());
+    // The URL the user is sent to (printed, given to the browser).
+    shown.0.push(("websso URL".into(), websso.websso_url().to_owned()));
+    plugins.push(Arc::new(websso));
+
     let v2_url = url_with_secrets("127.0.0.1:5000", "v2.0");
     let b = v2::Password::builder(&v2_url)
         .username("u")

@@ -331,7 +331,8 @@ fn catalog_list_and_show_match_keystone() {
     }
     let out = s.ok(&env, &["catalog", "show", "identity"]);
     assert!(
-        out.stdout.contains("|   public: http://127.0.0.1:5000/v3"),
+        out.stdout
+            .contains(&format!("|   public: http://127.0.0.1:{}/v3", k.port())),
         "{}",
         out.stdout
     );
@@ -490,7 +491,7 @@ fn versions_show() {
     // Each interface's own discovery document (.1 public, .2 internal, .3 admin).
     let want: BTreeSet<String> = (1..=3)
         .map(|h| {
-            let d = http("GET", &format!("http://127.0.0.{h}:5000/v3"), &[], None)
+            let d = http("GET", &format!("http://127.0.0.{h}:{}/v3", k.port()), &[], None)
                 .json()
                 .unwrap();
             d["version"]["links"][0]["href"].as_str().unwrap().to_owned()
@@ -500,7 +501,7 @@ fn versions_show() {
     // Only the chosen interface without --all-interfaces.
     let v = s.json(&env, &["versions", "show", "identity", "-f", "json"]);
     assert_eq!(v.as_array().unwrap().len(), 1, "{v}");
-    assert_eq!(v[0]["Endpoint"], "http://127.0.0.1:5000/v3/");
+    assert_eq!(v[0]["Endpoint"], format!("http://127.0.0.1:{}/v3/", k.port()));
     let out = s.ok(&env, &["versions", "show", "identity"]);
     assert!(
         out.stdout.contains("| Region Name | Service Type | Version"),

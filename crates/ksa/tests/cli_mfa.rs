@@ -26,11 +26,14 @@ const ECHO_PROBE: &str = "ECHO-PROBE-7c2d";
 /// real terminal), after the shell has shown that it echoes a probe line.
 fn ksa_in_a_terminal(sb: &Sandbox, env: &[(String, String)], args: &[&str]) -> PtySession {
     let ksa = assert_cmd::cargo::cargo_bin("ksa");
-    let script = r#"stty echo && read -r probe && exec "$0" "$@""#;
+    // The shell says when echo is on before the probe is typed: a line typed
+    // earlier would not be echoed (the pseudo-terminal starts without echo).
+    let script = r#"stty echo && echo ECHO-READY && read -r probe && exec "$0" "$@""#;
     let mut all = vec!["-c", script, ksa.to_str().unwrap()];
     all.extend_from_slice(args);
     let cmd = sb.command_of(Some(Path::new("/bin/sh")), env, &all);
     let mut p = rexpect::session::spawn_command(cmd, Some(120_000)).unwrap();
+    p.exp_string("ECHO-READY").unwrap();
     p.send_line(ECHO_PROBE).unwrap();
     // The terminal echoes what is typed: the probe comes back.
     p.exp_string(ECHO_PROBE).unwrap();
@@ -107,7 +110,8 @@ fn a_missing_totp_passcode_is_asked_on_the_terminal_without_echo() {
     let out = sb.run_args(&env, &["token", "issue"]);
     assert_eq!(out.code, 1, "{}", out.stdout);
     assert!(
-        out.stderr.contains("required one of [password, totp]")
+        (out.stderr.contains("required one of [password, totp]")
+            || out.stderr.contains("required one of [totp, password]"))
             && out.stderr.contains("--os-passcode")
             && out.stderr.contains("or run ksa on a terminal to be asked for it"),
         "{}",

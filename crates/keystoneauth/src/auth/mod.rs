@@ -207,6 +207,29 @@ pub trait AuthPlugin: Send + Sync + fmt::Debug {
         false
     }
 
+    /// For plugins that get an unscoped token first and re-scope it (the
+    /// browser login, `v3websso`): a stable id for that unscoped token,
+    /// which does not vary with the scope, so one stored copy serves every
+    /// project (keystoneauth1's `get_unscoped_cache_id`). `None` otherwise.
+    fn unscoped_cache_id(&self) -> Option<String> {
+        None
+    }
+
+    /// The kept unscoped token, serialised (a secret), once there is one
+    /// (keystoneauth1's `get_unscoped_auth_state`).
+    fn unscoped_auth_state(&self) -> Option<SecretString> {
+        None
+    }
+
+    /// Installs an unscoped token saved with
+    /// [`AuthPlugin::unscoped_auth_state`]; the next scoped token is made
+    /// from it without a new login while it is valid. Returns whether the
+    /// plugin took it.
+    fn set_unscoped_auth_state(&self, state: &str) -> Result<bool> {
+        let _ = state;
+        Ok(false)
+    }
+
     /// Connection settings the plugin needs, such as a client certificate.
     fn connection_params(&self) -> ConnectionParams {
         ConnectionParams::default()

@@ -201,6 +201,28 @@ pub enum Error {
         source: Option<BoxError>,
     },
 
+    /// The browser login's loopback callback could not listen (the port is
+    /// taken, or not allowed): choose another `redirect-port`, also listed
+    /// in Keystone's `[federation] trusted_dashboard`.
+    #[error("cannot listen for the single sign-on callback on {address}")]
+    CallbackListen {
+        /// The address that could not be bound.
+        address: String,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// No token Keystone vouches for reached the browser login's callback
+    /// in time (`login-timeout`).
+    #[error("no single sign-on token reached {callback} within {}s (login-timeout); log in again, or raise the timeout", .waited.as_secs_f64())]
+    LoginTimeout {
+        /// How long the callback waited.
+        waited: std::time::Duration,
+        /// The callback URL.
+        callback: String,
+    },
+
     /// The request asked to be authenticated but no auth plugin is
     /// available on the request, the adapter or the session.
     #[error("an auth plugin is required to {action}, but none was given to the request, adapter or session")]

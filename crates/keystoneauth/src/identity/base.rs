@@ -490,6 +490,9 @@ pub(crate) fn versioned_url(auth_url: &MaskedUrl, version_segment: &str, path: &
 /// `$field` implements [`TokenFetcher`].
 macro_rules! identity_plugin {
     ($ty:ty, $field:ident) => {
+        $crate::identity::base::identity_plugin!($ty, $field, {});
+    };
+    ($ty:ty, $field:ident, { $($extra:tt)* }) => {
         #[async_trait::async_trait]
         impl $crate::auth::AuthPlugin for $ty {
             async fn headers(
@@ -594,6 +597,7 @@ macro_rules! identity_plugin {
                 use $crate::identity::base::TokenFetcher;
                 self.$field.set_refresh_credential(credential)
             }
+            $($extra)*
         }
     };
 }

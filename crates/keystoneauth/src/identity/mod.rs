@@ -5,8 +5,8 @@
 //!   `ApplicationCredential`, `Totp`, `MultiFactor` (with auth receipts),
 //!   `TokenlessAuth`, the OpenID Connect flows (`OidcPassword`,
 //!   `OidcClientCredentials`, `OidcAuthorizationCode`, `OidcAccessToken`,
-//!   `OidcDeviceAuthorization`) and OAuth2 (`OAuth2ClientCredential`,
-//!   `OAuth2MtlsClientCredential`).
+//!   `OidcDeviceAuthorization`), OAuth2 (`OAuth2ClientCredential`,
+//!   `OAuth2MtlsClientCredential`) and browser single sign-on (`WebSso`).
 //! - [`v2`]: `Password` and `Token` against the v2.0 API, for old clouds.
 //! - [`generic`]: `Password` and `Token` that discover which of the two the
 //!   service speaks.

@@ -1,12 +1,13 @@
 //! Loaders for OpenID Connect and OAuth2: `v3oidcpassword`,
 //! `v3oidcclientcredentials`, `v3oidcauthcode`, `v3oidcaccesstoken`,
 //! `v3oidcdeviceauthz`, `v3oauth2clientcredential`,
-//! `v3oauth2mtlsclientcredential`, with keystoneauth1's option names.
+//! `v3oauth2mtlsclientcredential`, and browser single sign-on
+//! (`v3websso`), with keystoneauth1's option names.
 
 use std::sync::Arc;
 
 use super::builtin::{opt_str, v3_scope, v3_scope_opts};
-use super::opt::{LoadedOptions, Opt};
+use super::opt::{LoadedOptions, Opt, OptKind};
 use super::registry::PluginLoader;
 use crate::auth::AuthPlugin;
 use crate::error::Result;
@@ -21,6 +22,7 @@ pub(crate) fn loaders() -> Vec<Arc<dyn PluginLoader>> {
         Arc::new(Oidc(OidcKind::Device)),
         Arc::new(OAuth2ClientCredential),
         Arc::new(OAuth2Mtls),
+        Arc::new(WebSso),
     ]
 }
 
@@ -277,6 +279,86 @@ impl PluginLoader for OAuth2Mtls {
         let b = v3::OAuth2MtlsClientCredential::builder(o.require_string("auth-url")?)
             .oauth2_endpoint(o.require_string("oauth2-endpoint")?)
             .oauth2_client_id(o.require_string("oauth2-client-id")?);
+        Ok(Arc::new(b.build()?))
+    }
+}
+
+/// `v3websso`: browser single sign-on through Keystone's WebSSO flow.
+#[derive(Debug)]
+struct WebSso;
+
+impl PluginLoader for WebSso {
+    fn name(&self) -> &str {
+        "v3websso"
+    }
+
+    fn description(&self) -> &str {
+        "Browser single sign-on: log in through the identity provider in a browser (Keystone WebSSO)"
+    }
+
+    fn options(&self) -> Vec<Opt> {
+        let mut o = federation_opts();
+        // keystoneauth1 requires it; without it the protocol-only WebSSO
+        // URL is used, and Keystone finds the provider from the login.
+        if let Some(idp) = o.iter_mut().find(|opt| opt.name() == "identity-provider") {
+            *idp = Opt::new("identity-provider")
+                .help("Identity Provider's name (without it, Keystone's protocol-only WebSSO URL is used)");
+        }
+        o.push(
+            Opt::new("redirect-host")
+                .default_value(v3::DEFAULT_REDIRECT_HOST)
+                .help("Host the callback server listens on. This must be a loopback address."),
+        );
+        o.push(
+            Opt::new("redirect-port")
+                .kind(OptKind::Integer)
+                .default_value(v3::DEFAULT_REDIRECT_PORT.to_string())
+                .help("Port the callback server listens on. The resulting callback URL, http://<redirect-host>:<redirect-port>/auth/websso/, must be listed in the identity service's [federation] trusted_dashboard option."),
+        );
+        o.push(
+            Opt::new("login-timeout")
+                .kind(OptKind::Float)
+                .default_value("60")
+                .help("Seconds to wait for the user to finish authenticating in the browser before giving up."),
+        );
+        o.push(Opt::new("username").help(
+            "Optional label used only to keep cached tokens for different SSO accounts apart. It is not used to authenticate; the identity is chosen in the browser.",
+        ));
+        o
+    }
+
+    fn load(&self, o: &LoadedOptions) -> Result<Arc<dyn AuthPlugin>> {
+        let invalid = |option: &str, message: String| crate::error::Error::InvalidOption {
+            option: option.into(),
+            location: Some("v3websso".into()),
+            message,
+        };
+        let mut b = v3_scope!(
+            v3::WebSso::builder(o.require_string("auth-url")?, o.require_string("protocol")?),
+            o
+        );
+        b = opt_str(b, o, "identity-provider", |b, v| b.identity_provider(v))?;
+        b = opt_str(b, o, "redirect-host", |b, v| b.redirect_host(v))?;
+        b = opt_str(b, o, "username", |b, v| b.username(v))?;
+        if let Some(port) = o.integer("redirect-port")? {
+            let port = u16::try_from(port)
+                .ok()
+                .filter(|p| *p != 0)
+                .ok_or_else(|| invalid("redirect-port", format!("{port} is not a TCP port (1-65535)")))?;
+            b = b.redirect_port(port);
+        }
+        if let Some(secs) = o.float("login-timeout")? {
+            let timeout = std::time::Duration::try_from_secs_f64(secs)
+                .ok()
+                .filter(|d| !d.is_zero() && d.as_secs() <= 86_400)
+                .ok_or_else(|| {
+                    invalid(
+                        "login-timeout",
+                        format!("{secs} is not a number of seconds from 0 to 86400"),
+                    )
+                })?;
+            b = b.login_timeout(timeout);
+        }
         Ok(Arc::new(b.build()?))
     }
 }

@@ -261,7 +261,17 @@ impl TokenCache {
     /// # Errors
     /// [`Error::UntrustedFile`] when the directory or the entry is not
     /// trusted (see [`TokenCache`]); the plugin is left as it was.
+    ///
+    /// A plugin that re-scopes an unscoped token (the browser login,
+    /// `v3websso`) also gets its valid cached unscoped token, kept under
+    /// [`AuthPlugin::unscoped_cache_id`], so that another scope needs no
+    /// new login; the return value is about the scoped token only.
     pub fn load(&self, plugin: &dyn AuthPlugin) -> Result<bool> {
+        if let Some(id) = plugin.unscoped_cache_id() {
+            if let Some(text) = self.read_text(&id)? {
+                self.apply_unscoped(plugin, &text, &id);
+            }
+        }
         let Some(cache_id) = plugin.cache_id() else {
             return Ok(false);
         };
@@ -271,20 +281,32 @@ impl TokenCache {
         Ok(self.apply_entry(plugin, &text, &cache_id).is_some())
     }
 
+    /// The state in entry `text` when it holds a token valid for longer
+    /// than the re-authentication margin.
+    fn valid_state(&self, text: &str, cache_id: &str) -> Option<(SecretString, AccessInfo)> {
+        let state = self.parse_logged(text, cache_id)?;
+        let access = AccessInfo::from_state(state.expose_secret()).ok()?;
+        (!access.will_expire_soon(margin_for(&access))).then_some((state, access))
+    }
+
     /// Gives `plugin` the state in entry `text` when it is usable and valid
     /// for longer than the re-authentication margin: the token it holds.
     fn apply_entry(&self, plugin: &dyn AuthPlugin, text: &str, cache_id: &str) -> Option<AccessInfo> {
-        let state = self.parse_logged(text, cache_id)?;
-        // Even when the token below has expired: the refresh token renews it.
+        // Even when the token has expired: the refresh token renews it.
         refresh::restore(text, cache_id, plugin);
-        let access = AccessInfo::from_state(state.expose_secret()).ok()?;
-        if access.will_expire_soon(margin_for(&access)) {
-            return None;
-        }
+        let (state, access) = self.valid_state(text, cache_id)?;
         plugin
             .set_auth_state(state.expose_secret())
             .unwrap_or(false)
             .then_some(access)
+    }
+
+    /// Gives a re-scoping plugin (`v3websso`) its kept unscoped token from
+    /// entry `text` when it is still valid.
+    fn apply_unscoped(&self, plugin: &dyn AuthPlugin, text: &str, cache_id: &str) {
+        if let Some((state, _)) = self.valid_state(text, cache_id) {
+            let _ = plugin.set_unscoped_auth_state(state.expose_secret());
+        }
     }
 
     /// The entry for the plugin's current token: its cache id, its text and
@@ -294,6 +316,24 @@ impl TokenCache {
         let (Some(cache_id), Some(state)) = (plugin.cache_id(), plugin.auth_state()) else {
             return Ok(None);
         };
+        Self::make_entry(cache_id, &state, Some(plugin)).map(Some)
+    }
+
+    /// The entry for a re-scoping plugin's unscoped token (`v3websso`).
+    fn unscoped_entry_for(plugin: &dyn AuthPlugin) -> Result<Option<(String, SecretString, Duration)>> {
+        let (Some(cache_id), Some(state)) = (plugin.unscoped_cache_id(), plugin.unscoped_auth_state()) else {
+            return Ok(None);
+        };
+        Self::make_entry(cache_id, &state, None).map(Some)
+    }
+
+    /// An entry's text for a state, with `plugin`'s sealed refresh
+    /// credential when given, and its time to live.
+    fn make_entry(
+        cache_id: String,
+        state: &SecretString,
+        plugin: Option<&dyn AuthPlugin>,
+    ) -> Result<(String, SecretString, Duration)> {
         // The entry lives while it is usable: until the re-authentication margin.
         let ttl = AccessInfo::from_state(state.expose_secret())
             .ok()
@@ -308,11 +348,13 @@ impl TokenCache {
             source: None,
         })?;
         let mut doc = json!({"format": FORMAT, "cache_id": cache_id, "state": state});
-        if let Some(sealed) = refresh::seal(plugin, &cache_id)? {
-            doc[refresh::FIELD] = sealed;
+        if let Some(plugin) = plugin {
+            if let Some(sealed) = refresh::seal(plugin, &cache_id)? {
+                doc[refresh::FIELD] = sealed;
+            }
         }
         let doc = SecretString::from(doc.to_string());
-        Ok(Some((cache_id, doc, ttl)))
+        Ok((cache_id, doc, ttl))
     }
 
     /// Stores the plugin's current token (atomically, under the lock),
@@ -322,8 +364,14 @@ impl TokenCache {
     /// # Errors
     /// [`Error::UntrustedFile`] when the directory, its lock or a file in
     /// the way is not trusted; [`Error::File`] when it cannot be written.
+    ///
+    /// A plugin's unscoped token ([`AuthPlugin::unscoped_auth_state`]) is
+    /// stored too, under its own id.
     pub fn save(&self, plugin: &dyn AuthPlugin) -> Result<bool> {
         let files = self.file_store()?;
+        if let Some((cache_id, doc, _ttl)) = Self::unscoped_entry_for(plugin)? {
+            files.write_text(&cache_id, &doc)?;
+        }
         let Some((cache_id, doc, _ttl)) = Self::entry_for(plugin)? else {
             return Ok(false);
         };
@@ -347,6 +395,7 @@ impl TokenCache {
     /// What the store reports ([`Error::UntrustedFile`] on disk,
     /// [`Error::TokenStore`]).
     pub async fn restore(&self, plugin: &dyn AuthPlugin) -> Result<bool> {
+        self.restore_unscoped(plugin).await?;
         let Some(cache_id) = plugin.cache_id() else {
             return Ok(false);
         };
@@ -363,11 +412,25 @@ impl TokenCache {
     /// # Errors
     /// What the store reports.
     pub async fn store(&self, plugin: &dyn AuthPlugin) -> Result<bool> {
+        if let Some((cache_id, doc, ttl)) = Self::unscoped_entry_for(plugin)? {
+            self.store.put(&cache_id, &doc, ttl).await?;
+        }
         let Some((cache_id, doc, ttl)) = Self::entry_for(plugin)? else {
             return Ok(false);
         };
         self.store.put(&cache_id, &doc, ttl).await?;
         Ok(true)
+    }
+
+    /// Gives a re-scoping plugin (`v3websso`) its stored unscoped token
+    /// when one is still valid, so another scope needs no new login.
+    pub(crate) async fn restore_unscoped(&self, plugin: &dyn AuthPlugin) -> Result<()> {
+        if let Some(id) = plugin.unscoped_cache_id() {
+            if let Some(text) = self.store.get(&id).await? {
+                self.apply_unscoped(plugin, text.expose_secret(), &id);
+            }
+        }
+        Ok(())
     }
 
     /// [`remove`](Self::remove) for any store: drops the entry of

@@ -100,6 +100,8 @@ impl CachedAuth {
             tracing::debug!(target: LOG_TARGET, store = %self.cache.location(), "ignoring a token cache entry that is corrupt or of another format or identity");
             return false;
         };
+        // Even when the token has expired: a refresh credential renews it.
+        super::refresh::restore(text.expose_secret(), cache_id, self.inner.as_ref());
         let Ok(access) = AccessInfo::from_state(state.expose_secret()) else {
             return false;
         };
@@ -162,6 +164,10 @@ impl CachedAuth {
     async fn fetch(&self, transport: &Transport, cache_id: &str) -> Result<()> {
         if self.adopt(cache_id).await {
             return Ok(());
+        }
+        // A re-scoping plugin (v3websso) starts from its kept unscoped token.
+        if let Err(e) = self.cache.restore_unscoped(self.inner.as_ref()).await {
+            warn("cannot read the unscoped entry", &e);
         }
         self.inner.headers(transport).await?;
         let access = self
@@ -262,6 +268,26 @@ impl AuthPlugin for CachedAuth {
     fn set_auth_state(&self, state: &str) -> Result<bool> {
         self.remember(None);
         self.inner.set_auth_state(state)
+    }
+
+    fn refresh_credential(&self) -> Option<SecretString> {
+        self.inner.refresh_credential()
+    }
+
+    fn set_refresh_credential(&self, credential: SecretString) -> bool {
+        self.inner.set_refresh_credential(credential)
+    }
+
+    fn unscoped_cache_id(&self) -> Option<String> {
+        self.inner.unscoped_cache_id()
+    }
+
+    fn unscoped_auth_state(&self) -> Option<SecretString> {
+        self.inner.unscoped_auth_state()
+    }
+
+    fn set_unscoped_auth_state(&self, state: &str) -> Result<bool> {
+        self.inner.set_unscoped_auth_state(state)
     }
 
     fn connection_params(&self) -> ConnectionParams {

@@ -13,6 +13,7 @@ pub mod peers;
 pub mod proxy;
 pub mod redis;
 pub mod tokens;
+pub mod websso;
 
 /// Connection facts of the local Keystone.
 #[derive(Debug, Clone)]
@@ -122,6 +123,14 @@ pub async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
 }
 
 impl Keystone {
+    /// The main server's port (5000, or moved by `KSA_KEYSTONE_PORT_OFFSET`).
+    pub fn port(&self) -> u16 {
+        url::Url::parse(&self.auth_url)
+            .unwrap()
+            .port_or_known_default()
+            .unwrap()
+    }
+
     /// A v3 password plugin for the admin user, scoped to the admin project,
     /// authenticating at `auth_url` (for example through a proxy).
     pub fn admin_project_plugin(&self, auth_url: &str) -> keystoneauth::identity::v3::Password {

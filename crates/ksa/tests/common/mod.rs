@@ -112,6 +112,14 @@ impl Keystone {
     }
 
     /// `host:port` of the auth URL.
+    /// The main server's port (5000, or moved by `KSA_KEYSTONE_PORT_OFFSET`).
+    pub fn port(&self) -> u16 {
+        url::Url::parse(&self.auth_url)
+            .unwrap()
+            .port_or_known_default()
+            .unwrap()
+    }
+
     pub fn host_port(&self) -> String {
         let u = url::Url::parse(&self.auth_url).unwrap();
         format!("{}:{}", u.host_str().unwrap(), u.port_or_known_default().unwrap())

@@ -9,6 +9,7 @@ mod receipt;
 mod token;
 mod tokenless;
 mod totp;
+mod websso;
 
 use std::fmt;
 use std::time::Duration;
@@ -41,6 +42,10 @@ pub use receipt::{MissingAuthMethods, AUTH_RECEIPT_HEADER};
 pub use token::{Token, TokenBuilder};
 pub use tokenless::{TokenlessAuth, TokenlessAuthBuilder};
 pub use totp::{Totp, TotpBuilder};
+pub use websso::{
+    BrowserLauncher, SystemBrowser, WebSso, WebSsoBuilder, DEFAULT_LOGIN_TIMEOUT, DEFAULT_REDIRECT_HOST,
+    DEFAULT_REDIRECT_PORT,
+};
 
 /// One v3 auth method (`password`, `token`, ...): its name and the JSON it
 /// contributes under `auth.identity`.

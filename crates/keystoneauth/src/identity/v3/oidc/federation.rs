@@ -100,21 +100,15 @@ impl Federation {
     /// The unscoped token exchanged for one with the requested scope, or
     /// itself when no scope was requested.
     pub(super) async fn rescope(&self, transport: &Transport, unscoped: AccessInfo) -> Result<AccessInfo> {
-        if self.scope == Scope::Unscoped {
-            return Ok(unscoped);
-        }
-        let method = TokenMethod {
-            token: unscoped.token().clone(),
-        };
-        let auth = V3Auth::new(
+        rescope(
             self.plugin_name,
-            self.auth_url.clone(),
-            vec![Box::new(method)],
-            self.scope.clone(),
+            &self.auth_url,
+            &self.scope,
             self.include_catalog,
-            None,
-        )?;
-        auth.fetch(transport).await
+            transport,
+            unscoped,
+        )
+        .await
     }
 
     pub(super) fn cache_id_parts(&self, parts: &mut Vec<(&'static str, String)>) {
@@ -124,4 +118,31 @@ impl Federation {
         parts.push(("protocol", self.protocol.clone()));
         self.scope.cache_parts(parts);
     }
+}
+
+/// An unscoped federated token exchanged with the v3 `token` method for one
+/// with `scope`, or itself when no scope was requested.
+pub(crate) async fn rescope(
+    plugin_name: &'static str,
+    auth_url: &MaskedUrl,
+    scope: &Scope,
+    include_catalog: bool,
+    transport: &Transport,
+    unscoped: AccessInfo,
+) -> Result<AccessInfo> {
+    if *scope == Scope::Unscoped {
+        return Ok(unscoped);
+    }
+    let method = TokenMethod {
+        token: unscoped.token().clone(),
+    };
+    let auth = V3Auth::new(
+        plugin_name,
+        auth_url.clone(),
+        vec![Box::new(method)],
+        scope.clone(),
+        include_catalog,
+        None,
+    )?;
+    auth.fetch(transport).await
 }

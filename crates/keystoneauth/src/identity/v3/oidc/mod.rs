@@ -50,7 +50,7 @@ use crate::transport::{HttpRequest, Transport};
 use provider::{ClientAuth, DiscoveryDocument};
 
 pub(crate) use auth::{GivenToken, OidcAuth, TokenSource};
-pub(crate) use federation::Federation;
+pub(crate) use federation::{rescope, Federation};
 pub(crate) use refresh::Tokens;
 
 pub use device::{
