@@ -3,9 +3,10 @@
 //! retries, redirects, redacted logging, bad input, the blocking facade,
 //! re-authentication and the user agent.
 
-use std::io::Write;
+mod common;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use keystoneauth::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
@@ -849,26 +850,6 @@ async fn see_other_after_post_is_followed_with_a_get_without_body() {
 const CANARY_PASSWORD: &str = "CANARY-PASSWORD-7f3a";
 const CANARY_TOKEN: &str = "CANARY-TOKEN-9c1e";
 
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Capture {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
 fn assert_no_canary(what: &str, text: &str) {
     assert!(!text.contains(CANARY_PASSWORD), "{what} leaks the password: {text}");
     assert!(!text.contains(CANARY_TOKEN), "{what} leaks the token: {text}");
@@ -876,23 +857,8 @@ fn assert_no_canary(what: &str, text: &str) {
 
 #[tokio::test]
 async fn secrets_never_appear_in_logs_or_debug_output() {
-    let capture = Capture::default();
-    let writer = capture.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    // tracing-core caches each callsite's interest process-wide. While only
-    // one dispatcher is registered it decides the interest of a callsite
-    // first hit on another thread (another test running in parallel) from
-    // that thread's default, which is "none", and the event is then never
-    // delivered here either. A second live dispatcher makes it consult every
-    // registered dispatcher, ours included; the rebuild fixes callsites
-    // registered before ours.
-    let _second_dispatcher = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
-    tracing::callsite::rebuild_interest_cache();
+    // The shared capture (tests/common/logs.rs) explains the tracing dance.
+    let (capture, _guards) = common::logs::capture_logs();
 
     let server = MockServer::start().await;
     Mock::given(method("POST"))
@@ -983,8 +949,7 @@ async fn secrets_never_appear_in_logs_or_debug_output() {
     assert!(String::from_utf8_lossy(&requests[0].body).contains(CANARY_PASSWORD));
     assert_eq!(header_str(&requests[1], "x-auth-token"), Some(CANARY_TOKEN));
 
-    drop(_guard);
-    drop(_second_dispatcher);
+    drop(_guards);
     let log = capture.text();
     assert_no_canary("the log", &log);
     for (what, text) in &shown {

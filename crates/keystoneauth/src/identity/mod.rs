@@ -20,6 +20,7 @@
 
 pub(crate) mod base;
 pub mod generic;
+mod remembered;
 pub mod v2;
 pub mod v3;
 

@@ -35,9 +35,13 @@ pub fn capture_logs() -> (Capture, (tracing::subscriber::DefaultGuard, tracing::
         .with_writer(move || writer.clone())
         .finish();
     let guard = tracing::subscriber::set_default(subscriber);
-    // tracing-core caches each callsite's interest process-wide; with a
-    // second live dispatcher it asks every dispatcher, ours included (see
-    // the same dance in tests/session.rs).
+    // tracing-core caches each callsite's interest process-wide. While only
+    // one dispatcher is registered it decides the interest of a callsite
+    // first hit on another thread (another test running in parallel) from
+    // that thread's default, which is "none", and the event is then never
+    // delivered here either. A second live dispatcher makes it consult every
+    // registered dispatcher, ours included; the rebuild fixes callsites
+    // registered before ours.
     let second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
     tracing::callsite::rebuild_interest_cache();
     (capture, (guard, second))
