@@ -26,6 +26,6 @@ fuzz_target!(|data: &[u8]| {
     let err = Error::from(e);
     let _ = (err.to_string(), format!("{err:?}"));
     if let Ok(mut v) = serde_json::from_slice::<serde_json::Value>(r.body) {
-        keystoneauth::redact_json(&mut v);
+        keystoneauth::redact::redact_json(&mut v);
     }
 });

@@ -5,7 +5,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    let parsed = keystoneauth::parse_retry_after(&text);
+    let parsed = keystoneauth::transport::parse_retry_after(&text);
     let t = text.trim();
     if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
         if let Ok(secs) = t.parse::<u64>() {

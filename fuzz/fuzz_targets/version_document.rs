@@ -3,7 +3,7 @@
 //! microversion headers matter), a blank line and the body.
 #![no_main]
 
-use keystoneauth::Discovered;
+use keystoneauth::discovery::Discovered;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -20,7 +20,7 @@ fuzz_target!(|data: &[u8]| {
         let _ = (v.has_latest(), v.is_latest(), v.major_number());
         let _ = VersionRange::normalize(Some(v), None, None);
         let _ = VersionRange::normalize(None, Some(v), Some(ApiVersion::new(2, 90)));
-        let _ = keystoneauth::normalize_for_service(None, Some(v), None, Some("volumev3"));
+        let _ = keystoneauth::discovery::normalize_for_service(None, Some(v), None, Some("volumev3"));
     }
     let _ = ApiVersion::parse_option(&text, "version").map_err(|e| e.to_string());
     if let Ok(i) = Interface::from_str(&text) {
@@ -28,9 +28,9 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(Interface::from_str(i.v2_key()).ok(), Some(i));
     }
     let _ = VersionStatus::parse(&text).as_str();
-    let _ = keystoneauth::version_from_url(&text);
-    let _ = keystoneauth::implied_version(&text);
-    let _ = keystoneauth::microversion_service_type(&text);
+    let _ = keystoneauth::discovery::version_from_url(&text);
+    let _ = keystoneauth::discovery::implied_version(&text);
+    let _ = keystoneauth::discovery::microversion_service_type(&text);
     let mut headers = http::HeaderMap::new();
-    let _ = keystoneauth::set_microversion_headers(&mut headers, &text, ApiVersion::new(2, 60));
+    let _ = keystoneauth::discovery::set_microversion_headers(&mut headers, &text, ApiVersion::new(2, 60));
 });

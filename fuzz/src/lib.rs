@@ -6,10 +6,8 @@ use std::time::Duration;
 
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use keystoneauth::secrecy::ExposeSecret;
-use keystoneauth::{
-    service_types, version_from_url, AccessInfo, AllowedStatuses, ApiVersion, Discovered, EndpointData, EndpointFilter,
-    Interface, ServiceCatalog, VersionRange,
-};
+use keystoneauth::{service_types, AccessInfo, AllowedStatuses, ApiVersion, EndpointData, EndpointFilter, Interface, ServiceCatalog, VersionRange};
+use keystoneauth::discovery::{Discovered, version_from_url};
 
 /// A response split out of fuzz input shaped like `curl -i` output:
 ///
@@ -82,7 +80,7 @@ pub fn exercise_catalog(catalog: &ServiceCatalog) {
     for service in catalog.services().iter().take(16) {
         let st = service.service_type.as_str();
         let _ = service_types::family(st).official();
-        let _ = keystoneauth::implied_version(st);
+        let _ = keystoneauth::discovery::implied_version(st);
         for official in [service_types::official_type(st)].into_iter().flatten() {
             filters.push(EndpointFilter::new(official));
         }
@@ -195,7 +193,7 @@ pub fn exercise_discovered(d: &Discovered) {
             max: Some(v.version),
         });
         if let (Some(lo), Some(hi)) = (v.min_microversion, v.max_microversion) {
-            let _ = keystoneauth::negotiate_microversion(ApiVersion::new(2, 1), ApiVersion::LATEST, Some(lo), Some(hi));
+            let _ = keystoneauth::discovery::negotiate_microversion(ApiVersion::new(2, 1), ApiVersion::LATEST, Some(lo), Some(hi));
         }
     }
     let urls: Vec<Option<String>> = std::iter::once(None)

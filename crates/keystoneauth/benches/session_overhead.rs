@@ -37,7 +37,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use criterion::{black_box, criterion_group, Criterion};
-use keystoneauth::{token_endpoint, EndpointFilter, Session, AUTH_TOKEN_HEADER, LIBRARY_USER_AGENT};
+use keystoneauth::transport::LIBRARY_USER_AGENT;
+use keystoneauth::{token_endpoint, EndpointFilter, Session, AUTH_TOKEN_HEADER};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 

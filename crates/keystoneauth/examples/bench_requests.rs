@@ -59,7 +59,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let r = client
             .get(&url)
             .header("x-auth-token", token.expose_secret())
-            .header("user-agent", keystoneauth::LIBRARY_USER_AGENT)
+            .header("user-agent", keystoneauth::transport::LIBRARY_USER_AGENT)
             .send()
             .await?;
         std::hint::black_box(r.bytes().await?.len());

@@ -1,7 +1,7 @@
 //! The adapter: a session with per-service defaults, for client authors.
 
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use secrecy::SecretString;
@@ -10,7 +10,7 @@ use crate::auth::AuthPlugin;
 use crate::catalog::{EndpointFilter, Interface};
 use crate::discovery::{DiscoveryContext, EndpointData, ServiceVersions};
 use crate::error::{Error, Result};
-use crate::session::{RequestBuilder, Session};
+use crate::session::{Limits, RequestBuilder, Session};
 use crate::transport::UserAgentItem;
 use crate::version::{AllowedStatuses, ApiVersion};
 
@@ -70,53 +70,6 @@ impl std::fmt::Debug for Adapter {
             .field("auth", &i.auth)
             .field("headers", &i.headers.keys().map(|k| k.as_str()).collect::<Vec<_>>())
             .finish_non_exhaustive()
-    }
-}
-
-/// Concurrency and rate limits shared by an adapter's requests.
-#[derive(Debug)]
-pub(crate) struct Limits {
-    concurrency: Option<tokio::sync::Semaphore>,
-    rate: Option<RateLimiter>,
-}
-
-impl Limits {
-    /// Waits for a slot; the permit must be held while the request runs.
-    pub(crate) async fn acquire(&self) -> Result<Option<tokio::sync::SemaphorePermit<'_>>> {
-        let permit = match &self.concurrency {
-            Some(s) => Some(
-                s.acquire()
-                    .await
-                    .map_err(|_| Error::invalid_request("the adapter's concurrency limit is closed"))?,
-            ),
-            None => None,
-        };
-        if let Some(rate) = &self.rate {
-            rate.wait().await;
-        }
-        Ok(permit)
-    }
-}
-
-/// Spaces requests at least `interval` apart.
-#[derive(Debug)]
-struct RateLimiter {
-    interval: Duration,
-    next: Mutex<Option<Instant>>,
-}
-
-impl RateLimiter {
-    async fn wait(&self) {
-        let slot = {
-            let Ok(mut next) = self.next.lock() else {
-                return;
-            };
-            let now = Instant::now();
-            let slot = next.map_or(now, |n| n.max(now));
-            *next = Some(slot + self.interval);
-            slot
-        };
-        tokio::time::sleep_until(slot.into()).await;
     }
 }
 
@@ -590,12 +543,9 @@ impl AdapterBuilder {
             .rate_limit
             .filter(|r| r.is_finite() && *r > 0.0)
             .and_then(|r| Duration::try_from_secs_f64(1.0 / r).ok());
-        let rate = match (self.rate_limit, interval) {
+        let interval = match (self.rate_limit, interval) {
             (None, _) => None,
-            (Some(_), Some(interval)) => Some(RateLimiter {
-                interval,
-                next: Mutex::new(None),
-            }),
+            (Some(_), Some(interval)) => Some(interval),
             (Some(_), None) => {
                 return Err(Error::InvalidOption {
                     option: "rate_limit".into(),
@@ -604,8 +554,7 @@ impl AdapterBuilder {
                 })
             }
         };
-        let concurrency = self.concurrency.map(tokio::sync::Semaphore::new);
-        let limits = (concurrency.is_some() || rate.is_some()).then(|| Arc::new(Limits { concurrency, rate }));
+        let limits = Limits::new(self.concurrency, interval).map(Arc::new);
         Ok(Adapter {
             inner: Arc::new(AdapterInner {
                 session: self.session,

@@ -19,13 +19,17 @@
 //!   token to a user's, and any plugin a third-party crate implements.
 //! - [`ServiceCatalog`] and [`EndpointFilter`]: v2 and v3 catalogs, service
 //!   type aliases, interface preference lists, regions.
-//! - Discovery: [`EndpointData`], [`ApiVersion`], [`DiscoveryCache`] and
-//!   microversion headers.
+//! - Discovery: [`EndpointData`], [`ApiVersion`], [`DiscoveryCache`];
+//!   version documents and microversion headers in [`discovery`].
 //! - [`Adapter`]: a session bound to one service with its defaults.
 //! - [`loading`]: plugins, sessions and adapters from INI files, the command
 //!   line, `OS_*` variables and clouds.yaml, with keystoneauth1's names.
 //! - [`TokenCache`]: tokens reused across processes.
 //! - [`blocking`]: the same API for programs without an async runtime.
+//! - Lower-level namespaces, for client and plugin authors: [`discovery`]
+//!   (version documents, microversions), [`transport`] (the HTTP layer,
+//!   its limits and constants), [`version`] (version matching) and
+//!   [`redact`] (masking secrets the way the library's logs do).
 //! - `fixture` (cargo feature `fixture`): token and discovery builders and
 //!   an in-process mock cloud, for testing clients without a cloud.
 //!
@@ -91,7 +95,7 @@ mod auth;
 #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 pub mod blocking;
 mod catalog;
-mod discovery;
+pub mod discovery;
 mod error;
 #[cfg(feature = "fixture")]
 #[cfg_attr(docsrs, doc(cfg(feature = "fixture")))]
@@ -102,11 +106,11 @@ mod masked_url;
 #[cfg(any(feature = "reqwest-middleware", feature = "tower"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "reqwest-middleware", feature = "tower"))))]
 pub mod middleware;
-mod redact;
+pub mod redact;
 mod session;
 mod token_cache;
-mod transport;
-mod version;
+pub mod transport;
+pub mod version;
 
 pub use access::{
     AccessInfo, ApplicationCredentialInfo, DomainRef, IdentityVersion, OAuth1Info, ProjectInfo, RoleRef, TrustInfo,
@@ -120,28 +124,19 @@ pub use auth::{
 pub use catalog::{
     service_types, CatalogEndpoint, CatalogMatch, CatalogService, EndpointFilter, Interface, ServiceCatalog,
 };
-pub use discovery::{
-    fetch_discovery, implied_version, microversion_service_type, negotiate_microversion, normalize_for_service,
-    set_microversion_headers, version_from_url, CredentialSource, Discovered, DiscoveryCache, DiscoveryContext,
-    DiscoveryOptions, EndpointData, ServiceVersions, VersionData,
-};
+pub use discovery::{DiscoveryCache, EndpointData};
 pub use error::{BoxError, Error, HttpError, HttpErrorKind, Result};
 pub use masked_url::MaskedUrl;
-pub use redact::{hash_secret, redact_json};
 pub use session::{RequestBuilder, Session, SessionBuilder};
 pub use token_cache::{FileTokenStore, LockRelease, StoreLock, TokenCache, TokenStore};
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use token_cache::{RedisTokenStore, RedisTokenStoreBuilder};
 pub use transport::{
-    parse_retry_after, ClientIdentity, HttpRequest, RedirectHop, RedirectPolicy, RequestTiming, Response, RetryPolicy,
-    StreamingResponse, TlsVersion, Transport, UserAgentItem, DEFAULT_REDIRECT_LIMIT, DEFAULT_RETRIABLE_STATUS_CODES,
-    LIBRARY_USER_AGENT, LOG_TARGET, MAX_BACKOFF, MAX_DISCOVERY_BODY, MAX_ERROR_BODY, MAX_TOKEN_BODY,
+    ClientIdentity, HttpRequest, RedirectPolicy, RequestTiming, Response, RetryPolicy, StreamingResponse, TlsVersion,
+    Transport, UserAgentItem,
 };
-pub use version::{
-    version_between, version_match, AllowedStatuses, ApiVersion, ParseVersionError, VersionPart, VersionRange,
-    VersionStatus,
-};
+pub use version::{AllowedStatuses, ApiVersion, ParseVersionError, VersionRange, VersionStatus};
 
 /// A fixed endpoint and token, with no identity service
 /// (keystoneauth1's `token_endpoint`).

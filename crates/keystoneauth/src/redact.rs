@@ -47,7 +47,7 @@ const SECRET_KEY_PARTS: &[&str] = &[
 const SECRET_KEYS: &[&str] = &["code", "key", "totp"];
 
 /// The text shown for a masked value.
-pub const MASK: &str = "***";
+pub(crate) const MASK: &str = "***";
 
 /// True if the header carries a credential.
 pub(crate) fn is_sensitive_header(name: &HeaderName) -> bool {

@@ -13,9 +13,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use common::tokens::{project_token, TokenResponder};
 use keystoneauth::identity::v3;
-use keystoneauth::{
-    hash_secret, token_endpoint, AuthPlugin, ClientIdentity, EndpointFilter, Error, ServiceToken, Session,
-};
+use keystoneauth::redact::hash_secret;
+use keystoneauth::{token_endpoint, AuthPlugin, ClientIdentity, EndpointFilter, Error, ServiceToken, Session};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 use wiremock::matchers::{body_partial_json, header, header_exists, method, path};

@@ -7,10 +7,8 @@ mod common;
 
 use std::sync::Arc;
 
-use keystoneauth::{
-    fetch_discovery, ApiVersion, Discovered, DiscoveryCache, DiscoveryContext, EndpointFilter, Interface, Session,
-    VersionStatus,
-};
+use keystoneauth::discovery::{fetch_discovery, Discovered, DiscoveryContext};
+use keystoneauth::{ApiVersion, DiscoveryCache, EndpointFilter, Interface, Session, VersionStatus};
 
 fn session(ks: &common::Keystone) -> Session {
     Session::builder()

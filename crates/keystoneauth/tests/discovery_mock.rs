@@ -15,11 +15,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use common::tokens::TokenResponder;
+use keystoneauth::discovery::{fetch_discovery, negotiate_microversion, Discovered, DiscoveryContext};
 use keystoneauth::fixture::{V3Service, V3Token};
 use keystoneauth::identity::v3;
 use keystoneauth::{
-    fetch_discovery, negotiate_microversion, Adapter, ApiVersion, Discovered, DiscoveryCache, DiscoveryContext,
-    EndpointData, EndpointFilter, Error, Interface, Session, VersionStatus,
+    Adapter, ApiVersion, DiscoveryCache, EndpointData, EndpointFilter, Error, Interface, Session, VersionStatus,
 };
 use serde_json::{json, Value};
 use wiremock::matchers::{header, method, path, path_regex};

@@ -8,8 +8,9 @@ use std::time::{Duration, Instant};
 
 use keystoneauth::fixture::{MockCloud, MockResponse, MockService, MockUser};
 use keystoneauth::identity::v3;
+use keystoneauth::redact::hash_secret;
 use keystoneauth::secrecy::ExposeSecret;
-use keystoneauth::{hash_secret, Adapter, ApiVersion, AuthPlugin, EndpointFilter, Error, Session};
+use keystoneauth::{Adapter, ApiVersion, AuthPlugin, EndpointFilter, Error, Session};
 use serde_json::{json, Value};
 
 const KEYSTONE_401: &str = "The request you have made requires authentication.";
@@ -335,7 +336,7 @@ async fn microversions_are_checked_against_the_declared_range() {
     // Negotiation from the discovered range.
     let data = nova.endpoint_data(true).await.unwrap();
     assert_eq!(data.max_microversion, Some(ApiVersion::new(2, 96)));
-    let best = keystoneauth::negotiate_microversion(
+    let best = keystoneauth::discovery::negotiate_microversion(
         ApiVersion::new(2, 1),
         ApiVersion::new(2, 79),
         data.min_microversion,

@@ -9,9 +9,10 @@ use std::path::Path;
 mod common;
 
 use common::hostile::alias_bomb;
+use keystoneauth::discovery::Discovered;
 use keystoneauth::loading::{CloudsConfig, Env, IniFile, IniSource, Loader};
 use keystoneauth::secrecy::{ExposeSecret, SecretString};
-use keystoneauth::{AccessInfo, Discovered, ServiceCatalog, TokenCache};
+use keystoneauth::{AccessInfo, ServiceCatalog, TokenCache};
 
 /// fuzz/artifacts/token_v3/crash-73666b2d9fdbdd2a1e167bbd76e2d6e7697a9fa9
 /// (token_v3 target, 5 s run): bytes 0xAB 0xA2 (not UTF-8) inside a string

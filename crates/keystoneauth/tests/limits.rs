@@ -2,8 +2,10 @@
 //! make it allocate without limit.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use keystoneauth::discovery::{fetch_discovery, DiscoveryContext};
 use keystoneauth::identity::v3;
-use keystoneauth::{fetch_discovery, AuthPlugin, DiscoveryCache, DiscoveryContext, Error, Session, MAX_DISCOVERY_BODY};
+use keystoneauth::transport::MAX_DISCOVERY_BODY;
+use keystoneauth::{AuthPlugin, DiscoveryCache, Error, Session};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use wiremock::matchers::{method, path};

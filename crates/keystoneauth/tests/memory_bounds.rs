@@ -100,7 +100,7 @@ fn memory_child() {
                         let http = err.http().expect("an HTTP error");
                         assert_eq!(http.status().as_u16(), 500);
                         assert!(
-                            http.body().len() <= keystoneauth::MAX_ERROR_BODY,
+                            http.body().len() <= keystoneauth::transport::MAX_ERROR_BODY,
                             "{}",
                             http.body().len()
                         );

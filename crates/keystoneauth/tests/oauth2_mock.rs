@@ -16,7 +16,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use base64::Engine;
 use common::tokens::{project_token, TokenResponder};
 use keystoneauth::identity::v3::{OAuth2ClientCredential, OAuth2MtlsClientCredential, OAuthError};
-use keystoneauth::{hash_secret, AuthPlugin, ClientIdentity, EndpointFilter, Error, Session};
+use keystoneauth::redact::hash_secret;
+use keystoneauth::{AuthPlugin, ClientIdentity, EndpointFilter, Error, Session};
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose, SanType,
 };

@@ -869,7 +869,9 @@ async fn canary_secrets_never_reach_debug_display_errors_or_logs() {
     // Requests were logged (bodies omitted, the bearer hashed).
     assert!(text.contains("OS-FEDERATION") && text.contains("/token"), "{text}");
     assert!(
-        text.contains(&keystoneauth::hash_secret(format!("Bearer {ACCESS_TOKEN}").as_bytes())),
+        text.contains(&keystoneauth::redact::hash_secret(
+            format!("Bearer {ACCESS_TOKEN}").as_bytes()
+        )),
         "{text}"
     );
     shown.push(text);

@@ -16,10 +16,8 @@ mod common;
 
 use common::peers::{body, keystoneauth1};
 use http::HeaderMap;
-use keystoneauth::{
-    version_from_url, AllowedStatuses, ApiVersion, Discovered, DiscoveryCache, DiscoveryContext, DiscoveryOptions,
-    EndpointData, Session, VersionData, VersionRange, VersionStatus,
-};
+use keystoneauth::discovery::{version_from_url, Discovered, DiscoveryContext, DiscoveryOptions, VersionData};
+use keystoneauth::{AllowedStatuses, ApiVersion, DiscoveryCache, EndpointData, Session, VersionRange, VersionStatus};
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -118,7 +116,7 @@ fn version_number() {
 fn version_args() {
     let opt = |s: &str| (!s.is_empty()).then(|| v(s));
     let ok = |ver: &str, min: &str, max: &str, st: Option<&str>, out: (Option<&str>, Option<&str>)| {
-        let r = keystoneauth::normalize_for_service(opt(ver), opt(min), opt(max), st)
+        let r = keystoneauth::discovery::normalize_for_service(opt(ver), opt(min), opt(max), st)
             .unwrap_or_else(|e| panic!("{ver:?} {min:?} {max:?} {st:?}: {e}"));
         assert_eq!(
             (r.min, r.max),
@@ -145,7 +143,7 @@ fn version_args() {
 
     let raises = |ver: &str, min: &str, max: &str, st: Option<&str>| {
         assert!(
-            keystoneauth::normalize_for_service(opt(ver), opt(min), opt(max), st).is_err(),
+            keystoneauth::discovery::normalize_for_service(opt(ver), opt(min), opt(max), st).is_err(),
             "{ver:?} {min:?} {max:?} {st:?}"
         );
     };
@@ -173,7 +171,7 @@ fn version_to_string() {
 #[test]
 fn version_between() {
     let opt = |s: &str| (!s.is_empty()).then(|| v(s));
-    let check = |min: &str, max: &str, cand: &str| keystoneauth::version_between(opt(min), opt(max), v(cand));
+    let check = |min: &str, max: &str, cand: &str| keystoneauth::version::version_between(opt(min), opt(max), v(cand));
     // fail on minimum
     for (min, max, cand) in [
         ("2.4", "", "1.55"),

@@ -28,12 +28,13 @@ use std::time::Duration;
 use chrono::{TimeZone, Utc};
 use common::fault_proxy::FaultProxy;
 use common::tokens::{compute_service, TokenResponder};
+use keystoneauth::discovery::{fetch_discovery, DiscoveryContext};
 use keystoneauth::fixture::{V3Service, V3Token};
 use keystoneauth::identity::{generic, v2, v3};
 use keystoneauth::loading::{cli, CloudsConfig, Env, IniFile, IniSource, Loader};
 use keystoneauth::{
-    fetch_discovery, token_endpoint, AccessInfo, Adapter, AdminToken, AuthPlugin, DiscoveryCache, DiscoveryContext,
-    EndpointFilter, Error, HttpBasic, ServiceToken, Session, TokenCache,
+    token_endpoint, AccessInfo, Adapter, AdminToken, AuthPlugin, DiscoveryCache, EndpointFilter, Error, HttpBasic,
+    ServiceToken, Session, TokenCache,
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};

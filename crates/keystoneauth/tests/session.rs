@@ -10,9 +10,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use keystoneauth::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use keystoneauth::redact::hash_secret;
+use keystoneauth::transport::LIBRARY_USER_AGENT;
 use keystoneauth::{
-    blocking, hash_secret, token_endpoint, AuthPlugin, EndpointFilter, Error, HttpErrorKind, Interface, Result,
-    Session, Transport, LIBRARY_USER_AGENT,
+    blocking, token_endpoint, AuthPlugin, EndpointFilter, Error, HttpErrorKind, Interface, Result, Session, Transport,
 };
 use serde_json::json;
 use tokio::io::AsyncReadExt;

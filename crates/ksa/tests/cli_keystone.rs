@@ -788,7 +788,8 @@ fn debug_shows_token_hashes_never_secrets() {
     assert!(out.stderr.contains("POST"), "no request log:\n{}", out.stderr);
     assert!(out.stderr.contains("/v3/auth/tokens"));
     assert!(
-        out.stderr.contains(&keystoneauth::hash_secret(token.as_bytes())),
+        out.stderr
+            .contains(&keystoneauth::redact::hash_secret(token.as_bytes())),
         "{}",
         out.stderr
     );
@@ -796,7 +797,7 @@ fn debug_shows_token_hashes_never_secrets() {
 
     // A request with the (cached) token: X-Auth-Token logged as {SHA256}.
     let out = s.ok(&env, &["--debug", "request", "GET", "identity", "/v3/auth/projects"]);
-    let hash = keystoneauth::hash_secret(token.as_bytes());
+    let hash = keystoneauth::redact::hash_secret(token.as_bytes());
     assert!(out.stderr.contains(&format!("x-auth-token: {hash}")), "{}", out.stderr);
     assert!(!out.stderr.contains(&token) && !out.stdout.contains(&token));
     let v: Value = serde_json::from_str(&out.stdout).unwrap();

@@ -7,6 +7,7 @@
 //!   types and their aliases), which lookups use to match `block-storage`
 //!   with `volumev3` and the like.
 
+mod entry;
 mod filter;
 mod parse;
 mod service_catalog;
@@ -14,5 +15,6 @@ pub mod service_types;
 #[cfg(test)]
 mod tests;
 
+pub use entry::{CatalogEndpoint, CatalogMatch, CatalogService};
 pub use filter::{EndpointFilter, Interface};
-pub use service_catalog::{CatalogEndpoint, CatalogMatch, CatalogService, ServiceCatalog};
+pub use service_catalog::ServiceCatalog;

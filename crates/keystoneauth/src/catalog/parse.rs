@@ -9,8 +9,8 @@
 
 use serde_json::{Map, Value};
 
+use super::entry::{CatalogEndpoint, CatalogService};
 use super::filter::Interface;
-use super::service_catalog::{CatalogEndpoint, CatalogService};
 use crate::error::{Error, Result};
 
 /// What the `url` of a parse error says: the catalog always comes from a
@@ -114,14 +114,23 @@ fn parse_interface(s: &str) -> Option<Interface> {
     }
 }
 
-/// Parses a v3 token's `catalog` array.
-pub(super) fn v3(catalog: &Value) -> Result<Vec<CatalogService>> {
-    const ROOT: &str = "catalog";
-    let items = as_array(catalog, ROOT)?;
+/// Walks a catalog array of services, each with `type`, `name`, `id` and
+/// an `endpoints` array; `endpoint` turns one endpoint object (with a
+/// function naming its fields for errors) into zero or more endpoints.
+fn services<F>(catalog: &Value, root: &'static str, per_entry: usize, mut endpoint: F) -> Result<Vec<CatalogService>>
+where
+    F: FnMut(
+        &str,
+        &Map<String, Value>,
+        &dyn Fn(&'static str) -> Path<'static>,
+        &mut Vec<CatalogEndpoint>,
+    ) -> Result<()>,
+{
+    let items = as_array(catalog, root)?;
     let mut services = Vec::with_capacity(items.len());
     for (si, item) in items.iter().enumerate() {
         let at = |field| Path {
-            root: ROOT,
+            root,
             service: si,
             endpoint: None,
             field,
@@ -131,40 +140,16 @@ pub(super) fn v3(catalog: &Value) -> Result<Vec<CatalogService>> {
         let name = optional_str(obj, at("name"))?;
         let id = optional_str(obj, at("id"))?;
         let raw_endpoints = endpoints_of(obj, at("endpoints"))?;
-        let mut endpoints = Vec::with_capacity(raw_endpoints.len());
+        let mut endpoints = Vec::with_capacity(raw_endpoints.len() * per_entry);
         for (ei, raw) in raw_endpoints.iter().enumerate() {
-            let at = |field| Path {
-                root: ROOT,
+            let at = |field: &'static str| Path {
+                root,
                 service: si,
                 endpoint: Some(ei),
                 field,
             };
             let ep = as_object(raw, at(""))?;
-            let interface = required_str(ep, at("interface"))?;
-            let url = match ep.get("url") {
-                Some(Value::String(s)) => s.as_str(),
-                Some(Value::Null) => "",
-                None => return Err(invalid(format!("{} is missing", at("url")))),
-                Some(other) => return Err(wrong_type(at("url"), "a string or null", other)),
-            };
-            let endpoint_id = optional_str(ep, at("id"))?;
-            let region_id = optional_str(ep, at("region_id"))?;
-            let region = optional_str(ep, at("region"))?;
-            let Some(interface) = parse_interface(interface) else {
-                tracing::debug!(
-                    target: "keystoneauth::catalog",
-                    service_type,
-                    interface,
-                    "ignoring a catalog endpoint with an unknown interface"
-                );
-                continue;
-            };
-            endpoints.push(CatalogEndpoint {
-                id: endpoint_id.map(str::to_owned),
-                interface,
-                region: region_id.or(region).map(str::to_owned),
-                url: url.to_owned(),
-            });
+            endpoint(service_type, ep, &at, &mut endpoints)?;
         }
         services.push(CatalogService {
             service_type: service_type.to_owned(),
@@ -176,58 +161,60 @@ pub(super) fn v3(catalog: &Value) -> Result<Vec<CatalogService>> {
     Ok(services)
 }
 
+/// Parses a v3 token's `catalog` array.
+pub(super) fn v3(catalog: &Value) -> Result<Vec<CatalogService>> {
+    services(catalog, "catalog", 1, |service_type, ep, at, endpoints| {
+        let interface = required_str(ep, at("interface"))?;
+        let url = match ep.get("url") {
+            Some(Value::String(s)) => s.as_str(),
+            Some(Value::Null) => "",
+            None => return Err(invalid(format!("{} is missing", at("url")))),
+            Some(other) => return Err(wrong_type(at("url"), "a string or null", other)),
+        };
+        let endpoint_id = optional_str(ep, at("id"))?;
+        let region_id = optional_str(ep, at("region_id"))?;
+        let region = optional_str(ep, at("region"))?;
+        let Some(interface) = parse_interface(interface) else {
+            tracing::debug!(
+                target: "keystoneauth::catalog",
+                service_type,
+                interface,
+                "ignoring a catalog endpoint with an unknown interface"
+            );
+            return Ok(());
+        };
+        endpoints.push(CatalogEndpoint {
+            id: endpoint_id.map(str::to_owned),
+            interface,
+            region: region_id.or(region).map(str::to_owned),
+            url: url.to_owned(),
+        });
+        Ok(())
+    })
+}
+
 /// Parses a v2.0 token's `access.serviceCatalog` array: every endpoint
 /// entry becomes one endpoint per `publicURL`, `internalURL` and `adminURL`
 /// key present, in that order.
 pub(super) fn v2(service_catalog: &Value) -> Result<Vec<CatalogService>> {
-    const ROOT: &str = "serviceCatalog";
-    let items = as_array(service_catalog, ROOT)?;
-    let mut services = Vec::with_capacity(items.len());
-    for (si, item) in items.iter().enumerate() {
-        let at = |field| Path {
-            root: ROOT,
-            service: si,
-            endpoint: None,
-            field,
-        };
-        let obj = as_object(item, at(""))?;
-        let service_type = required_str(obj, at("type"))?;
-        let name = optional_str(obj, at("name"))?;
-        let id = optional_str(obj, at("id"))?;
-        let raw_endpoints = endpoints_of(obj, at("endpoints"))?;
-        let mut endpoints = Vec::with_capacity(raw_endpoints.len() * 3);
-        for (ei, raw) in raw_endpoints.iter().enumerate() {
-            let at = |field| Path {
-                root: ROOT,
-                service: si,
-                endpoint: Some(ei),
-                field,
+    services(service_catalog, "serviceCatalog", 3, |_, ep, at, endpoints| {
+        let endpoint_id = optional_str(ep, at("id"))?;
+        let region = optional_str(ep, at("region"))?;
+        for interface in Interface::ALL {
+            let key = interface.v2_key();
+            let url = match ep.get(key) {
+                None => continue,
+                Some(Value::String(s)) => s.as_str(),
+                Some(Value::Null) => "",
+                Some(other) => return Err(wrong_type(at(key), "a string or null", other)),
             };
-            let ep = as_object(raw, at(""))?;
-            let endpoint_id = optional_str(ep, at("id"))?;
-            let region = optional_str(ep, at("region"))?;
-            for interface in Interface::ALL {
-                let key = interface.v2_key();
-                let url = match ep.get(key) {
-                    None => continue,
-                    Some(Value::String(s)) => s.as_str(),
-                    Some(Value::Null) => "",
-                    Some(other) => return Err(wrong_type(at(key), "a string or null", other)),
-                };
-                endpoints.push(CatalogEndpoint {
-                    id: endpoint_id.map(str::to_owned),
-                    interface,
-                    region: region.map(str::to_owned),
-                    url: url.to_owned(),
-                });
-            }
+            endpoints.push(CatalogEndpoint {
+                id: endpoint_id.map(str::to_owned),
+                interface,
+                region: region.map(str::to_owned),
+                url: url.to_owned(),
+            });
         }
-        services.push(CatalogService {
-            service_type: service_type.to_owned(),
-            name: name.map(str::to_owned),
-            id: id.map(str::to_owned),
-            endpoints,
-        });
-    }
-    Ok(services)
+        Ok(())
+    })
 }

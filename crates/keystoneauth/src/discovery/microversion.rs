@@ -77,7 +77,8 @@ pub fn set_microversion_headers(headers: &mut HeaderMap, service_type: &str, mic
 /// as does a pair of ranges that do not overlap.
 ///
 /// ```
-/// use keystoneauth::{negotiate_microversion, ApiVersion};
+/// use keystoneauth::ApiVersion;
+/// use keystoneauth::discovery::negotiate_microversion;
 /// let v = negotiate_microversion(
 ///     ApiVersion::new(2, 1), ApiVersion::new(2, 79),
 ///     Some(ApiVersion::new(2, 1)), Some(ApiVersion::new(2, 96)),

@@ -220,7 +220,7 @@ impl HttpError {
     }
 
     /// The response body: at most its first 64 KiB
-    /// ([`MAX_ERROR_BODY`](crate::MAX_ERROR_BODY)), as received.
+    /// ([`MAX_ERROR_BODY`](crate::transport::MAX_ERROR_BODY)), as received.
     pub fn body(&self) -> &Bytes {
         &self.body
     }

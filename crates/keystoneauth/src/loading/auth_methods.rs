@@ -3,9 +3,12 @@
 
 use std::sync::Arc;
 
-use super::builtin::{auth_url, opt_str, user_ids, user_opts, v3_scope, v3_scope_opts};
-use super::opt::{LoadedOptions, Opt};
-use super::registry::PluginLoader;
+use super::base_opts::{
+    auth_url, domain_project, domain_project_opts, opt_str, user_ids, user_opts, v3_scope, v3_scope_opts,
+};
+use super::loaded::LoadedOptions;
+use super::opt::Opt;
+use super::plugin_loader::PluginLoader;
 use crate::auth::AuthPlugin;
 use crate::error::Result;
 use crate::identity::v3;
@@ -174,25 +177,13 @@ impl PluginLoader for TokenlessAuth {
     }
 
     fn options(&self) -> Vec<Opt> {
-        vec![
-            auth_url(),
-            Opt::new("domain-id").help("Domain ID to scope to"),
-            Opt::new("domain-name").help("Domain name to scope to"),
-            Opt::new("project-id").help("Project ID to scope to"),
-            Opt::new("project-name").help("Project name to scope to"),
-            Opt::new("project-domain-id").help("Domain ID containing project"),
-            Opt::new("project-domain-name").help("Domain name containing project"),
-        ]
+        let mut opts = vec![auth_url()];
+        opts.extend(domain_project_opts());
+        opts
     }
 
     fn load(&self, o: &LoadedOptions) -> Result<Arc<dyn AuthPlugin>> {
-        let mut b = v3::TokenlessAuth::builder(o.require_string("auth-url")?);
-        b = opt_str(b, o, "domain-id", |b, v| b.domain_id(v))?;
-        b = opt_str(b, o, "domain-name", |b, v| b.domain_name(v))?;
-        b = opt_str(b, o, "project-id", |b, v| b.project_id(v))?;
-        b = opt_str(b, o, "project-name", |b, v| b.project_name(v))?;
-        b = opt_str(b, o, "project-domain-id", |b, v| b.project_domain_id(v))?;
-        b = opt_str(b, o, "project-domain-name", |b, v| b.project_domain_name(v))?;
+        let b = domain_project!(v3::TokenlessAuth::builder(o.require_string("auth-url")?), o);
         Ok(Arc::new(b.build()?))
     }
 }

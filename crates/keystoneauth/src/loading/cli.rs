@@ -30,9 +30,11 @@ use clap::{Arg, ArgAction, ArgMatches, Command};
 
 use super::clouds::{CloudConfig, CloudsConfig};
 use super::env::Env;
-use super::loader::{AdapterKey, EnvSource, Found, Key, Loader, Rank, SessionKey, Source};
+use super::env::EnvSource;
+use super::loader::Loader;
 use super::opt::{Opt, Raw, ValueSource};
 use super::registry::Registry;
+use super::source::{AdapterKey, Found, Key, Rank, SessionKey, Source};
 use crate::error::{Error, Result};
 
 const AUTH_HEADING: &str = "Authentication Options";

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
 use std::fmt;
 
-use super::loader::{auth_aliases, AdapterKey, Found, Key, Rank, SessionKey, Source};
 use super::opt::ValueSource;
+use super::source::{auth_aliases, AdapterKey, Found, Key, Rank, SessionKey, Source};
 use crate::error::{Error, Result};
 
 /// Environment variables, as the loading functions see them.

@@ -6,9 +6,10 @@
 
 use std::sync::Arc;
 
-use super::builtin::{opt_str, v3_scope, v3_scope_opts};
-use super::opt::{LoadedOptions, Opt, OptKind};
-use super::registry::PluginLoader;
+use super::base_opts::{opt_str, v3_scope, v3_scope_opts};
+use super::loaded::LoadedOptions;
+use super::opt::{Opt, OptKind};
+use super::plugin_loader::PluginLoader;
 use crate::auth::AuthPlugin;
 use crate::error::Result;
 use crate::identity::v3;

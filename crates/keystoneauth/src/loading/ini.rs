@@ -12,8 +12,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::loader::{AdapterKey, Found, Key, Rank, Source};
 use super::opt::{self, ValueSource};
+use super::source::{AdapterKey, Found, Key, Rank, Source};
 use crate::error::{Error, Result};
 
 #[derive(Clone)]

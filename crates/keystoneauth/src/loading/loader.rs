@@ -4,14 +4,14 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub(crate) use super::env::EnvSource;
-pub(crate) use super::options::{AdapterOptions, SessionOptions};
-pub(crate) use super::source::{auth_aliases, AdapterKey, Found, Key, Rank, SessionKey, Source};
-
-use super::env::Env;
-use super::opt::{self, LoadedOptions, Opt, OptKind, OptValue, Raw, Sourced, ValueSource};
+use super::env::{Env, EnvSource};
+use super::loaded::LoadedOptions;
+use super::opt::{self, Opt, OptKind, OptValue, Raw, Sourced, ValueSource};
+use super::options::{AdapterOptions, SessionOptions};
+use super::plugin_loader::PluginLoader;
 use super::prompt::{Prompter, TerminalPrompter};
-use super::registry::{PluginLoader, Registry};
+use super::registry::Registry;
+use super::source::{AdapterKey, Found, Key, SessionKey, Source};
 use crate::adapter::AdapterBuilder;
 use crate::auth::AuthPlugin;
 use crate::catalog::Interface;

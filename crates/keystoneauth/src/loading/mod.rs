@@ -44,6 +44,7 @@
 //! ```
 
 mod auth_methods;
+mod base_opts;
 mod builtin;
 #[cfg(feature = "cli")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cli")))]
@@ -57,6 +58,7 @@ mod loaded;
 mod loader;
 mod opt;
 mod options;
+mod plugin_loader;
 mod prompt;
 mod registry;
 mod source;
@@ -68,8 +70,10 @@ pub use limits::{
     MAX_CONFIG_DEPTH, MAX_CONFIG_FILE_BYTES, MAX_CONFIG_NODES, MAX_CONFIG_SCALAR_BYTES, MAX_FORMATTED_VALUE_BYTES,
     MAX_INI_ASSIGNMENTS,
 };
+pub use loaded::{LoadedOptions, LoadedValue};
 pub use loader::Loader;
-pub use opt::{LoadedOptions, LoadedValue, Opt, OptKind, OptValue, Sourced, ValueSource};
+pub use opt::{Opt, OptKind, OptValue, Sourced, ValueSource};
 pub use options::{AdapterOptions, SessionOptions};
+pub use plugin_loader::PluginLoader;
 pub use prompt::{Prompter, TerminalPrompter};
-pub use registry::{registry, PluginLoader, Registry};
+pub use registry::{registry, Registry};

@@ -8,8 +8,6 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::error::{Error, Result};
 
-pub use super::loaded::{LoadedOptions, LoadedValue};
-
 /// The type of an option's value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]

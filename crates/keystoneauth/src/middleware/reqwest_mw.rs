@@ -4,7 +4,7 @@ use http::{Extensions, StatusCode};
 use reqwest::{Request, Response};
 use reqwest_middleware::{Middleware, Next};
 
-use super::{insert_auth, Builder, Core};
+use super::{insert_auth, Core, Options};
 use crate::error::Result;
 use crate::session::Session;
 use crate::transport::DEFAULT_REDIRECT_LIMIT;
@@ -41,14 +41,14 @@ pub struct KeystoneAuthMiddleware {
 }
 
 impl KeystoneAuthMiddleware {
-    /// A middleware with the default settings; see [`Builder`] for the rest.
+    /// A middleware with the default settings; see [`Builder`](super::Builder) for the rest.
     ///
     /// # Errors
     ///
     /// [`Error::MissingAuthPlugin`](crate::Error::MissingAuthPlugin) when
     /// the session has no auth plugin.
     pub fn new(session: Session) -> Result<Self> {
-        Builder::new(session).build_middleware()
+        Ok(Self::from_core(Core::new(session, Options::default())?))
     }
 
     pub(super) fn from_core(core: Core) -> Self {

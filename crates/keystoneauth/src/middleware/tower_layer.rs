@@ -8,7 +8,7 @@ use http::{Request, Response, StatusCode, Uri};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::{insert_auth, Builder, Core};
+use super::{insert_auth, Core, Options};
 use crate::error::{BoxError, Error, Result};
 use crate::session::Session;
 
@@ -20,7 +20,7 @@ use crate::session::Session;
 /// The rules are those of [`KeystoneAuthMiddleware`](super::KeystoneAuthMiddleware)
 /// (catalog resolution of `openstack://` URIs, the token only for catalog
 /// origins, re-authentication on expiry and once after a `401`); a URI
-/// that is a bare path resolves through [`Builder::service_type`]. The
+/// that is a bare path resolves through [`Builder::service_type`](super::Builder::service_type). The
 /// request body must be `Clone` so that it can be re-sent after a `401`
 /// (as with tower's own retry policies): `http_body_util::Full<Bytes>`,
 /// `String` and the like.
@@ -51,13 +51,13 @@ pub struct KeystoneAuthLayer {
 }
 
 impl KeystoneAuthLayer {
-    /// A layer with the default settings; see [`Builder`] for the rest.
+    /// A layer with the default settings; see [`Builder`](super::Builder) for the rest.
     ///
     /// # Errors
     ///
     /// [`Error::MissingAuthPlugin`] when the session has no auth plugin.
     pub fn new(session: Session) -> Result<Self> {
-        Builder::new(session).build_layer()
+        Ok(Self::from_core(Core::new(session, Options::default())?))
     }
 
     pub(super) fn from_core(core: Core) -> Self {

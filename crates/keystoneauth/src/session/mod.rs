@@ -1,6 +1,7 @@
 //! The session: one transport and an optional default auth plugin, shared
 //! by every client of a program.
 
+mod limits;
 mod request;
 
 use std::path::PathBuf;
@@ -20,6 +21,7 @@ use crate::transport::{
 };
 use crate::version::ApiVersion;
 
+pub(crate) use limits::Limits;
 #[cfg(any(feature = "reqwest-middleware", feature = "tower"))]
 pub(crate) use request::join_url;
 pub use request::RequestBuilder;

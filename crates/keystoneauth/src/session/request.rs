@@ -9,8 +9,8 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use serde::Serialize;
 use url::Url;
 
+use super::Limits;
 use super::Session;
-use crate::adapter::Limits;
 use crate::auth::AuthPlugin;
 use crate::catalog::EndpointFilter;
 use crate::discovery::set_microversion_headers;
@@ -123,7 +123,7 @@ impl RequestBuilder {
 
     /// Whether a status of 400 or more is returned as an error (default
     /// true). When it is, only the first 64 KiB of the error body are read
-    /// ([`MAX_ERROR_BODY`](crate::MAX_ERROR_BODY)); turned off, the whole
+    /// ([`MAX_ERROR_BODY`](crate::transport::MAX_ERROR_BODY)); turned off, the whole
     /// body of an error status is read and returned in the response.
     pub fn raise_error(mut self, raise: bool) -> Self {
         self.raise_error = raise;

@@ -85,7 +85,7 @@ impl Response {
 
     /// True when only the first part of the body was read: the body of an
     /// error status is read only up to its first
-    /// [`MAX_ERROR_BODY`](crate::MAX_ERROR_BODY) bytes (unless the request
+    /// [`MAX_ERROR_BODY`](crate::transport::MAX_ERROR_BODY) bytes (unless the request
     /// turned `raise_error` off), and so is that of a redirect that was not
     /// followed.
     pub fn is_body_truncated(&self) -> bool {

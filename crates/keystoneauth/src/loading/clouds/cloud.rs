@@ -8,8 +8,8 @@ use std::sync::Arc;
 use super::node::{origin_source, Node};
 use crate::error::{Error, Result};
 use crate::loading::limits::MAX_FORMATTED_VALUE_BYTES;
-use crate::loading::loader::{auth_aliases, AdapterKey, Found, Key, Rank, SessionKey, Source};
 use crate::loading::opt::{parse_bool, Raw, ValueSource};
+use crate::loading::source::{auth_aliases, AdapterKey, Found, Key, Rank, SessionKey, Source};
 
 /// openstacksdk's `_fix_backwards_auth` mappings: the key set in `auth`,
 /// and the names it may be given under (later names win; at each name a
