@@ -138,6 +138,7 @@ pub use transport::{
     StreamingResponse, TlsVersion, Transport, UserAgentItem, DEFAULT_REDIRECT_LIMIT, DEFAULT_RETRIABLE_STATUS_CODES,
     LIBRARY_USER_AGENT, LOG_TARGET, MAX_BACKOFF, MAX_DISCOVERY_BODY, MAX_ERROR_BODY, MAX_TOKEN_BODY,
 };
+pub use transport::{BODY_LOG_TARGET, REQUEST_LOG_TARGET, RESPONSE_LOG_TARGET};
 pub use version::{
     version_between, version_match, AllowedStatuses, ApiVersion, ParseVersionError, VersionPart, VersionRange,
     VersionStatus,
