@@ -75,7 +75,7 @@ pub(super) fn log_request(
 }
 
 /// A response as logged: the body is `None` when it is not read (a
-/// streamed response, or a redirect or retried status that is discarded).
+/// streamed response).
 pub(super) struct LoggedResponse<'a> {
     pub(super) status: StatusCode,
     pub(super) method: &'a Method,
