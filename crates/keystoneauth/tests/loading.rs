@@ -3,6 +3,8 @@
 //! own `Env`, so none reads or changes the process environment.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -230,6 +232,42 @@ fn ini_group_gives_plugin_session_and_adapter() {
     // The session builder gets them (the CA file is read at build time).
     let err = loader.load_session().unwrap().build().unwrap_err().to_string();
     assert!(err.contains("/etc/ssl/certs/ca.pem"), "{err}");
+}
+
+#[tokio::test]
+async fn loaded_split_loggers_reach_the_session() {
+    use common::logs::{capture_logs, events_of};
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::any())
+        .respond_with(wiremock::ResponseTemplate::new(200).set_body_string("{}"))
+        .mount(&server)
+        .await;
+    for (value, request_target) in [
+        ("true", keystoneauth::transport::REQUEST_LOG_TARGET),
+        ("false", keystoneauth::transport::LOG_TARGET),
+    ] {
+        let ini = IniFile::parse(&format!("[s]\nsplit_loggers = {value}\n"), "/etc/s.conf").unwrap();
+        let session = Loader::new()
+            .ini(IniSource::new(ini, "s"))
+            .load_session()
+            .unwrap()
+            .build()
+            .unwrap();
+        let (capture, guards) = capture_logs();
+        session
+            .get(server.uri())
+            .authenticated(Some(false))
+            .send()
+            .await
+            .unwrap();
+        drop(guards);
+        let log = capture.text();
+        let requests = events_of(&log, request_target);
+        assert!(
+            requests.iter().any(|e| e.contains("curl -g -i -X GET")),
+            "{value}: {log}"
+        );
+    }
 }
 
 #[test]

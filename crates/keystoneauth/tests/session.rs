@@ -968,6 +968,134 @@ async fn secrets_never_appear_in_logs_or_debug_output() {
 }
 
 #[tokio::test]
+async fn split_loggers_log_requests_responses_and_bodies_under_their_own_targets() {
+    use common::logs::{capture_logs, events_of};
+    use keystoneauth::transport::{BODY_LOG_TARGET, LOG_TARGET, REQUEST_LOG_TARGET, RESPONSE_LOG_TARGET};
+
+    let (capture, guards) = capture_logs();
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v3/auth/tokens"))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .insert_header("x-subject-token", CANARY_TOKEN)
+                .set_body_json(json!({"token": {"methods": ["password"]}, "password": CANARY_PASSWORD})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v2.1/servers"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"servers": [{"name": "visible-name"}]})))
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    let plugin = token_plugin(&format!("{}/v2.1", server.uri()), CANARY_TOKEN);
+    let session = Session::builder().auth(plugin).split_loggers(true).build().unwrap();
+    assert!(format!("{:?}", session.transport()).contains("split_loggers: true"));
+    let body = json!({"auth": {"identity": {"password": {"user": {"password": CANARY_PASSWORD}}}}});
+    session
+        .post(format!("{}/v3/auth/tokens", server.uri()))
+        .authenticated(Some(false))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let compute = EndpointFilter::new("compute");
+    session
+        .get("/servers")
+        .endpoint_filter(compute.clone())
+        .send()
+        .await
+        .unwrap();
+    session
+        .delete("/servers/1")
+        .endpoint_filter(compute)
+        .send()
+        .await
+        .unwrap();
+    drop(guards);
+    let log = capture.text();
+
+    let requests = events_of(&log, REQUEST_LOG_TARGET);
+    let responses = events_of(&log, RESPONSE_LOG_TARGET);
+    let bodies = events_of(&log, BODY_LOG_TARGET);
+    // Requests: keystoneauth1's curl line without the `REQ:` prefix, the
+    // request body in it, masked.
+    assert_eq!(requests.len(), 3, "{log}");
+    assert!(requests.iter().all(|r| r.starts_with("curl -g -i -X ")), "{log}");
+    assert!(requests[0].contains("-d '") && requests[0].contains("***"), "{log}");
+    assert!(requests[1].contains(&hash_secret(CANARY_TOKEN.as_bytes())), "{log}");
+    // Responses: status and headers with the fields, no body.
+    assert_eq!(responses.len(), 3, "{log}");
+    assert!(
+        responses[0].starts_with("[201] POST ") && responses[0].contains("status=201"),
+        "{log}"
+    );
+    assert!(
+        responses[1].starts_with("[200] GET ") && responses[1].contains("request_id="),
+        "{log}"
+    );
+    assert!(responses[2].starts_with("[204] DELETE "), "{log}");
+    assert!(
+        !responses
+            .iter()
+            .any(|r| r.contains("BODY") || r.contains("visible-name")),
+        "{log}"
+    );
+    // Bodies: one per non-empty response body (none for the 204), masked.
+    assert_eq!(bodies.len(), 2, "{log}");
+    assert!(bodies[0].contains("***") && bodies[0].contains("status=201"), "{log}");
+    assert!(bodies[1].contains("visible-name"), "{log}");
+    // Nothing of the exchange is left under the single target.
+    let single = events_of(&log, LOG_TARGET);
+    assert!(
+        !single.iter().any(|e| e.contains("curl") || e.contains("RESP")),
+        "{log}"
+    );
+    for (target, events) in [("request", &requests), ("response", &responses), ("body", &bodies)] {
+        assert_no_canary(&format!("the {target} target"), &events.join("\n"));
+    }
+    assert_no_canary("the log", &log);
+}
+
+#[tokio::test]
+async fn without_split_loggers_everything_is_logged_under_one_target() {
+    use common::logs::{capture_logs, events_of};
+    use keystoneauth::transport::{BODY_LOG_TARGET, LOG_TARGET, REQUEST_LOG_TARGET, RESPONSE_LOG_TARGET};
+
+    let (capture, guards) = capture_logs();
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"password": CANARY_PASSWORD, "n": 1})))
+        .mount(&server)
+        .await;
+    let session = session_with(token_plugin(&server.uri(), CANARY_TOKEN));
+    session
+        .get("/x")
+        .endpoint_filter(EndpointFilter::new("compute"))
+        .send()
+        .await
+        .unwrap();
+    drop(guards);
+    let log = capture.text();
+    let single = events_of(&log, LOG_TARGET);
+    assert!(single.iter().any(|e| e.starts_with("REQ: curl -g -i -X GET")), "{log}");
+    assert!(
+        single
+            .iter()
+            .any(|e| e.starts_with("RESP: [200] GET") && e.contains("RESP BODY: {") && e.contains("***")),
+        "{log}"
+    );
+    for target in [REQUEST_LOG_TARGET, RESPONSE_LOG_TARGET, BODY_LOG_TARGET] {
+        assert!(events_of(&log, target).is_empty(), "{log}");
+    }
+    assert_no_canary("the log", &log);
+}
+
+#[tokio::test]
 async fn url_passwords_are_masked_in_debug_output() {
     let endpoint = format!("http://admin:{CANARY_PASSWORD}@127.0.0.1:9/v2.1");
     let plugin = token_plugin(&endpoint, CANARY_TOKEN);

@@ -28,8 +28,9 @@ pub struct SessionOptions {
     pub timeout: Option<Sourced<Duration>>,
     /// Collect per-request timings (`collect_timing`, `--collect-timing`, `timing`).
     pub collect_timing: Option<Sourced<bool>>,
-    /// keystoneauth1's `split_loggers`: accepted and kept here, but it has no
-    /// effect (this library logs under one `tracing` target).
+    /// Log requests, responses and response bodies under their own `tracing`
+    /// targets (`split_loggers`, as keystoneauth1's): see
+    /// [`SessionBuilder::split_loggers`].
     pub split_loggers: Option<Sourced<bool>>,
     /// A shared token store (`token_store`, `--token-store`,
     /// `OS_TOKEN_STORE`): `redis://host:6379/0`. See
@@ -67,6 +68,9 @@ impl SessionOptions {
         }
         if let Some(v) = &self.collect_timing {
             builder = builder.collect_timing(v.value);
+        }
+        if let Some(v) = &self.split_loggers {
+            builder = builder.split_loggers(v.value);
         }
         if let Some(cache) = self.token_cache()? {
             builder = builder.token_cache(Some(cache));

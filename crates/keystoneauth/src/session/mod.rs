@@ -354,6 +354,7 @@ pub struct SessionBuilder {
     redirect_body_cross_origin: bool,
     retry: RetryPolicy,
     collect_timing: bool,
+    split_loggers: bool,
     client: Option<reqwest::Client>,
     discovery_cache: Option<DiscoveryCache>,
 }
@@ -537,6 +538,17 @@ impl SessionBuilder {
         self
     }
 
+    /// Logs requests, responses and response bodies under their own
+    /// `tracing` targets ([`REQUEST_LOG_TARGET`](crate::transport::REQUEST_LOG_TARGET),
+    /// [`RESPONSE_LOG_TARGET`](crate::transport::RESPONSE_LOG_TARGET),
+    /// [`BODY_LOG_TARGET`](crate::transport::BODY_LOG_TARGET)), as keystoneauth1's
+    /// `split_loggers`, instead of all under [`LOG_TARGET`](crate::transport::LOG_TARGET)
+    /// (the default). Secrets are masked the same way in both.
+    pub fn split_loggers(mut self, split: bool) -> Self {
+        self.split_loggers = split;
+        self
+    }
+
     /// Uses a caller-built reqwest client (and its pool) instead of
     /// building one. Its TLS and timeouts are the caller's: combining it with
     /// the TLS or timeout options here is an error. Build it with redirects
@@ -590,6 +602,7 @@ impl SessionBuilder {
             redirect_body_cross_origin: self.redirect_body_cross_origin,
             retry: self.retry,
             collect_timing: self.collect_timing,
+            split_loggers: self.split_loggers,
             client: self.client,
         };
         Ok(Session {

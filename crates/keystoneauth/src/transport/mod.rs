@@ -42,8 +42,19 @@ pub(crate) use tls::{PreparedTls, TlsOptions};
 pub(crate) use user_agent::compose as compose_user_agent;
 pub use user_agent::{UserAgentItem, LIBRARY_USER_AGENT};
 
-/// The `tracing` target of request and response log events.
+/// The `tracing` target of request and response log events (unless the
+/// session splits its loggers), and of the library's other events.
 pub const LOG_TARGET: &str = "keystoneauth::session";
+/// With split loggers ([`SessionBuilder::split_loggers`](crate::SessionBuilder::split_loggers)),
+/// the target of each request's curl line (keystoneauth1's
+/// `keystoneauth.session.request` logger).
+pub const REQUEST_LOG_TARGET: &str = "keystoneauth::session::request";
+/// With split loggers, the target of each response's status and headers
+/// (keystoneauth1's `keystoneauth.session.response`).
+pub const RESPONSE_LOG_TARGET: &str = "keystoneauth::session::response";
+/// With split loggers, the target of each response's body (keystoneauth1's
+/// `keystoneauth.session.body`).
+pub const BODY_LOG_TARGET: &str = "keystoneauth::session::body";
 
 /// The default limit on redirects followed for one request.
 pub const DEFAULT_REDIRECT_LIMIT: usize = 30;
@@ -82,6 +93,8 @@ pub(crate) struct TransportConfig {
     pub(crate) redirect_body_cross_origin: bool,
     pub(crate) retry: RetryPolicy,
     pub(crate) collect_timing: bool,
+    /// Log requests, responses and bodies under their own targets.
+    pub(crate) split_loggers: bool,
     pub(crate) client: Option<reqwest::Client>,
 }
 
@@ -117,6 +130,7 @@ impl std::fmt::Debug for Transport {
             .field("redirect_body_cross_origin", &c.redirect_body_cross_origin)
             .field("retry", &c.retry)
             .field("collect_timing", &c.collect_timing)
+            .field("split_loggers", &c.split_loggers)
             .finish_non_exhaustive()
     }
 }
@@ -472,7 +486,8 @@ impl Transport {
             Some(RequestBody::Bytes(b)) => LoggedBody::Bytes(b),
             Some(_) => LoggedBody::Streamed(headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse().ok())),
         };
-        log_request(method, url, &headers, logged, hop.log_body);
+        let split = self.inner.config.split_loggers;
+        log_request(method, url, &headers, logged, hop.log_body, split);
         let mut builder = self
             .client()
             .map_err(Failure::Fatal)?
@@ -521,7 +536,7 @@ impl Transport {
                 }
             }
             self.record(method, url, Some(status), head.elapsed);
-            log_response(&LoggedResponse::of(&head, None), hop.log_body);
+            log_response(&LoggedResponse::of(&head, None), hop.log_body, split);
             return Ok((head, Some(response)));
         }
         let read = if prefix_only {
@@ -532,7 +547,7 @@ impl Transport {
         head.elapsed = start.elapsed();
         self.record(method, url, Some(status), head.elapsed);
         (head.body, head.body_truncated) = read?;
-        log_response(&LoggedResponse::of(&head, Some(&head.body)), hop.log_body);
+        log_response(&LoggedResponse::of(&head, Some(&head.body)), hop.log_body, split);
         Ok((head, None))
     }
 

@@ -46,3 +46,12 @@ pub fn capture_logs() -> (Capture, (tracing::subscriber::DefaultGuard, tracing::
     tracing::callsite::rebuild_interest_cache();
     (capture, (guard, second))
 }
+
+/// The messages (and fields) of the captured events of exactly `target`,
+/// one per line: what follows `<target>: ` in the formatter's output.
+pub fn events_of<'a>(text: &'a str, target: &str) -> Vec<&'a str> {
+    let marker = format!(" {target}: ");
+    text.lines()
+        .filter_map(|line| line.split_once(&marker).map(|(_, event)| event))
+        .collect()
+}
