@@ -16,9 +16,16 @@ use http::{Method, StatusCode};
 
 use crate::redact;
 
+mod auth;
+mod headers;
 mod http_error;
+mod response;
 
+pub use auth::{MissingAuthMethods, ReceiptUser};
+pub use headers::{parse_retry_after, MAX_ERROR_BODY};
+pub(crate) use headers::{request_id_from, retry_after_from};
 pub use http_error::{HttpError, HttpErrorKind};
+pub use response::{RedirectHop, Response};
 
 /// A boxed error kept as the source of an [`Error`].
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -124,7 +131,7 @@ pub enum Error {
         /// Why the body would have been sent again.
         reason: &'static str,
         /// The response (its body read up to 64 KiB when it is an error).
-        response: Box<crate::transport::Response>,
+        response: Box<Response>,
     },
 
     /// A URL could not be parsed or built.
@@ -330,7 +337,7 @@ pub enum Error {
     /// [`Error::missing_auth_methods`]. Not an [`Error::Http`]: keystoneauth1
     /// raises `MissingAuthMethods`, not `Unauthorized`.
     #[error(transparent)]
-    MissingAuthMethods(Box<crate::identity::v3::MissingAuthMethods>),
+    MissingAuthMethods(Box<MissingAuthMethods>),
 }
 
 fn location_suffix(location: &Option<String>) -> String {
@@ -416,14 +423,14 @@ impl Error {
 
     /// The receipt and the missing methods, when Keystone needs more auth
     /// methods (multi-factor authentication) to issue a token.
-    pub fn missing_auth_methods(&self) -> Option<&crate::identity::v3::MissingAuthMethods> {
+    pub fn missing_auth_methods(&self) -> Option<&MissingAuthMethods> {
         match self {
             Error::MissingAuthMethods(m) => Some(m),
             _ => None,
         }
     }
 
-    pub(crate) fn body_not_replayable(reason: &'static str, response: crate::transport::Response) -> Self {
+    pub(crate) fn body_not_replayable(reason: &'static str, response: Response) -> Self {
         Error::BodyNotReplayable {
             reason,
             response: Box::new(response),
@@ -431,7 +438,7 @@ impl Error {
     }
 
     /// The response kept by an [`Error::BodyNotReplayable`].
-    pub fn response(&self) -> Option<&crate::transport::Response> {
+    pub fn response(&self) -> Option<&Response> {
         match self {
             Error::BodyNotReplayable { response, .. } => Some(response),
             _ => None,

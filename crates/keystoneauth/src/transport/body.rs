@@ -11,10 +11,6 @@ use super::RequestBody;
 use crate::error::{BoxError, Error};
 use crate::redact;
 
-/// The most of an error response's body the library reads: enough for any
-/// error message, and the prefix kept on [`HttpError::body`](crate::HttpError::body).
-pub const MAX_ERROR_BODY: usize = 64 * 1024;
-
 /// How a failed attempt may be retried.
 pub(super) enum Failure {
     /// The request cannot be sent at all: never retried.

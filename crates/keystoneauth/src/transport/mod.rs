@@ -28,14 +28,13 @@ use body::{classify_send_error, read_body, read_prefix, Failure};
 use log::{log_request, log_response, LoggedBody, LoggedResponse};
 use redirect::{is_redirect, redirect_method};
 
-pub use body::MAX_ERROR_BODY;
+pub use crate::error::{parse_retry_after, MAX_ERROR_BODY};
+pub(crate) use crate::error::{request_id_from, retry_after_from};
 pub use redirect::RedirectPolicy;
 pub use request::HttpRequest;
 pub(crate) use request::{RequestBody, RequestOverrides};
-pub(crate) use response::request_id_from;
 pub use response::{RedirectHop, Response};
-pub(crate) use retry::retry_after_from;
-pub use retry::{parse_retry_after, RetryPolicy, DEFAULT_RETRIABLE_STATUS_CODES, MAX_BACKOFF};
+pub use retry::{RetryPolicy, DEFAULT_RETRIABLE_STATUS_CODES, MAX_BACKOFF};
 pub use streaming::StreamingResponse;
 pub use tls::{ClientIdentity, TlsVersion};
 pub(crate) use tls::{PreparedTls, TlsOptions};

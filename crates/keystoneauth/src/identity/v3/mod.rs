@@ -25,6 +25,7 @@ use crate::error::{Error, Result};
 use crate::masked_url::MaskedUrl;
 use crate::transport::{HttpRequest, Transport};
 
+pub use crate::error::{MissingAuthMethods, ReceiptUser};
 pub use application_credential::{ApplicationCredential, ApplicationCredentialBuilder};
 pub use multi_factor::{IdentityMethod, MultiFactor, MultiFactorBuilder, User};
 pub use oauth2::{
@@ -38,7 +39,7 @@ pub use oidc::{
     OidcPassword, OidcPasswordBuilder, Pkce, StderrPrompt, DEFAULT_OPENID_SCOPE,
 };
 pub use password::{Password, PasswordBuilder};
-pub use receipt::{MissingAuthMethods, AUTH_RECEIPT_HEADER};
+pub use receipt::AUTH_RECEIPT_HEADER;
 pub use token::{Token, TokenBuilder};
 pub use tokenless::{TokenlessAuth, TokenlessAuthBuilder};
 pub use totp::{Totp, TotpBuilder};
