@@ -262,9 +262,7 @@ impl Adapter {
     /// [`Session::endpoint_data`]).
     pub async fn endpoint_data(&self, discover_versions: bool) -> Result<EndpointData> {
         if let Some(e) = &self.inner.endpoint_override {
-            let plugin = self.auth().ok_or(Error::MissingAuthPlugin {
-                action: "run version discovery",
-            })?;
+            let plugin = self.auth().ok_or(Error::missing_auth_plugin("run version discovery"))?;
             let transport = self.inner.session.transport_for(Some(plugin))?;
             let credentials = crate::auth::PluginCredentials {
                 plugin: plugin.as_ref(),
@@ -580,11 +578,7 @@ impl AdapterBuilder {
             self.filter.service_type.as_deref(),
         )?;
         if self.concurrency == Some(0) {
-            return Err(Error::InvalidOption {
-                option: "concurrency".into(),
-                location: Some("adapter".into()),
-                message: "must be at least 1".into(),
-            });
+            return Err(Error::invalid_option_in("concurrency", "adapter", "must be at least 1"));
         }
         let interval = self
             .rate_limit
@@ -597,11 +591,11 @@ impl AdapterBuilder {
                 next: Mutex::new(None),
             }),
             (Some(_), None) => {
-                return Err(Error::InvalidOption {
-                    option: "rate_limit".into(),
-                    location: Some("adapter".into()),
-                    message: "must be a positive number of requests per second".into(),
-                })
+                return Err(Error::invalid_option_in(
+                    "rate_limit",
+                    "adapter",
+                    "must be a positive number of requests per second",
+                ))
             }
         };
         let concurrency = self.concurrency.map(tokio::sync::Semaphore::new);

@@ -125,7 +125,7 @@ pub use discovery::{
     set_microversion_headers, version_from_url, CredentialSource, Discovered, DiscoveryCache, DiscoveryContext,
     DiscoveryOptions, EndpointData, ServiceVersions, VersionData,
 };
-pub use error::{BoxError, Error, HttpError, HttpErrorKind, Result};
+pub use error::{BoxError, Error, HttpError, HttpErrorKind, Result, SharedError};
 pub use masked_url::MaskedUrl;
 pub use redact::{hash_secret, redact_json};
 pub use session::{RequestBuilder, Session, SessionBuilder};

@@ -517,7 +517,7 @@ async fn a_receipt_is_a_typed_error_and_continues_with_the_missing_method() {
         .unwrap();
     let session = Session::new().unwrap();
     let err = first.access_info(session.transport()).await.unwrap_err();
-    assert!(matches!(err, Error::MissingAuthMethods(_)), "{err:?}");
+    assert!(matches!(err, Error::MissingAuthMethods { .. }), "{err:?}");
     assert!(!err.is_unauthorized(), "a distinct error, as in keystoneauth1");
     let missing = err.missing_auth_methods().unwrap();
     assert_eq!(missing.receipt().expose_secret(), RECEIPT);

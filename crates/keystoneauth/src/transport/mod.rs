@@ -148,11 +148,7 @@ impl Transport {
                     || config.connect_timeout.is_some()
                     || config.read_timeout.is_some()
                 {
-                    return Err(Error::InvalidOption {
-                        option: "client".into(),
-                        location: None,
-                        message: "TLS and timeout options cannot be combined with a caller-supplied HTTP client; configure that client instead".into(),
-                    });
+                    return Err(Error::invalid_option("client", "TLS and timeout options cannot be combined with a caller-supplied HTTP client; configure that client instead"));
                 }
                 OnceLock::from(client.clone())
             }
@@ -177,13 +173,10 @@ impl Transport {
     pub fn with_client_identity(&self, identity: ClientIdentity) -> Result<Transport> {
         let mut config = self.inner.config.clone();
         if config.client.is_some() {
-            return Err(Error::InvalidOption {
-                option: "client certificate".into(),
-                location: None,
-                message:
-                    "an auth plugin asked for a client certificate, but the session uses a caller-supplied HTTP client"
-                        .into(),
-            });
+            return Err(Error::invalid_option(
+                "client certificate",
+                "an auth plugin asked for a client certificate, but the session uses a caller-supplied HTTP client",
+            ));
         }
         config.tls.identity = Some(identity);
         Transport::new(config)
@@ -328,24 +321,23 @@ impl Transport {
                 response.history = history;
                 return Ok((response, raw));
             };
-            let next = current.join(location).map_err(|e| Error::InvalidResponse {
-                url: redact::url(&current),
-                message: "the redirect's Location is not a valid URL".into(),
-                source: Some(e.into()),
+            let next = current.join(location).map_err(|e| {
+                Error::invalid_response(redact::url(&current), "the redirect's Location is not a valid URL")
+                    .with_source(e)
             })?;
             let cross_origin = next.origin() != origin;
             if cross_origin && redirect == RedirectPolicy::SameOriginOnly {
-                return Err(Error::CrossOriginRedirect {
-                    url: redact::url(&current),
-                    status: status.as_u16(),
-                    target: redact::url(&next),
-                });
+                return Err(Error::cross_origin_redirect(
+                    redact::url(&current),
+                    status.as_u16(),
+                    redact::url(&next),
+                ));
             }
             if history.len() >= config.redirect_limit {
-                return Err(Error::TooManyRedirects {
-                    url: redact::url(&start_url),
-                    limit: config.redirect_limit,
-                });
+                return Err(Error::too_many_redirects(
+                    redact::url(&start_url),
+                    config.redirect_limit,
+                ));
             }
             let (next_method, keep_body) = redirect_method(status, &method);
             if keep_body && body.as_ref().is_some_and(|b| !b.is_replayable()) {
@@ -561,7 +553,5 @@ fn build_client(config: &TransportConfig, tls: &PreparedTls) -> Result<reqwest::
     if let Some(t) = config.read_timeout {
         builder = builder.read_timeout(t);
     }
-    tls.apply(builder)
-        .build()
-        .map_err(|e| Error::ClientBuild { source: e.into() })
+    tls.apply(builder).build().map_err(Error::client_build)
 }

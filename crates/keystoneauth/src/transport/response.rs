@@ -12,10 +12,8 @@ pub use crate::error::{RedirectHop, Response};
 impl Response {
     /// The body parsed as JSON.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
-        serde_json::from_slice(&self.body).map_err(|e| Error::InvalidResponse {
-            url: redact::url(&self.url),
-            message: "the body is not the expected JSON".into(),
-            source: Some(e.into()),
+        serde_json::from_slice(&self.body).map_err(|e| {
+            Error::invalid_response(redact::url(&self.url), "the body is not the expected JSON").with_source(e)
         })
     }
 

@@ -43,13 +43,12 @@ fn missing_auth_methods(error: Error) -> Error {
     }
     match parse(http) {
         Ok(missing) => Error::MissingAuthMethods(Box::new(missing)),
-        Err(message) => Error::InvalidResponse {
-            url: http.url().to_owned(),
-            message: format!(
+        Err(message) => Error::invalid_response(
+            http.url().to_owned(),
+            format!(
                 "Keystone answered 401 with an Openstack-Auth-Receipt header, but the receipt cannot be used: {message}"
             ),
-            source: None,
-        },
+        ),
     }
 }
 
