@@ -489,4 +489,30 @@ mod tests {
         assert_send_sync::<Error>();
         assert!(std::mem::size_of::<Error>() <= 80, "{}", std::mem::size_of::<Error>());
     }
+
+    #[test]
+    fn clones_share_the_source_and_keep_the_kind() {
+        let err = Error::connect_failure("http://h/", std::io::Error::other("refused"));
+        let clone = err.clone();
+        assert!(clone.is_connect() && clone.is_retriable());
+        assert_eq!(clone.to_string(), err.to_string());
+        let (Error::ConnectFailure { source: a, .. }, Error::ConnectFailure { source: b, .. }) = (&err, &clone) else {
+            panic!("{clone:?}");
+        };
+        assert!(std::ptr::eq(a.get_ref(), b.get_ref()));
+        let shown = std::error::Error::source(&clone).map(ToString::to_string);
+        assert_eq!(shown.as_deref(), Some("refused"));
+    }
+
+    #[test]
+    fn with_source_sets_only_an_optional_source() {
+        let err = Error::authorization("no").with_source("why");
+        assert_eq!(
+            std::error::Error::source(&err).map(ToString::to_string).as_deref(),
+            Some("why")
+        );
+        let err = Error::missing_option("auth-url").with_source("ignored");
+        assert!(std::error::Error::source(&err).is_none());
+        assert_eq!(err.to_string(), "missing required option auth-url");
+    }
 }
