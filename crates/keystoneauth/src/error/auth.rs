@@ -46,9 +46,10 @@ impl ReceiptUser {
 /// `MissingAuthMethods`): the receipt to continue with, what was satisfied
 /// and what is required.
 ///
-/// Carried by [`Error::MissingAuthMethods`]; get it with
-/// [`Error::missing_auth_methods`]. Continue by building a plugin with the
-/// missing method(s) and [`receipt`](Self::receipt), for example with
+/// Carried by [`Error::MissingAuthMethods`](super::Error::MissingAuthMethods);
+/// get it with [`Error::missing_auth_methods`](super::Error::missing_auth_methods).
+/// Continue by building a plugin with the missing method(s) and
+/// [`receipt`](Self::receipt), for example with
 /// [`MultiFactorBuilder::receipt`](crate::identity::v3::MultiFactorBuilder::receipt) or
 /// [`TotpBuilder::receipt`](crate::identity::v3::TotpBuilder::receipt).
 ///
