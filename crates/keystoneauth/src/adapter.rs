@@ -215,9 +215,7 @@ impl Adapter {
     /// [`Session::endpoint_data`]).
     pub async fn endpoint_data(&self, discover_versions: bool) -> Result<EndpointData> {
         if let Some(e) = &self.inner.endpoint_override {
-            let plugin = self.auth().ok_or(Error::MissingAuthPlugin {
-                action: "run version discovery",
-            })?;
+            let plugin = self.auth().ok_or(Error::missing_auth_plugin("run version discovery"))?;
             let transport = self.inner.session.transport_for(Some(plugin))?;
             let credentials = crate::auth::PluginCredentials {
                 plugin: plugin.as_ref(),
@@ -533,11 +531,7 @@ impl AdapterBuilder {
             self.filter.service_type.as_deref(),
         )?;
         if self.concurrency == Some(0) {
-            return Err(Error::InvalidOption {
-                option: "concurrency".into(),
-                location: Some("adapter".into()),
-                message: "must be at least 1".into(),
-            });
+            return Err(Error::invalid_option_in("concurrency", "adapter", "must be at least 1"));
         }
         let interval = self
             .rate_limit
@@ -547,11 +541,11 @@ impl AdapterBuilder {
             (None, _) => None,
             (Some(_), Some(interval)) => Some(interval),
             (Some(_), None) => {
-                return Err(Error::InvalidOption {
-                    option: "rate_limit".into(),
-                    location: Some("adapter".into()),
-                    message: "must be a positive number of requests per second".into(),
-                })
+                return Err(Error::invalid_option_in(
+                    "rate_limit",
+                    "adapter",
+                    "must be a positive number of requests per second",
+                ))
             }
         };
         let limits = Limits::new(self.concurrency, interval).map(Arc::new);

@@ -46,9 +46,9 @@ pub(crate) fn block_on<F: Future>(future: F) -> Result<F::Output> {
     });
     match runtime {
         Ok(rt) => Ok(rt.block_on(future)),
-        Err(e) => Err(Error::ClientBuild {
-            source: format!("the background runtime could not start: {e}").into(),
-        }),
+        Err(e) => Err(Error::client_build(format!(
+            "the background runtime could not start: {e}"
+        ))),
     }
 }
 

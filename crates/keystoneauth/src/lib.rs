@@ -125,7 +125,7 @@ pub use catalog::{
     service_types, CatalogEndpoint, CatalogMatch, CatalogService, EndpointFilter, Interface, ServiceCatalog,
 };
 pub use discovery::{DiscoveryCache, EndpointData};
-pub use error::{BoxError, Error, HttpError, HttpErrorKind, Result};
+pub use error::{BoxError, Error, HttpError, HttpErrorKind, Result, SharedError};
 pub use masked_url::MaskedUrl;
 pub use session::{RequestBuilder, Session, SessionBuilder};
 pub use token_cache::{FileTokenStore, LockRelease, StoreLock, TokenCache, TokenStore};

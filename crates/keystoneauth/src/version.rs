@@ -122,10 +122,11 @@ impl ApiVersion {
 
     /// Parses with the name of the option it came from, for errors.
     pub fn parse_option(value: &str, option: &str) -> Result<Self> {
-        value.parse::<ApiVersion>().map_err(|_| Error::InvalidOption {
-            option: option.to_owned(),
-            location: None,
-            message: format!("{value:?} is not a version (examples: 3, v2.1, 2.60, latest, 2.latest)"),
+        value.parse::<ApiVersion>().map_err(|_| {
+            Error::invalid_option(
+                option.to_owned(),
+                format!("{value:?} is not a version (examples: 3, v2.1, 2.60, latest, 2.latest)"),
+            )
         })
     }
 }
@@ -331,11 +332,7 @@ impl VersionRange {
     /// does: `version=X` means min X, max X.latest; a min alone means max
     /// latest; `min_version=latest` allows only `latest` as max.
     pub fn normalize(version: Option<ApiVersion>, min: Option<ApiVersion>, max: Option<ApiVersion>) -> Result<Self> {
-        let invalid = |message: String| Error::InvalidOption {
-            option: "version".into(),
-            location: None,
-            message,
-        };
+        let invalid = |message: String| Error::invalid_option("version", message);
         if let Some(v) = version {
             if min.is_some() || max.is_some() {
                 return Err(invalid(

@@ -510,7 +510,7 @@ async fn password_alone_gets_a_receipt_naming_the_missing_method() {
     assert_eq!(missing.missing_methods(), vec![vec!["totp".to_owned()]]);
     assert!(!missing.is_expired());
     assert!(missing.expires_at() > chrono::Utc::now());
-    assert_eq!(missing.user().map(|u| u.id.as_str()), Some(ks.mfa_user_id.as_str()));
+    assert_eq!(missing.user().map(|u| u.id()), Some(ks.mfa_user_id.as_str()));
     assert!(missing.request_id().is_some());
     let receipt = missing.receipt().expose_secret().to_owned();
     assert!(!receipt.is_empty());

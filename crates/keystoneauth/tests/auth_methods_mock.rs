@@ -516,7 +516,7 @@ async fn a_receipt_is_a_typed_error_and_continues_with_the_missing_method() {
         .unwrap();
     let session = Session::new().unwrap();
     let err = first.access_info(session.transport()).await.unwrap_err();
-    assert!(matches!(err, Error::MissingAuthMethods(_)), "{err:?}");
+    assert!(matches!(err, Error::MissingAuthMethods { .. }), "{err:?}");
     assert!(!err.is_unauthorized(), "a distinct error, as in keystoneauth1");
     let missing = err.missing_auth_methods().unwrap();
     assert_eq!(missing.receipt().expose_secret(), RECEIPT);
@@ -527,7 +527,7 @@ async fn a_receipt_is_a_typed_error_and_continues_with_the_missing_method() {
     );
     assert_eq!(missing.missing_methods(), [vec!["totp".to_owned()]]);
     assert_eq!(missing.expires_at().to_rfc3339(), "2099-01-01T00:05:00+00:00");
-    assert_eq!(missing.user().unwrap().name.as_deref(), Some("mfa"));
+    assert_eq!(missing.user().unwrap().name(), Some("mfa"));
     assert_eq!(missing.request_id(), Some("req-receipt"));
     assert!(missing.url().ends_with("/v3/auth/tokens"));
     let shown = err.to_string();

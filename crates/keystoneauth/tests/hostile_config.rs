@@ -295,7 +295,7 @@ mod not_utf8 {
     fn assert_names(e: keystoneauth::Error, var: &str) {
         let text = format!("{e} {e:?}");
         assert!(
-            matches!(&e, keystoneauth::Error::EnvNotUtf8 { var: v } if v == var),
+            matches!(&e, keystoneauth::Error::EnvNotUtf8 { var: v, .. } if v == var),
             "{text}"
         );
         assert!(text.contains(&format!("{var} is not valid UTF-8")), "{text}");

@@ -1250,7 +1250,7 @@ async fn catalog_lookups_through_the_session() {
         .send()
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::EmptyCatalog), "{err:?}");
+    assert!(matches!(err, Error::EmptyCatalog { .. }), "{err:?}");
     assert!(err.is_endpoint_not_found());
     assert_eq!(session.project_id(None).await.unwrap(), None);
 }

@@ -65,7 +65,7 @@ async fn malformed_post_is_a_400_with_details() {
         .send()
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Http(_)));
+    assert!(matches!(err, Error::Http { .. }));
     assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
     assert!(!err.http().unwrap().message().is_empty());
 }

@@ -51,7 +51,7 @@ fn not_found(result: Result<String, Error>) {
 /// interface='internalURL')`.
 fn assert_empty_catalog(a: &AccessInfo) {
     let err = url_for(a.catalog(), image().interface("internalURL".parse().unwrap())).unwrap_err();
-    assert!(matches!(err, Error::EmptyCatalog), "{err:?}");
+    assert!(matches!(err, Error::EmptyCatalog { .. }), "{err:?}");
 }
 
 fn image() -> EndpointFilter {

@@ -49,7 +49,7 @@ fn kind(e: &Error) -> &'static str {
         Error::ConnectTimeout { .. } => "ConnectTimeout",
         Error::ReadTimeout { .. } => "ReadTimeout",
         Error::Connection { .. } => "Connection",
-        Error::Http(_) => "Http",
+        Error::Http { .. } => "Http",
         Error::Authorization { .. } => "Authorization",
         _ => "Other",
     }

@@ -93,7 +93,10 @@ async fn auth_requests_refuse_a_redirect_to_another_origin() {
     let session = Session::new().unwrap();
     for (name, plugin) in plugins(&format!("{}/v3", origin.uri())) {
         let err = plugin.token(session.transport()).await.unwrap_err();
-        let Error::CrossOriginRedirect { url, status, target } = &err else {
+        let Error::CrossOriginRedirect {
+            url, status, target, ..
+        } = &err
+        else {
             panic!("{name}: expected a cross-origin redirect error, got {err:?}");
         };
         assert_eq!(*status, 307, "{name}");

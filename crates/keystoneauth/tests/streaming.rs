@@ -257,7 +257,7 @@ async fn a_401_on_a_streamed_upload_is_not_retried() {
         .send()
         .await
         .unwrap_err();
-    let Error::BodyNotReplayable { response, reason } = &err else {
+    let Error::BodyNotReplayable { response, reason, .. } = &err else {
         panic!("{err:?}");
     };
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);

@@ -681,7 +681,7 @@ async fn missing_ca_file_is_a_file_error_naming_the_path() {
     let err = Session::builder().ca_file(&path).build().unwrap_err();
 
     assert!(
-        matches!(&err, Error::File { path: p, source, .. } if *p == path && source.kind() == std::io::ErrorKind::NotFound),
+        matches!(&err, Error::File { path: p, source, .. } if *p == path && source.downcast_ref::<std::io::Error>().map(std::io::Error::kind) == Some(std::io::ErrorKind::NotFound)),
         "{err:?}"
     );
     assert!(names(&err, &path), "{err}");

@@ -37,9 +37,11 @@ pub struct Ctx {
 impl Ctx {
     /// The auth plugin, or an error saying how to give one.
     pub fn auth(&self) -> Result<&Arc<dyn AuthPlugin>, keystoneauth::Error> {
-        self.auth.as_ref().ok_or_else(|| keystoneauth::Error::MissingOption {
-            option: "auth-type or auth-url".into(),
-            location: Some("set --os-cloud, --os-auth-url (OS_AUTH_URL) or --os-auth-type (OS_AUTH_TYPE)".into()),
+        self.auth.as_ref().ok_or_else(|| {
+            keystoneauth::Error::missing_option_in(
+                "auth-type or auth-url",
+                "set --os-cloud, --os-auth-url (OS_AUTH_URL) or --os-auth-type (OS_AUTH_TYPE)",
+            )
         })
     }
 }

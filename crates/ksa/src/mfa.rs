@@ -76,8 +76,8 @@ fn describe_user(missing: &MissingAuthMethods) -> String {
     let Some(user) = missing.user() else {
         return "the user".to_owned();
     };
-    let mut text = format!("user {}", user.name.as_deref().unwrap_or(&user.id));
-    let domain = user.domain.as_ref().and_then(|d| d.name.as_deref().or(d.id.as_deref()));
+    let mut text = format!("user {}", user.name().unwrap_or(user.id()));
+    let domain = user.domain_name().or(user.domain_id());
     if let Some(d) = domain {
         text.push_str(&format!(" (domain {d})"));
     }
@@ -117,7 +117,7 @@ async fn complete(
     let plugin = ctx.auth()?;
     let user = missing
         .user()
-        .map(|u| u.id.clone())
+        .map(|u| u.id().to_owned())
         .ok_or("Keystone's auth receipt does not say which user it is for")?;
     let options = ctx.loader.auth_options()?;
     let url = auth_url(missing, options.as_ref()).ok_or("no auth URL to finish the multi-factor authentication at")?;

@@ -93,11 +93,8 @@ impl Timeouts {
 
 /// A positive number of seconds.
 fn seconds(option: &str, raw: &str) -> keystoneauth::Result<Duration> {
-    let invalid = |message: String| keystoneauth::Error::InvalidOption {
-        option: option.to_owned(),
-        location: Some(format!("--{option}")),
-        message,
-    };
+    let invalid =
+        |message: String| keystoneauth::Error::invalid_option_in(option.to_owned(), format!("--{option}"), message);
     let x: f64 = raw
         .trim()
         .parse()

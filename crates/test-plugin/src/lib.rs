@@ -36,16 +36,10 @@ impl ApiKey {
 #[async_trait]
 impl AuthPlugin for ApiKey {
     async fn headers(&self, _transport: &Transport) -> Result<HeaderMap> {
-        let name = HeaderName::try_from(self.header.as_str()).map_err(|_| Error::InvalidOption {
-            option: "header".into(),
-            location: None,
-            message: "not a valid header name".into(),
-        })?;
-        let mut value = HeaderValue::from_str(self.key.expose_secret()).map_err(|_| Error::InvalidOption {
-            option: "api-key".into(),
-            location: None,
-            message: "not a valid header value".into(),
-        })?;
+        let name = HeaderName::try_from(self.header.as_str())
+            .map_err(|_| Error::invalid_option("header", "not a valid header name"))?;
+        let mut value = HeaderValue::from_str(self.key.expose_secret())
+            .map_err(|_| Error::invalid_option("api-key", "not a valid header value"))?;
         value.set_sensitive(true);
         let mut headers = HeaderMap::new();
         headers.insert(name, value);

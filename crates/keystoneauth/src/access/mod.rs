@@ -161,11 +161,10 @@ impl fmt::Debug for AccessInfo {
 }
 
 fn missing(field: &str) -> Error {
-    Error::InvalidResponse {
-        url: "token response".into(),
-        message: format!("the required field {field} is missing or empty"),
-        source: None,
-    }
+    Error::invalid_response(
+        "token response",
+        format!("the required field {field} is missing or empty"),
+    )
 }
 
 fn required(value: Option<String>, field: &str) -> Result<String> {
@@ -185,11 +184,10 @@ pub(crate) fn parse_timestamp(value: &str, field: &str) -> Result<DateTime<Utc>>
             return Ok(t.and_utc());
         }
     }
-    Err(Error::InvalidResponse {
-        url: "token response".into(),
-        message: format!("{field} is not a timestamp: {v:?}"),
-        source: None,
-    })
+    Err(Error::invalid_response(
+        "token response",
+        format!("{field} is not a timestamp: {v:?}"),
+    ))
 }
 
 /// JSON is UTF-8; serde_json does not check strings it skips, and a body
@@ -197,19 +195,15 @@ pub(crate) fn parse_timestamp(value: &str, field: &str) -> Result<DateTime<Utc>>
 fn require_utf8(raw: &[u8]) -> Result<()> {
     std::str::from_utf8(raw)
         .map(|_| ())
-        .map_err(|e| Error::InvalidResponse {
-            url: "token response".into(),
-            message: "the token body is not valid UTF-8".into(),
-            source: Some(e.into()),
-        })
+        .map_err(|e| Error::invalid_response("token response", "the token body is not valid UTF-8").with_source(e))
 }
 
 fn json_error(e: serde_json::Error, what: &str) -> Error {
-    Error::InvalidResponse {
-        url: "token response".into(),
-        message: format!("the body is not a valid {what} token document"),
-        source: Some(e.into()),
-    }
+    Error::invalid_response(
+        "token response",
+        format!("the body is not a valid {what} token document"),
+    )
+    .with_source(e)
 }
 
 impl AccessInfo {
@@ -387,11 +381,7 @@ impl AccessInfo {
             auth_token: Option<String>,
             body: Value,
         }
-        let invalid = |message: &str| Error::InvalidOption {
-            option: "auth state".into(),
-            location: None,
-            message: message.to_owned(),
-        };
+        let invalid = |message: &str| Error::invalid_option("auth state", message.to_owned());
         let s: State = serde_json::from_str(state).map_err(|_| invalid("not a saved auth state (JSON expected)"))?;
         let body = serde_json::to_vec(&s.body).map_err(|_| invalid("the saved body cannot be serialised"))?;
         if s.body.get("token").is_some() {
@@ -410,11 +400,8 @@ impl AccessInfo {
     /// does: `{"auth_token": "...", "body": {...}}`. The result holds the
     /// token, so it is a secret.
     pub fn to_state(&self) -> Result<SecretString> {
-        let body: Value = serde_json::from_slice(&self.raw).map_err(|e| Error::InvalidResponse {
-            url: "token response".into(),
-            message: "the kept token body is not JSON".into(),
-            source: Some(e.into()),
-        })?;
+        let body: Value = serde_json::from_slice(&self.raw)
+            .map_err(|e| Error::invalid_response("token response", "the kept token body is not JSON").with_source(e))?;
         let state = serde_json::json!({"auth_token": self.token.expose_secret(), "body": body});
         Ok(SecretString::from(state.to_string()))
     }

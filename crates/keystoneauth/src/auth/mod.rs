@@ -269,10 +269,11 @@ impl<P: AuthPlugin + ?Sized> CredentialSource for PluginCredentials<'_, P> {
 
 /// A sensitive header value holding a secret; errors name the header only.
 pub(crate) fn secret_header_value(name: &'static str, secret: &SecretString) -> Result<HeaderValue> {
-    let mut value = HeaderValue::from_str(secret.expose_secret()).map_err(|_| Error::InvalidOption {
-        option: name.to_owned(),
-        location: None,
-        message: "the value contains characters not allowed in an HTTP header".into(),
+    let mut value = HeaderValue::from_str(secret.expose_secret()).map_err(|_| {
+        Error::invalid_option(
+            name.to_owned(),
+            "the value contains characters not allowed in an HTTP header",
+        )
     })?;
     value.set_sensitive(true);
     Ok(value)
@@ -290,9 +291,10 @@ pub(crate) fn token_headers(token: &SecretString) -> Result<HeaderMap> {
 
 /// Validates an endpoint given to a plugin so mistakes show at construction.
 pub(crate) fn check_endpoint(option: &str, endpoint: &str) -> Result<()> {
-    url::Url::parse(endpoint).map(|_| ()).map_err(|e| Error::InvalidOption {
-        option: option.to_owned(),
-        location: None,
-        message: format!("{:?} is not an absolute URL ({e})", crate::redact::url_str(endpoint)),
+    url::Url::parse(endpoint).map(|_| ()).map_err(|e| {
+        Error::invalid_option(
+            option.to_owned(),
+            format!("{:?} is not an absolute URL ({e})", crate::redact::url_str(endpoint)),
+        )
     })
 }

@@ -58,11 +58,10 @@ impl FromStr for Interface {
             "public" => Ok(Interface::Public),
             "internal" => Ok(Interface::Internal),
             "admin" => Ok(Interface::Admin),
-            _ => Err(Error::InvalidOption {
-                option: "interface".into(),
-                location: None,
-                message: format!("{s:?} is not one of public, internal, admin (or publicURL, internalURL, adminURL)"),
-            }),
+            _ => Err(Error::invalid_option(
+                "interface",
+                format!("{s:?} is not one of public, internal, admin (or publicURL, internalURL, adminURL)"),
+            )),
         }
     }
 }

@@ -18,11 +18,7 @@ use crate::error::{Error, Result};
 const SOURCE: &str = "token response";
 
 fn invalid(message: String) -> Error {
-    Error::InvalidResponse {
-        url: SOURCE.into(),
-        message,
-        source: None,
-    }
+    Error::invalid_response(SOURCE, message)
 }
 
 fn kind(value: &Value) -> &'static str {

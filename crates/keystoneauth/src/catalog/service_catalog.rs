@@ -152,9 +152,7 @@ impl ServiceCatalog {
             found = Some(m);
             ControlFlow::Break(())
         });
-        found.ok_or_else(|| Error::EndpointNotFound {
-            filter: filter.to_string(),
-        })
+        found.ok_or_else(|| Error::endpoint_not_found(filter.to_string()))
     }
 
     /// The endpoints matching a filter, best first (keystoneauth1's

@@ -88,11 +88,7 @@ pub(crate) fn combine_relative_url(discovery_url: &str, link: &str) -> String {
 /// Extracts the raw version entries from a document, keystoneauth1's
 /// `get_version_data`.
 pub(crate) fn raw_versions(body: &[u8], headers: &HeaderMap, url: &str) -> Result<Vec<Value>> {
-    let fail = |message: String| Error::Discovery {
-        url: redact::url_str(url),
-        message,
-        source: None,
-    };
+    let fail = |message: String| Error::discovery(redact::url_str(url), message);
     let snippet = || {
         let text = String::from_utf8_lossy(body);
         let t: String = text.chars().take(50).collect();

@@ -109,11 +109,10 @@ async fn fetch_uncached(ctx: DiscoveryContext<'_>, url: &str) -> Result<Discover
         }
     }
     if response.status().as_u16() >= 400 {
-        return Err(response.error_for_status().err().unwrap_or(Error::Discovery {
-            url: redact::url_str(url),
-            message: "the version document request failed".into(),
-            source: None,
-        }));
+        return Err(response.error_for_status().err().unwrap_or(Error::discovery(
+            redact::url_str(url),
+            "the version document request failed",
+        )));
     }
     Discovered::parse(url, response.bytes(), response.headers())
 }
@@ -142,13 +141,14 @@ pub fn normalize_for_service(
     let (Some(st), Some(implied)) = (service_type, service_type.and_then(implied_version)) else {
         return Ok(range);
     };
-    let conflict = |what: &str, given: ApiVersion| Error::InvalidOption {
-        option: what.to_owned(),
-        location: None,
-        message: format!(
-            "the service type {st} implies version {}, but {what} {given} was asked for",
-            implied.major
-        ),
+    let conflict = |what: &str, given: ApiVersion| {
+        Error::invalid_option(
+            what.to_owned(),
+            format!(
+                "the service type {st} implies version {}, but {what} {given} was asked for",
+                implied.major
+            ),
+        )
     };
     let VersionPart::Num(major) = implied.major else {
         return Ok(range);
@@ -451,13 +451,9 @@ impl EndpointData {
                 );
                 return Ok(new);
             }
-            return Err(Error::Discovery {
-                url: redact::url_str(&self.catalog_url),
-                message: format!(
+            return Err(Error::discovery(redact::url_str(&self.catalog_url), format!(
                     "no version document found, the service is unavailable or misconfigured (wanted {range}, version hack disabled)"
-                ),
-                source: None,
-            });
+                )));
         };
         let Some(data) = disc.versioned_data_for(match_url.as_deref(), range, opts.allow) else {
             let message = match (range.min, range.max) {
@@ -467,11 +463,7 @@ impl EndpointData {
                 (None, Some(hi)) => format!("maximum version {hi} was not found"),
                 (None, None) => "no version data found".to_owned(),
             };
-            return Err(Error::Discovery {
-                url: redact::url_str(disc.url()),
-                message,
-                source: None,
-            });
+            return Err(Error::discovery(redact::url_str(disc.url()), message));
         };
         new.apply(data);
         let mut url = data.url.clone();

@@ -40,20 +40,20 @@ fn legacy_header(mv_service_type: &str) -> Option<&'static str> {
 /// discovered range first (see [`negotiate_microversion`]).
 pub fn set_microversion_headers(headers: &mut HeaderMap, service_type: &str, microversion: ApiVersion) -> Result<()> {
     if microversion.has_latest() {
-        return Err(Error::InvalidOption {
-            option: "microversion".into(),
-            location: None,
-            message: format!(
+        return Err(Error::invalid_option(
+            "microversion",
+            format!(
                 "{microversion} is not a microversion a service accepts; resolve it against the discovered range first"
             ),
-        });
+        ));
     }
     let st = microversion_service_type(service_type);
     let value = |v: String| {
-        HeaderValue::from_str(&v).map_err(|_| Error::InvalidOption {
-            option: "microversion service type".into(),
-            location: None,
-            message: format!("{st:?} cannot be sent in a header"),
+        HeaderValue::from_str(&v).map_err(|_| {
+            Error::invalid_option(
+                "microversion service type",
+                format!("{st:?} cannot be sent in a header"),
+            )
         })
     };
     let name = HeaderName::from_static("openstack-api-version");
@@ -92,22 +92,17 @@ pub fn negotiate_microversion(
     service_max: Option<ApiVersion>,
 ) -> Result<ApiVersion> {
     let (Some(smin), Some(smax)) = (service_min, service_max) else {
-        return Err(Error::Discovery {
-            url: String::new(),
-            message: "the service announces no microversion range".into(),
-            source: None,
-        });
+        return Err(Error::discovery(
+            String::new(),
+            "the service announces no microversion range",
+        ));
     };
     let hi = client_max.min(smax);
     let lo = client_min.max(smin);
     if hi < lo || hi.has_latest() || matches!(hi.minor, VersionPart::Latest) {
-        return Err(Error::Discovery {
-            url: String::new(),
-            message: format!(
+        return Err(Error::discovery(String::new(), format!(
                 "no microversion is supported by both the client ({client_min} to {client_max}) and the service ({smin} to {smax})"
-            ),
-            source: None,
-        });
+            )));
     }
     Ok(hi)
 }

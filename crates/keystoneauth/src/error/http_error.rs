@@ -112,7 +112,7 @@ impl HttpErrorKind {
 }
 
 /// The most of an error body kept on an [`HttpError`], and parsed.
-const MAX_KEPT_BODY: usize = crate::transport::MAX_ERROR_BODY;
+const MAX_KEPT_BODY: usize = super::MAX_ERROR_BODY;
 /// The most of a plain-text body used as a message.
 const MAX_TEXT_MESSAGE: usize = 512;
 /// The most of the message shown by an [`HttpError`]'s `Display`.
@@ -142,8 +142,8 @@ impl HttpError {
     /// whatever its length: a longer JSON body is not parsed, and its
     /// message is the start of its text.
     pub fn new(status: StatusCode, method: Method, url: String, headers: HeaderMap, body: Bytes) -> Self {
-        let request_id = crate::transport::request_id_from(&headers).map(str::to_owned);
-        let retry_after = crate::transport::retry_after_from(&headers);
+        let request_id = super::request_id_from(&headers).map(str::to_owned);
+        let retry_after = super::retry_after_from(&headers);
         let content_type = headers
             .get(http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())

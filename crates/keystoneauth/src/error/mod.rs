@@ -16,44 +16,58 @@ use http::{Method, StatusCode};
 
 use crate::redact;
 
+mod auth;
+mod constructors;
+mod headers;
 mod http_error;
+mod response;
+mod shared;
 
+pub use auth::{MissingAuthMethods, ReceiptUser};
+pub use headers::{parse_retry_after, MAX_ERROR_BODY};
+pub(crate) use headers::{request_id_from, retry_after_from};
 pub use http_error::{HttpError, HttpErrorKind};
+pub use response::{RedirectHop, Response};
+pub use shared::SharedError;
 
-/// A boxed error kept as the source of an [`Error`].
+/// A boxed error, as the constructors of [`Error`] take a source (it is
+/// kept as a [`SharedError`]).
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Result alias used throughout keystoneauth.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong in keystoneauth.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The connection could not be established (refused, DNS failure,
     /// unreachable). The request was not sent, so it is safe to retry.
+    #[non_exhaustive]
     #[error("unable to establish a connection to {url}")]
     ConnectFailure {
         /// The URL that was being requested (secrets masked).
         url: String,
         /// The underlying transport error.
         #[source]
-        source: BoxError,
+        source: SharedError,
     },
 
     /// Establishing the connection took longer than the connect timeout.
+    #[non_exhaustive]
     #[error("connection to {url} timed out")]
     ConnectTimeout {
         /// The URL that was being requested (secrets masked).
         url: String,
         /// The underlying transport error.
         #[source]
-        source: BoxError,
+        source: SharedError,
     },
 
     /// The request was sent but no complete response arrived in time. The
     /// server may have acted on it, so non-idempotent requests are never
     /// re-sent after this error.
+    #[non_exhaustive]
     #[error("{method} {url} timed out waiting for the response")]
     ReadTimeout {
         /// The HTTP method.
@@ -62,22 +76,24 @@ pub enum Error {
         url: String,
         /// The underlying transport error.
         #[source]
-        source: BoxError,
+        source: SharedError,
     },
 
     /// The TLS handshake failed (untrusted or invalid certificate, protocol
     /// mismatch, client certificate refused).
+    #[non_exhaustive]
     #[error("TLS handshake with {url} failed")]
     Tls {
         /// The URL that was being requested (secrets masked).
         url: String,
         /// The underlying TLS error.
         #[source]
-        source: BoxError,
+        source: SharedError,
     },
 
     /// Any other connection-level failure, for example a connection reset
     /// while the response was being read.
+    #[non_exhaustive]
     #[error("connection error during {method} {url}")]
     Connection {
         /// The HTTP method.
@@ -86,14 +102,16 @@ pub enum Error {
         url: String,
         /// The underlying transport error.
         #[source]
-        source: BoxError,
+        source: SharedError,
     },
 
     /// The server answered with an error status (400 or above).
+    #[non_exhaustive]
     #[error(transparent)]
     Http(Box<HttpError>),
 
     /// More redirects than the session's limit.
+    #[non_exhaustive]
     #[error("too many redirects (limit {limit}) starting from {url}")]
     TooManyRedirects {
         /// The URL the request started at (secrets masked).
@@ -106,6 +124,7 @@ pub enum Error {
     /// OpenID Connect token request) was redirected to another origin
     /// (scheme, host or port). The redirect is not followed, so the
     /// credentials never reach the other origin.
+    #[non_exhaustive]
     #[error("{url} answered {status} redirecting to another origin, {target}; not followed, because the request carries credentials")]
     CrossOriginRedirect {
         /// The URL that answered with the redirect (secrets masked).
@@ -119,25 +138,28 @@ pub enum Error {
     /// The request body is a one-shot stream and the exchange needed it
     /// sent again (a status retry, a `401` re-authentication). The request
     /// was not re-sent; the response that would have made it so is kept.
+    #[non_exhaustive]
     #[error("{} {}: {reason}, but the request body is a stream that cannot be sent again; not re-sent", .response.status().as_u16(), redact::url(.response.url()))]
     BodyNotReplayable {
         /// Why the body would have been sent again.
         reason: &'static str,
         /// The response (its body read up to 64 KiB when it is an error).
-        response: Box<crate::transport::Response>,
+        response: Box<Response>,
     },
 
     /// A URL could not be parsed or built.
+    #[non_exhaustive]
     #[error("invalid URL {url:?}")]
     InvalidUrl {
         /// The offending value (secrets masked).
         url: String,
         /// The parse error.
         #[source]
-        source: BoxError,
+        source: SharedError,
     },
 
     /// A relative path was requested with nothing to resolve it against.
+    #[non_exhaustive]
     #[error("cannot send a request to the relative path {path:?}: give an absolute URL, an endpoint filter or an endpoint override")]
     RelativeUrl {
         /// The relative path that was requested.
@@ -146,17 +168,19 @@ pub enum Error {
 
     /// A request could not be built (an invalid header name or value, a body
     /// that could not be serialised).
+    #[non_exhaustive]
     #[error("invalid request: {message}")]
     InvalidRequest {
         /// What was wrong.
         message: String,
         /// The underlying error, when there is one.
         #[source]
-        source: Option<BoxError>,
+        source: Option<SharedError>,
     },
 
     /// The server's response could not be understood (not JSON where JSON was
     /// expected, a missing field, a redirect without a location, too large).
+    #[non_exhaustive]
     #[error("invalid response from {url}: {message}")]
     InvalidResponse {
         /// The URL that answered (secrets masked).
@@ -165,14 +189,16 @@ pub enum Error {
         message: String,
         /// The underlying parse error, when there is one.
         #[source]
-        source: Option<BoxError>,
+        source: Option<SharedError>,
     },
 
     /// The service catalog has no entries at all.
+    #[non_exhaustive]
     #[error("the service catalog is empty")]
     EmptyCatalog,
 
     /// No endpoint in the catalog matched the filter.
+    #[non_exhaustive]
     #[error("no endpoint found for {filter}")]
     EndpointNotFound {
         /// A readable form of the filter that matched nothing.
@@ -180,6 +206,7 @@ pub enum Error {
     },
 
     /// Version discovery failed.
+    #[non_exhaustive]
     #[error("version discovery failed for {url}: {message}")]
     Discovery {
         /// The URL being discovered (secrets masked).
@@ -188,33 +215,36 @@ pub enum Error {
         message: String,
         /// The underlying error, when there is one.
         #[source]
-        source: Option<BoxError>,
+        source: Option<SharedError>,
     },
 
     /// Authentication could not be performed or produced no usable result.
+    #[non_exhaustive]
     #[error("authorization failed: {message}")]
     Authorization {
         /// What went wrong.
         message: String,
         /// The underlying error, when there is one.
         #[source]
-        source: Option<BoxError>,
+        source: Option<SharedError>,
     },
 
     /// The browser login's loopback callback could not listen (the port is
     /// taken, or not allowed): choose another `redirect-port`, also listed
     /// in Keystone's `[federation] trusted_dashboard`.
+    #[non_exhaustive]
     #[error("cannot listen for the single sign-on callback on {address}")]
     CallbackListen {
         /// The address that could not be bound.
         address: String,
         /// The operating system's error.
         #[source]
-        source: std::io::Error,
+        source: SharedError,
     },
 
     /// No token Keystone vouches for reached the browser login's callback
     /// in time (`login-timeout`).
+    #[non_exhaustive]
     #[error("no single sign-on token reached {callback} within {}s (login-timeout); log in again, or raise the timeout", .waited.as_secs_f64())]
     LoginTimeout {
         /// How long the callback waited.
@@ -225,6 +255,7 @@ pub enum Error {
 
     /// The request asked to be authenticated but no auth plugin is
     /// available on the request, the adapter or the session.
+    #[non_exhaustive]
     #[error("an auth plugin is required to {action}, but none was given to the request, adapter or session")]
     MissingAuthPlugin {
         /// What needed the plugin ("authenticate the request", "resolve an endpoint filter"...).
@@ -232,6 +263,7 @@ pub enum Error {
     },
 
     /// A required option was not given.
+    #[non_exhaustive]
     #[error("missing required option {option}{}", location_suffix(.location))]
     MissingOption {
         /// The option's name (as keystoneauth1 names it).
@@ -241,6 +273,7 @@ pub enum Error {
     },
 
     /// An option had a value that could not be used.
+    #[non_exhaustive]
     #[error("invalid value for option {option}{}: {message}", location_suffix(.location))]
     InvalidOption {
         /// The option's name.
@@ -253,6 +286,7 @@ pub enum Error {
 
     /// An environment variable the configuration reads has a value that is
     /// not valid UTF-8 (the value is never shown: it may be a password).
+    #[non_exhaustive]
     #[error("environment variable {var} is not valid UTF-8 (its value is not shown)")]
     EnvNotUtf8 {
         /// The variable's name.
@@ -260,6 +294,7 @@ pub enum Error {
     },
 
     /// A file (CA bundle, client certificate, key, configuration) could not be read.
+    #[non_exhaustive]
     #[error("unable to read {what} {}", .path.display())]
     File {
         /// What the file was for.
@@ -268,10 +303,11 @@ pub enum Error {
         path: PathBuf,
         /// The I/O error.
         #[source]
-        source: std::io::Error,
+        source: SharedError,
     },
 
     /// A certificate or key file was read but could not be used.
+    #[non_exhaustive]
     #[error("invalid {what} in {}", .path.display())]
     InvalidCertificate {
         /// What the file was for.
@@ -280,13 +316,14 @@ pub enum Error {
         path: PathBuf,
         /// The parse error.
         #[source]
-        source: BoxError,
+        source: SharedError,
     },
 
     /// A file or directory that must be the current user's own (the
     /// [`TokenCache`](crate::TokenCache) directory and its files) is not: a
     /// symbolic link, not a regular file, owned by another user, or open to
     /// group or others. Nothing in it was used.
+    #[non_exhaustive]
     #[error("refusing {what} {}: {reason}", .path.display())]
     UntrustedFile {
         /// What the file was for.
@@ -300,6 +337,7 @@ pub enum Error {
     /// A token store (where [`TokenCache`](crate::TokenCache) keeps its
     /// entries, such as a shared Redis) could not be configured or used.
     /// The message names the store by its location, secrets masked.
+    #[non_exhaustive]
     #[error("token store {store}: {message}")]
     TokenStore {
         /// The store's location (`redis://host:6379/0`, a directory), masked.
@@ -308,19 +346,21 @@ pub enum Error {
         message: String,
         /// The underlying error, if any.
         #[source]
-        source: Option<BoxError>,
+        source: Option<SharedError>,
     },
 
     /// The HTTP client could not be built.
+    #[non_exhaustive]
     #[error("unable to build the HTTP client")]
     ClientBuild {
         /// The underlying error.
         #[source]
-        source: BoxError,
+        source: SharedError,
     },
 
     /// The blocking facade was used from inside an async runtime, where it
     /// would dead-lock; use the async API there.
+    #[non_exhaustive]
     #[error("the blocking API cannot be used from within an async runtime; use the async API instead")]
     BlockingInAsyncContext,
 
@@ -329,8 +369,9 @@ pub enum Error {
     /// carries the receipt, the methods satisfied and those required; see
     /// [`Error::missing_auth_methods`]. Not an [`Error::Http`]: keystoneauth1
     /// raises `MissingAuthMethods`, not `Unauthorized`.
+    #[non_exhaustive]
     #[error(transparent)]
-    MissingAuthMethods(Box<crate::identity::v3::MissingAuthMethods>),
+    MissingAuthMethods(Box<MissingAuthMethods>),
 }
 
 fn location_suffix(location: &Option<String>) -> String {
@@ -416,39 +457,18 @@ impl Error {
 
     /// The receipt and the missing methods, when Keystone needs more auth
     /// methods (multi-factor authentication) to issue a token.
-    pub fn missing_auth_methods(&self) -> Option<&crate::identity::v3::MissingAuthMethods> {
+    pub fn missing_auth_methods(&self) -> Option<&MissingAuthMethods> {
         match self {
             Error::MissingAuthMethods(m) => Some(m),
             _ => None,
         }
     }
 
-    pub(crate) fn body_not_replayable(reason: &'static str, response: crate::transport::Response) -> Self {
-        Error::BodyNotReplayable {
-            reason,
-            response: Box::new(response),
-        }
-    }
-
     /// The response kept by an [`Error::BodyNotReplayable`].
-    pub fn response(&self) -> Option<&crate::transport::Response> {
+    pub fn response(&self) -> Option<&Response> {
         match self {
             Error::BodyNotReplayable { response, .. } => Some(response),
             _ => None,
-        }
-    }
-
-    pub(crate) fn invalid_request(message: impl Into<String>) -> Self {
-        Error::InvalidRequest {
-            message: message.into(),
-            source: None,
-        }
-    }
-
-    pub(crate) fn invalid_url(url: &str, source: impl Into<BoxError>) -> Self {
-        Error::InvalidUrl {
-            url: redact::url_str(url),
-            source: source.into(),
         }
     }
 }
@@ -468,5 +488,31 @@ mod tests {
         fn assert_send_sync<T: Send + Sync + 'static>() {}
         assert_send_sync::<Error>();
         assert!(std::mem::size_of::<Error>() <= 80, "{}", std::mem::size_of::<Error>());
+    }
+
+    #[test]
+    fn clones_share_the_source_and_keep_the_kind() {
+        let err = Error::connect_failure("http://h/", std::io::Error::other("refused"));
+        let clone = err.clone();
+        assert!(clone.is_connect() && clone.is_retriable());
+        assert_eq!(clone.to_string(), err.to_string());
+        let (Error::ConnectFailure { source: a, .. }, Error::ConnectFailure { source: b, .. }) = (&err, &clone) else {
+            panic!("{clone:?}");
+        };
+        assert!(std::ptr::eq(a.get_ref(), b.get_ref()));
+        let shown = std::error::Error::source(&clone).map(ToString::to_string);
+        assert_eq!(shown.as_deref(), Some("refused"));
+    }
+
+    #[test]
+    fn with_source_sets_only_an_optional_source() {
+        let err = Error::authorization("no").with_source("why");
+        assert_eq!(
+            std::error::Error::source(&err).map(ToString::to_string).as_deref(),
+            Some("why")
+        );
+        let err = Error::missing_option("auth-url").with_source("ignored");
+        assert!(std::error::Error::source(&err).is_none());
+        assert_eq!(err.to_string(), "missing required option auth-url");
     }
 }

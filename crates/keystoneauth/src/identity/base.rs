@@ -18,8 +18,6 @@ use crate::error::{Error, Result};
 use crate::masked_url::MaskedUrl;
 use crate::transport::{HttpRequest, Response, Transport};
 
-use super::remembered::Remembered;
-
 /// keystoneauth1's default: re-authenticate when the token expires within
 /// two minutes.
 pub const DEFAULT_REAUTH_MARGIN: Duration = Duration::from_secs(120);
@@ -49,7 +47,11 @@ pub(crate) struct Lifecycle {
     attempts: std::sync::atomic::AtomicU64,
     /// When an early renewal last failed while the token was still valid.
     renewal_failed: std::sync::Mutex<Option<Instant>>,
-    last_failure: std::sync::Mutex<Option<(u64, Remembered)>>,
+    /// The last fetch's failure and its number: the callers that waited on
+    /// it get the same error (cloned, its source shared) instead of each
+    /// trying again (a burst of requests with a wrong password must not
+    /// lock the account out).
+    last_failure: std::sync::Mutex<Option<(u64, Error)>>,
 }
 
 impl std::fmt::Debug for Lifecycle {
@@ -141,7 +143,7 @@ impl Lifecycle {
         if let Ok(last) = self.last_failure.lock() {
             if let Some((attempt, failure)) = last.as_ref() {
                 if *attempt > seen {
-                    return Err(failure.to_error());
+                    return Err(failure.clone());
                 }
             }
         }
@@ -174,7 +176,7 @@ impl Lifecycle {
                     return Ok(current);
                 }
                 if let Ok(mut last) = self.last_failure.lock() {
-                    *last = Some((attempt, Remembered::from_error(&e)));
+                    *last = Some((attempt, e.clone()));
                 }
                 Err(e)
             }
@@ -384,11 +386,8 @@ pub(crate) fn versioned_url(auth_url: &MaskedUrl, version_segment: &str, path: &
     } else {
         format!("{base}{version_segment}/{path}")
     };
-    url::Url::parse(&joined).map_err(|e| Error::InvalidOption {
-        option: "auth-url".into(),
-        location: None,
-        message: format!("{auth_url:?} is not a valid URL ({e})"),
-    })
+    url::Url::parse(&joined)
+        .map_err(|e| Error::invalid_option("auth-url", format!("{auth_url:?} is not a valid URL ({e})")))
 }
 
 /// Implements [`AuthPlugin`](crate::AuthPlugin) for a type whose field
@@ -543,10 +542,7 @@ mod tests {
         let fail = |fetches: Arc<AtomicUsize>| async move {
             fetches.fetch_add(1, Ordering::SeqCst);
             tokio::time::sleep(Duration::from_millis(20)).await;
-            Err::<AccessInfo, _>(Error::Authorization {
-                message: "wrong password".into(),
-                source: None,
-            })
+            Err::<AccessInfo, _>(Error::authorization("wrong password"))
         };
         let mut tasks = Vec::new();
         for _ in 0..20 {
@@ -593,10 +589,7 @@ mod tests {
         let fetches = AtomicUsize::new(0);
         let fail = || async {
             fetches.fetch_add(1, Ordering::SeqCst);
-            Err::<AccessInfo, _>(Error::ConnectFailure {
-                url: "http://keystone/v3/auth/tokens".into(),
-                source: "refused".into(),
-            })
+            Err::<AccessInfo, _>(Error::connect_failure("http://keystone/v3/auth/tokens", "refused"))
         };
         let a = lifecycle.get(fail).await.unwrap();
         assert_eq!(a.token().expose_secret(), "t-1");

@@ -119,18 +119,15 @@ impl Generic {
                         _ => {}
                     }
                 }
-                Err(Error::Authorization {
-                    message: format!(
-                        "the identity service at {} offers no version this plugin can use{}",
-                        self.auth_url,
-                        if self.has_domain_scope() {
-                            " (domain options need v3)"
-                        } else {
-                            ""
-                        }
-                    ),
-                    source: None,
-                })
+                Err(Error::authorization(format!(
+                    "the identity service at {} offers no version this plugin can use{}",
+                    self.auth_url,
+                    if self.has_domain_scope() {
+                        " (domain options need v3)"
+                    } else {
+                        ""
+                    }
+                )))
             }
             Err(e) => {
                 let path = url::Url::parse(self.auth_url.expose())
@@ -143,10 +140,7 @@ impl Generic {
                     tracing::debug!(target: crate::transport::LOG_TARGET, error = %e, "discovery failed; using v2.0 from the URL path");
                     self.create(Major::V2, self.auth_url.clone())
                 } else {
-                    Err(Error::Authorization {
-                        message: "could not find a versioned identity endpoint when attempting to authenticate; check that the auth URL is correct".into(),
-                        source: Some(Box::new(e)),
-                    })
+                    Err(Error::authorization("could not find a versioned identity endpoint when attempting to authenticate; check that the auth URL is correct").with_source(e))
                 }
             }
         }
@@ -538,19 +532,17 @@ impl PasswordBuilder {
     pub fn build(self) -> Result<Password> {
         const NAME: &str = "password";
         if self.user_id.is_none() && self.username.is_none() {
-            return Err(Error::MissingOption {
-                option: "user-id or username".into(),
-                location: Some(NAME.into()),
-            });
+            return Err(Error::missing_option_in("user-id or username", NAME));
         }
-        let password = self.password.ok_or_else(|| Error::MissingOption {
-            option: "password".into(),
-            location: Some(NAME.into()),
-        })?;
-        url::Url::parse(self.auth_url.expose()).map_err(|e| Error::InvalidOption {
-            option: "auth-url".into(),
-            location: Some(NAME.into()),
-            message: format!("{:?} is not a valid URL ({e})", self.auth_url),
+        let password = self
+            .password
+            .ok_or_else(|| Error::missing_option_in("password", NAME))?;
+        url::Url::parse(self.auth_url.expose()).map_err(|e| {
+            Error::invalid_option_in(
+                "auth-url",
+                NAME,
+                format!("{:?} is not a valid URL ({e})", self.auth_url),
+            )
         })?;
         Ok(Password(Generic {
             name: NAME,
@@ -620,10 +612,12 @@ impl TokenBuilder {
 
     /// Builds the plugin. The version is chosen on first use.
     pub fn build(self) -> Result<Token> {
-        url::Url::parse(self.auth_url.expose()).map_err(|e| Error::InvalidOption {
-            option: "auth-url".into(),
-            location: Some("token".into()),
-            message: format!("{:?} is not a valid URL ({e})", self.auth_url),
+        url::Url::parse(self.auth_url.expose()).map_err(|e| {
+            Error::invalid_option_in(
+                "auth-url",
+                "token",
+                format!("{:?} is not a valid URL ({e})", self.auth_url),
+            )
         })?;
         Ok(Token(Generic {
             name: "token",

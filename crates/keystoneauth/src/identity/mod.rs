@@ -20,7 +20,6 @@
 
 pub(crate) mod base;
 pub mod generic;
-mod remembered;
 pub mod v2;
 pub mod v3;
 

@@ -122,10 +122,11 @@ impl V2Auth {
 /// given: no version segment is added.
 fn tokens_url(auth_url: &str) -> Result<url::Url> {
     let joined = format!("{}/tokens", auth_url.trim_end_matches('/'));
-    url::Url::parse(&joined).map_err(|e| Error::InvalidOption {
-        option: "auth-url".into(),
-        location: None,
-        message: format!("{:?} is not a valid URL ({e})", crate::redact::url_str(auth_url)),
+    url::Url::parse(&joined).map_err(|e| {
+        Error::invalid_option(
+            "auth-url",
+            format!("{:?} is not a valid URL ({e})", crate::redact::url_str(auth_url)),
+        )
     })
 }
 
@@ -150,14 +151,11 @@ impl TokenFetcher for V2Auth {
         let response = match post_token_request(transport, request).await {
             Ok(r) => r,
             Err(e) if e.status().is_some() && is_v3_url(&self.token_url) => {
-                return Err(Error::Authorization {
-                    message: format!(
+                return Err(Error::authorization(format!(
                         "the {} plugin speaks Identity v2.0, but the auth URL {} ends in /v3, an Identity v3 endpoint: use a v3 plugin (password, token, v3password...) or the v2.0 URL",
                         self.plugin_name,
                         self.auth_url
-                    ),
-                    source: Some(Box::new(e)),
-                });
+                    )).with_source(e));
             }
             Err(e) => return Err(e),
         };
@@ -300,15 +298,11 @@ impl PasswordBuilder {
     pub fn build(self) -> Result<Password> {
         const NAME: &str = "v2password";
         if self.user_id.is_none() && self.username.is_none() {
-            return Err(Error::MissingOption {
-                option: "user-id or username".into(),
-                location: Some(NAME.into()),
-            });
+            return Err(Error::missing_option_in("user-id or username", NAME));
         }
-        let password = self.password.ok_or_else(|| Error::MissingOption {
-            option: "password".into(),
-            location: Some(NAME.into()),
-        })?;
+        let password = self
+            .password
+            .ok_or_else(|| Error::missing_option_in("password", NAME))?;
         let credentials = Credentials::Password {
             user_id: self.user_id,
             username: self.username,

@@ -361,11 +361,9 @@ where
         return Ok(cmd);
     };
     let loader = Registry::global().get(&name.value).map_err(|e| match e {
-        Error::InvalidOption { option, message, .. } => Error::InvalidOption {
-            option,
-            location: Some(name.source.to_string()),
-            message,
-        },
+        Error::InvalidOption { option, message, .. } => {
+            Error::invalid_option_in(option, name.source.to_string(), message)
+        }
         other => other,
     })?;
     let heading = format!("{AUTH_HEADING} ({} plugin)", loader.name());

@@ -93,7 +93,7 @@ impl Env {
     /// an [`Error::EnvNotUtf8`] naming it (the value is never shown).
     pub fn try_get(&self, name: &str) -> Result<Option<&str>> {
         if self.not_utf8.contains(name) {
-            return Err(Error::EnvNotUtf8 { var: name.to_owned() });
+            return Err(Error::env_not_utf8(name.to_owned()));
         }
         Ok(self.get(name))
     }

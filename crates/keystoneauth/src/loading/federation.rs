@@ -329,11 +329,8 @@ impl PluginLoader for WebSso {
     }
 
     fn load(&self, o: &LoadedOptions) -> Result<Arc<dyn AuthPlugin>> {
-        let invalid = |option: &str, message: String| crate::error::Error::InvalidOption {
-            option: option.into(),
-            location: Some("v3websso".into()),
-            message,
-        };
+        let invalid =
+            |option: &str, message: String| crate::error::Error::invalid_option_in(option, "v3websso", message);
         let mut b = v3_scope!(
             v3::WebSso::builder(o.require_string("auth-url")?, o.require_string("protocol")?),
             o

@@ -68,11 +68,11 @@ fn normalize_key(key: &str) -> String {
 }
 
 fn syntax_error(path: &Path, line: usize, message: &str) -> Error {
-    Error::File {
-        what: "INI file (invalid syntax)",
-        path: path.to_owned(),
-        source: std::io::Error::new(std::io::ErrorKind::InvalidData, format!("line {line}: {message}")),
-    }
+    Error::file(
+        "INI file (invalid syntax)",
+        path.to_owned(),
+        std::io::Error::new(std::io::ErrorKind::InvalidData, format!("line {line}: {message}")),
+    )
 }
 
 impl IniFile {
@@ -363,11 +363,11 @@ impl Source for IniSource {
                 let valid = self.lookup_in(&self.group, &["valid_interfaces"]);
                 let single = self.lookup_in(&self.group, &["interface"]);
                 if let (Some(v), Some(_)) = (valid, single) {
-                    return Err(Error::InvalidOption {
-                        option: "valid_interfaces".into(),
-                        location: Some(Self::found(v).source.to_string()),
-                        message: "interface and valid_interfaces are mutually exclusive; use valid_interfaces".into(),
-                    });
+                    return Err(Error::invalid_option_in(
+                        "valid_interfaces",
+                        Self::found(v).source.to_string(),
+                        "interface and valid_interfaces are mutually exclusive; use valid_interfaces",
+                    ));
                 }
                 valid.or(single)
             }

@@ -30,22 +30,18 @@ pub const MAX_FORMATTED_VALUE_BYTES: usize = 64 * 1024;
 
 /// An error about the file at `path`, with `message` as its cause.
 pub(crate) fn file_error(what: &'static str, path: &Path, message: impl Into<String>) -> Error {
-    Error::File {
+    Error::file(
         what,
-        path: path.to_owned(),
-        source: std::io::Error::new(std::io::ErrorKind::InvalidData, message.into()),
-    }
+        path.to_owned(),
+        std::io::Error::new(std::io::ErrorKind::InvalidData, message.into()),
+    )
 }
 
 /// Reads a configuration file as UTF-8 text, refusing it (before reading
 /// more than the limit, whatever the file's reported size: `/dev/zero` has
 /// none) when it is larger than [`MAX_CONFIG_FILE_BYTES`].
 pub(crate) fn read_config_file(path: &Path, what: &'static str) -> Result<String> {
-    let io = |source: std::io::Error| Error::File {
-        what,
-        path: path.to_owned(),
-        source,
-    };
+    let io = |source: std::io::Error| Error::file(what, path.to_owned(), source);
     let too_large = || {
         file_error(
             what,

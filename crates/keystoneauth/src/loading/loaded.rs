@@ -58,10 +58,12 @@ impl LoadedOptions {
 
     /// Sets a value (typed by the option's kind) from `source`.
     pub fn set(&mut self, name: &str, raw: impl Into<String>, source: ValueSource) -> Result<()> {
-        let opt = self.opt(name).cloned().ok_or_else(|| Error::InvalidOption {
-            option: name.to_owned(),
-            location: Some(self.plugin.clone()),
-            message: format!("the {} plugin has no such option", self.plugin),
+        let opt = self.opt(name).cloned().ok_or_else(|| {
+            Error::invalid_option_in(
+                name.to_owned(),
+                self.plugin.clone(),
+                format!("the {} plugin has no such option", self.plugin),
+            )
         })?;
         let value = typed(
             opt.name(),
@@ -138,11 +140,7 @@ impl LoadedOptions {
     }
 
     fn wrong_type(&self, v: &LoadedValue, wanted: &str) -> Error {
-        Error::InvalidOption {
-            option: v.name.clone(),
-            location: Some(v.source.to_string()),
-            message: format!("expected {wanted}"),
-        }
+        Error::invalid_option_in(v.name.clone(), v.source.to_string(), format!("expected {wanted}"))
     }
 
     /// A string value (also a secret's text would not be returned: use
@@ -258,10 +256,7 @@ impl LoadedOptions {
             location.push_str("; ");
             location.push_str(h);
         }
-        Error::MissingOption {
-            option: key,
-            location: Some(location),
-        }
+        Error::missing_option_in(key, location)
     }
 
     /// Rewrites the location of an option error from a plugin builder so
@@ -286,10 +281,7 @@ impl LoadedOptions {
                 if !hints.is_empty() {
                     parts.push(hints.join("; "));
                 }
-                Error::MissingOption {
-                    option,
-                    location: Some(parts.join("; ")),
-                }
+                Error::missing_option_in(option, parts.join("; "))
             }
             Error::InvalidOption {
                 option,
@@ -321,11 +313,7 @@ impl LoadedOptions {
                         parts.push(scoped.join(", "));
                     }
                 }
-                Error::InvalidOption {
-                    option,
-                    location: Some(parts.join("; ")),
-                    message,
-                }
+                Error::invalid_option_in(option, parts.join("; "), message)
             }
             other => other,
         }

@@ -200,11 +200,9 @@ impl Loader {
 
     fn plugin_loader(&self, name: &Sourced<String>) -> Result<Arc<dyn PluginLoader>> {
         self.registry.get().get(&name.value).map_err(|e| match e {
-            Error::InvalidOption { option, message, .. } => Error::InvalidOption {
-                option,
-                location: Some(name.source.to_string()),
-                message,
-            },
+            Error::InvalidOption { option, message, .. } => {
+                Error::invalid_option_in(option, name.source.to_string(), message)
+            }
             other => other,
         })
     }
@@ -296,16 +294,14 @@ impl Loader {
                 }
                 (SessionKey::Timeout, OptValue::Float(x)) => {
                     if x <= 0.0 {
-                        return Err(Error::InvalidOption {
-                            option: "timeout".into(),
-                            location: Some(source.to_string()),
-                            message: format!("{x} must be greater than 0"),
-                        });
+                        return Err(Error::invalid_option_in(
+                            "timeout",
+                            source.to_string(),
+                            format!("{x} must be greater than 0"),
+                        ));
                     }
-                    let d = Duration::try_from_secs_f64(x).map_err(|_| Error::InvalidOption {
-                        option: "timeout".into(),
-                        location: Some(source.to_string()),
-                        message: format!("{x} seconds is too long"),
+                    let d = Duration::try_from_secs_f64(x).map_err(|_| {
+                        Error::invalid_option_in("timeout", source.to_string(), format!("{x} seconds is too long"))
                     })?;
                     o.timeout = Some(Sourced::new(d, source));
                 }
@@ -362,10 +358,12 @@ impl Loader {
             let string = |f: Found| Sourced::new(f.raw.text(), f.source);
             let int = |f: Found| -> Result<Sourced<u32>> {
                 let t = f.raw.text();
-                let v = t.trim().parse::<u32>().map_err(|_| Error::InvalidOption {
-                    option: name.into(),
-                    location: Some(f.source.to_string()),
-                    message: format!("{t:?} is not a whole number of retries"),
+                let v = t.trim().parse::<u32>().map_err(|_| {
+                    Error::invalid_option_in(
+                        name,
+                        f.source.to_string(),
+                        format!("{t:?} is not a whole number of retries"),
+                    )
                 })?;
                 Ok(Sourced::new(v, f.source))
             };
@@ -375,11 +373,11 @@ impl Loader {
                         Duration::try_from_secs_f64(x).unwrap_or_default(),
                         f.source,
                     )),
-                    _ => Err(Error::InvalidOption {
-                        option: name.into(),
-                        location: Some(f.source.to_string()),
-                        message: "must be a number of seconds, 0 or more (and not absurdly large)".into(),
-                    }),
+                    _ => Err(Error::invalid_option_in(
+                        name,
+                        f.source.to_string(),
+                        "must be a number of seconds, 0 or more (and not absurdly large)",
+                    )),
                 }
             };
             match key {
@@ -405,12 +403,12 @@ impl Loader {
                     };
                     let mut interfaces = Vec::new();
                     for i in items {
-                        let parsed: Interface = i.parse().map_err(|_| Error::InvalidOption {
-                            option: "valid_interfaces".into(),
-                            location: Some(f.source.to_string()),
-                            message: format!(
-                                "{i:?} is not a valid interface; valid values are public, internal or admin"
-                            ),
+                        let parsed: Interface = i.parse().map_err(|_| {
+                            Error::invalid_option_in(
+                                "valid_interfaces",
+                                f.source.to_string(),
+                                format!("{i:?} is not a valid interface; valid values are public, internal or admin"),
+                            )
                         })?;
                         interfaces.push(parsed);
                     }
@@ -431,10 +429,12 @@ impl Loader {
                             .parse::<u16>()
                             .ok()
                             .filter(|c| (100..=599).contains(c))
-                            .ok_or_else(|| Error::InvalidOption {
-                                option: name.into(),
-                                location: Some(f.source.to_string()),
-                                message: format!("{c:?} is not an HTTP status code"),
+                            .ok_or_else(|| {
+                                Error::invalid_option_in(
+                                    name,
+                                    f.source.to_string(),
+                                    format!("{c:?} is not an HTTP status code"),
+                                )
                             })?;
                         codes.push(code);
                     }
@@ -444,11 +444,11 @@ impl Loader {
         }
         if let Some(v) = &o.version {
             if o.min_version.is_some() || o.max_version.is_some() {
-                return Err(Error::InvalidOption {
-                    option: "version".into(),
-                    location: Some(v.source.to_string()),
-                    message: "version is mutually exclusive with min_version and max_version".into(),
-                });
+                return Err(Error::invalid_option_in(
+                    "version",
+                    v.source.to_string(),
+                    "version is mutually exclusive with min_version and max_version",
+                ));
             }
         }
         Ok(o)

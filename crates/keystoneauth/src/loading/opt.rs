@@ -384,11 +384,7 @@ pub(crate) fn typed(option: &str, kind: OptKind, secret: bool, raw: Raw, source:
             format!("{:?}", raw.text())
         }
     };
-    let invalid = |message: String| Error::InvalidOption {
-        option: option.to_owned(),
-        location: Some(source.to_string()),
-        message,
-    };
+    let invalid = |message: String| Error::invalid_option_in(option.to_owned(), source.to_string(), message);
     Ok(match kind {
         OptKind::String if secret => OptValue::Secret(SecretString::from(raw.text())),
         OptKind::String => OptValue::String(raw.text()),

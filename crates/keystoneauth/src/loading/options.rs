@@ -55,11 +55,11 @@ impl SessionOptions {
         match (&self.cert_file, &self.key_file) {
             (Some(c), k) => builder = builder.client_cert(c.value.clone(), k.as_ref().map(|k| k.value.clone())),
             (None, Some(k)) => {
-                return Err(Error::InvalidOption {
-                    option: "keyfile".into(),
-                    location: Some(k.source.to_string()),
-                    message: "a client key was given without a client certificate".into(),
-                })
+                return Err(Error::invalid_option_in(
+                    "keyfile",
+                    k.source.to_string(),
+                    "a client key was given without a client certificate",
+                ))
             }
             (None, None) => {}
         }
@@ -96,11 +96,7 @@ impl SessionOptions {
         let Some(url) = &self.token_store else {
             return Ok(None);
         };
-        let invalid = |message: String| Error::InvalidOption {
-            option: "token_store".into(),
-            location: Some(url.source.to_string()),
-            message,
-        };
+        let invalid = |message: String| Error::invalid_option_in("token_store", url.source.to_string(), message);
         let scheme = url.value.split_once("://").map(|(s, _)| s).unwrap_or_default();
         if !matches!(scheme, "redis" | "rediss" | "redis+unix") {
             return Err(invalid(
@@ -127,11 +123,10 @@ fn redis_cache(url: &str, key_file: Option<&std::path::Path>) -> Result<TokenCac
 
 #[cfg(not(feature = "redis"))]
 fn redis_cache(_url: &str, _key_file: Option<&std::path::Path>) -> Result<TokenCache> {
-    Err(Error::TokenStore {
-        store: "redis".into(),
-        message: "keystoneauth was built without the `redis` feature".into(),
-        source: None,
-    })
+    Err(Error::token_store(
+        "redis",
+        "keystoneauth was built without the `redis` feature",
+    ))
 }
 
 /// The settings for an [`Adapter`](crate::Adapter) found by the loading

@@ -30,11 +30,7 @@ impl Prompter for TerminalPrompter {
         if !std::io::stdin().is_terminal() {
             return Ok(None);
         }
-        let read = |what: &'static str, e: std::io::Error| crate::error::Error::File {
-            what,
-            path: "/dev/tty".into(),
-            source: e,
-        };
+        let read = |what: &'static str, e: std::io::Error| crate::error::Error::file(what, "/dev/tty", e);
         let value = if opt.is_secret() {
             read_secret(text).map_err(|e| read("a prompted secret from", e))?
         } else {

@@ -65,13 +65,14 @@ impl Registry {
     /// The loader named `name`; an unknown name is an error listing the
     /// available names.
     pub fn get(&self, name: &str) -> Result<Arc<dyn PluginLoader>> {
-        self.find(name).ok_or_else(|| Error::InvalidOption {
-            option: "auth-type".into(),
-            location: None,
-            message: format!(
-                "no auth plugin named {name:?}; available plugins: {}",
-                self.names().join(", ")
-            ),
+        self.find(name).ok_or_else(|| {
+            Error::invalid_option(
+                "auth-type",
+                format!(
+                    "no auth plugin named {name:?}; available plugins: {}",
+                    self.names().join(", ")
+                ),
+            )
         })
     }
 

@@ -91,9 +91,10 @@ pub(crate) struct Options {
 impl Core {
     /// A core for a session; the session must have an auth plugin.
     pub(crate) fn new(session: Session, options: Options) -> Result<Self> {
-        let plugin = session.auth().cloned().ok_or(Error::MissingAuthPlugin {
-            action: "authenticate requests in a middleware",
-        })?;
+        let plugin = session
+            .auth()
+            .cloned()
+            .ok_or(Error::missing_auth_plugin("authenticate requests in a middleware"))?;
         Ok(Core {
             inner: Arc::new(CoreInner {
                 session,
@@ -114,9 +115,7 @@ impl Core {
                 .inner
                 .default_service
                 .as_deref()
-                .ok_or_else(|| Error::RelativeUrl {
-                    path: crate::redact::url_str(url),
-                })?;
+                .ok_or_else(|| Error::relative_url(crate::redact::url_str(url)))?;
             return self.catalog_target(service, url).await;
         }
         let parsed = Url::parse(url).map_err(|e| Error::invalid_url(url, e))?;

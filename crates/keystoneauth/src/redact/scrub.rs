@@ -6,7 +6,7 @@
 use secrecy::{ExposeSecret, SecretString};
 
 use super::MASK;
-use crate::error::{BoxError, Error, HttpError};
+use crate::error::{Error, HttpError, SharedError};
 
 /// The forms a secret may take in a server's answer: as sent, escaped as
 /// JSON (also with non-ASCII characters as `\uXXXX`, as Python's `json`
@@ -142,10 +142,10 @@ impl std::error::Error for ScrubbedSource {}
 
 /// The source unchanged, or, when its chain shows a secret in `Display` or
 /// `Debug`, its scrubbed `Display` chain.
-fn scrub_source(source: BoxError, secrets: &[&str]) -> BoxError {
+fn scrub_source(source: SharedError, secrets: &[&str]) -> SharedError {
     let mut shown = Vec::new();
     let mut leaks = false;
-    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(source.as_ref());
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(source.get_ref());
     while let Some(e) = next {
         let text = e.to_string();
         leaks |= contains_secret(&text, secrets) || contains_secret(&format!("{e:?}"), secrets);
@@ -155,7 +155,7 @@ fn scrub_source(source: BoxError, secrets: &[&str]) -> BoxError {
     if !leaks {
         return source;
     }
-    Box::new(ScrubbedSource(scrub_text(&shown.join(": "), secrets)))
+    SharedError::new(ScrubbedSource(scrub_text(&shown.join(": "), secrets)))
 }
 
 /// An error with the given secrets, which a server may echo back (Keystone
@@ -173,7 +173,7 @@ pub(crate) fn scrub_error(error: Error, secrets: &[&SecretString]) -> Error {
         return error;
     }
     let text = |s: String| scrub_text(&s, &secrets);
-    let source = |s: BoxError| scrub_source(s, &secrets);
+    let source = |s: SharedError| scrub_source(s, &secrets);
     match error {
         Error::Http(http) => {
             let shown = format!("{http} {}", http.details().unwrap_or(""));
@@ -296,10 +296,7 @@ mod tests {
         }
         assert!(err.to_string().contains("The password *** is wrong"), "{err}");
         let err = scrub_error(
-            Error::Authorization {
-                message: "no CANARY-pw".into(),
-                source: Some("inner CANARY-pw".into()),
-            },
+            Error::authorization("no CANARY-pw").with_source("inner CANARY-pw"),
             &[&secret],
         );
         let source = std::error::Error::source(&err).unwrap();

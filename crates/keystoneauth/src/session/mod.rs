@@ -176,9 +176,7 @@ impl Session {
         plugin
             .endpoint_data(&transport, &self.inner.discovery_cache, filter, discover_versions)
             .await?
-            .ok_or_else(|| Error::EndpointNotFound {
-                filter: filter.to_string(),
-            })
+            .ok_or_else(|| Error::endpoint_not_found(filter.to_string()))
     }
 
     /// The major API version of the endpoint a filter selects (from the
@@ -254,7 +252,7 @@ impl Session {
         action: &'static str,
     ) -> Result<&'a Arc<dyn AuthPlugin>> {
         auth.or(self.inner.auth.as_ref())
-            .ok_or(Error::MissingAuthPlugin { action })
+            .ok_or(Error::missing_auth_plugin(action))
     }
 
     /// The transport to use with a plugin: the session's, or one presenting
@@ -297,9 +295,7 @@ pub(crate) async fn resolve_endpoint(
     cache: &DiscoveryCache,
     filter: &EndpointFilter,
 ) -> Result<String> {
-    let not_found = || Error::EndpointNotFound {
-        filter: filter.to_string(),
-    };
+    let not_found = || Error::endpoint_not_found(filter.to_string());
     if filter.has_version_request() {
         let data = plugin
             .endpoint_data(transport, cache, filter, false)
@@ -580,11 +576,8 @@ impl SessionBuilder {
         let ua = self
             .user_agent
             .unwrap_or_else(|| compose_user_agent(self.app.as_ref(), None, &self.additional_user_agent));
-        let user_agent = HeaderValue::from_str(&ua).map_err(|_| Error::InvalidOption {
-            option: "user_agent".into(),
-            location: None,
-            message: "contains characters not allowed in a header".into(),
-        })?;
+        let user_agent = HeaderValue::from_str(&ua)
+            .map_err(|_| Error::invalid_option("user_agent", "contains characters not allowed in a header"))?;
         let config = TransportConfig {
             timeout: self.timeout,
             connect_timeout: self.connect_timeout,

@@ -184,10 +184,7 @@ impl RequestBuilder {
                 self.headers
                     .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
             }
-            Err(e) => self.fail(Error::InvalidRequest {
-                message: "the JSON body could not be serialised".into(),
-                source: Some(e.into()),
-            }),
+            Err(e) => self.fail(Error::invalid_request("the JSON body could not be serialised").with_source(e)),
         }
         self
     }
@@ -413,9 +410,7 @@ impl RequestBuilder {
         }
         let authenticate = match self.authenticated {
             Some(false) => None,
-            Some(true) => Some(plugin.ok_or(Error::MissingAuthPlugin {
-                action: "authenticate the request",
-            })?),
+            Some(true) => Some(plugin.ok_or(Error::missing_auth_plugin("authenticate the request"))?),
             None => plugin,
         };
 
@@ -425,13 +420,9 @@ impl RequestBuilder {
                 .microversion_service_type
                 .clone()
                 .or_else(|| self.endpoint_filter.as_ref().and_then(|f| f.service_type.clone()))
-                .ok_or_else(|| Error::InvalidOption {
-                    option: "microversion".into(),
-                    location: None,
-                    message: format!(
+                .ok_or_else(|| Error::invalid_option("microversion", format!(
                         "microversion {mv} was asked for but no service type is known; give an endpoint filter with a service type or a microversion service type"
-                    ),
-                })?;
+                    )))?;
             let mv = if mv.is_latest() {
                 self.latest_microversion(plugin, &transport).await?
             } else {
@@ -507,22 +498,17 @@ impl RequestBuilder {
         transport: &Transport,
     ) -> Result<ApiVersion> {
         let (Some(plugin), Some(filter)) = (plugin, &self.endpoint_filter) else {
-            return Err(Error::InvalidOption {
-                option: "microversion".into(),
-                location: None,
-                message: "latest can only be sent once resolved against the service's discovered range; give an endpoint filter and an auth plugin".into(),
-            });
+            return Err(Error::invalid_option("microversion", "latest can only be sent once resolved against the service's discovered range; give an endpoint filter and an auth plugin"));
         };
         let data = plugin
             .endpoint_data(transport, &self.session.inner.discovery_cache, filter, true)
             .await?
-            .ok_or_else(|| Error::EndpointNotFound {
-                filter: filter.to_string(),
-            })?;
-        data.max_microversion.ok_or_else(|| Error::Discovery {
-            url: redact::url_str(data.url()),
-            message: "microversion latest was asked for but the service announces no microversion range".into(),
-            source: None,
+            .ok_or_else(|| Error::endpoint_not_found(filter.to_string()))?;
+        data.max_microversion.ok_or_else(|| {
+            Error::discovery(
+                redact::url_str(data.url()),
+                "microversion latest was asked for but the service announces no microversion range",
+            )
         })
     }
 
@@ -538,14 +524,10 @@ impl RequestBuilder {
         let base = if let Some(endpoint) = &self.endpoint_override {
             substitute(endpoint, plugin, transport).await?
         } else if let Some(filter) = &self.endpoint_filter {
-            let plugin = plugin.ok_or(Error::MissingAuthPlugin {
-                action: "resolve an endpoint filter",
-            })?;
+            let plugin = plugin.ok_or(Error::missing_auth_plugin("resolve an endpoint filter"))?;
             super::resolve_endpoint(plugin.as_ref(), transport, &self.session.inner.discovery_cache, filter).await?
         } else {
-            return Err(Error::RelativeUrl {
-                path: redact::url_str(&self.url),
-            });
+            return Err(Error::relative_url(redact::url_str(&self.url)));
         };
         let joined = join_url(&base, &self.url);
         Url::parse(&joined).map_err(|e| Error::invalid_url(&joined, e))
@@ -565,18 +547,17 @@ async fn substitute(endpoint: &str, plugin: Option<&Arc<dyn AuthPlugin>>, transp
         if !out.contains(placeholder) {
             continue;
         }
-        let plugin = plugin.ok_or(Error::MissingAuthPlugin {
-            action: "fill in the endpoint override",
-        })?;
+        let plugin = plugin.ok_or(Error::missing_auth_plugin("fill in the endpoint override"))?;
         let value = if what == "project_id" {
             plugin.project_id(transport).await?
         } else {
             plugin.user_id(transport).await?
         };
-        let value = value.ok_or_else(|| Error::InvalidOption {
-            option: "endpoint_override".into(),
-            location: None,
-            message: format!("it contains {placeholder} but the auth plugin knows no {what}"),
+        let value = value.ok_or_else(|| {
+            Error::invalid_option(
+                "endpoint_override",
+                format!("it contains {placeholder} but the auth plugin knows no {what}"),
+            )
         })?;
         out = out.replace(placeholder, &value);
     }

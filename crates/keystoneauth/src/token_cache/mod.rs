@@ -167,10 +167,10 @@ impl TokenCache {
         if let Some(h) = var("HOME") {
             return Ok(h.join(".cache").join("keystoneauth"));
         }
-        Err(Error::MissingOption {
-            option: "token cache directory".into(),
-            location: Some("set XDG_RUNTIME_DIR, XDG_CACHE_HOME or HOME".into()),
-        })
+        Err(Error::missing_option_in(
+            "token cache directory",
+            "set XDG_RUNTIME_DIR, XDG_CACHE_HOME or HOME",
+        ))
     }
 
     /// A cache in [`TokenCache::default_dir`].
@@ -203,11 +203,10 @@ impl TokenCache {
     fn file_store(&self) -> Result<FileTokenStore> {
         match &self.dir {
             Some(dir) => Ok(FileTokenStore::new(dir.clone())),
-            None => Err(Error::TokenStore {
-                store: self.store.location(),
-                message: "this store is used through the asynchronous methods (restore, store, forget, wrap)".into(),
-                source: None,
-            }),
+            None => Err(Error::token_store(
+                self.store.location(),
+                "this store is used through the asynchronous methods (restore, store, forget, wrap)",
+            )),
         }
     }
 
@@ -342,11 +341,8 @@ impl TokenCache {
                 (a.expires_at() - margin - chrono::Utc::now()).to_std().ok()
             })
             .unwrap_or(Duration::ZERO);
-        let state: Value = serde_json::from_str(state.expose_secret()).map_err(|_| Error::InvalidResponse {
-            url: "auth state".into(),
-            message: "the plugin's auth state is not JSON".into(),
-            source: None,
-        })?;
+        let state: Value = serde_json::from_str(state.expose_secret())
+            .map_err(|_| Error::invalid_response("auth state", "the plugin's auth state is not JSON"))?;
         let mut doc = json!({"format": FORMAT, "cache_id": cache_id, "state": state});
         if let Some(plugin) = plugin {
             if let Some(sealed) = refresh::seal(plugin, &cache_id)? {

@@ -38,19 +38,11 @@ fn current_uid() -> u32 {
 }
 
 fn untrusted(what: &'static str, path: &Path, reason: impl Into<String>) -> Error {
-    Error::UntrustedFile {
-        what,
-        path: path.to_path_buf(),
-        reason: reason.into(),
-    }
+    Error::untrusted_file(what, path.to_path_buf(), reason)
 }
 
 fn io_error(what: &'static str, path: &Path, source: io::Error) -> Error {
-    Error::File {
-        what,
-        path: path.to_path_buf(),
-        source,
-    }
+    Error::file(what, path.to_path_buf(), source)
 }
 
 /// Turns an `open(O_NOFOLLOW)` failure into an error: a symbolic link

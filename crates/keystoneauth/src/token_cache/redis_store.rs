@@ -118,11 +118,8 @@ impl RedisTokenStoreBuilder {
     /// # Errors
     /// [`Error::TokenStore`] when the URL is not a Redis URL.
     pub fn build(self) -> Result<RedisTokenStore> {
-        let client = redis::Client::open(self.url.expose()).map_err(|e| Error::TokenStore {
-            store: self.url.to_string(),
-            message: "not a valid redis:// URL".into(),
-            source: Some(Box::new(e)),
-        })?;
+        let client = redis::Client::open(self.url.expose())
+            .map_err(|e| Error::token_store(self.url.to_string(), "not a valid redis:// URL").with_source(e))?;
         let keys = match self.keys {
             Some(Ok(keys)) => keys,
             Some(Err(why)) => {

@@ -37,10 +37,7 @@ fn random(bytes: &mut [u8]) -> Result<()> {
     rustls::crypto::ring::default_provider()
         .secure_random
         .fill(bytes)
-        .map_err(|_| Error::Authorization {
-            message: "no secure random numbers are available to encrypt the refresh token".into(),
-            source: None,
-        })
+        .map_err(|_| Error::authorization("no secure random numbers are available to encrypt the refresh token"))
 }
 
 /// The plugin's refresh credential sealed for the entry of `cache_id`, or
@@ -60,10 +57,7 @@ pub(super) fn seal(plugin: &dyn AuthPlugin, cache_id: &str) -> Result<Option<Val
     };
     let ciphertext = cipher
         .encrypt(Nonce::from_slice(&nonce), payload)
-        .map_err(|_| Error::Authorization {
-            message: "the refresh token could not be encrypted".into(),
-            source: None,
-        })?;
+        .map_err(|_| Error::authorization("the refresh token could not be encrypted"))?;
     let sealed = json!({
         "alg": ALG,
         "key": STANDARD.encode(key),

@@ -180,10 +180,12 @@ impl FileTokenStore {
     }
 
     fn open_created(&self) -> Result<PrivateDir> {
-        PrivateDir::open(&self.dir, true)?.ok_or_else(|| Error::File {
-            what: "token cache directory",
-            path: self.dir.clone(),
-            source: std::io::ErrorKind::NotFound.into(),
+        PrivateDir::open(&self.dir, true)?.ok_or_else(|| {
+            Error::file(
+                "token cache directory",
+                self.dir.clone(),
+                std::io::ErrorKind::NotFound.into(),
+            )
         })
     }
 }
@@ -219,11 +221,7 @@ impl TokenStore for FileTokenStore {
                 Ok(()) => return Ok(Some(StoreLock::new(FileLock(file)))),
                 Err(TryLockError::WouldBlock) => {}
                 Err(TryLockError::Error(source)) => {
-                    return Err(Error::File {
-                        what: "token cache lock",
-                        path: self.dir.join(&name),
-                        source,
-                    })
+                    return Err(Error::file("token cache lock", self.dir.join(&name), source))
                 }
             }
             let now = Instant::now();

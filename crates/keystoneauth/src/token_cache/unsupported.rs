@@ -12,11 +12,11 @@ pub(super) enum PrivateDir {}
 
 impl PrivateDir {
     pub(super) fn open(path: &Path, _create: bool) -> Result<Option<Self>> {
-        Err(Error::UntrustedFile {
-            what: "token cache directory",
-            path: path.to_path_buf(),
-            reason: "the token cache needs Unix file ownership and modes to check it".into(),
-        })
+        Err(Error::untrusted_file(
+            "token cache directory",
+            path.to_path_buf(),
+            "the token cache needs Unix file ownership and modes to check it",
+        ))
     }
 
     pub(super) fn lock(&self) -> Result<File> {

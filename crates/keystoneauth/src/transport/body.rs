@@ -11,10 +11,6 @@ use super::RequestBody;
 use crate::error::{BoxError, Error};
 use crate::redact;
 
-/// The most of an error response's body the library reads: enough for any
-/// error message, and the prefix kept on [`HttpError::body`](crate::HttpError::body).
-pub const MAX_ERROR_BODY: usize = 64 * 1024;
-
 /// How a failed attempt may be retried.
 pub(super) enum Failure {
     /// The request cannot be sent at all: never retried.
@@ -35,13 +31,7 @@ pub(super) async fn to_reqwest(body: &RequestBody, headers: &mut HeaderMap) -> R
     match body {
         RequestBody::Bytes(b) => Ok(reqwest::Body::from(b.clone())),
         RequestBody::File(path) => {
-            let file_error = |source| {
-                Failure::Fatal(Error::File {
-                    what: "request body file",
-                    path: path.clone(),
-                    source,
-                })
-            };
+            let file_error = |source| Failure::Fatal(Error::file("request body file", path.clone(), source));
             let file = tokio::fs::File::open(path).await.map_err(file_error)?;
             let len = file.metadata().await.map_err(file_error)?.len();
             headers.insert(CONTENT_LENGTH, HeaderValue::from(len));
@@ -64,11 +54,10 @@ pub(super) async fn to_reqwest(body: &RequestBody, headers: &mut HeaderMap) -> R
 
 /// The error for a body over a size limit.
 pub(super) fn too_large(url: &Url, limit: usize) -> Error {
-    Error::InvalidResponse {
-        url: redact::url(url),
-        message: format!("the response body is larger than the {limit} bytes allowed"),
-        source: None,
-    }
+    Error::invalid_response(
+        redact::url(url),
+        format!("the response body is larger than the {limit} bytes allowed"),
+    )
 }
 
 /// The most memory reserved up front from a `Content-Length`.
@@ -159,57 +148,31 @@ fn boxed(e: reqwest::Error) -> BoxError {
 pub(super) fn classify_send_error(e: reqwest::Error, method: &Method, url: &Url) -> Failure {
     let shown = redact::url(url);
     if is_tls_error(&e) {
-        return Failure::NotSent(Error::Tls {
-            url: shown,
-            source: boxed(e),
-        });
+        return Failure::NotSent(Error::tls(shown, boxed(e)));
     }
     if e.is_connect() {
         return Failure::NotSent(if e.is_timeout() {
-            Error::ConnectTimeout {
-                url: shown,
-                source: boxed(e),
-            }
+            Error::connect_timeout(shown, boxed(e))
         } else {
-            Error::ConnectFailure {
-                url: shown,
-                source: boxed(e),
-            }
+            Error::connect_failure(shown, boxed(e))
         });
     }
     if e.is_builder() {
-        return Failure::Fatal(Error::InvalidRequest {
-            message: format!("the request to {shown} could not be built"),
-            source: Some(boxed(e)),
-        });
+        return Failure::Fatal(
+            Error::invalid_request(format!("the request to {shown} could not be built")).with_source(boxed(e)),
+        );
     }
     if e.is_timeout() {
-        return Failure::MaybeSent(Error::ReadTimeout {
-            method: method.clone(),
-            url: shown,
-            source: boxed(e),
-        });
+        return Failure::MaybeSent(Error::read_timeout(method.clone(), shown, boxed(e)));
     }
-    Failure::MaybeSent(Error::Connection {
-        method: method.clone(),
-        url: shown,
-        source: boxed(e),
-    })
+    Failure::MaybeSent(Error::connection(method.clone(), shown, boxed(e)))
 }
 
 pub(super) fn classify_body_error(e: reqwest::Error, method: &Method, url: &Url) -> Failure {
     let shown = redact::url(url);
     Failure::MaybeSent(if e.is_timeout() {
-        Error::ReadTimeout {
-            method: method.clone(),
-            url: shown,
-            source: boxed(e),
-        }
+        Error::read_timeout(method.clone(), shown, boxed(e))
     } else {
-        Error::Connection {
-            method: method.clone(),
-            url: shown,
-            source: boxed(e),
-        }
+        Error::connection(method.clone(), shown, boxed(e))
     })
 }

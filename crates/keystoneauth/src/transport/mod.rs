@@ -28,14 +28,13 @@ use body::{classify_send_error, read_body, read_prefix, Failure};
 use log::{log_request, log_response, LoggedBody, LoggedResponse};
 use redirect::{is_redirect, redirect_method};
 
-pub use body::MAX_ERROR_BODY;
+pub use crate::error::{parse_retry_after, MAX_ERROR_BODY};
+pub(crate) use crate::error::{request_id_from, retry_after_from};
 pub use redirect::RedirectPolicy;
 pub use request::HttpRequest;
 pub(crate) use request::{RequestBody, RequestOverrides};
-pub(crate) use response::request_id_from;
 pub use response::{RedirectHop, Response};
-pub(crate) use retry::retry_after_from;
-pub use retry::{parse_retry_after, RetryPolicy, DEFAULT_RETRIABLE_STATUS_CODES, MAX_BACKOFF};
+pub use retry::{RetryPolicy, DEFAULT_RETRIABLE_STATUS_CODES, MAX_BACKOFF};
 pub use streaming::StreamingResponse;
 pub use tls::{ClientIdentity, TlsVersion};
 pub(crate) use tls::{PreparedTls, TlsOptions};
@@ -163,11 +162,7 @@ impl Transport {
                     || config.connect_timeout.is_some()
                     || config.read_timeout.is_some()
                 {
-                    return Err(Error::InvalidOption {
-                        option: "client".into(),
-                        location: None,
-                        message: "TLS and timeout options cannot be combined with a caller-supplied HTTP client; configure that client instead".into(),
-                    });
+                    return Err(Error::invalid_option("client", "TLS and timeout options cannot be combined with a caller-supplied HTTP client; configure that client instead"));
                 }
                 OnceLock::from(client.clone())
             }
@@ -192,13 +187,10 @@ impl Transport {
     pub fn with_client_identity(&self, identity: ClientIdentity) -> Result<Transport> {
         let mut config = self.inner.config.clone();
         if config.client.is_some() {
-            return Err(Error::InvalidOption {
-                option: "client certificate".into(),
-                location: None,
-                message:
-                    "an auth plugin asked for a client certificate, but the session uses a caller-supplied HTTP client"
-                        .into(),
-            });
+            return Err(Error::invalid_option(
+                "client certificate",
+                "an auth plugin asked for a client certificate, but the session uses a caller-supplied HTTP client",
+            ));
         }
         config.tls.identity = Some(identity);
         Transport::new(config)
@@ -343,24 +335,23 @@ impl Transport {
                 response.history = history;
                 return Ok((response, raw));
             };
-            let next = current.join(location).map_err(|e| Error::InvalidResponse {
-                url: redact::url(&current),
-                message: "the redirect's Location is not a valid URL".into(),
-                source: Some(e.into()),
+            let next = current.join(location).map_err(|e| {
+                Error::invalid_response(redact::url(&current), "the redirect's Location is not a valid URL")
+                    .with_source(e)
             })?;
             let cross_origin = next.origin() != origin;
             if cross_origin && redirect == RedirectPolicy::SameOriginOnly {
-                return Err(Error::CrossOriginRedirect {
-                    url: redact::url(&current),
-                    status: status.as_u16(),
-                    target: redact::url(&next),
-                });
+                return Err(Error::cross_origin_redirect(
+                    redact::url(&current),
+                    status.as_u16(),
+                    redact::url(&next),
+                ));
             }
             if history.len() >= config.redirect_limit {
-                return Err(Error::TooManyRedirects {
-                    url: redact::url(&start_url),
-                    limit: config.redirect_limit,
-                });
+                return Err(Error::too_many_redirects(
+                    redact::url(&start_url),
+                    config.redirect_limit,
+                ));
             }
             let (next_method, keep_body) = redirect_method(status, &method);
             if keep_body && body.as_ref().is_some_and(|b| !b.is_replayable()) {
@@ -577,7 +568,5 @@ fn build_client(config: &TransportConfig, tls: &PreparedTls) -> Result<reqwest::
     if let Some(t) = config.read_timeout {
         builder = builder.read_timeout(t);
     }
-    tls.apply(builder)
-        .build()
-        .map_err(|e| Error::ClientBuild { source: e.into() })
+    tls.apply(builder).build().map_err(Error::client_build)
 }

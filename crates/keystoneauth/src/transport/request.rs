@@ -128,10 +128,8 @@ impl HttpRequest {
 
     /// Sets a JSON body and `Content-Type: application/json`.
     pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Result<Self> {
-        let bytes = serde_json::to_vec(body).map_err(|e| Error::InvalidRequest {
-            message: "the JSON body could not be serialised".into(),
-            source: Some(e.into()),
-        })?;
+        let bytes = serde_json::to_vec(body)
+            .map_err(|e| Error::invalid_request("the JSON body could not be serialised").with_source(e))?;
         self.headers
             .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         self.body = Some(RequestBody::Bytes(Bytes::from(bytes)));

@@ -8,7 +8,8 @@ use futures::{Stream, StreamExt, TryStreamExt};
 use http::{HeaderMap, Method, StatusCode};
 use url::Url;
 
-use super::body::{classify_body_error, read_body, read_prefix, Failure, MAX_ERROR_BODY};
+use super::body::{classify_body_error, read_body, read_prefix, Failure};
+use super::MAX_ERROR_BODY;
 use super::{RedirectHop, Response};
 use crate::error::{Error, Result};
 use crate::redact;

@@ -40,10 +40,8 @@ impl ClientIdentity {
         }
         // Validate now (parse, and check that the key matches the
         // certificate) so the error names the files.
-        validate_identity(&pem).map_err(|message| Error::InvalidCertificate {
-            what: "client certificate or key",
-            path: PathBuf::from(&source),
-            source: message.into(),
+        validate_identity(&pem).map_err(|message| {
+            Error::invalid_certificate("client certificate or key", PathBuf::from(&source), message)
         })?;
         Ok(ClientIdentity { pem, source })
     }
@@ -52,11 +50,7 @@ impl ClientIdentity {
     /// the private key.
     pub fn from_pem(pem: impl Into<Vec<u8>>) -> Result<Self> {
         let pem = pem.into();
-        validate_identity(&pem).map_err(|message| Error::InvalidOption {
-            option: "client certificate".into(),
-            location: None,
-            message,
-        })?;
+        validate_identity(&pem).map_err(|message| Error::invalid_option("client certificate", message))?;
         Ok(ClientIdentity {
             pem,
             source: "PEM data".to_owned(),
@@ -104,11 +98,7 @@ impl TlsOptions {
             None => None,
         };
         let identity = match &self.identity {
-            Some(identity) => Some(
-                identity
-                    .to_reqwest()
-                    .map_err(|e| Error::ClientBuild { source: e.into() })?,
-            ),
+            Some(identity) => Some(identity.to_reqwest().map_err(Error::client_build)?),
             None => None,
         };
         Ok(PreparedTls {
@@ -160,11 +150,7 @@ impl PreparedTls {
 /// Reads a CA bundle and checks every certificate in it.
 fn read_ca_bundle(path: &Path) -> Result<Vec<reqwest::Certificate>> {
     let pem = read_file("CA bundle", path)?;
-    let invalid = |source: BoxError| Error::InvalidCertificate {
-        what: "CA bundle",
-        path: path.to_path_buf(),
-        source,
-    };
+    let invalid = |source: BoxError| Error::invalid_certificate("CA bundle", path.to_path_buf(), source);
     let ders = CertificateDer::pem_slice_iter(&pem)
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(|e| invalid(e.into()))?;
@@ -177,11 +163,11 @@ fn read_ca_bundle(path: &Path) -> Result<Vec<reqwest::Certificate>> {
         certs.push(reqwest::Certificate::from_der(&der).map_err(|e| invalid(e.into()))?);
     }
     if certs.is_empty() {
-        return Err(Error::InvalidCertificate {
-            what: "CA bundle",
-            path: path.to_path_buf(),
-            source: "no PEM certificate found in the file".into(),
-        });
+        return Err(Error::invalid_certificate(
+            "CA bundle",
+            path.to_path_buf(),
+            "no PEM certificate found in the file",
+        ));
     }
     Ok(certs)
 }
@@ -202,9 +188,5 @@ fn validate_identity(pem: &[u8]) -> std::result::Result<(), String> {
 }
 
 fn read_file(what: &'static str, path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|source| Error::File {
-        what,
-        path: path.to_path_buf(),
-        source,
-    })
+    std::fs::read(path).map_err(|source| Error::file(what, path.to_path_buf(), source))
 }

@@ -363,7 +363,7 @@ impl Proxy<'_> {
         }
         match self.ctx.session.endpoint(&target.filter, None).await {
             Ok(u) => Ok(u),
-            Err(e @ (keystoneauth::Error::EndpointNotFound { .. } | keystoneauth::Error::EmptyCatalog)) => {
+            Err(e @ (keystoneauth::Error::EndpointNotFound { .. } | keystoneauth::Error::EmptyCatalog { .. })) => {
                 Err(refusal(
                     StatusCode::NOT_FOUND,
                     format!(

@@ -99,27 +99,26 @@ impl AppCredOptions {
         plugin: &str,
         user: impl FnOnce() -> Result<UserSpec>,
     ) -> Result<ApplicationCredentialMethod> {
-        let secret = self.secret.clone().ok_or_else(|| Error::MissingOption {
-            option: "application-credential-secret".into(),
-            location: Some(plugin.to_owned()),
-        })?;
+        let secret = self
+            .secret
+            .clone()
+            .ok_or_else(|| Error::missing_option_in("application-credential-secret", plugin.to_owned()))?;
         let credential = match (&self.id, &self.name) {
             (Some(id), _) => AppCredRef::Id(id.clone()),
             (None, Some(name)) => AppCredRef::Name {
                 name: name.clone(),
                 user: user().map_err(|e| match e {
-                    Error::MissingOption { option, .. } => Error::MissingOption {
-                        option,
-                        location: Some(format!("{plugin}: needed with application-credential-name")),
-                    },
+                    Error::MissingOption { option, .. } => {
+                        Error::missing_option_in(option, format!("{plugin}: needed with application-credential-name"))
+                    }
                     other => other,
                 })?,
             },
             (None, None) => {
-                return Err(Error::MissingOption {
-                    option: "application-credential-id or application-credential-name".into(),
-                    location: Some(plugin.to_owned()),
-                })
+                return Err(Error::missing_option_in(
+                    "application-credential-id or application-credential-name",
+                    plugin.to_owned(),
+                ))
             }
         };
         Ok(ApplicationCredentialMethod { credential, secret })
@@ -237,10 +236,10 @@ impl ApplicationCredentialBuilder {
         if self.username.is_some() && self.user_domain_id.is_none() && self.user_domain_name.is_none() {
             // keystoneauth1's loader rejects a user name without a domain even
             // with a credential id.
-            return Err(Error::MissingOption {
-                option: "user-domain-id or user-domain-name".into(),
-                location: Some(format!("{NAME}: needed with username")),
-            });
+            return Err(Error::missing_option_in(
+                "user-domain-id or user-domain-name",
+                format!("{NAME}: needed with username"),
+            ));
         }
         let method = self.credential.resolve(NAME, || {
             UserSpec::resolve(

@@ -25,6 +25,7 @@ use crate::error::{Error, Result};
 use crate::masked_url::MaskedUrl;
 use crate::transport::{HttpRequest, Transport};
 
+pub use crate::error::{MissingAuthMethods, ReceiptUser};
 pub use application_credential::{ApplicationCredential, ApplicationCredentialBuilder};
 pub use multi_factor::{IdentityMethod, MultiFactor, MultiFactorBuilder, User};
 pub use oauth2::{
@@ -38,7 +39,7 @@ pub use oidc::{
     OidcPassword, OidcPasswordBuilder, Pkce, StderrPrompt, DEFAULT_OPENID_SCOPE,
 };
 pub use password::{Password, PasswordBuilder};
-pub use receipt::{MissingAuthMethods, AUTH_RECEIPT_HEADER};
+pub use receipt::AUTH_RECEIPT_HEADER;
 pub use token::{Token, TokenBuilder};
 pub use tokenless::{TokenlessAuth, TokenlessAuthBuilder};
 pub use totp::{Totp, TotpBuilder};
@@ -153,22 +154,22 @@ impl ScopeOptions {
         let domain = self.domain_id.is_some() || self.domain_name.is_some();
         let chosen = [project, domain, self.trust_id.is_some(), self.system_scope.is_some()];
         if chosen.iter().filter(|c| **c).count() > 1 {
-            return Err(Error::InvalidOption {
-                option: "scope".into(),
-                location: Some(plugin.to_owned()),
-                message:
-                    "authentication cannot be scoped to multiple targets; pick one of project, domain, trust or system"
-                        .into(),
-            });
+            return Err(Error::invalid_option_in(
+                "scope",
+                plugin.to_owned(),
+                "authentication cannot be scoped to multiple targets; pick one of project, domain, trust or system",
+            ));
         }
         if let Some(id) = &self.project_id {
             return Ok(Scope::ProjectId(id.clone()));
         }
         if let Some(name) = &self.project_name {
             let domain = DomainSpec::from_parts(self.project_domain_id.as_ref(), self.project_domain_name.as_ref())
-                .ok_or_else(|| Error::MissingOption {
-                    option: "project-domain-id or project-domain-name".into(),
-                    location: Some(format!("{plugin}: needed with project-name")),
+                .ok_or_else(|| {
+                    Error::missing_option_in(
+                        "project-domain-id or project-domain-name",
+                        format!("{plugin}: needed with project-name"),
+                    )
                 })?;
             return Ok(Scope::ProjectName {
                 name: name.clone(),
@@ -208,14 +209,13 @@ impl UserSpec {
             return Ok(UserSpec::Id(id.clone()));
         }
         let Some(name) = username else {
-            return Err(Error::MissingOption {
-                option: "user-id or username".into(),
-                location: Some(plugin.to_owned()),
-            });
+            return Err(Error::missing_option_in("user-id or username", plugin.to_owned()));
         };
-        let domain = DomainSpec::from_parts(domain_id, domain_name).ok_or_else(|| Error::MissingOption {
-            option: "user-domain-id or user-domain-name".into(),
-            location: Some(format!("{plugin}: needed with username")),
+        let domain = DomainSpec::from_parts(domain_id, domain_name).ok_or_else(|| {
+            Error::missing_option_in(
+                "user-domain-id or user-domain-name",
+                format!("{plugin}: needed with username"),
+            )
         })?;
         Ok(UserSpec::Name {
             name: name.clone(),
@@ -361,10 +361,11 @@ impl TokenFetcher for V3Auth {
         let token = response
             .header("x-subject-token")
             .map(|t| SecretString::from(t.to_owned()))
-            .ok_or_else(|| Error::InvalidResponse {
-                url: crate::redact::url(response.url()),
-                message: "the token response has no X-Subject-Token header".into(),
-                source: None,
+            .ok_or_else(|| {
+                Error::invalid_response(
+                    crate::redact::url(response.url()),
+                    "the token response has no X-Subject-Token header",
+                )
             })?;
         tracing::debug!(target: crate::transport::LOG_TARGET, plugin = self.plugin_name, "authenticated with Identity v3");
         AccessInfo::from_v3(token, response.into_bytes())

@@ -322,21 +322,16 @@ impl MultiFactorBuilder {
 
     fn named_method(&self, name: &str) -> Result<Box<dyn AuthMethod>> {
         const NAME: &str = "v3multifactor";
-        let missing = |option: &str, method: &str| Error::MissingOption {
-            option: option.to_owned(),
-            location: Some(format!("{NAME}: needed by the {method} method")),
+        let missing = |option: &str, method: &str| {
+            Error::missing_option_in(option.to_owned(), format!("{NAME}: needed by the {method} method"))
         };
         let method = METHOD_NAMES
             .iter()
             .find(|(alias, _)| alias.eq_ignore_ascii_case(name.trim()))
             .map(|(_, method)| *method)
-            .ok_or_else(|| Error::InvalidOption {
-                option: "auth-methods".into(),
-                location: Some(NAME.into()),
-                message: format!(
+            .ok_or_else(|| Error::invalid_option_in("auth-methods", NAME, format!(
                     "{name:?} is not a method this plugin can combine; use v3password, v3totp, v3token or v3applicationcredential"
-                ),
-            })?;
+                )))?;
         Ok(match method {
             "password" => Box::new(PasswordMethod {
                 user: self.user(NAME)?,
@@ -362,18 +357,15 @@ impl MultiFactorBuilder {
         }
         methods.extend(self.methods.into_iter().map(|m| m.0));
         if methods.is_empty() {
-            return Err(Error::MissingOption {
-                option: "auth-methods".into(),
-                location: Some(NAME.into()),
-            });
+            return Err(Error::missing_option_in("auth-methods", NAME));
         }
         for (i, m) in methods.iter().enumerate() {
             if methods[..i].iter().any(|earlier| earlier.name() == m.name()) {
-                return Err(Error::InvalidOption {
-                    option: "auth-methods".into(),
-                    location: Some(NAME.into()),
-                    message: format!("the {} method is given more than once", m.name()),
-                });
+                return Err(Error::invalid_option_in(
+                    "auth-methods",
+                    NAME,
+                    format!("the {} method is given more than once", m.name()),
+                ));
             }
         }
         let scope = self.scope.resolve(NAME)?;

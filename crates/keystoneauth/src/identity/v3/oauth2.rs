@@ -33,14 +33,15 @@ fn bearer(token: &SecretString) -> SecretString {
 
 /// Parses an endpoint option as a URL.
 fn endpoint_option(plugin: &str, value: Option<MaskedUrl>) -> Result<Url> {
-    let value = value.filter(|v| !v.is_empty()).ok_or_else(|| Error::MissingOption {
-        option: "oauth2-endpoint".into(),
-        location: Some(plugin.to_owned()),
-    })?;
-    Url::parse(value.expose()).map_err(|e| Error::InvalidOption {
-        option: "oauth2-endpoint".into(),
-        location: Some(plugin.to_owned()),
-        message: format!("{value:?} is not an absolute URL ({e})"),
+    let value = value
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| Error::missing_option_in("oauth2-endpoint", plugin.to_owned()))?;
+    Url::parse(value.expose()).map_err(|e| {
+        Error::invalid_option_in(
+            "oauth2-endpoint",
+            plugin.to_owned(),
+            format!("{value:?} is not an absolute URL ({e})"),
+        )
     })
 }
 
@@ -375,17 +376,11 @@ impl OAuth2ClientCredentialBuilder {
         let client_id = self
             .oauth2_client_id
             .filter(|v| !v.is_empty())
-            .ok_or_else(|| Error::MissingOption {
-                option: "oauth2-client-id".into(),
-                location: Some(NAME.into()),
-            })?;
+            .ok_or_else(|| Error::missing_option_in("oauth2-client-id", NAME))?;
         let secret = self
             .oauth2_client_secret
             .filter(|v| !v.expose_secret().is_empty())
-            .ok_or_else(|| Error::MissingOption {
-                option: "oauth2-client-secret".into(),
-                location: Some(NAME.into()),
-            })?;
+            .ok_or_else(|| Error::missing_option_in("oauth2-client-secret", NAME))?;
         let scope = self.scope.resolve(NAME)?;
         let method = ApplicationCredentialMethod {
             credential: AppCredRef::Id(client_id.clone()),
@@ -629,10 +624,7 @@ impl OAuth2MtlsClientCredentialBuilder {
         let client_id = self
             .oauth2_client_id
             .filter(|v| !v.is_empty())
-            .ok_or_else(|| Error::MissingOption {
-                option: "oauth2-client-id".into(),
-                location: Some(NAME.into()),
-            })?;
+            .ok_or_else(|| Error::missing_option_in("oauth2-client-id", NAME))?;
         let token_url = versioned_url(&self.auth_url, "/v3", "auth/tokens")?;
         Ok(OAuth2MtlsClientCredential {
             base: MtlsToken {

@@ -145,10 +145,9 @@ impl PasswordBuilder {
             self.user_domain_id.as_ref(),
             self.user_domain_name.as_ref(),
         )?;
-        let password = self.password.ok_or_else(|| Error::MissingOption {
-            option: "password".into(),
-            location: Some(NAME.into()),
-        })?;
+        let password = self
+            .password
+            .ok_or_else(|| Error::missing_option_in("password", NAME))?;
         let scope = self.scope.resolve(NAME)?;
         let method = PasswordMethod { user, password };
         Ok(Password {

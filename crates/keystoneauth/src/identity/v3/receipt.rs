@@ -7,149 +7,15 @@
 //! new request that sends it back (as the same header) with the missing
 //! methods gets a token.
 
-use std::fmt;
-
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use serde_json::Value;
 
-use crate::access::{parse_timestamp, DomainRef, UserInfo};
-use crate::error::{Error, HttpError};
+use crate::access::parse_timestamp;
+use crate::error::{Error, HttpError, MissingAuthMethods, ReceiptUser};
 
 /// The header that carries an auth receipt, from Keystone and back to it.
 pub const AUTH_RECEIPT_HEADER: &str = "openstack-auth-receipt";
-
-/// Keystone accepted some auth methods but needs more (keystoneauth1's
-/// `MissingAuthMethods`): the receipt to continue with, what was satisfied
-/// and what is required.
-///
-/// Carried by [`Error::MissingAuthMethods`]; get it with
-/// [`Error::missing_auth_methods`]. Continue by building a plugin with the
-/// missing method(s) and [`receipt`](Self::receipt), for example with
-/// [`MultiFactorBuilder::receipt`](super::MultiFactorBuilder::receipt) or
-/// [`TotpBuilder::receipt`](super::TotpBuilder::receipt).
-///
-/// The receipt is a secret: `Debug` and `Display` never show it.
-#[derive(Clone)]
-pub struct MissingAuthMethods {
-    receipt: SecretString,
-    expires_at: DateTime<Utc>,
-    issued_at: Option<DateTime<Utc>>,
-    methods: Vec<String>,
-    required_auth_methods: Vec<Vec<String>>,
-    user: Option<UserInfo>,
-    url: String,
-    request_id: Option<String>,
-}
-
-impl MissingAuthMethods {
-    /// The receipt, to send back with the missing methods.
-    pub fn receipt(&self) -> &SecretString {
-        &self.receipt
-    }
-
-    /// When the receipt expires.
-    pub fn expires_at(&self) -> DateTime<Utc> {
-        self.expires_at
-    }
-
-    /// When the receipt was issued, if Keystone said.
-    pub fn issued_at(&self) -> Option<DateTime<Utc>> {
-        self.issued_at
-    }
-
-    /// True once the receipt has expired (a new attempt must start over).
-    pub fn is_expired(&self) -> bool {
-        self.expires_at <= Utc::now()
-    }
-
-    /// The methods already satisfied (`["password"]`).
-    pub fn methods(&self) -> &[String] {
-        &self.methods
-    }
-
-    /// The method sets the user's rules accept; satisfying all the methods
-    /// of any one set gives a token (`[["password", "totp"]]`).
-    pub fn required_auth_methods(&self) -> &[Vec<String>] {
-        &self.required_auth_methods
-    }
-
-    /// For each required set, the methods still missing from it
-    /// (`[["totp"]]`), in Keystone's order; sets that need nothing more are
-    /// left out.
-    pub fn missing_methods(&self) -> Vec<Vec<String>> {
-        self.required_auth_methods
-            .iter()
-            .map(|set| {
-                set.iter()
-                    .filter(|m| !self.methods.contains(m))
-                    .cloned()
-                    .collect::<Vec<_>>()
-            })
-            .filter(|missing| !missing.is_empty())
-            .collect()
-    }
-
-    /// The user the receipt was issued to, if Keystone said.
-    pub fn user(&self) -> Option<&UserInfo> {
-        self.user.as_ref()
-    }
-
-    /// The URL that answered (secrets masked).
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-
-    /// Keystone's request id, if it sent one.
-    pub fn request_id(&self) -> Option<&str> {
-        self.request_id.as_deref()
-    }
-}
-
-impl fmt::Debug for MissingAuthMethods {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MissingAuthMethods")
-            .field("receipt", &"***")
-            .field("expires_at", &self.expires_at)
-            .field("methods", &self.methods)
-            .field("required_auth_methods", &self.required_auth_methods)
-            .field("user", &self.user)
-            .field("url", &self.url)
-            .field("request_id", &self.request_id)
-            .finish_non_exhaustive()
-    }
-}
-
-fn method_set(set: &[String]) -> String {
-    format!("[{}]", set.join(", "))
-}
-
-impl fmt::Display for MissingAuthMethods {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "not all required auth methods were satisfied: satisfied {}, required one of {}",
-            method_set(&self.methods),
-            self.required_auth_methods
-                .iter()
-                .map(|s| method_set(s))
-                .collect::<Vec<_>>()
-                .join(" or ")
-        )?;
-        write!(
-            f,
-            " (auth receipt from {} expires at {})",
-            self.url,
-            self.expires_at.to_rfc3339()
-        )?;
-        if let Some(id) = &self.request_id {
-            write!(f, " (request id {id})")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for MissingAuthMethods {}
 
 /// Maps the error of a token request: a 401 that carries an auth receipt
 /// becomes [`Error::MissingAuthMethods`] (or, when the receipt cannot be
@@ -177,13 +43,12 @@ fn missing_auth_methods(error: Error) -> Error {
     }
     match parse(http) {
         Ok(missing) => Error::MissingAuthMethods(Box::new(missing)),
-        Err(message) => Error::InvalidResponse {
-            url: http.url().to_owned(),
-            message: format!(
+        Err(message) => Error::invalid_response(
+            http.url().to_owned(),
+            format!(
                 "Keystone answered 401 with an Openstack-Auth-Receipt header, but the receipt cannot be used: {message}"
             ),
-            source: None,
-        },
+        ),
     }
 }
 
@@ -199,17 +64,15 @@ fn text(value: Option<&Value>) -> Option<String> {
     value.and_then(Value::as_str).map(str::to_owned)
 }
 
-fn user(value: Option<&Value>) -> Option<UserInfo> {
+fn user(value: Option<&Value>) -> Option<ReceiptUser> {
     let user = value?.as_object()?;
     let id = text(user.get("id")).filter(|id| !id.is_empty())?;
-    let domain = user.get("domain").and_then(Value::as_object).map(|d| DomainRef {
-        id: text(d.get("id")),
-        name: text(d.get("name")),
-    });
-    Some(UserInfo {
+    let domain = user.get("domain").and_then(Value::as_object);
+    Some(ReceiptUser {
         id,
         name: text(user.get("name")),
-        domain,
+        domain_id: domain.and_then(|d| text(d.get("id"))),
+        domain_name: domain.and_then(|d| text(d.get("name"))),
     })
 }
 
@@ -299,7 +162,7 @@ mod tests {
         assert_eq!(m.expires_at().to_rfc3339(), "2030-01-01T00:05:00+00:00");
         assert!(m.issued_at().is_some());
         assert!(!m.is_expired());
-        assert_eq!(m.user().map(|u| u.id.as_str()), Some("u1"));
+        assert_eq!(m.user().map(|u| u.id()), Some("u1"));
         assert_eq!(m.request_id(), Some("req-1"));
         let shown = format!("{err} {err:?} {m} {m:?}");
         assert!(!shown.contains(RECEIPT), "{shown}");

@@ -176,18 +176,20 @@ impl TokenlessAuthBuilder {
             TokenlessScope::ProjectId(id)
         } else if let Some(name) = self.project_name {
             let domain = DomainSpec::from_parts(self.project_domain_id.as_ref(), self.project_domain_name.as_ref())
-                .ok_or_else(|| Error::MissingOption {
-                    option: "project-domain-id or project-domain-name".into(),
-                    location: Some(format!("{NAME}: needed with project-name")),
+                .ok_or_else(|| {
+                    Error::missing_option_in(
+                        "project-domain-id or project-domain-name",
+                        format!("{NAME}: needed with project-name"),
+                    )
                 })?;
             TokenlessScope::ProjectName { name, domain }
         } else if let Some(d) = DomainSpec::from_parts(self.domain_id.as_ref(), self.domain_name.as_ref()) {
             TokenlessScope::Domain(d)
         } else {
-            return Err(Error::MissingOption {
-                option: "project-id, project-name, domain-id or domain-name".into(),
-                location: Some(NAME.into()),
-            });
+            return Err(Error::missing_option_in(
+                "project-id, project-name, domain-id or domain-name",
+                NAME,
+            ));
         };
         let headers = scope_headers(&scope)?;
         Ok(TokenlessAuth {
@@ -202,10 +204,12 @@ impl TokenlessAuthBuilder {
 fn scope_headers(scope: &TokenlessScope) -> Result<HeaderMap> {
     let mut headers = HeaderMap::new();
     let mut put = |name: &'static str, value: &str| -> Result<()> {
-        let value = HeaderValue::from_str(value).map_err(|_| Error::InvalidOption {
-            option: name.trim_start_matches("x-").to_owned(),
-            location: Some("v3tokenlessauth".into()),
-            message: "the value contains characters not allowed in an HTTP header".into(),
+        let value = HeaderValue::from_str(value).map_err(|_| {
+            Error::invalid_option_in(
+                name.trim_start_matches("x-").to_owned(),
+                "v3tokenlessauth",
+                "the value contains characters not allowed in an HTTP header",
+            )
         })?;
         headers.insert(HeaderName::from_static(name), value);
         Ok(())

@@ -161,10 +161,9 @@ impl TotpBuilder {
             self.user_domain_id.as_ref(),
             self.user_domain_name.as_ref(),
         )?;
-        let passcode = self.passcode.ok_or_else(|| Error::MissingOption {
-            option: "passcode".into(),
-            location: Some(NAME.into()),
-        })?;
+        let passcode = self
+            .passcode
+            .ok_or_else(|| Error::missing_option_in("passcode", NAME))?;
         let scope = self.scope.resolve(NAME)?;
         Ok(Totp {
             inner: V3Auth::new(

@@ -112,12 +112,14 @@ pub(super) fn fix_up(config: &mut Node, name: &str) -> Result<()> {
     let format = |key: &str, node: &mut Node| -> Result<()> {
         if let Node::Scalar(s, _) = node {
             if s.contains('{') {
-                *s = format_once(s, &vars).ok_or_else(|| Error::InvalidOption {
-                    option: key.to_owned(),
-                    location: Some(format!("cloud {name}")),
-                    message: format!(
+                *s = format_once(s, &vars).ok_or_else(|| {
+                    Error::invalid_option_in(
+                        key.to_owned(),
+                        format!("cloud {name}"),
+                        format!(
                         "substituting its {{placeholders}} would make it longer than {MAX_FORMATTED_VALUE_BYTES} bytes"
                     ),
+                    )
                 })?;
             }
         }

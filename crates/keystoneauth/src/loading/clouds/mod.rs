@@ -182,7 +182,10 @@ impl CloudsConfigBuilder {
                         files_read.push(path.clone());
                         return Ok(Some((path, doc)));
                     }
-                    Err(Error::File { source, .. }) if source.kind() == std::io::ErrorKind::PermissionDenied => {
+                    Err(Error::File { source, .. })
+                        if source.downcast_ref::<std::io::Error>().map(std::io::Error::kind)
+                            == Some(std::io::ErrorKind::PermissionDenied) =>
+                    {
                         tracing::warn!(target: crate::transport::LOG_TARGET, path = %path.display(), "skipping unreadable clouds file");
                         continue;
                     }
@@ -253,11 +256,11 @@ fn read_doc(path: &Path, kind: Kind) -> Result<Node> {
 /// labelled with the file and cloud.
 fn clouds_map(path: &Path, root: Node, key: &str) -> Result<BTreeMap<String, Node>> {
     let Node::Map(mut root) = root else {
-        return Err(Error::InvalidOption {
-            option: key.into(),
-            location: Some(path.display().to_string()),
-            message: "the file is empty or not a mapping".into(),
-        });
+        return Err(Error::invalid_option_in(
+            key,
+            path.display().to_string(),
+            "the file is empty or not a mapping",
+        ));
     };
     let clouds = match root.remove(key) {
         None | Some(Node::Null) => {
@@ -266,11 +269,11 @@ fn clouds_map(path: &Path, root: Node, key: &str) -> Result<BTreeMap<String, Nod
         }
         Some(Node::Map(m)) => m,
         Some(_) => {
-            return Err(Error::InvalidOption {
-                option: key.into(),
-                location: Some(path.display().to_string()),
-                message: format!("{key:?} must be a mapping of names to settings"),
-            })
+            return Err(Error::invalid_option_in(
+                key,
+                path.display().to_string(),
+                format!("{key:?} must be a mapping of names to settings"),
+            ))
         }
     };
     let mut out = BTreeMap::new();
@@ -279,11 +282,11 @@ fn clouds_map(path: &Path, root: Node, key: &str) -> Result<BTreeMap<String, Nod
             Node::Map(_) => node,
             Node::Null => Node::Map(BTreeMap::new()),
             _ => {
-                return Err(Error::InvalidOption {
-                    option: format!("{key}.{name}"),
-                    location: Some(path.display().to_string()),
-                    message: "a cloud's settings must be a mapping".into(),
-                })
+                return Err(Error::invalid_option_in(
+                    format!("{key}.{name}"),
+                    path.display().to_string(),
+                    "a cloud's settings must be a mapping",
+                ))
             }
         };
         let node = node.into_cloud(&name);
@@ -308,7 +311,7 @@ fn env_cloud(env: &Env) -> Result<Option<Node>> {
     // Every OS_* variable goes into the cloud: one that is not UTF-8 is an
     // error, not a silently missing option.
     if let Some(var) = env.not_utf8().find(|k| read(k)) {
-        return Err(Error::EnvNotUtf8 { var: var.to_owned() });
+        return Err(Error::env_not_utf8(var.to_owned()));
     }
     let vars: Vec<(&str, &str)> = env.iter().filter(|(k, _)| read(k)).collect();
     if vars.iter().all(|(k, _)| SELECTORS.contains(k)) {
@@ -424,10 +427,10 @@ impl CloudsConfig {
             _ => {
                 let found = self.cloud_names();
                 let files: Vec<String> = self.files_read.iter().map(|p| p.display().to_string()).collect();
-                return Err(Error::InvalidOption {
-                    option: "cloud".into(),
-                    location: Some(named_by.into()),
-                    message: format!(
+                return Err(Error::invalid_option_in(
+                    "cloud",
+                    named_by,
+                    format!(
                         "cloud {name:?} was not found; clouds found: {}; files read: {}",
                         if found.is_empty() {
                             "none".into()
@@ -440,7 +443,7 @@ impl CloudsConfig {
                             files.join(", ")
                         },
                     ),
-                });
+                ));
             }
         };
         // One copy of the cloud's tree (a file may hold 100,000 nodes).
@@ -469,22 +472,19 @@ impl CloudsConfig {
         }
         let Some(p) = self.profiles.get(&profile) else {
             if let Some(url) = remote::well_known_url(&profile) {
-                return Err(Error::InvalidOption {
-                    option: "profile".into(),
-                    location: Some(origin_source(&origin, "profile").to_string()),
-                    message: match url {
+                return Err(Error::invalid_option_in(
+                    "profile",
+                    origin_source(&origin, "profile").to_string(),
+                    match url {
                         Ok(url) => format!(
                             "cloud {name:?} uses the remote vendor profile {url}, which was not fetched \
                              (CloudsConfig::fetch_remote_profile fetches it)"
                         ),
                         Err(e) => e.to_string(),
                     },
-                });
+                ));
             }
-            return Err(Error::InvalidOption {
-                option: "profile".into(),
-                location: Some(origin_source(&origin, "profile").to_string()),
-                message: format!(
+            return Err(Error::invalid_option_in("profile", origin_source(&origin, "profile").to_string(), format!(
                     "cloud {name:?} uses the vendor profile {profile:?}, which was not found in {} (profiles found: {})",
                     self.vendor_file
                         .as_ref()
@@ -495,8 +495,7 @@ impl CloudsConfig {
                     } else {
                         self.profiles.keys().cloned().collect::<Vec<_>>().join(", ")
                     }
-                ),
-            });
+                )));
         };
         Ok(p.clone().auth_update(base))
     }
@@ -525,15 +524,15 @@ impl CloudsConfig {
                 match regions.into_iter().find(|(n, _, _)| n == r) {
                     Some(c) => Some(c),
                     None => {
-                        return Err(Error::InvalidOption {
-                            option: "region-name".into(),
-                            location: Some(format!("cloud {name}")),
-                            message: format!(
+                        return Err(Error::invalid_option_in(
+                            "region-name",
+                            format!("cloud {name}"),
+                            format!(
                                 "region {r:?} is not a valid region name for cloud {name:?}; valid choices are {} \
                                  (region names are case sensitive)",
                                 names.join(", ")
                             ),
-                        })
+                        ))
                     }
                 }
             }
@@ -568,11 +567,11 @@ fn region_list(config: &Node) -> Result<Vec<(String, Node, Origin)>> {
                             o.clone(),
                         )),
                         _ => {
-                            return Err(Error::InvalidOption {
-                                option: "regions".into(),
-                                location: Some(origin_source(origin, "regions").to_string()),
-                                message: "each region must be a name or a mapping with name and values only".into(),
-                            })
+                            return Err(Error::invalid_option_in(
+                                "regions",
+                                origin_source(origin, "regions").to_string(),
+                                "each region must be a name or a mapping with name and values only",
+                            ))
                         }
                     }
                 }

@@ -21,11 +21,7 @@ pub(super) fn well_known_url(profile: &str) -> Option<Result<String>> {
     if !profile.contains("://") {
         return None;
     }
-    let invalid = |message: String| Error::InvalidOption {
-        option: "profile".into(),
-        location: None,
-        message,
-    };
+    let invalid = |message: String| Error::invalid_option("profile", message);
     let url = match url::Url::parse(profile) {
         Ok(u) if u.host().is_some() => u,
         _ => return Some(Err(invalid(format!("{profile:?} is not a valid profile URL")))),
@@ -158,11 +154,9 @@ impl CloudsConfig {
 
 fn locate(e: Error, cloud: &str) -> Error {
     match e {
-        Error::InvalidOption { option, message, .. } => Error::InvalidOption {
-            option,
-            location: Some(format!("cloud {cloud}")),
-            message,
-        },
+        Error::InvalidOption { option, message, .. } => {
+            Error::invalid_option_in(option, format!("cloud {cloud}"), message)
+        }
         other => other,
     }
 }

@@ -155,10 +155,11 @@ fn string_field(map: &Map<String, Value>, keys: &[&str], endpoint: &Url) -> Resu
     keys.iter()
         .find_map(|k| map.get(*k).and_then(Value::as_str).filter(|s| !s.is_empty()))
         .map(str::to_owned)
-        .ok_or_else(|| Error::InvalidResponse {
-            url: crate::redact::url(endpoint),
-            message: format!("the device authorization answer has no {}", keys[0]),
-            source: None,
+        .ok_or_else(|| {
+            Error::invalid_response(
+                crate::redact::url(endpoint),
+                format!("the device authorization answer has no {}", keys[0]),
+            )
         })
 }
 
@@ -189,15 +190,11 @@ impl DeviceGrant {
             .discovery(transport)
             .await?
             .and_then(|d| d.device_authorization_endpoint.clone())
-            .ok_or_else(|| Error::InvalidResponse {
-                url: provider
+            .ok_or_else(|| Error::invalid_response(provider
                     .discovery_endpoint
                     .as_ref()
                     .map(crate::redact::url)
-                    .unwrap_or_default(),
-                message: "the OpenID Connect discovery document has no device_authorization_endpoint; give device-authorization-endpoint".into(),
-                source: None,
-            })
+                    .unwrap_or_default(), "the OpenID Connect discovery document has no device_authorization_endpoint; give device-authorization-endpoint"))
     }
 
     /// Asks for a device code, shows the user what to do, and polls the
@@ -249,13 +246,10 @@ impl DeviceGrant {
         }
         loop {
             if tokio::time::Instant::now() + interval > deadline {
-                return Err(Error::Authorization {
-                    message: format!(
-                        "the device authorization expired after {} s without the user approving it",
-                        info.expires_in.as_secs()
-                    ),
-                    source: None,
-                });
+                return Err(Error::authorization(format!(
+                    "the device authorization expired after {} s without the user approving it",
+                    info.expires_in.as_secs()
+                )));
             }
             tokio::time::sleep(interval).await;
             let mut form: Vec<(String, String)> = vec![
@@ -437,10 +431,10 @@ impl OidcDeviceAuthorizationBuilder {
     pub fn build(self) -> Result<OidcDeviceAuthorization> {
         const NAME: &str = "v3oidcdeviceauthz";
         if self.device_authorization_endpoint.is_none() && !self.oidc.has_discovery() {
-            return Err(Error::MissingOption {
-                option: "device-authorization-endpoint or discovery-endpoint".into(),
-                location: Some(NAME.into()),
-            });
+            return Err(Error::missing_option_in(
+                "device-authorization-endpoint or discovery-endpoint",
+                NAME,
+            ));
         }
         let endpoint = self
             .device_authorization_endpoint

@@ -39,20 +39,15 @@ impl Federation {
     ) -> Result<Self> {
         for (option, value) in [("identity-provider", &identity_provider), ("protocol", &protocol)] {
             if value.is_empty() {
-                return Err(Error::MissingOption {
-                    option: option.into(),
-                    location: Some(plugin_name.into()),
-                });
+                return Err(Error::missing_option_in(option, plugin_name));
             }
         }
         let scope = scope.resolve(plugin_name)?;
         let mut federated_url = versioned_url(&auth_url, "/v3", "OS-FEDERATION/identity_providers")?;
         federated_url
             .path_segments_mut()
-            .map_err(|()| Error::InvalidOption {
-                option: "auth-url".into(),
-                location: Some(plugin_name.into()),
-                message: format!("{:?} cannot have a path", auth_url),
+            .map_err(|()| {
+                Error::invalid_option_in("auth-url", plugin_name, format!("{:?} cannot have a path", auth_url))
             })?
             .push(&identity_provider)
             .push("protocols")
@@ -82,10 +77,11 @@ impl Federation {
         let token = response
             .header("x-subject-token")
             .map(|t| SecretString::from(t.to_owned()))
-            .ok_or_else(|| Error::InvalidResponse {
-                url: crate::redact::url(response.url()),
-                message: "the federated authentication response has no X-Subject-Token header".into(),
-                source: None,
+            .ok_or_else(|| {
+                Error::invalid_response(
+                    crate::redact::url(response.url()),
+                    "the federated authentication response has no X-Subject-Token header",
+                )
             })?;
         tracing::debug!(
             target: crate::transport::LOG_TARGET,

@@ -102,21 +102,22 @@ impl FromStr for AccessTokenType {
         match s {
             "access_token" => Ok(AccessTokenType::AccessToken),
             "id_token" => Ok(AccessTokenType::IdToken),
-            other => Err(Error::InvalidOption {
-                option: "access-token-type".into(),
-                location: None,
-                message: format!("{other:?} is not a token type; use access_token or id_token"),
-            }),
+            other => Err(Error::invalid_option(
+                "access-token-type",
+                format!("{other:?} is not a token type; use access_token or id_token"),
+            )),
         }
     }
 }
 
 /// Parses an endpoint option as a URL.
 fn parse_endpoint(option: &str, plugin: &str, value: &MaskedUrl) -> Result<Url> {
-    Url::parse(value.expose()).map_err(|e| Error::InvalidOption {
-        option: option.to_owned(),
-        location: Some(plugin.to_owned()),
-        message: format!("{value:?} is not an absolute URL ({e})"),
+    Url::parse(value.expose()).map_err(|e| {
+        Error::invalid_option_in(
+            option.to_owned(),
+            plugin.to_owned(),
+            format!("{value:?} is not an absolute URL ({e})"),
+        )
     })
 }
 
@@ -251,18 +252,15 @@ impl Provider {
             return Ok(url.clone());
         }
         let discovered = self.discovery(transport).await?;
-        discovered
-            .and_then(|d| d.token_endpoint.clone())
-            .ok_or_else(|| Error::InvalidResponse {
-                url: self
-                    .discovery_endpoint
+        discovered.and_then(|d| d.token_endpoint.clone()).ok_or_else(|| {
+            Error::invalid_response(
+                self.discovery_endpoint
                     .as_ref()
                     .map(crate::redact::url)
                     .unwrap_or_default(),
-                message: "the OpenID Connect discovery document has no token_endpoint; give access-token-endpoint"
-                    .into(),
-                source: None,
-            })
+                "the OpenID Connect discovery document has no token_endpoint; give access-token-endpoint",
+            )
+        })
     }
 
     /// Fails when the discovery document lists the grant types the provider
@@ -273,14 +271,11 @@ impl Provider {
         };
         match &doc.grant_types_supported {
             Some(supported) if !supported.is_empty() && !supported.iter().any(|g| g == grant_type) => {
-                Err(Error::Authorization {
-                    message: format!(
+                Err(Error::authorization(format!(
                         "the OpenID Connect provider does not support the grant type {grant_type:?} ({} needs it; its discovery document lists {})",
                         self.plugin_name,
                         supported.join(", ")
-                    ),
-                    source: None,
-                })
+                    )))
             }
             _ => Ok(()),
         }
@@ -400,15 +395,12 @@ impl OidcOptions {
         let client_id = self
             .client_id
             .filter(|c| !c.is_empty())
-            .ok_or_else(|| Error::MissingOption {
-                option: "client-id".into(),
-                location: Some(plugin_name.into()),
-            })?;
+            .ok_or_else(|| Error::missing_option_in("client-id", plugin_name))?;
         if self.access_token_endpoint.is_none() && self.discovery_endpoint.is_none() {
-            return Err(Error::MissingOption {
-                option: "access-token-endpoint or discovery-endpoint".into(),
-                location: Some(plugin_name.into()),
-            });
+            return Err(Error::missing_option_in(
+                "access-token-endpoint or discovery-endpoint",
+                plugin_name,
+            ));
         }
         let access_token_endpoint = self
             .access_token_endpoint

@@ -49,11 +49,10 @@ impl FromStr for CodeChallengeMethod {
         } else if s.eq_ignore_ascii_case("s256") {
             Ok(CodeChallengeMethod::S256)
         } else {
-            Err(Error::InvalidOption {
-                option: "code-challenge-method".into(),
-                location: None,
-                message: format!("{s:?} is not a PKCE code challenge method; use plain or S256"),
-            })
+            Err(Error::invalid_option(
+                "code-challenge-method",
+                format!("{s:?} is not a PKCE code challenge method; use plain or S256"),
+            ))
         }
     }
 }
@@ -88,10 +87,7 @@ impl Pkce {
         rustls::crypto::ring::default_provider()
             .secure_random
             .fill(&mut octets)
-            .map_err(|_| Error::Authorization {
-                message: "no secure random numbers are available for a PKCE code verifier".into(),
-                source: None,
-            })?;
+            .map_err(|_| Error::authorization("no secure random numbers are available for a PKCE code verifier"))?;
         let verifier = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(octets);
         let challenge = Self::challenge_for(method, &verifier);
         Ok(Pkce {

@@ -173,27 +173,22 @@ impl OidcPasswordBuilder {
     /// Validates the options and builds the plugin.
     pub fn build(self) -> Result<OidcPassword> {
         const NAME: &str = "v3oidcpassword";
-        let username = self.username.clone().ok_or_else(|| Error::MissingOption {
-            option: "username".into(),
-            location: Some(NAME.into()),
-        })?;
-        let password = self.password.clone().ok_or_else(|| Error::MissingOption {
-            option: "password".into(),
-            location: Some(NAME.into()),
-        })?;
+        let username = self
+            .username
+            .clone()
+            .ok_or_else(|| Error::missing_option_in("username", NAME))?;
+        let password = self
+            .password
+            .clone()
+            .ok_or_else(|| Error::missing_option_in("password", NAME))?;
         let otp = match (self.idp_otp_key.clone(), self.idp_otp.clone()) {
             (Some(key), Some(otp)) if !key.is_empty() => Some((key, otp)),
-            (Some(_), _) => {
-                return Err(Error::MissingOption {
-                    option: "the one-time password for idp-otp-key".into(),
-                    location: Some(NAME.into()),
-                })
-            }
+            (Some(_), _) => return Err(Error::missing_option_in("the one-time password for idp-otp-key", NAME)),
             (None, Some(_)) => {
-                return Err(Error::MissingOption {
-                    option: "idp-otp-key".into(),
-                    location: Some(format!("{NAME}: needed with a one-time password")),
-                })
+                return Err(Error::missing_option_in(
+                    "idp-otp-key",
+                    format!("{NAME}: needed with a one-time password"),
+                ))
             }
             (None, None) => None,
         };
@@ -369,10 +364,7 @@ impl OidcAuthorizationCodeBuilder {
             .code
             .clone()
             .filter(|c| !c.expose_secret().is_empty())
-            .ok_or_else(|| Error::MissingOption {
-                option: "code".into(),
-                location: Some(NAME.into()),
-            })?;
+            .ok_or_else(|| Error::missing_option_in("code", NAME))?;
         let provider = self.oidc.provider(NAME)?;
         let grant = Grant::AuthorizationCode {
             code,
@@ -446,10 +438,7 @@ impl OidcAccessTokenBuilder {
             .access_token
             .clone()
             .filter(|t| !t.expose_secret().is_empty())
-            .ok_or_else(|| Error::MissingOption {
-                option: "access-token".into(),
-                location: Some(NAME.into()),
-            })?;
+            .ok_or_else(|| Error::missing_option_in("access-token", NAME))?;
         let federation = federation!(NAME, self);
         Ok(OidcAccessToken {
             inner: OidcAuth::new(federation, TokenSource::Given(GivenToken(token)), self.reauth_margin),

@@ -12,7 +12,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value};
 use url::Url;
 
-use crate::error::{Error, HttpError, Result};
+use crate::error::{Error, HttpError, Result, SharedError};
 use crate::transport::{HttpRequest, Response, Transport};
 
 /// The content type of OAuth 2.0 requests.
@@ -82,7 +82,9 @@ impl OAuthError {
     pub fn find(error: &Error) -> Option<&OAuthError> {
         let mut current: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(error);
         while let Some(e) = current {
-            if let Some(found) = e.downcast_ref::<OAuthError>() {
+            // A source kept on an `Error` is a `SharedError`: look inside it.
+            let shared = e.downcast_ref::<SharedError>().and_then(SharedError::downcast_ref);
+            if let Some(found) = e.downcast_ref::<OAuthError>().or(shared) {
                 return Some(found);
             }
             current = e.source();
@@ -169,11 +171,7 @@ pub(crate) async fn fetch_discovery(transport: &Transport, url: &Url) -> Result<
     let request = HttpRequest::new(Method::GET, url.clone())
         .header(http::header::ACCEPT, HeaderValue::from_static("application/json"));
     let response = transport.send(request).await?.error_for_status()?;
-    let invalid = |message: String| Error::InvalidResponse {
-        url: crate::redact::url(response.url()),
-        message,
-        source: None,
-    };
+    let invalid = |message: String| Error::invalid_response(crate::redact::url(response.url()), message);
     let value: Value = serde_json::from_slice(response.bytes())
         .map_err(|_| invalid("the OpenID Connect discovery document is not valid JSON".into()))?;
     let Value::Object(map) = value else {
@@ -242,11 +240,10 @@ pub(crate) async fn post_form(
     }
     match serde_json::from_slice::<Value>(response.bytes()) {
         Ok(Value::Object(map)) => Ok(map),
-        _ => Err(Error::InvalidResponse {
-            url: crate::redact::url(response.url()),
-            message: format!("the answer to the {what} request is not a JSON object"),
-            source: None,
-        }),
+        _ => Err(Error::invalid_response(
+            crate::redact::url(response.url()),
+            format!("the answer to the {what} request is not a JSON object"),
+        )),
     }
 }
 
@@ -254,11 +251,10 @@ pub(crate) async fn post_form(
 pub(crate) fn secret_field(map: &Map<String, Value>, key: &str, endpoint: &Url, what: &str) -> Result<SecretString> {
     match map.get(key) {
         Some(Value::String(s)) if !s.is_empty() => Ok(SecretString::from(s.clone())),
-        _ => Err(Error::InvalidResponse {
-            url: crate::redact::url(endpoint),
-            message: format!("the answer to the {what} request has no {key}"),
-            source: None,
-        }),
+        _ => Err(Error::invalid_response(
+            crate::redact::url(endpoint),
+            format!("the answer to the {what} request has no {key}"),
+        )),
     }
 }
 
@@ -295,10 +291,8 @@ fn provider_error(response: &Response, what: &str, secrets: &[&SecretString]) ->
                 description: text("error_description"),
                 uri: text("error_uri"),
             };
-            return Error::Authorization {
-                message: format!("the {what} request to {endpoint} was refused: {oauth}"),
-                source: Some(Box::new(oauth)),
-            };
+            return Error::authorization(format!("the {what} request to {endpoint} was refused: {oauth}"))
+                .with_source(oauth);
         }
     }
     let error = Error::from(HttpError::new(
@@ -344,10 +338,7 @@ mod tests {
             uri: None,
         };
         assert_eq!(oauth.to_string(), "invalid_grant: Invalid user credentials");
-        let err = Error::Authorization {
-            message: "x".into(),
-            source: Some(Box::new(oauth.clone())),
-        };
+        let err = Error::authorization("x").with_source(oauth.clone());
         assert_eq!(OAuthError::find(&err), Some(&oauth));
         assert_eq!(OAuthError::find(&Error::EmptyCatalog), None);
     }

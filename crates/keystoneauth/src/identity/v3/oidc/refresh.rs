@@ -88,13 +88,11 @@ impl RefreshSlot {
             }
         }
         let tokens = provider.obtain(transport, grant).await.map_err(|e| match &refused {
-            Some(why) => Error::Authorization {
-                message: format!(
-                    "the saved refresh token was refused ({why}) and the {} failed too",
-                    grant.describe()
-                ),
-                source: Some(Box::new(e)),
-            },
+            Some(why) => Error::authorization(format!(
+                "the saved refresh token was refused ({why}) and the {} failed too",
+                grant.describe()
+            ))
+            .with_source(e),
             None => e,
         })?;
         self.set(tokens.refresh);

@@ -73,11 +73,7 @@ pub(crate) struct Listener {
 impl Listener {
     /// Binds every address `host` resolves to, which must all be loopback.
     pub(crate) async fn bind(host: &str, port: u16) -> Result<Listener> {
-        let invalid = |message: String| Error::InvalidOption {
-            option: "redirect-host".into(),
-            location: Some("v3websso".into()),
-            message,
-        };
+        let invalid = |message: String| Error::invalid_option_in("redirect-host", "v3websso", message);
         let addrs: BTreeSet<SocketAddr> = tokio::net::lookup_host((host, port))
             .await
             .map_err(|e| invalid(format!("{host:?} cannot be resolved ({e})")))?
@@ -102,10 +98,7 @@ impl Listener {
             }
         }
         match (sockets.is_empty(), last_error) {
-            (true, Some((addr, source))) => Err(Error::CallbackListen {
-                address: addr.to_string(),
-                source,
-            }),
+            (true, Some((addr, source))) => Err(Error::callback_listen(addr.to_string(), source)),
             _ => Ok(Listener { sockets }),
         }
     }

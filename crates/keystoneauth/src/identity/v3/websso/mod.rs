@@ -219,17 +219,14 @@ impl WebSsoBuilder {
     /// Validates the options and builds the plugin.
     pub fn build(self) -> Result<WebSso> {
         if self.protocol.is_empty() {
-            return Err(Error::MissingOption {
-                option: "protocol".into(),
-                location: Some(NAME.into()),
-            });
+            return Err(Error::missing_option_in("protocol", NAME));
         }
         if self.redirect_host.is_empty() || self.redirect_host.contains(['/', '@', '?', '#']) {
-            return Err(Error::InvalidOption {
-                option: "redirect-host".into(),
-                location: Some(NAME.into()),
-                message: format!("{:?} is not a host name or address", self.redirect_host),
-            });
+            return Err(Error::invalid_option_in(
+                "redirect-host",
+                NAME,
+                format!("{:?} is not a host name or address", self.redirect_host),
+            ));
         }
         let scope = self.scope.resolve(NAME)?;
         let host = if self.redirect_host.contains(':') && !self.redirect_host.starts_with('[') {
@@ -240,10 +237,8 @@ impl WebSsoBuilder {
         let redirect_uri = format!("http://{host}:{}{CALLBACK_PATH}", self.redirect_port);
         let mut websso_url = versioned_url(&self.auth_url, "/v3", "auth/OS-FEDERATION")?;
         {
-            let mut segments = websso_url.path_segments_mut().map_err(|()| Error::InvalidOption {
-                option: "auth-url".into(),
-                location: Some(NAME.into()),
-                message: format!("{:?} cannot have a path", self.auth_url),
+            let mut segments = websso_url.path_segments_mut().map_err(|()| {
+                Error::invalid_option_in("auth-url", NAME, format!("{:?} cannot have a path", self.auth_url))
             })?;
             match &self.identity_provider {
                 Some(idp) => segments
@@ -261,10 +256,8 @@ impl WebSsoBuilder {
         let _ = websso_url.set_password(None);
         websso_url.set_query(None);
         websso_url.query_pairs_mut().append_pair("origin", &redirect_uri);
-        let keystone_origin = origin_of(self.auth_url.expose()).ok_or_else(|| Error::InvalidOption {
-            option: "auth-url".into(),
-            location: Some(NAME.into()),
-            message: format!("{:?} is not an absolute URL", self.auth_url),
+        let keystone_origin = origin_of(self.auth_url.expose()).ok_or_else(|| {
+            Error::invalid_option_in("auth-url", NAME, format!("{:?} is not an absolute URL", self.auth_url))
         })?;
         Ok(WebSso {
             inner: WebSsoAuth {
@@ -378,10 +371,7 @@ impl WebSsoAuth {
         listener
             .serve(deadline, |request| self.judge(transport, request))
             .await
-            .ok_or(Error::LoginTimeout {
-                waited: self.login_timeout,
-                callback: self.redirect_uri.clone(),
-            })
+            .ok_or(Error::login_timeout(self.login_timeout, self.redirect_uri.clone()))
     }
 
     /// Accepts a request whose shape is Keystone's form and whose token
@@ -429,10 +419,7 @@ impl WebSsoAuth {
         let fed = &doc["token"]["user"]["OS-FEDERATION"];
         let idp = fed["identity_provider"]["id"].as_str();
         let protocol = fed["protocol"]["id"].as_str();
-        let wrong = |what: &str| Error::Authorization {
-            message: format!("the token posted to the WebSSO callback is {what}"),
-            source: None,
-        };
+        let wrong = |what: &str| Error::authorization(format!("the token posted to the WebSSO callback is {what}"));
         if !access.is_unscoped() {
             return Err(wrong("not an unscoped token"));
         }
