@@ -55,6 +55,7 @@ mod ini;
 mod limits;
 mod loaded;
 mod loader;
+mod oauth1;
 mod opt;
 mod options;
 mod prompt;
