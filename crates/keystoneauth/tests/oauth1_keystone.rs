@@ -37,10 +37,13 @@ fn assert_delegated(a: &AccessInfo, d: &common::oauth1::Delegation) {
 #[tokio::test]
 async fn an_access_token_gets_a_project_token_with_the_delegated_role() {
     let ks = require_keystone!();
-    let admin = common::oauth1::admin_session(&ks);
+    let admin = Session::builder()
+        .auth(Arc::new(ks.admin_project_plugin(&ks.auth_url)))
+        .build()
+        .unwrap();
     // The admin user holds `admin` on its project, but on the demo project
     // only the role made for this test, and only that one is delegated.
-    let d = common::oauth1::delegate(&ks, &admin, &ks.demo_project_id).await;
+    let d = common::oauth1::delegate(&ks.auth_url, &admin, &ks.admin_user_id, &ks.demo_project_id).await;
 
     let a = access(&plugin(&ks, &d, &d.access_secret).build().unwrap())
         .await
@@ -108,7 +111,7 @@ async fn an_access_token_gets_a_project_token_with_the_delegated_role() {
     let body: serde_json::Value = check.json().unwrap();
     assert_eq!(body["token"]["project"]["id"], d.project_id.as_str());
 
-    common::oauth1::remove(&ks, &admin, &d).await;
+    common::oauth1::remove(&ks.auth_url, &admin, &d).await;
     // The consumer is gone, and its access token with it (Keystone
     // answers 404 "Access token not found").
     let err = access(&plugin(&ks, &d, &d.access_secret).build().unwrap())

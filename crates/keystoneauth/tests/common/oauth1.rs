@@ -3,16 +3,16 @@
 //! the consumer gets a request token, the admin user authorizes it with
 //! that role on a project, and the consumer exchanges it for an access
 //! token. Every step signed with the library's [`OAuth1Signer`].
+//!
+//! Independent of the rest of `common` so that ksa's tests include it too
+//! (`#[path]` in crates/ksa/tests/common/mod.rs).
 
-use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use keystoneauth::identity::v3::OAuth1Signer;
 use keystoneauth::Session;
 use secrecy::ExposeSecret;
 use serde_json::{json, Value};
-
-use super::Keystone;
 
 /// A delegated access token, with what made it.
 #[derive(Debug, Clone)]
@@ -26,14 +26,6 @@ pub struct Delegation {
     pub role_name: String,
     /// The project the access token is for.
     pub project_id: String,
-}
-
-/// A session authenticated as the admin user on the admin project.
-pub fn admin_session(ks: &Keystone) -> Session {
-    Session::builder()
-        .auth(Arc::new(ks.admin_project_plugin(&ks.auth_url)))
-        .build()
-        .unwrap()
 }
 
 async fn admin_call(admin: &Session, method: http::Method, url: String, body: Option<Value>) -> Value {
@@ -78,10 +70,11 @@ async fn signed_post(
     (get("oauth_token"), get("oauth_token_secret"))
 }
 
-/// Delegates a new role, held by the admin user on `project_id`, to a new
-/// consumer: the whole OS-OAUTH1 dance up to the access token.
-pub async fn delegate(ks: &Keystone, admin: &Session, project_id: &str) -> Delegation {
-    let base = ks.auth_url.trim_end_matches('/');
+/// Delegates a new role, granted to the admin user (`admin`, a session
+/// with an admin's project token, and `admin_user_id`) on `project_id`, to
+/// a new consumer: the whole OS-OAUTH1 dance up to the access token.
+pub async fn delegate(auth_url: &str, admin: &Session, admin_user_id: &str, project_id: &str) -> Delegation {
+    let base = auth_url.trim_end_matches('/');
     let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
     let role_name = format!("ksa-oauth1-{}-{nanos}", std::process::id());
     let role = admin_call(
@@ -95,10 +88,7 @@ pub async fn delegate(ks: &Keystone, admin: &Session, project_id: &str) -> Deleg
     admin_call(
         admin,
         http::Method::PUT,
-        format!(
-            "{base}/projects/{project_id}/users/{}/roles/{role_id}",
-            ks.admin_user_id
-        ),
+        format!("{base}/projects/{project_id}/users/{admin_user_id}/roles/{role_id}"),
         None,
     )
     .await;
@@ -147,8 +137,8 @@ pub async fn delegate(ks: &Keystone, admin: &Session, project_id: &str) -> Deleg
 }
 
 /// Removes the consumer (and with it its tokens) and the role.
-pub async fn remove(ks: &Keystone, admin: &Session, d: &Delegation) {
-    let base = ks.auth_url.trim_end_matches('/');
+pub async fn remove(auth_url: &str, admin: &Session, d: &Delegation) {
+    let base = auth_url.trim_end_matches('/');
     admin_call(
         admin,
         http::Method::DELETE,
