@@ -28,16 +28,17 @@ pub struct Delegation {
     pub project_id: String,
 }
 
+/// An admin's JSON request; the JSON answer (`Null` for none). Panics
+/// on an error status.
 async fn admin_call(admin: &Session, method: http::Method, url: String, body: Option<Value>) -> Value {
-    let mut request = admin.request(method.clone(), url.clone());
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap_or_else(|e| panic!("{method} {url}: {e}"));
-    if response.bytes().is_empty() {
-        Value::Null
-    } else {
-        response.json().unwrap()
+    let request = match body {
+        Some(body) => admin.request(method.clone(), url.clone()).json(&body),
+        None => admin.request(method.clone(), url.clone()),
+    };
+    match request.send().await {
+        Ok(r) if r.bytes().is_empty() => Value::Null,
+        Ok(r) => r.json().unwrap(),
+        Err(e) => panic!("{method} {url}: {e}"),
     }
 }
 

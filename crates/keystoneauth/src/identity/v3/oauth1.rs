@@ -23,8 +23,6 @@ use crate::masked_url::MaskedUrl;
 /// the consumer and the access token.
 struct OAuth1Method {
     signer: OAuth1Signer,
-    consumer_secret: SecretString,
-    access_secret: SecretString,
 }
 
 impl fmt::Debug for OAuth1Method {
@@ -50,14 +48,17 @@ impl AuthMethod for OAuth1Method {
     }
 
     fn secrets(&self) -> Vec<&SecretString> {
-        vec![&self.consumer_secret, &self.access_secret]
+        self.signer.secrets()
     }
 
     fn cache_id_parts(&self, parts: &mut Vec<(&'static str, String)>) {
+        // keystoneauth1's elements, the secrets as digests.
+        let hash = |s: &SecretString| crate::redact::hash_secret(s.expose_secret().as_bytes());
+        let secrets = self.signer.secrets();
         parts.push(("oauth1_consumer_key", self.signer.consumer_key().to_owned()));
         parts.push((
             "oauth1_consumer_secret",
-            crate::redact::hash_secret(self.consumer_secret.expose_secret().as_bytes()),
+            secrets.first().map(|s| hash(s)).unwrap_or_default(),
         ));
         parts.push((
             "oauth1_access_key",
@@ -65,7 +66,7 @@ impl AuthMethod for OAuth1Method {
         ));
         parts.push((
             "oauth1_access_secret",
-            crate::redact::hash_secret(self.access_secret.expose_secret().as_bytes()),
+            secrets.get(1).map(|s| hash(s)).unwrap_or_default(),
         ));
     }
 }
@@ -150,17 +151,25 @@ impl OAuth1Builder {
         self
     }
 
-    /// Asks Keystone to leave the catalog out of the token (default: include it).
-    pub fn include_catalog(mut self, include: bool) -> Self {
-        self.include_catalog = include;
-        self
+    /// `false` asks Keystone to leave the catalog out of the token
+    /// (`?nocatalog`; the signature still covers the URL without the
+    /// query, as keystoneauth1's does). Default: the catalog is included.
+    pub fn include_catalog(self, include_catalog: bool) -> Self {
+        Self {
+            include_catalog,
+            ..self
+        }
     }
 
-    /// Re-authenticate when the token expires within this margin
-    /// (default 120 s, at most a quarter of the token's lifetime).
-    pub fn reauth_margin(mut self, margin: Duration) -> Self {
-        self.reauth_margin = Some(margin);
-        self
+    /// Signs a new token request when the token expires within this margin
+    /// (default 120 s, at most a quarter of the token's lifetime). The
+    /// access token itself lives as long as Keystone's
+    /// `[oauth1] access_token_duration`.
+    pub fn reauth_margin(self, margin: Duration) -> Self {
+        Self {
+            reauth_margin: Some(margin),
+            ..self
+        }
     }
 
     /// Validates the options and builds the plugin.
@@ -178,23 +187,13 @@ impl OAuth1Builder {
             .access
             .filter(|(key, _)| !key.is_empty())
             .ok_or_else(|| missing("access-key and access-secret"))?;
-        let signer =
-            OAuth1Signer::new(consumer_key, consumer_secret.clone()).with_token(access_key, access_secret.clone());
-        let method = OAuth1Method {
-            signer,
-            consumer_secret,
-            access_secret,
-        };
-        Ok(OAuth1 {
-            inner: V3Auth::new(
-                NAME,
-                self.auth_url,
-                vec![Box::new(method)],
-                Scope::Unscoped,
-                self.include_catalog,
-                self.reauth_margin,
-            )?,
-        })
+        let signer = OAuth1Signer::new(consumer_key, consumer_secret).with_token(access_key, access_secret);
+        let method = OAuth1Method { signer };
+        let methods: Vec<Box<dyn AuthMethod>> = vec![Box::new(method)];
+        let (catalog, margin) = (self.include_catalog, self.reauth_margin);
+        // Keystone scopes the token to the access token's project.
+        let inner = V3Auth::new(NAME, self.auth_url, methods, Scope::Unscoped, catalog, margin)?;
+        Ok(OAuth1 { inner })
     }
 }
 

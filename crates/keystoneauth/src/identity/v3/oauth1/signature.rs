@@ -151,6 +151,13 @@ impl OAuth1Signer {
         self.token.as_ref().map(|(key, _)| key.as_str())
     }
 
+    /// The secrets the signer signs with: the consumer's, then the token's.
+    pub(crate) fn secrets(&self) -> Vec<&SecretString> {
+        std::iter::once(&self.consumer_secret)
+            .chain(self.token.as_ref().map(|(_, secret)| secret))
+            .collect()
+    }
+
     /// The `Authorization` header value for a request (`method` to `url`,
     /// whose query parameters are signed), with a fresh nonce and the
     /// current time. `extra` are further protocol parameters to sign and
