@@ -199,3 +199,98 @@ fn v3websso_loads_with_keystoneauth1_option_names_and_defaults() {
     let err = load(&[("OS_AUTH_TYPE", "v3websso"), url]).unwrap_err().to_string();
     assert!(err.contains("protocol"), "{err}");
 }
+
+#[test]
+fn v3oauth1_loads_from_every_source_with_keystoneauth1_option_names() {
+    use keystoneauth::loading::{cli, CloudsConfig, IniFile, IniSource};
+    let names = Registry::global().names();
+    assert!(names.iter().any(|n| n == "v3oauth1"), "{names:?}");
+    let url = "http://127.0.0.1:5000/v3";
+    // keystoneauth1's V3OAuth1 options: auth-url and the four credentials
+    // (both secrets hidden), no scope options.
+    let loader = Registry::global().get("v3oauth1").unwrap();
+    let opts: Vec<(String, bool, bool)> = loader
+        .options()
+        .iter()
+        .map(|o| (o.name().to_owned(), o.is_secret(), o.is_required()))
+        .collect();
+    assert_eq!(
+        opts,
+        [
+            ("auth-url".to_owned(), false, true),
+            ("consumer-key".to_owned(), false, true),
+            ("consumer-secret".to_owned(), true, true),
+            ("access-key".to_owned(), false, true),
+            ("access-secret".to_owned(), true, true),
+        ]
+    );
+    let shown_without_secrets = |plugin: std::sync::Arc<dyn keystoneauth::AuthPlugin>, from: &str| {
+        let shown = format!("{plugin:?} {:?}", plugin.cache_id());
+        assert!(!shown.contains(CANARY), "{from} shows a secret: {shown}");
+        assert!(shown.contains("ck-1") && shown.contains("ak-1"), "{from}: {shown}");
+    };
+
+    // OS_* variables.
+    let env = [
+        ("OS_AUTH_TYPE", "v3oauth1"),
+        ("OS_AUTH_URL", url),
+        ("OS_CONSUMER_KEY", "ck-1"),
+        ("OS_CONSUMER_SECRET", CANARY),
+        ("OS_ACCESS_KEY", "ak-1"),
+        ("OS_ACCESS_SECRET", CANARY),
+    ];
+    shown_without_secrets(load(&env).unwrap().unwrap(), "the environment");
+
+    // --os-* flags.
+    let argv = [
+        "prog",
+        "--os-auth-type",
+        "v3oauth1",
+        "--os-auth-url",
+        url,
+        "--os-consumer-key",
+        "ck-1",
+        "--os-consumer-secret",
+        CANARY,
+        "--os-access-key",
+        "ak-1",
+        "--os-access-secret",
+        CANARY,
+    ];
+    let empty = Env::empty();
+    let cmd = cli::register_auth_args(clap::Command::new("prog"), argv, &empty, None).unwrap();
+    let m = cmd.try_get_matches_from(argv).unwrap();
+    shown_without_secrets(cli::load_auth_from_matches(&m, &empty).unwrap().unwrap(), "the flags");
+
+    // clouds.yaml `auth:` keys.
+    let yaml = format!(
+        "clouds:\n  delegated:\n    auth_type: v3oauth1\n    auth:\n      auth_url: {url}\n      \
+         consumer_key: ck-1\n      consumer_secret: {CANARY}\n      access_key: ak-1\n      access_secret: {CANARY}\n"
+    );
+    let clouds = CloudsConfig::from_yaml_str(&yaml, "/etc/openstack/clouds.yaml").unwrap();
+    let cloud = clouds.cloud(Some("delegated"), None).unwrap().unwrap();
+    shown_without_secrets(Loader::new().cloud(cloud).load_auth().unwrap().unwrap(), "clouds.yaml");
+
+    // An INI section.
+    let ini = IniFile::parse(
+        &format!(
+            "[keystone_authtoken]\nauth_type = v3oauth1\nauth_url = {url}\nconsumer_key = ck-1\n\
+             consumer_secret = {CANARY}\naccess_key = ak-1\naccess_secret = {CANARY}\n"
+        ),
+        "/etc/svc.conf",
+    )
+    .unwrap();
+    let plugin = Loader::new()
+        .ini(IniSource::new(ini, "keystone_authtoken"))
+        .load_auth()
+        .unwrap()
+        .unwrap();
+    shown_without_secrets(plugin, "the INI file");
+
+    // A missing secret is named with where to set it, and the other
+    // secret is not shown.
+    let err = load(&env[..5]).unwrap_err().to_string();
+    assert!(err.contains("access-secret") || err.contains("access_secret"), "{err}");
+    assert!(err.contains("OS_ACCESS_SECRET"), "{err}");
+    assert!(!err.contains(CANARY), "{err}");
+}

@@ -68,6 +68,8 @@ const SERVICE_PASSWORD: &str = "CANARY-SERVICE-PASSWORD-d00d";
 const URL_PASSWORD: &str = "CANARY-URL-PASSWORD-9e9e";
 const QUERY_SECRET: &str = "CANARY-QUERY-SECRET-1337";
 const ECHOED_TOKEN: &str = "CANARY-ECHOED-TOKEN-beef";
+const OAUTH1_CONSUMER_SECRET: &str = "CANARY-OAUTH1-CONSUMER-SECRET-4b1d";
+const OAUTH1_ACCESS_SECRET: &str = "CANARY-OAUTH1-ACCESS-SECRET-7a2e";
 /// Issued by the mock Keystone as `CANARY-TOKEN-<n>`.
 const TOKEN_PREFIX: &str = "CANARY-TOKEN";
 
@@ -445,6 +447,14 @@ async fn identity_plugins_against_mocks(shown: &mut Shown, server: &MockServer) 
         .project_id("p1");
     shown.debug("v3 totp builder", &builder);
     use_plugin(shown, "v3 totp", Arc::new(builder.build().unwrap()))
+        .await
+        .unwrap();
+
+    let builder = v3::OAuth1::builder(&auth_url)
+        .consumer("consumer-id", OAUTH1_CONSUMER_SECRET)
+        .access_token("access-id", OAUTH1_ACCESS_SECRET);
+    shown.debug("v3 oauth1 builder", &builder);
+    use_plugin(shown, "v3 oauth1", Arc::new(builder.build().unwrap()))
         .await
         .unwrap();
 
@@ -1214,6 +1224,16 @@ async fn real_keystone(shown: &mut Shown, ks: &common::Keystone) {
         appcred.token(t.transport()).await,
     );
 
+    let oauth1 = v3::OAuth1::builder(auth_url)
+        .consumer("0123456789abcdef0123456789abcdef", OAUTH1_CONSUMER_SECRET)
+        .access_token("fedcba9876543210fedcba9876543210", OAUTH1_ACCESS_SECRET)
+        .build()
+        .unwrap();
+    shown.must_fail(
+        "keystone: unknown oauth1 access token",
+        oauth1.token(t.transport()).await,
+    );
+
     let totp = v3::Totp::builder(auth_url)
         .user_id(&ks.mfa_user_id)
         .passcode(PASSCODE)
@@ -1402,7 +1422,7 @@ async fn no_secret_reaches_logs_errors_or_debug_output() {
 }
 
 /// The canaries above (all contain MARKER).
-const CANARY_COUNT: usize = 23;
+const CANARY_COUNT: usize = 25;
 
 /// A leak the library is known to have.
 struct KnownLeak {

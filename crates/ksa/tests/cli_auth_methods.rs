@@ -354,3 +354,90 @@ fn totp_from_flags_and_clouds_yaml() {
     );
     assert_eq!(v["user_id"], user.id);
 }
+
+#[test]
+fn oauth1_access_token_from_flags_and_clouds_yaml() {
+    let ks = require_keystone!();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    // The admin's token (fetched directly) drives the OS-OAUTH1 API.
+    let admin = keystoneauth::Session::builder()
+        .auth(std::sync::Arc::new(
+            keystoneauth::AdminToken::new(ks.auth_url.as_str(), ks.admin_token()).unwrap(),
+        ))
+        .build()
+        .unwrap();
+    let d = runtime.block_on(common::oauth1::delegate(
+        &ks.auth_url,
+        &admin,
+        &ks.admin_user_id,
+        &ks.demo_project_id,
+    ));
+    let mut sb = Sandbox::new("oauth1");
+    sb.secrets.push(d.consumer_secret.clone());
+    sb.secrets.push(d.access_secret.clone());
+    let assert_delegated = |v: &Value| {
+        assert_eq!(v["user_id"], ks.admin_user_id);
+        assert_eq!(v["project_id"], d.project_id);
+        let (status, body) = ks.validate(v["id"].as_str().unwrap());
+        assert_eq!(status, 200);
+        let roles: Vec<&str> = body["token"]["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(roles, [d.role_name.as_str()]);
+        assert_eq!(body["token"]["OS-OAUTH1"]["consumer_id"], d.consumer_id);
+    };
+    let v = sb.json(
+        &[],
+        &[
+            "--os-auth-type",
+            "v3oauth1",
+            "--os-auth-url",
+            &ks.auth_url,
+            "--os-consumer-key",
+            &d.consumer_id,
+            "--os-consumer-secret",
+            &d.consumer_secret,
+            "--os-access-key",
+            &d.access_key,
+            "--os-access-secret",
+            &d.access_secret,
+            "token",
+            "issue",
+            "-f",
+            "json",
+            "--no-cache",
+        ],
+    );
+    assert_delegated(&v);
+    sb.write(
+        "home/.config/openstack/clouds.yaml",
+        &format!(
+            "clouds:\n  delegated:\n    auth_type: v3oauth1\n    auth:\n      auth_url: {}\n      consumer_key: {}\n      consumer_secret: {}\n      access_key: {}\n      access_secret: {}\n",
+            ks.auth_url, d.consumer_id, d.consumer_secret, d.access_key, d.access_secret
+        ),
+    );
+    let v = sb.json(
+        &[],
+        &["--os-cloud", "delegated", "token", "issue", "-f", "json", "--no-cache"],
+    );
+    assert_delegated(&v);
+    // A wrong access secret is a 401, and no secret is shown.
+    let out = sb.run_args(
+        &pairs(&[
+            ("OS_AUTH_TYPE", "v3oauth1"),
+            ("OS_AUTH_URL", &ks.auth_url),
+            ("OS_CONSUMER_KEY", &d.consumer_id),
+            ("OS_CONSUMER_SECRET", &d.consumer_secret),
+            ("OS_ACCESS_KEY", &d.access_key),
+            ("OS_ACCESS_SECRET", "CANARY-WRONG-SECRET"),
+        ]),
+        &["token", "issue", "--no-cache"],
+    );
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("401"), "{}", out.stderr);
+    assert!(!out.stderr.contains("CANARY-WRONG-SECRET"));
+    runtime.block_on(common::oauth1::remove(&ks.auth_url, &admin, &d));
+}

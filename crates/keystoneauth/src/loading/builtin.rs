@@ -34,6 +34,7 @@ pub(crate) fn loaders() -> Vec<Arc<dyn PluginLoader>> {
         .into_iter()
         .chain(super::auth_methods::loaders())
         .chain(super::federation::loaders())
+        .chain(super::oauth1::loaders())
         .collect()
 }
 

@@ -56,6 +56,7 @@ mod ini;
 mod limits;
 mod loaded;
 mod loader;
+mod oauth1;
 mod opt;
 mod options;
 mod plugin_loader;

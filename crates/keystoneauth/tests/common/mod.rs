@@ -9,6 +9,7 @@ pub mod fault_proxy;
 pub mod hostile;
 pub mod logs;
 pub mod memory;
+pub mod oauth1;
 pub mod peers;
 pub mod proxy;
 pub mod redis;

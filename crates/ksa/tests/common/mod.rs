@@ -5,6 +5,10 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod ksa_proxy;
+/// The consumer's side of Keystone's OS-OAUTH1 delegation, shared with
+/// keystoneauth's tests.
+#[path = "../../../keystoneauth/tests/common/oauth1.rs"]
+pub mod oauth1;
 pub mod proxy;
 pub mod totp;
 

@@ -2,6 +2,7 @@
 
 mod application_credential;
 mod multi_factor;
+mod oauth1;
 mod oauth2;
 mod oidc;
 mod password;
@@ -28,6 +29,7 @@ use crate::transport::{HttpRequest, Transport};
 pub use crate::error::{MissingAuthMethods, ReceiptUser};
 pub use application_credential::{ApplicationCredential, ApplicationCredentialBuilder};
 pub use multi_factor::{IdentityMethod, MultiFactor, MultiFactorBuilder, User};
+pub use oauth1::{OAuth1, OAuth1Builder, OAuth1Signer};
 pub use oauth2::{
     OAuth2ClientCredential, OAuth2ClientCredentialBuilder, OAuth2MtlsClientCredential,
     OAuth2MtlsClientCredentialBuilder,
@@ -59,6 +61,11 @@ pub(crate) trait AuthMethod: Send + Sync + fmt::Debug {
     fn cache_id_parts(&self, parts: &mut Vec<(&'static str, String)>);
     /// The secrets the method sends.
     fn secrets(&self) -> Vec<&SecretString>;
+    /// Headers the method adds to the token request at `url` (`oauth1`
+    /// signs the request); none by default.
+    fn headers(&self, _url: &url::Url) -> Result<Vec<(http::HeaderName, http::HeaderValue)>> {
+        Ok(Vec::new())
+    }
 }
 
 /// A domain given by id or by name.
@@ -349,6 +356,11 @@ impl TokenFetcher for V3Auth {
             url.set_query(Some("nocatalog"));
         }
         let mut request = HttpRequest::new(Method::POST, url).json(&self.body())?;
+        for m in &self.methods {
+            for (name, value) in m.headers(&self.token_url)? {
+                request = request.header(name, value);
+            }
+        }
         if let Some(receipt) = &self.receipt {
             request = request.header(
                 http::HeaderName::from_static(AUTH_RECEIPT_HEADER),
