@@ -252,6 +252,13 @@ impl ConnectionParams {
             client_identity: Some(identity),
         }
     }
+
+    /// Parameters with the client certificate, if any.
+    pub(crate) fn from_identity(identity: Option<&ClientIdentity>) -> Self {
+        ConnectionParams {
+            client_identity: identity.cloned(),
+        }
+    }
 }
 
 /// A plugin's headers as credentials for discovery requests.

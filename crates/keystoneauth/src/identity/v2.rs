@@ -9,6 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Map, Value};
 
 use super::base::{identity_plugin, post_token_request, Lifecycle, TokenFetcher};
+use super::v3::{require_user, required};
 use crate::access::AccessInfo;
 use crate::error::{Error, Result};
 use crate::masked_url::MaskedUrl;
@@ -178,12 +179,9 @@ impl TokenFetcher for V2Auth {
             } => {
                 parts.push(("user_id", user_id.clone().unwrap_or_default()));
                 parts.push(("username", username.clone().unwrap_or_default()));
-                parts.push((
-                    "password",
-                    crate::redact::hash_secret(password.expose_secret().as_bytes()),
-                ));
+                parts.push(super::secret_part("password", password));
             }
-            Credentials::Token(t) => parts.push(("token", crate::redact::hash_secret(t.expose_secret().as_bytes()))),
+            Credentials::Token(t) => parts.push(super::secret_part("token", t)),
         }
         parts.push(("tenant_id", self.tenant.tenant_id.clone().unwrap_or_default()));
         parts.push(("tenant_name", self.tenant.tenant_name.clone().unwrap_or_default()));
@@ -224,6 +222,17 @@ macro_rules! tenant_setters {
             self.reauth_margin = Some(margin);
             self
         }
+
+        /// The tenant, trust and margin from the options of a generic plugin.
+        pub(crate) fn from_v3_scope(mut self, scope: &super::v3::ScopeOptions, margin: Option<Duration>) -> Self {
+            self.tenant = Tenant {
+                tenant_id: scope.project_id.clone(),
+                tenant_name: scope.project_name.clone(),
+                trust_id: scope.trust_id.clone(),
+            };
+            self.reauth_margin = margin;
+            self
+        }
     };
 }
 
@@ -254,25 +263,14 @@ impl Password {
 
 /// Builds a v2 [`Password`] plugin.
 #[must_use]
+#[derive(Debug)]
 pub struct PasswordBuilder {
     auth_url: MaskedUrl,
-    user_id: Option<String>,
-    username: Option<String>,
+    pub(crate) user_id: Option<String>,
+    pub(crate) username: Option<String>,
     password: Option<SecretString>,
     tenant: Tenant,
     reauth_margin: Option<Duration>,
-}
-
-impl fmt::Debug for PasswordBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PasswordBuilder")
-            .field("auth_url", &self.auth_url)
-            .field("user_id", &self.user_id)
-            .field("username", &self.username)
-            .field("password", &self.password.as_ref().map(|_| "***"))
-            .field("tenant", &self.tenant)
-            .finish()
-    }
 }
 
 impl PasswordBuilder {
@@ -299,16 +297,8 @@ impl PasswordBuilder {
     /// Validates the options and builds the plugin.
     pub fn build(self) -> Result<Password> {
         const NAME: &str = "v2password";
-        if self.user_id.is_none() && self.username.is_none() {
-            return Err(Error::MissingOption {
-                option: "user-id or username".into(),
-                location: Some(NAME.into()),
-            });
-        }
-        let password = self.password.ok_or_else(|| Error::MissingOption {
-            option: "password".into(),
-            location: Some(NAME.into()),
-        })?;
+        require_user(NAME, self.user_id.as_ref(), self.username.as_ref())?;
+        let password = required(self.password, "password", NAME)?;
         let credentials = Credentials::Password {
             user_id: self.user_id,
             username: self.username,
@@ -342,21 +332,12 @@ impl Token {
 
 /// Builds a v2 [`Token`] plugin.
 #[must_use]
+#[derive(Debug)]
 pub struct TokenBuilder {
     auth_url: MaskedUrl,
     token: SecretString,
     tenant: Tenant,
     reauth_margin: Option<Duration>,
-}
-
-impl fmt::Debug for TokenBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TokenBuilder")
-            .field("auth_url", &self.auth_url)
-            .field("token", &"***")
-            .field("tenant", &self.tenant)
-            .finish()
-    }
 }
 
 impl TokenBuilder {
