@@ -11,7 +11,7 @@ use crate::catalog::{EndpointFilter, Interface};
 use crate::discovery::{DiscoveryContext, EndpointData, ServiceVersions};
 use crate::error::{Error, Result};
 use crate::session::{RequestBuilder, Session};
-use crate::transport::UserAgentItem;
+use crate::transport::{RetryOverrides, UserAgentItem};
 use crate::version::{AllowedStatuses, ApiVersion};
 
 /// A session bound to one service: its type, interface, region and the
@@ -46,11 +46,7 @@ struct AdapterInner {
     user_agent: Option<String>,
     client: Option<UserAgentItem>,
     headers: HeaderMap,
-    connect_retries: Option<u32>,
-    connect_retry_delay: Option<Duration>,
-    status_code_retries: Option<u32>,
-    status_code_retry_delay: Option<Duration>,
-    retriable_status_codes: Option<Vec<u16>>,
+    retry: RetryOverrides,
     raise_error: Option<bool>,
     global_request_id: Option<String>,
     max_response_size: Option<usize>,
@@ -132,11 +128,7 @@ impl Adapter {
             user_agent: None,
             client: None,
             headers: HeaderMap::new(),
-            connect_retries: None,
-            connect_retry_delay: None,
-            status_code_retries: None,
-            status_code_retry_delay: None,
-            retriable_status_codes: None,
+            retry: RetryOverrides::default(),
             raise_error: None,
             global_request_id: None,
             max_response_size: None,
@@ -183,21 +175,7 @@ impl Adapter {
         if let Some(c) = &i.client {
             b = b.client_name(c.name.clone(), c.version.as_deref());
         }
-        if let Some(v) = i.connect_retries {
-            b = b.connect_retries(v);
-        }
-        if let Some(v) = i.connect_retry_delay {
-            b = b.connect_retry_delay(v);
-        }
-        if let Some(v) = i.status_code_retries {
-            b = b.status_code_retries(v);
-        }
-        if let Some(v) = i.status_code_retry_delay {
-            b = b.status_code_retry_delay(v);
-        }
-        if let Some(v) = &i.retriable_status_codes {
-            b = b.retriable_status_codes(v.iter().copied());
-        }
+        b = b.retry_overrides(i.retry.clone());
         if let Some(v) = i.raise_error {
             b = b.raise_error(v);
         }
@@ -343,11 +321,7 @@ pub struct AdapterBuilder {
     user_agent: Option<String>,
     client: Option<UserAgentItem>,
     headers: HeaderMap,
-    connect_retries: Option<u32>,
-    connect_retry_delay: Option<Duration>,
-    status_code_retries: Option<u32>,
-    status_code_retry_delay: Option<Duration>,
-    retriable_status_codes: Option<Vec<u16>>,
+    retry: RetryOverrides,
     raise_error: Option<bool>,
     global_request_id: Option<String>,
     max_response_size: Option<usize>,
@@ -506,35 +480,7 @@ impl AdapterBuilder {
         self
     }
 
-    /// Connection retries.
-    pub fn connect_retries(mut self, retries: u32) -> Self {
-        self.connect_retries = Some(retries);
-        self
-    }
-
-    /// A fixed delay between connection retries.
-    pub fn connect_retry_delay(mut self, delay: Duration) -> Self {
-        self.connect_retry_delay = Some(delay);
-        self
-    }
-
-    /// Status retries.
-    pub fn status_code_retries(mut self, retries: u32) -> Self {
-        self.status_code_retries = Some(retries);
-        self
-    }
-
-    /// A fixed delay between status retries.
-    pub fn status_code_retry_delay(mut self, delay: Duration) -> Self {
-        self.status_code_retry_delay = Some(delay);
-        self
-    }
-
-    /// The statuses retried.
-    pub fn retriable_status_codes(mut self, codes: impl IntoIterator<Item = u16>) -> Self {
-        self.retriable_status_codes = Some(codes.into_iter().collect());
-        self
-    }
+    crate::transport::retry_setters!(retry);
 
     /// Whether error statuses are errors (default true).
     pub fn raise_error(mut self, raise: bool) -> Self {
@@ -616,11 +562,7 @@ impl AdapterBuilder {
                 user_agent: self.user_agent,
                 client: self.client,
                 headers: self.headers,
-                connect_retries: self.connect_retries,
-                connect_retry_delay: self.connect_retry_delay,
-                status_code_retries: self.status_code_retries,
-                status_code_retry_delay: self.status_code_retry_delay,
-                retriable_status_codes: self.retriable_status_codes,
+                retry: self.retry,
                 raise_error: self.raise_error,
                 global_request_id: self.global_request_id,
                 max_response_size: self.max_response_size,

@@ -207,6 +207,12 @@ impl RequestBuilder {
         fn connect_retries(retries: u32);
         /// See [`crate::RequestBuilder::status_code_retries`].
         fn status_code_retries(retries: u32);
+        /// See [`crate::RequestBuilder::retry`].
+        fn retry(policy: crate::RetryPolicy);
+        /// See [`crate::RequestBuilder::connect_retry_delay`].
+        fn connect_retry_delay(delay: Duration);
+        /// See [`crate::RequestBuilder::status_code_retry_delay`].
+        fn status_code_retry_delay(delay: Duration);
         /// See [`crate::RequestBuilder::timeout`].
         fn timeout(timeout: Duration);
         /// See [`crate::RequestBuilder::user_agent`].

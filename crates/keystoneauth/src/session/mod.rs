@@ -498,36 +498,7 @@ impl SessionBuilder {
         self
     }
 
-    /// Connection retries (default 0), with back-off from 0.5 s to 60 s.
-    pub fn connect_retries(mut self, retries: u32) -> Self {
-        self.retry.connect_retries = retries;
-        self
-    }
-
-    /// A fixed delay between connection retries instead of back-off.
-    pub fn connect_retry_delay(mut self, delay: Duration) -> Self {
-        self.retry.connect_retry_delay = Some(delay);
-        self
-    }
-
-    /// Retries of retriable statuses (default 0).
-    pub fn status_code_retries(mut self, retries: u32) -> Self {
-        self.retry.status_code_retries = retries;
-        self
-    }
-
-    /// A fixed delay between status retries when the server gives no
-    /// `Retry-After`.
-    pub fn status_code_retry_delay(mut self, delay: Duration) -> Self {
-        self.retry.status_code_retry_delay = Some(delay);
-        self
-    }
-
-    /// The statuses retried (default 429 and 503).
-    pub fn retriable_status_codes(mut self, codes: impl IntoIterator<Item = u16>) -> Self {
-        self.retry.retriable_status_codes = codes.into_iter().collect();
-        self
-    }
+    crate::transport::retry_setters!(retry);
 
     /// Collects method, URL, status and time of every request.
     pub fn collect_timing(mut self, collect: bool) -> Self {
