@@ -5,7 +5,6 @@
 //! sessions, adapters and requests; third-party crates implement the trait
 //! for their own methods.
 
-mod admin_token;
 mod http_basic;
 mod noauth;
 mod service_token;
@@ -24,7 +23,6 @@ use crate::discovery::{CredentialSource, DiscoveryCache, DiscoveryContext, Endpo
 use crate::error::{Error, Result};
 use crate::transport::{ClientIdentity, Transport};
 
-pub use admin_token::AdminToken;
 pub use http_basic::HttpBasic;
 pub use noauth::NoAuth;
 pub use service_token::{ServiceToken, SERVICE_TOKEN_HEADER};

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::opt::{LoadedOptions, Opt};
 use super::registry::PluginLoader;
-use crate::auth::{AdminToken, AuthPlugin, HttpBasic, NoAuth};
+use crate::auth::{AuthPlugin, HttpBasic, NoAuth};
 use crate::error::Result;
 use crate::identity::{generic, v2, v3};
 
@@ -385,11 +385,7 @@ impl PluginLoader for FixedToken {
     fn load(&self, o: &LoadedOptions) -> Result<Arc<dyn AuthPlugin>> {
         let endpoint = o.require_string("endpoint")?;
         let token = o.require_secret("token")?;
-        Ok(if self.0 == "admin_token" {
-            Arc::new(AdminToken::new(endpoint, token)?)
-        } else {
-            Arc::new(crate::auth::token_endpoint::Token::new(endpoint, token)?)
-        })
+        Ok(Arc::new(crate::auth::token_endpoint::Token::new(endpoint, token)?))
     }
 }
 
