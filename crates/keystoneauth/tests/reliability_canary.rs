@@ -32,8 +32,8 @@ use keystoneauth::fixture::{V3Service, V3Token};
 use keystoneauth::identity::{generic, v2, v3};
 use keystoneauth::loading::{cli, CloudsConfig, Env, IniFile, IniSource, Loader};
 use keystoneauth::{
-    fetch_discovery, token_endpoint, AccessInfo, Adapter, AuthPlugin, DiscoveryCache, DiscoveryContext,
-    EndpointFilter, Error, HttpBasic, ServiceToken, Session, TokenCache,
+    fetch_discovery, token_endpoint, AccessInfo, Adapter, AuthPlugin, DiscoveryCache, DiscoveryContext, EndpointFilter,
+    Error, HttpBasic, ServiceToken, Session, TokenCache,
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};

@@ -107,11 +107,7 @@ pub trait AuthPlugin: Send + Sync + fmt::Debug {
             plugin: self,
             transport,
         };
-        let ctx = DiscoveryContext {
-            transport,
-            cache,
-            credentials: Some(&credentials),
-        };
+        let ctx = credentials.context(cache);
         let project_id = self.project_id(transport).await.ok().flatten();
         data.resolve_for(ctx, filter, discover_versions, project_id)
             .await
@@ -133,11 +129,7 @@ pub trait AuthPlugin: Send + Sync + fmt::Debug {
             plugin: self,
             transport,
         };
-        let ctx = DiscoveryContext {
-            transport,
-            cache,
-            credentials: Some(&credentials),
-        };
+        let ctx = credentials.context(cache);
         let versions = data.all_version_data(ctx, &Default::default()).await;
         Ok(vec![ServiceVersions {
             service_type: filter.service_type.clone().unwrap_or_default(),
@@ -263,6 +255,18 @@ impl ConnectionParams {
 pub(crate) struct PluginCredentials<'a, P: ?Sized> {
     pub(crate) plugin: &'a P,
     pub(crate) transport: &'a Transport,
+}
+
+impl<'a, P: AuthPlugin + ?Sized> PluginCredentials<'a, P> {
+    /// Discovery on the plugin's transport, answering a 401 with the
+    /// plugin's headers.
+    pub(crate) fn context(&'a self, cache: &'a DiscoveryCache) -> DiscoveryContext<'a> {
+        DiscoveryContext {
+            transport: self.transport,
+            cache,
+            credentials: Some(self),
+        }
+    }
 }
 
 #[async_trait]

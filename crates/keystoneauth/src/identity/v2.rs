@@ -16,21 +16,24 @@ use crate::masked_url::MaskedUrl;
 use crate::transport::{HttpRequest, Transport};
 
 enum Credentials {
-    Password {
-        user_id: Option<String>,
-        username: Option<String>,
-        password: SecretString,
-    },
+    Password(PasswordCredentials),
     Token(SecretString),
+}
+
+/// A user (by id or name) and a password.
+struct PasswordCredentials {
+    user_id: Option<String>,
+    username: Option<String>,
+    password: SecretString,
 }
 
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Credentials::Password { user_id, username, .. } => f
+            Credentials::Password(p) => f
                 .debug_struct("Password")
-                .field("user_id", user_id)
-                .field("username", username)
+                .field("user_id", &p.user_id)
+                .field("username", &p.username)
                 .field("password", &"***")
                 .finish(),
             Credentials::Token(_) => f.debug_struct("Token").field("token", &"***").finish(),
@@ -89,18 +92,14 @@ impl V2Auth {
     fn body(&self) -> Value {
         let mut auth = Map::new();
         match &self.credentials {
-            Credentials::Password {
-                user_id,
-                username,
-                password,
-            } => {
+            Credentials::Password(p) => {
                 let mut creds = Map::new();
-                if let Some(id) = user_id {
+                if let Some(id) = &p.user_id {
                     creds.insert("userId".into(), Value::String(id.clone()));
-                } else if let Some(name) = username {
+                } else if let Some(name) = &p.username {
                     creds.insert("username".into(), Value::String(name.clone()));
                 }
-                creds.insert("password".into(), Value::String(password.expose_secret().to_owned()));
+                creds.insert("password".into(), Value::String(p.password.expose_secret().to_owned()));
                 auth.insert("passwordCredentials".into(), Value::Object(creds));
             }
             Credentials::Token(token) => {
@@ -172,14 +171,10 @@ impl TokenFetcher for V2Auth {
             ("auth_url", self.auth_url.expose().trim_end_matches('/').to_owned()),
         ];
         match &self.credentials {
-            Credentials::Password {
-                user_id,
-                username,
-                password,
-            } => {
-                parts.push(("user_id", user_id.clone().unwrap_or_default()));
-                parts.push(("username", username.clone().unwrap_or_default()));
-                parts.push(super::secret_part("password", password));
+            Credentials::Password(p) => {
+                parts.push(("user_id", p.user_id.clone().unwrap_or_default()));
+                parts.push(("username", p.username.clone().unwrap_or_default()));
+                parts.push(super::secret_part("password", &p.password));
             }
             Credentials::Token(t) => parts.push(super::secret_part("token", t)),
         }
@@ -191,7 +186,7 @@ impl TokenFetcher for V2Auth {
 
     fn secrets(&self) -> Vec<&SecretString> {
         match &self.credentials {
-            Credentials::Password { password, .. } => vec![password],
+            Credentials::Password(p) => vec![&p.password],
             Credentials::Token(t) => vec![t],
         }
     }
@@ -299,11 +294,11 @@ impl PasswordBuilder {
         const NAME: &str = "v2password";
         require_user(NAME, self.user_id.as_ref(), self.username.as_ref())?;
         let password = required(self.password, "password", NAME)?;
-        let credentials = Credentials::Password {
+        let credentials = Credentials::Password(PasswordCredentials {
             user_id: self.user_id,
             username: self.username,
             password,
-        };
+        });
         Ok(Password {
             inner: V2Auth::new(NAME, self.auth_url, credentials, self.tenant, self.reauth_margin)?,
         })

@@ -9,7 +9,7 @@ pub(crate) use super::options::{AdapterOptions, SessionOptions};
 pub(crate) use super::source::{auth_aliases, AdapterKey, Found, Key, Rank, SessionKey, Source};
 
 use super::env::Env;
-use super::opt::{self, LoadedOptions, Opt, OptKind, OptValue, Raw, Sourced, ValueSource};
+use super::opt::{self, LoadedOptions, Opt, OptKind, OptValue, Sourced, ValueSource};
 use super::prompt::{Prompter, TerminalPrompter};
 use super::registry::{PluginLoader, Registry};
 use crate::adapter::AdapterBuilder;
@@ -395,14 +395,7 @@ impl Loader {
                 AdapterKey::ConnectRetryDelay => o.connect_retry_delay = Some(delay(f)?),
                 AdapterKey::StatusCodeRetryDelay => o.status_code_retry_delay = Some(delay(f)?),
                 AdapterKey::Interfaces => {
-                    let items = match &f.raw {
-                        Raw::List(l) => l.clone(),
-                        Raw::Str(s) => s
-                            .split(',')
-                            .map(|s| s.trim().to_owned())
-                            .filter(|s| !s.is_empty())
-                            .collect(),
-                    };
+                    let items = f.raw.items();
                     let mut interfaces = Vec::new();
                     for i in items {
                         let parsed: Interface = i.parse().map_err(|_| Error::InvalidOption {
@@ -417,14 +410,7 @@ impl Loader {
                     o.interfaces = Some(Sourced::new(interfaces, f.source));
                 }
                 AdapterKey::RetriableStatusCodes => {
-                    let items = match &f.raw {
-                        Raw::List(l) => l.clone(),
-                        Raw::Str(s) => s
-                            .split(',')
-                            .map(|s| s.trim().to_owned())
-                            .filter(|s| !s.is_empty())
-                            .collect(),
-                    };
+                    let items = f.raw.items();
                     let mut codes = Vec::new();
                     for c in items {
                         let code = c
