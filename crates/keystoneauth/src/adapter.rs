@@ -194,35 +194,7 @@ impl Adapter {
         b
     }
 
-    /// Starts a GET request.
-    pub fn get(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::GET, url)
-    }
-
-    /// Starts a POST request.
-    pub fn post(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::POST, url)
-    }
-
-    /// Starts a PUT request.
-    pub fn put(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::PUT, url)
-    }
-
-    /// Starts a PATCH request.
-    pub fn patch(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::PATCH, url)
-    }
-
-    /// Starts a DELETE request.
-    pub fn delete(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::DELETE, url)
-    }
-
-    /// Starts a HEAD request.
-    pub fn head(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::HEAD, url)
-    }
+    crate::session::method_shortcuts!(RequestBuilder);
 
     /// The endpoint the adapter's requests go to (the override, or the
     /// catalog's endpoint for the filter).
@@ -386,37 +358,31 @@ impl AdapterBuilder {
         self
     }
 
+    /// `version` parsed, or `None` with the error kept for `build`.
+    fn checked_version(&mut self, version: &str, option: &str) -> Option<ApiVersion> {
+        ApiVersion::parse_option(version, option)
+            .map_err(|e| {
+                self.error.get_or_insert(e);
+            })
+            .ok()
+    }
+
     /// The API version wanted: requests resolve the URL of that version
     /// through discovery (`2` means 2.0 up to 2.latest).
     pub fn version(mut self, version: impl AsRef<str>) -> Self {
-        match ApiVersion::parse_option(version.as_ref(), "version") {
-            Ok(v) => self.filter.version = Some(v),
-            Err(e) => {
-                self.error.get_or_insert(e);
-            }
-        }
+        self.filter.version = self.checked_version(version.as_ref(), "version");
         self
     }
 
     /// The lowest API version acceptable.
     pub fn min_version(mut self, version: impl AsRef<str>) -> Self {
-        match ApiVersion::parse_option(version.as_ref(), "min_version") {
-            Ok(v) => self.filter.min_version = Some(v),
-            Err(e) => {
-                self.error.get_or_insert(e);
-            }
-        }
+        self.filter.min_version = self.checked_version(version.as_ref(), "min_version");
         self
     }
 
     /// The highest API version acceptable.
     pub fn max_version(mut self, version: impl AsRef<str>) -> Self {
-        match ApiVersion::parse_option(version.as_ref(), "max_version") {
-            Ok(v) => self.filter.max_version = Some(v),
-            Err(e) => {
-                self.error.get_or_insert(e);
-            }
-        }
+        self.filter.max_version = self.checked_version(version.as_ref(), "max_version");
         self
     }
 
@@ -450,17 +416,7 @@ impl AdapterBuilder {
         self
     }
 
-    /// Replaces the whole user agent.
-    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = Some(user_agent.into());
-        self
-    }
-
-    /// The client's name and version, in the user agent after the application's.
-    pub fn client_name(mut self, name: impl Into<String>, version: Option<&str>) -> Self {
-        self.client = Some(UserAgentItem::new(name, version));
-        self
-    }
+    crate::session::user_agent_setters!();
 
     /// A header sent with every request.
     pub fn header<K, V>(mut self, name: K, value: V) -> Self

@@ -83,35 +83,7 @@ impl Session {
         }
     }
 
-    /// Starts a GET request.
-    pub fn get(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::GET, url)
-    }
-
-    /// Starts a POST request.
-    pub fn post(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::POST, url)
-    }
-
-    /// Starts a PUT request.
-    pub fn put(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::PUT, url)
-    }
-
-    /// Starts a PATCH request.
-    pub fn patch(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::PATCH, url)
-    }
-
-    /// Starts a DELETE request.
-    pub fn delete(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::DELETE, url)
-    }
-
-    /// Starts a HEAD request.
-    pub fn head(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::HEAD, url)
-    }
+    crate::session::method_shortcuts!(RequestBuilder);
 
     /// The endpoint URL for a filter.
     pub fn endpoint(&self, filter: &EndpointFilter, auth: Option<&Arc<dyn AuthPlugin>>) -> Result<String> {
@@ -380,35 +352,7 @@ impl Adapter {
         }
     }
 
-    /// Starts a GET request.
-    pub fn get(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::GET, url)
-    }
-
-    /// Starts a POST request.
-    pub fn post(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::POST, url)
-    }
-
-    /// Starts a PUT request.
-    pub fn put(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::PUT, url)
-    }
-
-    /// Starts a PATCH request.
-    pub fn patch(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::PATCH, url)
-    }
-
-    /// Starts a DELETE request.
-    pub fn delete(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::DELETE, url)
-    }
-
-    /// Starts a HEAD request.
-    pub fn head(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::HEAD, url)
-    }
+    crate::session::method_shortcuts!(RequestBuilder);
 
     /// The endpoint the adapter's requests go to.
     pub fn endpoint(&self) -> Result<String> {

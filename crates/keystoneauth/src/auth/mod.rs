@@ -226,6 +226,77 @@ pub trait AuthPlugin: Send + Sync + fmt::Debug {
     }
 }
 
+/// Implements [`AuthPlugin`] for `$ty` with the methods given, and the
+/// lookups (`endpoint_data`, `all_version_data`, `user_id`, `project_id`,
+/// `token`, `access_info`, `cache_id`, `auth_state`) forwarded to the
+/// plugin in the field `$base`, each async one after `self.$ensure(transport)`
+/// when an `ensure` method is named. One macro for the whole `impl`:
+/// `async_trait` must see every method.
+macro_rules! forwarding_plugin {
+    ($ty:ty, $base:ident $(, ensure = $ensure:ident)?, { $($own:tt)* }) => {
+        #[async_trait::async_trait]
+        impl $crate::auth::AuthPlugin for $ty {
+            $($own)*
+
+            async fn endpoint_data(
+                &self,
+                transport: &$crate::transport::Transport,
+                cache: &$crate::discovery::DiscoveryCache,
+                filter: &$crate::catalog::EndpointFilter,
+                discover_versions: bool,
+            ) -> $crate::error::Result<Option<$crate::discovery::EndpointData>> {
+                $(self.$ensure(transport).await?;)?
+                self.$base.endpoint_data(transport, cache, filter, discover_versions).await
+            }
+
+            async fn all_version_data(
+                &self,
+                transport: &$crate::transport::Transport,
+                cache: &$crate::discovery::DiscoveryCache,
+                filter: &$crate::catalog::EndpointFilter,
+            ) -> $crate::error::Result<Vec<$crate::discovery::ServiceVersions>> {
+                $(self.$ensure(transport).await?;)?
+                self.$base.all_version_data(transport, cache, filter).await
+            }
+
+            async fn user_id(&self, transport: &$crate::transport::Transport) -> $crate::error::Result<Option<String>> {
+                $(self.$ensure(transport).await?;)?
+                self.$base.user_id(transport).await
+            }
+
+            async fn project_id(&self, transport: &$crate::transport::Transport) -> $crate::error::Result<Option<String>> {
+                $(self.$ensure(transport).await?;)?
+                self.$base.project_id(transport).await
+            }
+
+            async fn token(
+                &self,
+                transport: &$crate::transport::Transport,
+            ) -> $crate::error::Result<Option<secrecy::SecretString>> {
+                $(self.$ensure(transport).await?;)?
+                self.$base.token(transport).await
+            }
+
+            async fn access_info(
+                &self,
+                transport: &$crate::transport::Transport,
+            ) -> $crate::error::Result<Option<std::sync::Arc<$crate::access::AccessInfo>>> {
+                $(self.$ensure(transport).await?;)?
+                self.$base.access_info(transport).await
+            }
+
+            fn cache_id(&self) -> Option<String> {
+                self.$base.cache_id()
+            }
+
+            fn auth_state(&self) -> Option<secrecy::SecretString> {
+                self.$base.auth_state()
+            }
+        }
+    };
+}
+pub(crate) use forwarding_plugin;
+
 /// Connection settings an auth plugin asks the session to use.
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]

@@ -23,6 +23,7 @@ use crate::version::ApiVersion;
 #[cfg(any(feature = "reqwest-middleware", feature = "tower"))]
 pub(crate) use request::join_url;
 pub use request::RequestBuilder;
+pub(crate) use request::{method_shortcuts, user_agent_setters};
 
 /// The shared transport plus an optional default auth plugin.
 ///
@@ -115,35 +116,7 @@ impl Session {
         RequestBuilder::new(self.clone(), method, url.into())
     }
 
-    /// Starts a GET request.
-    pub fn get(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::GET, url)
-    }
-
-    /// Starts a POST request.
-    pub fn post(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::POST, url)
-    }
-
-    /// Starts a PUT request.
-    pub fn put(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::PUT, url)
-    }
-
-    /// Starts a PATCH request.
-    pub fn patch(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::PATCH, url)
-    }
-
-    /// Starts a DELETE request.
-    pub fn delete(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::DELETE, url)
-    }
-
-    /// Starts a HEAD request.
-    pub fn head(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::HEAD, url)
-    }
+    crate::session::method_shortcuts!(RequestBuilder);
 
     /// The version documents this session has fetched (shared by clones).
     pub fn discovery_cache(&self) -> &DiscoveryCache {

@@ -5,7 +5,7 @@
 
 use std::fmt;
 use std::future::Future;
-use std::sync::{Arc, RwLock};
+use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -18,9 +18,8 @@ use super::application_credential::{AppCredRef, ApplicationCredentialMethod};
 use super::oidc::provider::{self, post_form, secret_field, ClientAuth};
 use super::{client_identity_setter, reauth_margin_setter, required, scope_setters, V3Auth, V3Options};
 use crate::access::AccessInfo;
-use crate::auth::{secret_header_value, AuthPlugin, ConnectionParams, AUTH_TOKEN_HEADER};
+use crate::auth::{secret_header_value, ConnectionParams, AUTH_TOKEN_HEADER};
 use crate::catalog::EndpointFilter;
-use crate::discovery::{DiscoveryCache, EndpointData, ServiceVersions};
 use crate::error::{Error, Result};
 use crate::identity::base::{identity_plugin, post_token_request, versioned_url, Lifecycle, TokenFetcher};
 use crate::masked_url::MaskedUrl;
@@ -46,67 +45,20 @@ fn endpoint_option(plugin: &str, value: Option<MaskedUrl>) -> Result<Url> {
 
 /// Implements [`AuthPlugin`] for `$ty` with the methods given, and the
 /// others (endpoints, ids, state) delegated to the field `$base`, itself a
-/// plugin. (One macro for the whole `impl`: `async_trait` must see every
-/// method.)
+/// plugin.
 macro_rules! plugin_with_base {
     ($ty:ty, $base:ident, { $($own:tt)* }) => {
-        #[async_trait]
-        impl AuthPlugin for $ty {
-        $($own)*
+        crate::auth::forwarding_plugin!($ty, $base, {
+            $($own)*
 
-        async fn endpoint(&self, transport: &Transport, filter: &EndpointFilter) -> Result<Option<String>> {
-            self.$base.endpoint(transport, filter).await
-        }
+            async fn endpoint(&self, transport: &Transport, filter: &EndpointFilter) -> Result<Option<String>> {
+                self.$base.endpoint(transport, filter).await
+            }
 
-        async fn endpoint_data(
-            &self,
-            transport: &Transport,
-            cache: &DiscoveryCache,
-            filter: &EndpointFilter,
-            discover_versions: bool,
-        ) -> Result<Option<EndpointData>> {
-            self.$base
-                .endpoint_data(transport, cache, filter, discover_versions)
-                .await
-        }
-
-        async fn all_version_data(
-            &self,
-            transport: &Transport,
-            cache: &DiscoveryCache,
-            filter: &EndpointFilter,
-        ) -> Result<Vec<ServiceVersions>> {
-            self.$base.all_version_data(transport, cache, filter).await
-        }
-
-        async fn user_id(&self, transport: &Transport) -> Result<Option<String>> {
-            self.$base.user_id(transport).await
-        }
-
-        async fn project_id(&self, transport: &Transport) -> Result<Option<String>> {
-            self.$base.project_id(transport).await
-        }
-
-        async fn token(&self, transport: &Transport) -> Result<Option<SecretString>> {
-            self.$base.token(transport).await
-        }
-
-        async fn access_info(&self, transport: &Transport) -> Result<Option<Arc<AccessInfo>>> {
-            self.$base.access_info(transport).await
-        }
-
-        fn cache_id(&self) -> Option<String> {
-            self.$base.cache_id()
-        }
-
-        fn auth_state(&self) -> Option<SecretString> {
-            self.$base.auth_state()
-        }
-
-        fn set_auth_state(&self, state: &str) -> Result<bool> {
-            self.$base.set_auth_state(state)
-        }
-        }
+            fn set_auth_state(&self, state: &str) -> Result<bool> {
+                self.$base.set_auth_state(state)
+            }
+        });
     };
 }
 
