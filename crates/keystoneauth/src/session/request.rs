@@ -595,19 +595,19 @@ macro_rules! method_shortcuts {
 pub(crate) use method_shortcuts;
 
 /// `user_agent` and `client_name`, onto the builder's `user_agent` and
-/// `client` fields (adapters and requests).
+/// `client` fields, or those of its field named (adapters and requests).
 macro_rules! user_agent_setters {
-    () => {
+    ($($field:ident)?) => {
         /// Replaces the whole user agent.
         pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-            self.user_agent = Some(user_agent.into());
+            self$(.$field)?.user_agent = Some(user_agent.into());
             self
         }
 
         /// Names the service client making the requests; its name and
         /// version appear in the user agent after the application's.
         pub fn client_name(mut self, name: impl Into<String>, version: Option<&str>) -> Self {
-            self.client = Some($crate::transport::UserAgentItem::new(name, version));
+            self$(.$field)?.client = Some($crate::transport::UserAgentItem::new(name, version));
             self
         }
     };
