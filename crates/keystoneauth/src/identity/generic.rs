@@ -135,11 +135,11 @@ impl Generic {
                 let mut b = v2::Password::builder(url).password(password.clone());
                 b.user_id.clone_from(&self.options.user.user_id);
                 b.username.clone_from(&self.options.user.username);
-                Arc::new(b.from_v3_scope(s, margin).build()?)
+                Arc::new(b.with_v3_scope(s, margin).build()?)
             }
             (Major::V2, Secret::Token(token)) => {
                 let b = v2::Token::builder(url, token.clone());
-                Arc::new(b.from_v3_scope(s, margin).build()?)
+                Arc::new(b.with_v3_scope(s, margin).build()?)
             }
         })
     }

@@ -219,7 +219,7 @@ macro_rules! tenant_setters {
         }
 
         /// The tenant, trust and margin from the options of a generic plugin.
-        pub(crate) fn from_v3_scope(mut self, scope: &super::v3::ScopeOptions, margin: Option<Duration>) -> Self {
+        pub(crate) fn with_v3_scope(mut self, scope: &super::v3::ScopeOptions, margin: Option<Duration>) -> Self {
             self.tenant = Tenant {
                 tenant_id: scope.project_id.clone(),
                 tenant_name: scope.project_name.clone(),

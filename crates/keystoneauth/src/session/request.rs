@@ -557,22 +557,6 @@ fn with_auth_headers(mut headers: HeaderMap, auth: &HeaderMap) -> HeaderMap {
     headers
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn joins_like_keystoneauth1() {
-        assert_eq!(join_url("http://h/v3/", "/users"), "http://h/v3/users");
-        assert_eq!(join_url("http://h/v3", "users"), "http://h/v3/users");
-        assert_eq!(join_url("http://h/v3", ""), "http://h/v3/");
-        assert_eq!(
-            join_url("http://h:8774/v2.1/abc", "servers/detail"),
-            "http://h:8774/v2.1/abc/servers/detail"
-        );
-    }
-}
-
 /// `get`, `post`, `put`, `patch`, `delete` and `head`: `request` with that
 /// method, for every type that starts requests (sessions and adapters,
 /// async and blocking) and returns `$builder`.
@@ -613,3 +597,19 @@ macro_rules! user_agent_setters {
     };
 }
 pub(crate) use user_agent_setters;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joins_like_keystoneauth1() {
+        assert_eq!(join_url("http://h/v3/", "/users"), "http://h/v3/users");
+        assert_eq!(join_url("http://h/v3", "users"), "http://h/v3/users");
+        assert_eq!(join_url("http://h/v3", ""), "http://h/v3/");
+        assert_eq!(
+            join_url("http://h:8774/v2.1/abc", "servers/detail"),
+            "http://h:8774/v2.1/abc/servers/detail"
+        );
+    }
+}
