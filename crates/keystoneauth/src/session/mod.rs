@@ -23,7 +23,6 @@ use crate::version::ApiVersion;
 #[cfg(any(feature = "reqwest-middleware", feature = "tower"))]
 pub(crate) use request::join_url;
 pub use request::RequestBuilder;
-pub(crate) use request::{method_shortcuts, user_agent_setters};
 
 /// The shared transport plus an optional default auth plugin.
 ///
@@ -550,6 +549,64 @@ impl SessionBuilder {
         })
     }
 }
+
+/// `get`, `post`, `put`, `patch`, `delete` and `head`: `request` with that
+/// method, for every type that starts requests (sessions and adapters,
+/// async and blocking) and returns `$builder`.
+macro_rules! method_shortcuts {
+    ($builder:ty) => {
+        /// Starts a GET request.
+        pub fn get(&self, url: impl Into<String>) -> $builder {
+            self.request(http::Method::GET, url)
+        }
+
+        /// Starts a POST request.
+        pub fn post(&self, url: impl Into<String>) -> $builder {
+            self.request(http::Method::POST, url)
+        }
+
+        /// Starts a PUT request.
+        pub fn put(&self, url: impl Into<String>) -> $builder {
+            self.request(http::Method::PUT, url)
+        }
+
+        /// Starts a PATCH request.
+        pub fn patch(&self, url: impl Into<String>) -> $builder {
+            self.request(http::Method::PATCH, url)
+        }
+
+        /// Starts a DELETE request.
+        pub fn delete(&self, url: impl Into<String>) -> $builder {
+            self.request(http::Method::DELETE, url)
+        }
+
+        /// Starts a HEAD request.
+        pub fn head(&self, url: impl Into<String>) -> $builder {
+            self.request(http::Method::HEAD, url)
+        }
+    };
+}
+pub(crate) use method_shortcuts;
+
+/// `user_agent` and `client_name`, onto the builder's `user_agent` and
+/// `client` fields, or those of its field named (adapters and requests).
+macro_rules! user_agent_setters {
+    ($($field:ident)?) => {
+        /// Replaces the whole user agent.
+        pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+            self$(.$field)?.user_agent = Some(user_agent.into());
+            self
+        }
+
+        /// Names the service client making the requests; its name and
+        /// version appear in the user agent after the application's.
+        pub fn client_name(mut self, name: impl Into<String>, version: Option<&str>) -> Self {
+            self$(.$field)?.client = Some($crate::transport::UserAgentItem::new(name, version));
+            self
+        }
+    };
+}
+pub(crate) use user_agent_setters;
 
 #[cfg(test)]
 mod tests {

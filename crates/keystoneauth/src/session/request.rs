@@ -284,7 +284,7 @@ impl RequestBuilder {
         self
     }
 
-    user_agent_setters!();
+    super::user_agent_setters!();
 
     /// Sends this microversion (`OpenStack-API-Version` and the service's
     /// legacy header). `latest` is resolved to the service's discovered
@@ -556,47 +556,6 @@ fn with_auth_headers(mut headers: HeaderMap, auth: &HeaderMap) -> HeaderMap {
     }
     headers
 }
-
-/// `get`, `post`, `put`, `patch`, `delete` and `head`: `request` with that
-/// method, for every type that starts requests (sessions and adapters,
-/// async and blocking) and returns `$builder`.
-macro_rules! method_shortcuts {
-    ($builder:ty) => {
-        $crate::session::method_shortcuts!(@one $builder, get, GET, "Starts a GET request.");
-        $crate::session::method_shortcuts!(@one $builder, post, POST, "Starts a POST request.");
-        $crate::session::method_shortcuts!(@one $builder, put, PUT, "Starts a PUT request.");
-        $crate::session::method_shortcuts!(@one $builder, patch, PATCH, "Starts a PATCH request.");
-        $crate::session::method_shortcuts!(@one $builder, delete, DELETE, "Starts a DELETE request.");
-        $crate::session::method_shortcuts!(@one $builder, head, HEAD, "Starts a HEAD request.");
-    };
-    (@one $builder:ty, $name:ident, $method:ident, $doc:literal) => {
-        #[doc = $doc]
-        pub fn $name(&self, url: impl Into<String>) -> $builder {
-            self.request(http::Method::$method, url)
-        }
-    };
-}
-pub(crate) use method_shortcuts;
-
-/// `user_agent` and `client_name`, onto the builder's `user_agent` and
-/// `client` fields, or those of its field named (adapters and requests).
-macro_rules! user_agent_setters {
-    ($($field:ident)?) => {
-        /// Replaces the whole user agent.
-        pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-            self$(.$field)?.user_agent = Some(user_agent.into());
-            self
-        }
-
-        /// Names the service client making the requests; its name and
-        /// version appear in the user agent after the application's.
-        pub fn client_name(mut self, name: impl Into<String>, version: Option<&str>) -> Self {
-            self$(.$field)?.client = Some($crate::transport::UserAgentItem::new(name, version));
-            self
-        }
-    };
-}
-pub(crate) use user_agent_setters;
 
 #[cfg(test)]
 mod tests {
