@@ -110,8 +110,8 @@ mod transport;
 mod version;
 
 pub use access::{
-    AccessInfo, ApplicationCredentialInfo, DomainRef, IdentityVersion, OAuth1Info, ProjectInfo, RoleRef, TrustInfo,
-    UserInfo,
+    AccessInfo, ApplicationCredentialInfo, DomainRef, EntityInfo, EntityRef, IdentityVersion, OAuth1Info, ProjectInfo,
+    RoleRef, TrustInfo, UserInfo,
 };
 pub use adapter::{Adapter, AdapterBuilder};
 
