@@ -440,7 +440,8 @@ identity_plugin!(MtlsToken, inner);
 /// Give the certificate with
 /// [`client_identity`](OAuth2MtlsClientCredentialBuilder::client_identity)
 /// (the plugin asks the session to present it through
-/// [`AuthPlugin::connection_params`]), or configure it on the session.
+/// [`AuthPlugin::connection_params`](crate::AuthPlugin::connection_params)),
+/// or configure it on the session.
 /// As in keystoneauth1, the token's scope is the one the server gives;
 /// the plugin takes no scope options.
 ///
