@@ -11,7 +11,7 @@ use crate::catalog::{EndpointFilter, Interface};
 use crate::discovery::{DiscoveryContext, EndpointData, ServiceVersions};
 use crate::error::{Error, Result};
 use crate::session::{Limits, RequestBuilder, Session};
-use crate::transport::UserAgentItem;
+use crate::transport::{RetryOverrides, UserAgentItem};
 use crate::version::{AllowedStatuses, ApiVersion};
 
 /// A session bound to one service: its type, interface, region and the
@@ -37,7 +37,9 @@ pub struct Adapter {
     inner: Arc<AdapterInner>,
 }
 
-struct AdapterInner {
+/// An adapter's defaults for its requests: what the builder sets and the
+/// adapter keeps.
+struct AdapterConfig {
     session: Session,
     filter: EndpointFilter,
     endpoint_override: Option<String>,
@@ -46,14 +48,14 @@ struct AdapterInner {
     user_agent: Option<String>,
     client: Option<UserAgentItem>,
     headers: HeaderMap,
-    connect_retries: Option<u32>,
-    connect_retry_delay: Option<Duration>,
-    status_code_retries: Option<u32>,
-    status_code_retry_delay: Option<Duration>,
-    retriable_status_codes: Option<Vec<u16>>,
+    retry: RetryOverrides,
     raise_error: Option<bool>,
     global_request_id: Option<String>,
     max_response_size: Option<usize>,
+}
+
+struct AdapterInner {
+    config: AdapterConfig,
     limits: Option<Arc<Limits>>,
 }
 
@@ -61,14 +63,17 @@ impl std::fmt::Debug for Adapter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let i = &self.inner;
         f.debug_struct("Adapter")
-            .field("filter", &i.filter)
+            .field("filter", &i.config.filter)
             .field(
                 "endpoint_override",
-                &i.endpoint_override.as_deref().map(crate::redact::url_str),
+                &i.config.endpoint_override.as_deref().map(crate::redact::url_str),
             )
-            .field("microversion", &i.microversion)
-            .field("auth", &i.auth)
-            .field("headers", &i.headers.keys().map(|k| k.as_str()).collect::<Vec<_>>())
+            .field("microversion", &i.config.microversion)
+            .field("auth", &i.config.auth)
+            .field(
+                "headers",
+                &i.config.headers.keys().map(|k| k.as_str()).collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -77,22 +82,20 @@ impl Adapter {
     /// A builder for an adapter over `session`.
     pub fn builder(session: Session) -> AdapterBuilder {
         AdapterBuilder {
-            session,
-            filter: EndpointFilter::default(),
-            endpoint_override: None,
-            microversion: None,
-            auth: None,
-            user_agent: None,
-            client: None,
-            headers: HeaderMap::new(),
-            connect_retries: None,
-            connect_retry_delay: None,
-            status_code_retries: None,
-            status_code_retry_delay: None,
-            retriable_status_codes: None,
-            raise_error: None,
-            global_request_id: None,
-            max_response_size: None,
+            config: AdapterConfig {
+                session,
+                filter: EndpointFilter::default(),
+                endpoint_override: None,
+                microversion: None,
+                auth: None,
+                user_agent: None,
+                client: None,
+                headers: HeaderMap::new(),
+                retry: RetryOverrides::default(),
+                raise_error: None,
+                global_request_id: None,
+                max_response_size: None,
+            },
             concurrency: None,
             rate_limit: None,
             error: None,
@@ -101,139 +104,103 @@ impl Adapter {
 
     /// The session underneath.
     pub fn session(&self) -> &Session {
-        &self.inner.session
+        &self.inner.config.session
     }
 
     /// The endpoint filter the adapter's requests use.
     pub fn endpoint_filter(&self) -> &EndpointFilter {
-        &self.inner.filter
+        &self.inner.config.filter
     }
 
     /// The auth plugin: the adapter's own, else the session's.
     pub fn auth(&self) -> Option<&Arc<dyn AuthPlugin>> {
-        self.inner.auth.as_ref().or(self.inner.session.auth())
+        self.inner.config.auth.as_ref().or(self.inner.config.session.auth())
     }
 
     /// The API version asked for, if any (used by version discovery).
     pub fn version(&self) -> Option<ApiVersion> {
-        self.inner.filter.version
+        self.inner.config.filter.version
     }
 
     /// Starts a request with the adapter's defaults.
     pub fn request(&self, method: Method, url: impl Into<String>) -> RequestBuilder {
         let i = &self.inner;
-        let mut b = i.session.request(method, url).headers(i.headers.clone());
-        b = match &i.endpoint_override {
+        let mut b = i.config.session.request(method, url).headers(i.config.headers.clone());
+        b = match &i.config.endpoint_override {
             Some(e) => b.endpoint_override(e.clone()),
-            None => b.endpoint_filter(i.filter.clone()),
+            None => b.endpoint_filter(i.config.filter.clone()),
         };
-        if let Some(a) = &i.auth {
+        if let Some(a) = &i.config.auth {
             b = b.auth(a.clone());
         }
-        if let Some(ua) = &i.user_agent {
+        if let Some(ua) = &i.config.user_agent {
             b = b.user_agent(ua.clone());
         }
-        if let Some(c) = &i.client {
+        if let Some(c) = &i.config.client {
             b = b.client_name(c.name.clone(), c.version.as_deref());
         }
-        if let Some(v) = i.connect_retries {
-            b = b.connect_retries(v);
-        }
-        if let Some(v) = i.connect_retry_delay {
-            b = b.connect_retry_delay(v);
-        }
-        if let Some(v) = i.status_code_retries {
-            b = b.status_code_retries(v);
-        }
-        if let Some(v) = i.status_code_retry_delay {
-            b = b.status_code_retry_delay(v);
-        }
-        if let Some(v) = &i.retriable_status_codes {
-            b = b.retriable_status_codes(v.iter().copied());
-        }
-        if let Some(v) = i.raise_error {
+        b = b.retry_overrides(i.config.retry.clone());
+        if let Some(v) = i.config.raise_error {
             b = b.raise_error(v);
         }
-        if let Some(v) = &i.global_request_id {
+        if let Some(v) = &i.config.global_request_id {
             b = b.global_request_id(v);
         }
-        if let Some(v) = i.max_response_size {
+        if let Some(v) = i.config.max_response_size {
             b = b.max_response_size(v);
         }
         if let Some(l) = &i.limits {
             b = b.limits(l.clone());
         }
-        if let Some(mv) = &i.microversion {
+        if let Some(mv) = &i.config.microversion {
             b = b.microversion(mv);
         }
         b
     }
 
-    /// Starts a GET request.
-    pub fn get(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::GET, url)
-    }
-
-    /// Starts a POST request.
-    pub fn post(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::POST, url)
-    }
-
-    /// Starts a PUT request.
-    pub fn put(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::PUT, url)
-    }
-
-    /// Starts a PATCH request.
-    pub fn patch(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::PATCH, url)
-    }
-
-    /// Starts a DELETE request.
-    pub fn delete(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::DELETE, url)
-    }
-
-    /// Starts a HEAD request.
-    pub fn head(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::HEAD, url)
-    }
+    crate::session::method_shortcuts!(RequestBuilder);
 
     /// The endpoint the adapter's requests go to (the override, or the
     /// catalog's endpoint for the filter).
     pub async fn endpoint(&self) -> Result<String> {
-        if let Some(e) = &self.inner.endpoint_override {
+        if let Some(e) = &self.inner.config.endpoint_override {
             return Ok(e.clone());
         }
         self.inner
+            .config
             .session
-            .endpoint(&self.inner.filter, self.inner.auth.as_ref())
+            .endpoint(&self.inner.config.filter, self.inner.config.auth.as_ref())
             .await
     }
 
     /// The endpoint with what version discovery found (see
     /// [`Session::endpoint_data`]).
     pub async fn endpoint_data(&self, discover_versions: bool) -> Result<EndpointData> {
-        if let Some(e) = &self.inner.endpoint_override {
+        if let Some(e) = &self.inner.config.endpoint_override {
             let plugin = self.auth().ok_or(Error::missing_auth_plugin("run version discovery"))?;
-            let transport = self.inner.session.transport_for(Some(plugin))?;
+            let transport = self.inner.config.session.transport_for(Some(plugin))?;
             let credentials = crate::auth::PluginCredentials {
                 plugin: plugin.as_ref(),
                 transport: &transport,
             };
             let ctx = DiscoveryContext {
                 transport: &transport,
-                cache: self.inner.session.discovery_cache(),
+                cache: self.inner.config.session.discovery_cache(),
                 credentials: Some(&credentials),
             };
             let project_id = plugin.project_id(&transport).await.ok().flatten();
-            return EndpointData::from_url(e.clone(), self.inner.filter.service_type.as_deref())
-                .resolve_for(ctx, &self.inner.filter, discover_versions, project_id)
+            return EndpointData::from_url(e.clone(), self.inner.config.filter.service_type.as_deref())
+                .resolve_for(ctx, &self.inner.config.filter, discover_versions, project_id)
                 .await;
         }
         self.inner
+            .config
             .session
-            .endpoint_data(&self.inner.filter, self.inner.auth.as_ref(), discover_versions)
+            .endpoint_data(
+                &self.inner.config.filter,
+                self.inner.config.auth.as_ref(),
+                discover_versions,
+            )
             .await
     }
 
@@ -241,7 +208,7 @@ impl Adapter {
     /// when the adapter has one, as keystoneauth1's
     /// `get_api_major_version`).
     pub async fn api_major_version(&self) -> Result<Option<ApiVersion>> {
-        if self.inner.endpoint_override.is_some() {
+        if self.inner.config.endpoint_override.is_some() {
             let data = self.endpoint_data(false).await?;
             return Ok(match data.api_version {
                 Some(v) => Some(v),
@@ -249,59 +216,50 @@ impl Adapter {
             });
         }
         self.inner
+            .config
             .session
-            .api_major_version(&self.inner.filter, self.inner.auth.as_ref())
+            .api_major_version(&self.inner.config.filter, self.inner.config.auth.as_ref())
             .await
     }
 
     /// The versions offered by the endpoints the adapter's filter matches.
     pub async fn all_version_data(&self) -> Result<Vec<ServiceVersions>> {
         self.inner
+            .config
             .session
-            .all_version_data(&self.inner.filter, self.inner.auth.as_ref())
+            .all_version_data(&self.inner.config.filter, self.inner.config.auth.as_ref())
             .await
     }
 
     /// The current token, authenticating first if needed.
     pub async fn token(&self) -> Result<Option<SecretString>> {
-        self.inner.session.token(self.inner.auth.as_ref()).await
+        self.inner.config.session.token(self.inner.config.auth.as_ref()).await
     }
 
     /// The authenticated user's id.
     pub async fn user_id(&self) -> Result<Option<String>> {
-        self.inner.session.user_id(self.inner.auth.as_ref()).await
+        self.inner.config.session.user_id(self.inner.config.auth.as_ref()).await
     }
 
     /// The scoped project's id.
     pub async fn project_id(&self) -> Result<Option<String>> {
-        self.inner.session.project_id(self.inner.auth.as_ref()).await
+        self.inner
+            .config
+            .session
+            .project_id(self.inner.config.auth.as_ref())
+            .await
     }
 
     /// Drops the plugin's cached credentials.
     pub fn invalidate(&self) -> bool {
-        self.inner.session.invalidate(self.inner.auth.as_ref())
+        self.inner.config.session.invalidate(self.inner.config.auth.as_ref())
     }
 }
 
 /// Builds an [`Adapter`].
 #[must_use]
 pub struct AdapterBuilder {
-    session: Session,
-    filter: EndpointFilter,
-    endpoint_override: Option<String>,
-    microversion: Option<String>,
-    auth: Option<Arc<dyn AuthPlugin>>,
-    user_agent: Option<String>,
-    client: Option<UserAgentItem>,
-    headers: HeaderMap,
-    connect_retries: Option<u32>,
-    connect_retry_delay: Option<Duration>,
-    status_code_retries: Option<u32>,
-    status_code_retry_delay: Option<Duration>,
-    retriable_status_codes: Option<Vec<u16>>,
-    raise_error: Option<bool>,
-    global_request_id: Option<String>,
-    max_response_size: Option<usize>,
+    config: AdapterConfig,
     concurrency: Option<usize>,
     rate_limit: Option<f64>,
     error: Option<Error>,
@@ -310,10 +268,10 @@ pub struct AdapterBuilder {
 impl std::fmt::Debug for AdapterBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AdapterBuilder")
-            .field("filter", &self.filter)
+            .field("filter", &self.config.filter)
             .field(
                 "endpoint_override",
-                &self.endpoint_override.as_deref().map(crate::redact::url_str),
+                &self.config.endpoint_override.as_deref().map(crate::redact::url_str),
             )
             .finish_non_exhaustive()
     }
@@ -322,91 +280,85 @@ impl std::fmt::Debug for AdapterBuilder {
 impl AdapterBuilder {
     /// The service type (`compute`, `identity`, `block-storage`...).
     pub fn service_type(mut self, service_type: impl Into<String>) -> Self {
-        self.filter.service_type = Some(service_type.into());
+        self.config.filter.service_type = Some(service_type.into());
         self
     }
 
     /// The service name in the catalog.
     pub fn service_name(mut self, name: impl Into<String>) -> Self {
-        self.filter.service_name = Some(name.into());
+        self.config.filter.service_name = Some(name.into());
         self
     }
 
     /// The service id in the catalog.
     pub fn service_id(mut self, id: impl Into<String>) -> Self {
-        self.filter.service_id = Some(id.into());
+        self.config.filter.service_id = Some(id.into());
         self
     }
 
     /// One interface.
     pub fn interface(mut self, interface: Interface) -> Self {
-        self.filter.interfaces = vec![interface];
+        self.config.filter.interfaces = vec![interface];
         self
     }
 
     /// Acceptable interfaces, most preferred first (`valid_interfaces`).
     pub fn interfaces(mut self, interfaces: impl IntoIterator<Item = Interface>) -> Self {
-        self.filter.interfaces = interfaces.into_iter().collect();
+        self.config.filter.interfaces = interfaces.into_iter().collect();
         self
     }
 
     /// The region.
     pub fn region_name(mut self, region: impl Into<String>) -> Self {
-        self.filter.region_name = Some(region.into());
+        self.config.filter.region_name = Some(region.into());
         self
     }
 
     /// An endpoint to use instead of the catalog's (`%(project_id)s` is
     /// filled in).
     pub fn endpoint_override(mut self, endpoint: impl Into<String>) -> Self {
-        self.endpoint_override = Some(endpoint.into());
+        self.config.endpoint_override = Some(endpoint.into());
         self
+    }
+
+    /// `version` parsed, or `None` with the error kept for `build`.
+    fn checked_version(&mut self, version: &str, option: &str) -> Option<ApiVersion> {
+        ApiVersion::parse_option(version, option)
+            .map_err(|e| {
+                self.error.get_or_insert(e);
+            })
+            .ok()
     }
 
     /// The API version wanted: requests resolve the URL of that version
     /// through discovery (`2` means 2.0 up to 2.latest).
     pub fn version(mut self, version: impl AsRef<str>) -> Self {
-        match ApiVersion::parse_option(version.as_ref(), "version") {
-            Ok(v) => self.filter.version = Some(v),
-            Err(e) => {
-                self.error.get_or_insert(e);
-            }
-        }
+        self.config.filter.version = self.checked_version(version.as_ref(), "version");
         self
     }
 
     /// The lowest API version acceptable.
     pub fn min_version(mut self, version: impl AsRef<str>) -> Self {
-        match ApiVersion::parse_option(version.as_ref(), "min_version") {
-            Ok(v) => self.filter.min_version = Some(v),
-            Err(e) => {
-                self.error.get_or_insert(e);
-            }
-        }
+        self.config.filter.min_version = self.checked_version(version.as_ref(), "min_version");
         self
     }
 
     /// The highest API version acceptable.
     pub fn max_version(mut self, version: impl AsRef<str>) -> Self {
-        match ApiVersion::parse_option(version.as_ref(), "max_version") {
-            Ok(v) => self.filter.max_version = Some(v),
-            Err(e) => {
-                self.error.get_or_insert(e);
-            }
-        }
+        self.config.filter.max_version = self.checked_version(version.as_ref(), "max_version");
         self
     }
 
     /// Whether discovery may try the unversioned root of a versioned
     /// catalog URL (default true).
     pub fn allow_version_hack(mut self, allow: bool) -> Self {
-        self.filter.allow_version_hack = Some(allow);
+        self.config.filter.allow_version_hack = Some(allow);
         self
     }
 
     /// Version statuses discovery may choose.
     pub fn allow_statuses(mut self, allow: AllowedStatuses) -> Self {
-        self.filter.allow = allow;
+        self.config.filter.allow = allow;
         self
     }
 
@@ -417,27 +369,17 @@ impl AdapterBuilder {
         if let Err(e) = ApiVersion::parse_option(&mv, "default_microversion") {
             self.error.get_or_insert(e);
         }
-        self.microversion = Some(mv);
+        self.config.microversion = Some(mv);
         self
     }
 
     /// An auth plugin for this adapter's requests instead of the session's.
     pub fn auth(mut self, plugin: Arc<dyn AuthPlugin>) -> Self {
-        self.auth = Some(plugin);
+        self.config.auth = Some(plugin);
         self
     }
 
-    /// Replaces the whole user agent.
-    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = Some(user_agent.into());
-        self
-    }
-
-    /// The client's name and version, in the user agent after the application's.
-    pub fn client_name(mut self, name: impl Into<String>, version: Option<&str>) -> Self {
-        self.client = Some(UserAgentItem::new(name, version));
-        self
-    }
+    crate::session::user_agent_setters!(config);
 
     /// A header sent with every request.
     pub fn header<K, V>(mut self, name: K, value: V) -> Self
@@ -447,7 +389,7 @@ impl AdapterBuilder {
     {
         match (name.try_into(), value.try_into()) {
             (Ok(n), Ok(v)) => {
-                self.headers.insert(n, v);
+                self.config.headers.insert(n, v);
             }
             _ => {
                 self.error
@@ -457,52 +399,24 @@ impl AdapterBuilder {
         self
     }
 
-    /// Connection retries.
-    pub fn connect_retries(mut self, retries: u32) -> Self {
-        self.connect_retries = Some(retries);
-        self
-    }
-
-    /// A fixed delay between connection retries.
-    pub fn connect_retry_delay(mut self, delay: Duration) -> Self {
-        self.connect_retry_delay = Some(delay);
-        self
-    }
-
-    /// Status retries.
-    pub fn status_code_retries(mut self, retries: u32) -> Self {
-        self.status_code_retries = Some(retries);
-        self
-    }
-
-    /// A fixed delay between status retries.
-    pub fn status_code_retry_delay(mut self, delay: Duration) -> Self {
-        self.status_code_retry_delay = Some(delay);
-        self
-    }
-
-    /// The statuses retried.
-    pub fn retriable_status_codes(mut self, codes: impl IntoIterator<Item = u16>) -> Self {
-        self.retriable_status_codes = Some(codes.into_iter().collect());
-        self
-    }
+    crate::transport::retry_setters!(config.retry);
 
     /// Whether error statuses are errors (default true).
     pub fn raise_error(mut self, raise: bool) -> Self {
-        self.raise_error = Some(raise);
+        self.config.raise_error = Some(raise);
         self
     }
 
     /// A global request id sent with every request.
     pub fn global_request_id(mut self, id: impl Into<String>) -> Self {
-        self.global_request_id = Some(id.into());
+        self.config.global_request_id = Some(id.into());
         self
     }
 
     /// Refuses response bodies larger than `bytes` in `send` (overrides
     /// the session's; see [`crate::RequestBuilder::max_response_size`]).
     pub fn max_response_size(mut self, bytes: usize) -> Self {
-        self.max_response_size = Some(bytes);
+        self.config.max_response_size = Some(bytes);
         self
     }
 
@@ -525,10 +439,10 @@ impl AdapterBuilder {
             return Err(e);
         }
         crate::discovery::normalize_for_service(
-            self.filter.version,
-            self.filter.min_version,
-            self.filter.max_version,
-            self.filter.service_type.as_deref(),
+            self.config.filter.version,
+            self.config.filter.min_version,
+            self.config.filter.max_version,
+            self.config.filter.service_type.as_deref(),
         )?;
         if self.concurrency == Some(0) {
             return Err(Error::invalid_option_in("concurrency", "adapter", "must be at least 1"));
@@ -551,22 +465,7 @@ impl AdapterBuilder {
         let limits = Limits::new(self.concurrency, interval).map(Arc::new);
         Ok(Adapter {
             inner: Arc::new(AdapterInner {
-                session: self.session,
-                filter: self.filter,
-                endpoint_override: self.endpoint_override,
-                microversion: self.microversion,
-                auth: self.auth,
-                user_agent: self.user_agent,
-                client: self.client,
-                headers: self.headers,
-                connect_retries: self.connect_retries,
-                connect_retry_delay: self.connect_retry_delay,
-                status_code_retries: self.status_code_retries,
-                status_code_retry_delay: self.status_code_retry_delay,
-                retriable_status_codes: self.retriable_status_codes,
-                raise_error: self.raise_error,
-                global_request_id: self.global_request_id,
-                max_response_size: self.max_response_size,
+                config: self.config,
                 limits,
             }),
         })

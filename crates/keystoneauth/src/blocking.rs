@@ -83,35 +83,7 @@ impl Session {
         }
     }
 
-    /// Starts a GET request.
-    pub fn get(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::GET, url)
-    }
-
-    /// Starts a POST request.
-    pub fn post(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::POST, url)
-    }
-
-    /// Starts a PUT request.
-    pub fn put(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::PUT, url)
-    }
-
-    /// Starts a PATCH request.
-    pub fn patch(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::PATCH, url)
-    }
-
-    /// Starts a DELETE request.
-    pub fn delete(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::DELETE, url)
-    }
-
-    /// Starts a HEAD request.
-    pub fn head(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::HEAD, url)
-    }
+    crate::session::method_shortcuts!(RequestBuilder);
 
     /// The endpoint URL for a filter.
     pub fn endpoint(&self, filter: &EndpointFilter, auth: Option<&Arc<dyn AuthPlugin>>) -> Result<String> {
@@ -207,6 +179,12 @@ impl RequestBuilder {
         fn connect_retries(retries: u32);
         /// See [`crate::RequestBuilder::status_code_retries`].
         fn status_code_retries(retries: u32);
+        /// See [`crate::RequestBuilder::retry`].
+        fn retry(policy: crate::RetryPolicy);
+        /// See [`crate::RequestBuilder::connect_retry_delay`].
+        fn connect_retry_delay(delay: Duration);
+        /// See [`crate::RequestBuilder::status_code_retry_delay`].
+        fn status_code_retry_delay(delay: Duration);
         /// See [`crate::RequestBuilder::timeout`].
         fn timeout(timeout: Duration);
         /// See [`crate::RequestBuilder::user_agent`].
@@ -374,35 +352,7 @@ impl Adapter {
         }
     }
 
-    /// Starts a GET request.
-    pub fn get(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::GET, url)
-    }
-
-    /// Starts a POST request.
-    pub fn post(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::POST, url)
-    }
-
-    /// Starts a PUT request.
-    pub fn put(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::PUT, url)
-    }
-
-    /// Starts a PATCH request.
-    pub fn patch(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::PATCH, url)
-    }
-
-    /// Starts a DELETE request.
-    pub fn delete(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::DELETE, url)
-    }
-
-    /// Starts a HEAD request.
-    pub fn head(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::HEAD, url)
-    }
+    crate::session::method_shortcuts!(RequestBuilder);
 
     /// The endpoint the adapter's requests go to.
     pub fn endpoint(&self) -> Result<String> {

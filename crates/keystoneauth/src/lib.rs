@@ -12,8 +12,9 @@
 //!   a token to another host, safe retries, redacted logging and optional
 //!   timing, plus an optional default [`AuthPlugin`]. Many clients share one
 //!   session and so one token.
-//! - Auth plugins: [`token_endpoint::Token`], [`NoAuth`], [`HttpBasic`],
-//!   [`AdminToken`], the Keystone plugins in [`identity`] (password, token,
+//! - Auth plugins: [`token_endpoint::Token`] (also what the `admin_token`
+//!   loader builds), [`NoAuth`], [`HttpBasic`], the Keystone plugins in
+//!   [`identity`] (password, token,
 //!   application credential, TOTP, multi-factor with auth receipts,
 //!   tokenless, OpenID Connect, OAuth2), [`ServiceToken`] to add a service's
 //!   token to a user's, and any plugin a third-party crate implements.
@@ -113,13 +114,13 @@ pub mod transport;
 pub mod version;
 
 pub use access::{
-    AccessInfo, ApplicationCredentialInfo, DomainRef, IdentityVersion, OAuth1Info, ProjectInfo, RoleRef, TrustInfo,
-    UserInfo,
+    AccessInfo, ApplicationCredentialInfo, DomainRef, EntityInfo, EntityRef, IdentityVersion, OAuth1Info, ProjectInfo,
+    RoleRef, TrustInfo, UserInfo,
 };
 pub use adapter::{Adapter, AdapterBuilder};
 
 pub use auth::{
-    AdminToken, AuthPlugin, ConnectionParams, HttpBasic, NoAuth, ServiceToken, AUTH_TOKEN_HEADER, SERVICE_TOKEN_HEADER,
+    AuthPlugin, ConnectionParams, HttpBasic, NoAuth, ServiceToken, AUTH_TOKEN_HEADER, SERVICE_TOKEN_HEADER,
 };
 pub use catalog::{
     service_types, CatalogEndpoint, CatalogMatch, CatalogService, EndpointFilter, Interface, ServiceCatalog,

@@ -136,17 +136,7 @@ pub(crate) fn url(u: &url::Url) -> String {
         let _ = u.set_username(MASK);
     }
     if needs_query_mask {
-        let pairs: Vec<(String, String)> = u
-            .query_pairs()
-            .map(|(k, v)| {
-                let v = if is_secret_key(&k) {
-                    MASK.to_owned()
-                } else {
-                    v.into_owned()
-                };
-                (k.into_owned(), v)
-            })
-            .collect();
+        let pairs = masked_pairs(u.query_pairs());
         u.query_pairs_mut().clear().extend_pairs(pairs);
     }
     u.to_string()
@@ -204,16 +194,7 @@ pub(crate) fn body_for_log(content_type: Option<&str>, body: &[u8]) -> String {
         };
     }
     if is_form {
-        let pairs: Vec<(String, String)> = url::form_urlencoded::parse(body)
-            .map(|(k, v)| {
-                let v = if is_secret_key(&k) {
-                    MASK.to_owned()
-                } else {
-                    v.into_owned()
-                };
-                (k.into_owned(), v)
-            })
-            .collect();
+        let pairs = masked_pairs(url::form_urlencoded::parse(body));
         return limit(
             url::form_urlencoded::Serializer::new(String::new())
                 .extend_pairs(pairs)
@@ -245,12 +226,36 @@ pub(crate) fn body_for_log(content_type: Option<&str>, body: &[u8]) -> String {
     )
 }
 
+/// Form or query pairs with the values of secret-looking keys masked.
+fn masked_pairs<'a>(pairs: impl Iterator<Item = (Cow<'a, str>, Cow<'a, str>)>) -> Vec<(String, String)> {
+    pairs
+        .map(|(k, v)| {
+            let v = if is_secret_key(&k) {
+                MASK.to_owned()
+            } else {
+                v.into_owned()
+            };
+            (k.into_owned(), v)
+        })
+        .collect()
+}
+
+/// The largest index of `s` not above `max` that is a char boundary: where
+/// `s` can be cut to at most `max` bytes.
+pub(crate) fn char_floor(s: &str, max: usize) -> usize {
+    if max >= s.len() {
+        return s.len();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    end
+}
+
 fn limit(mut s: String) -> String {
     if s.len() > MAX_LOGGED_BODY {
-        let mut end = MAX_LOGGED_BODY;
-        while !s.is_char_boundary(end) {
-            end -= 1;
-        }
+        let end = char_floor(&s, MAX_LOGGED_BODY);
         let total = s.len();
         s.truncate(end);
         s.push_str(&format!("… ({total} bytes in all)"));

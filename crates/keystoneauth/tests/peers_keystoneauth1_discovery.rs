@@ -800,7 +800,7 @@ async fn endpoint_data_noauth_adapter() {
 async fn endpoint_data_token_endpoint_adapter() {
     let server = keystone_documents().await;
     let v3 = format!("{}/v3", server.uri());
-    let plugin = keystoneauth::AdminToken::new(v3.clone(), "bogus").unwrap();
+    let plugin = keystoneauth::token_endpoint::Token::new(v3.clone(), "bogus").unwrap();
     let client = adapter(std::sync::Arc::new(plugin), None);
     let data = client.endpoint_data(true).await.unwrap();
     assert_eq!(data.api_version, Some(ApiVersion::new(3, 0)));

@@ -33,8 +33,8 @@ use keystoneauth::fixture::{V3Service, V3Token};
 use keystoneauth::identity::{generic, v2, v3};
 use keystoneauth::loading::{cli, CloudsConfig, Env, IniFile, IniSource, Loader};
 use keystoneauth::{
-    token_endpoint, AccessInfo, Adapter, AdminToken, AuthPlugin, DiscoveryCache, EndpointFilter, Error, HttpBasic,
-    ServiceToken, Session, TokenCache,
+    token_endpoint, AccessInfo, Adapter, AuthPlugin, DiscoveryCache, EndpointFilter, Error, HttpBasic, ServiceToken,
+    Session, TokenCache,
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
@@ -639,7 +639,7 @@ async fn identity_plugins_against_mocks(shown: &mut Shown, server: &MockServer) 
     shown.debug("http basic", &basic);
     let session = Session::builder().auth(Arc::new(basic)).build().unwrap();
     session.get("/x").endpoint_filter(compute()).send().await.unwrap();
-    let admin = AdminToken::new(format!("{uri}/basic"), ADMIN_TOKEN).unwrap();
+    let admin = token_endpoint::Token::new(format!("{uri}/basic"), ADMIN_TOKEN).unwrap();
     shown.debug("admin token", &admin);
     let session = Session::builder().auth(Arc::new(admin)).build().unwrap();
     session.get("/x").endpoint_filter(compute()).send().await.unwrap();

@@ -18,7 +18,7 @@ use common::echo::{Echo, EchoFormat};
 use keystoneauth::identity::v3::{IdentityMethod, User};
 use keystoneauth::identity::{generic, v2, v3};
 use keystoneauth::loading::{Env, Loader, OptValue};
-use keystoneauth::{AdminToken, AuthPlugin, Error, HttpBasic, MaskedUrl, NoAuth, Session};
+use keystoneauth::{AuthPlugin, Error, HttpBasic, MaskedUrl, NoAuth, Session};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer};
 
@@ -224,7 +224,6 @@ fn every_plugin_builder_and_session_masks_secrets_in_urls() {
     plugins.push(Arc::new(shown.built("generic token", b.build())));
 
     plugins.push(Arc::new(shown.built("noauth", NoAuth::with_endpoint(&url))));
-    plugins.push(Arc::new(shown.built("admin token", AdminToken::new(&url, TOKEN))));
     plugins.push(Arc::new(
         shown.built("token endpoint", keystoneauth::token_endpoint::Token::new(&url, TOKEN)),
     ));

@@ -13,7 +13,8 @@ use keystoneauth::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode}
 use keystoneauth::redact::hash_secret;
 use keystoneauth::transport::LIBRARY_USER_AGENT;
 use keystoneauth::{
-    blocking, token_endpoint, AuthPlugin, EndpointFilter, Error, HttpErrorKind, Interface, Result, Session, Transport,
+    blocking, token_endpoint, Adapter, AuthPlugin, EndpointFilter, Error, HttpErrorKind, Interface, Result,
+    RetryPolicy, Session, Transport,
 };
 use serde_json::json;
 use tokio::io::AsyncReadExt;
@@ -667,6 +668,76 @@ async fn status_retries_are_bounded() {
     assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
     assert_eq!(err.http().unwrap().message(), "still busy");
     assert_eq!(received(&server).await.len(), 3, "1 attempt + 2 retries");
+}
+
+/// A server answering 500 `failures` times, then 200 `ok`.
+async fn failing_server(failures: u64) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(500).set_body_string("broken"))
+        .up_to_n_times(failures)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_string("ok"))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    server
+}
+
+/// Two status retries of 500, 10 ms apart.
+fn retry_500_twice() -> RetryPolicy {
+    RetryPolicy {
+        status_code_retries: 2,
+        status_code_retry_delay: Some(Duration::from_millis(10)),
+        retriable_status_codes: vec![500],
+        ..RetryPolicy::default()
+    }
+}
+
+#[tokio::test]
+async fn a_session_takes_a_whole_retry_policy() {
+    let server = failing_server(2).await;
+    let session = Session::builder().retry(retry_500_twice()).build().unwrap();
+    let response = session.get(format!("{}/flaky", server.uri())).send().await.unwrap();
+    assert_eq!(response.text(), "ok");
+    assert_eq!(received(&server).await.len(), 3, "2 failures + 1 success");
+    assert_eq!(session.transport().retry_policy(), &retry_500_twice());
+}
+
+#[tokio::test]
+async fn an_adapter_retry_policy_replaces_the_sessions() {
+    // The session alone does not retry a 500.
+    let server = failing_server(2).await;
+    let session = Session::builder()
+        .connect_retry_delay(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let err = session.get(format!("{}/flaky", server.uri())).send().await.unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::INTERNAL_SERVER_ERROR));
+
+    // Its adapter with a policy does, and a request can still narrow it.
+    let server = failing_server(2).await;
+    let adapter = Adapter::builder(session.clone())
+        .endpoint_override(server.uri())
+        .retry(retry_500_twice())
+        .build()
+        .unwrap();
+    let response = adapter.get("/flaky").send().await.unwrap();
+    assert_eq!(response.text(), "ok");
+    assert_eq!(received(&server).await.len(), 3, "2 failures + 1 success");
+
+    let server = failing_server(2).await;
+    let adapter = Adapter::builder(session)
+        .endpoint_override(server.uri())
+        .retry(retry_500_twice())
+        .build()
+        .unwrap();
+    let err = adapter.get("/flaky").status_code_retries(1).send().await.unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::INTERNAL_SERVER_ERROR));
+    assert_eq!(received(&server).await.len(), 2, "1 attempt + 1 retry");
 }
 
 #[tokio::test]

@@ -362,7 +362,7 @@ fn oauth1_access_token_from_flags_and_clouds_yaml() {
     // The admin's token (fetched directly) drives the OS-OAUTH1 API.
     let admin = keystoneauth::Session::builder()
         .auth(std::sync::Arc::new(
-            keystoneauth::AdminToken::new(ks.auth_url.as_str(), ks.admin_token()).unwrap(),
+            keystoneauth::token_endpoint::Token::new(ks.auth_url.as_str(), ks.admin_token()).unwrap(),
         ))
         .build()
         .unwrap();

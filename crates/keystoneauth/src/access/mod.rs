@@ -28,53 +28,42 @@ pub enum IdentityVersion {
     V3,
 }
 
-/// A domain reference: id and name as far as known.
+/// Something a token names by id and name, as far as known: a domain or
+/// a role.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[non_exhaustive]
-pub struct DomainRef {
-    /// The domain's id.
+pub struct EntityRef {
+    /// The id (v2 tokens may omit a role's).
     #[serde(default)]
     pub id: Option<String>,
-    /// The domain's name.
+    /// The name.
     #[serde(default)]
     pub name: Option<String>,
+}
+
+/// A domain reference: id and name as far as known.
+pub type DomainRef = EntityRef;
+
+/// A role on the token's scope.
+pub type RoleRef = EntityRef;
+
+/// A user or a project a token names: its id, name and (v3 only) domain.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct EntityInfo {
+    /// The id.
+    pub id: String,
+    /// The name.
+    pub name: Option<String>,
+    /// The domain (v3 only).
+    pub domain: Option<DomainRef>,
 }
 
 /// The user a token was issued to.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct UserInfo {
-    /// The user's id.
-    pub id: String,
-    /// The user's name.
-    pub name: Option<String>,
-    /// The user's domain (v3 only).
-    pub domain: Option<DomainRef>,
-}
+pub type UserInfo = EntityInfo;
 
 /// The project a token is scoped to.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ProjectInfo {
-    /// The project's id.
-    pub id: String,
-    /// The project's name.
-    pub name: Option<String>,
-    /// The project's domain (v3 only).
-    pub domain: Option<DomainRef>,
-}
-
-/// A role on the token's scope.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[non_exhaustive]
-pub struct RoleRef {
-    /// The role's id (v2 tokens may omit it).
-    #[serde(default)]
-    pub id: Option<String>,
-    /// The role's name.
-    #[serde(default)]
-    pub name: Option<String>,
-}
+pub type ProjectInfo = EntityInfo;
 
 /// The trust a token was issued through.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

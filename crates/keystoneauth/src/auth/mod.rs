@@ -5,7 +5,6 @@
 //! sessions, adapters and requests; third-party crates implement the trait
 //! for their own methods.
 
-mod admin_token;
 mod http_basic;
 mod noauth;
 mod service_token;
@@ -24,7 +23,6 @@ use crate::discovery::{CredentialSource, DiscoveryCache, DiscoveryContext, Endpo
 use crate::error::{Error, Result};
 use crate::transport::{ClientIdentity, Transport};
 
-pub use admin_token::AdminToken;
 pub use http_basic::HttpBasic;
 pub use noauth::NoAuth;
 pub use service_token::{ServiceToken, SERVICE_TOKEN_HEADER};
@@ -109,11 +107,7 @@ pub trait AuthPlugin: Send + Sync + fmt::Debug {
             plugin: self,
             transport,
         };
-        let ctx = DiscoveryContext {
-            transport,
-            cache,
-            credentials: Some(&credentials),
-        };
+        let ctx = credentials.context(cache);
         let project_id = self.project_id(transport).await.ok().flatten();
         data.resolve_for(ctx, filter, discover_versions, project_id)
             .await
@@ -135,11 +129,7 @@ pub trait AuthPlugin: Send + Sync + fmt::Debug {
             plugin: self,
             transport,
         };
-        let ctx = DiscoveryContext {
-            transport,
-            cache,
-            credentials: Some(&credentials),
-        };
+        let ctx = credentials.context(cache);
         let versions = data.all_version_data(ctx, &Default::default()).await;
         Ok(vec![ServiceVersions {
             service_type: filter.service_type.clone().unwrap_or_default(),
@@ -236,6 +226,77 @@ pub trait AuthPlugin: Send + Sync + fmt::Debug {
     }
 }
 
+/// Implements [`AuthPlugin`] for `$ty` with the methods given, and the
+/// lookups (`endpoint_data`, `all_version_data`, `user_id`, `project_id`,
+/// `token`, `access_info`, `cache_id`, `auth_state`) forwarded to the
+/// plugin in the field `$base`, each async one after `self.$ensure(transport)`
+/// when an `ensure` method is named. One macro for the whole `impl`:
+/// `async_trait` must see every method.
+macro_rules! forwarding_plugin {
+    ($ty:ty, $base:ident $(, ensure = $ensure:ident)?, { $($own:tt)* }) => {
+        #[async_trait::async_trait]
+        impl $crate::auth::AuthPlugin for $ty {
+            $($own)*
+
+            async fn endpoint_data(
+                &self,
+                transport: &$crate::transport::Transport,
+                cache: &$crate::discovery::DiscoveryCache,
+                filter: &$crate::catalog::EndpointFilter,
+                discover_versions: bool,
+            ) -> $crate::error::Result<Option<$crate::discovery::EndpointData>> {
+                $(self.$ensure(transport).await?;)?
+                self.$base.endpoint_data(transport, cache, filter, discover_versions).await
+            }
+
+            async fn all_version_data(
+                &self,
+                transport: &$crate::transport::Transport,
+                cache: &$crate::discovery::DiscoveryCache,
+                filter: &$crate::catalog::EndpointFilter,
+            ) -> $crate::error::Result<Vec<$crate::discovery::ServiceVersions>> {
+                $(self.$ensure(transport).await?;)?
+                self.$base.all_version_data(transport, cache, filter).await
+            }
+
+            async fn user_id(&self, transport: &$crate::transport::Transport) -> $crate::error::Result<Option<String>> {
+                $(self.$ensure(transport).await?;)?
+                self.$base.user_id(transport).await
+            }
+
+            async fn project_id(&self, transport: &$crate::transport::Transport) -> $crate::error::Result<Option<String>> {
+                $(self.$ensure(transport).await?;)?
+                self.$base.project_id(transport).await
+            }
+
+            async fn token(
+                &self,
+                transport: &$crate::transport::Transport,
+            ) -> $crate::error::Result<Option<secrecy::SecretString>> {
+                $(self.$ensure(transport).await?;)?
+                self.$base.token(transport).await
+            }
+
+            async fn access_info(
+                &self,
+                transport: &$crate::transport::Transport,
+            ) -> $crate::error::Result<Option<std::sync::Arc<$crate::access::AccessInfo>>> {
+                $(self.$ensure(transport).await?;)?
+                self.$base.access_info(transport).await
+            }
+
+            fn cache_id(&self) -> Option<String> {
+                self.$base.cache_id()
+            }
+
+            fn auth_state(&self) -> Option<secrecy::SecretString> {
+                self.$base.auth_state()
+            }
+        }
+    };
+}
+pub(crate) use forwarding_plugin;
+
 /// Connection settings an auth plugin asks the session to use.
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
@@ -252,12 +313,31 @@ impl ConnectionParams {
             client_identity: Some(identity),
         }
     }
+
+    /// Parameters with the client certificate, if any.
+    pub(crate) fn from_identity(identity: Option<&ClientIdentity>) -> Self {
+        ConnectionParams {
+            client_identity: identity.cloned(),
+        }
+    }
 }
 
 /// A plugin's headers as credentials for discovery requests.
 pub(crate) struct PluginCredentials<'a, P: ?Sized> {
     pub(crate) plugin: &'a P,
     pub(crate) transport: &'a Transport,
+}
+
+impl<'a, P: AuthPlugin + ?Sized> PluginCredentials<'a, P> {
+    /// Discovery on the plugin's transport, answering a 401 with the
+    /// plugin's headers.
+    pub(crate) fn context(&'a self, cache: &'a DiscoveryCache) -> DiscoveryContext<'a> {
+        DiscoveryContext {
+            transport: self.transport,
+            cache,
+            credentials: Some(self),
+        }
+    }
 }
 
 #[async_trait]

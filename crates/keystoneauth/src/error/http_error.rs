@@ -395,10 +395,7 @@ fn truncate(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
     if s.len() <= max {
         return std::borrow::Cow::Borrowed(s);
     }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
+    let end = crate::redact::char_floor(s, max);
     std::borrow::Cow::Owned(format!("{}…", &s[..end]))
 }
 

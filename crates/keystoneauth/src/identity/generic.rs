@@ -3,14 +3,13 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use http::HeaderMap;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 
 use super::base::cache_id;
-use super::v3::ScopeOptions;
+use super::v3::{require_user, required, V3Options};
 use super::{v2, v3};
 use crate::access::AccessInfo;
 use crate::auth::AuthPlugin;
@@ -21,54 +20,33 @@ use crate::masked_url::MaskedUrl;
 use crate::transport::Transport;
 use crate::version::AllowedStatuses;
 
+/// The secret of a generic plugin.
 enum Secret {
-    Password {
-        user_id: Option<String>,
-        username: Option<String>,
-        user_domain_id: Option<String>,
-        user_domain_name: Option<String>,
-        password: SecretString,
-    },
+    Password(SecretString),
     Token(SecretString),
 }
 
 /// What both generic plugins share.
 struct Generic {
     name: &'static str,
-    auth_url: MaskedUrl,
+    /// The options as for v3 (a v2.0 plugin takes the ones v2.0 knows).
+    options: V3Options,
     secret: Secret,
-    scope: ScopeOptions,
     default_domain_id: Option<String>,
     default_domain_name: Option<String>,
-    include_catalog: bool,
-    reauth_margin: Option<Duration>,
     discovery_cache: DiscoveryCache,
     inner: tokio::sync::OnceCell<Arc<dyn AuthPlugin>>,
 }
 
 impl fmt::Debug for Generic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut d = f.debug_struct(self.name);
-        d.field("auth_url", &self.auth_url);
-        match &self.secret {
-            Secret::Password {
-                user_id,
-                username,
-                user_domain_id,
-                user_domain_name,
-                ..
-            } => {
-                d.field("user_id", user_id)
-                    .field("username", username)
-                    .field("user_domain_id", user_domain_id)
-                    .field("user_domain_name", user_domain_name)
-                    .field("password", &"***");
-            }
-            Secret::Token(_) => {
-                d.field("token", &"***");
-            }
-        }
-        d.field("scope", &self.scope)
+        let secret = match &self.secret {
+            Secret::Password(_) => "password",
+            Secret::Token(_) => "token",
+        };
+        f.debug_struct(self.name)
+            .field("options", &self.options)
+            .field(secret, &crate::redact::MASK)
             .field("chosen", &self.inner.get())
             .finish_non_exhaustive()
     }
@@ -83,21 +61,8 @@ enum Major {
 impl Generic {
     /// Domain information can only be expressed in v3.
     fn has_domain_scope(&self) -> bool {
-        let s = &self.scope;
-        let user_domain = match &self.secret {
-            Secret::Password {
-                user_domain_id,
-                user_domain_name,
-                ..
-            } => user_domain_id.is_some() || user_domain_name.is_some(),
-            Secret::Token(_) => false,
-        };
-        user_domain
-            || s.domain_id.is_some()
-            || s.domain_name.is_some()
-            || s.project_domain_id.is_some()
-            || s.project_domain_name.is_some()
-            || s.system_scope.is_some()
+        let user_domain = matches!(self.secret, Secret::Password(_)) && self.options.user.has_domain();
+        user_domain || self.options.scope.needs_v3()
     }
 
     async fn plugin(&self, transport: &Transport) -> Result<&Arc<dyn AuthPlugin>> {
@@ -110,7 +75,7 @@ impl Generic {
             cache: &self.discovery_cache,
             credentials: None,
         };
-        match fetch_discovery(ctx, self.auth_url.expose()).await {
+        match fetch_discovery(ctx, self.options.auth_url.expose()).await {
             Ok(disc) => {
                 for v in disc.versions(AllowedStatuses::default()) {
                     match v.version.major_number() {
@@ -121,7 +86,7 @@ impl Generic {
                 }
                 Err(Error::authorization(format!(
                     "the identity service at {} offers no version this plugin can use{}",
-                    self.auth_url,
+                    self.options.auth_url,
                     if self.has_domain_scope() {
                         " (domain options need v3)"
                     } else {
@@ -130,15 +95,15 @@ impl Generic {
                 )))
             }
             Err(e) => {
-                let path = url::Url::parse(self.auth_url.expose())
+                let path = url::Url::parse(self.options.auth_url.expose())
                     .map(|u| u.path().trim_end_matches('/').to_owned())
                     .unwrap_or_default();
                 if path.ends_with("/v3") {
                     tracing::debug!(target: crate::transport::LOG_TARGET, error = %e, "discovery failed; using v3 from the URL path");
-                    self.create(Major::V3, self.auth_url.clone())
+                    self.create(Major::V3, self.options.auth_url.clone())
                 } else if path.ends_with("/v2.0") && !self.has_domain_scope() {
                     tracing::debug!(target: crate::transport::LOG_TARGET, error = %e, "discovery failed; using v2.0 from the URL path");
-                    self.create(Major::V2, self.auth_url.clone())
+                    self.create(Major::V2, self.options.auth_url.clone())
                 } else {
                     Err(Error::authorization("could not find a versioned identity endpoint when attempting to authenticate; check that the auth URL is correct").with_source(e))
                 }
@@ -147,129 +112,73 @@ impl Generic {
     }
 
     fn create(&self, major: Major, url: MaskedUrl) -> Result<Arc<dyn AuthPlugin>> {
-        let s = &self.scope;
+        let s = &self.options.scope;
+        let margin = self.options.reauth_margin;
         Ok(match (major, &self.secret) {
-            (
-                Major::V3,
-                Secret::Password {
-                    user_id,
-                    username,
-                    user_domain_id,
-                    user_domain_name,
-                    password,
-                },
-            ) => {
+            (Major::V3, Secret::Password(password)) => {
                 let mut b = v3::Password::builder(url).password(password.clone());
-                b.scope = self.v3_scope();
-                if let Some(v) = user_id {
-                    b = b.user_id(v);
-                }
-                if let Some(v) = username {
-                    b = b.username(v);
-                }
-                let (did, dname) = match (user_domain_id, user_domain_name) {
-                    (None, None) => (self.default_domain_id.as_ref(), self.default_domain_name.as_ref()),
-                    (id, name) => (id.as_ref(), name.as_ref()),
-                };
-                if let Some(v) = did {
-                    b = b.user_domain_id(v);
-                }
-                if let Some(v) = dname {
-                    b = b.user_domain_name(v);
-                }
-                b = b.include_catalog(self.include_catalog);
-                if let Some(m) = self.reauth_margin {
-                    b = b.reauth_margin(m);
-                }
+                b.options = self.v3_options(b.options.auth_url);
                 Arc::new(b.build()?)
             }
             (Major::V3, Secret::Token(token)) => {
-                let mut b = v3::Token::builder(url, token.clone()).include_catalog(self.include_catalog);
-                b.scope = self.v3_scope();
-                if let Some(m) = self.reauth_margin {
-                    b = b.reauth_margin(m);
-                }
+                let mut b = v3::Token::builder(url, token.clone());
+                b.options = self.v3_options(b.options.auth_url);
                 Arc::new(b.build()?)
             }
-            (
-                Major::V2,
-                Secret::Password {
-                    user_id,
-                    username,
-                    password,
-                    ..
-                },
-            ) => {
+            (Major::V2, Secret::Password(password)) => {
                 let mut b = v2::Password::builder(url).password(password.clone());
-                if let Some(v) = user_id {
-                    b = b.user_id(v);
-                }
-                if let Some(v) = username {
-                    b = b.username(v);
-                }
-                b = v2_scope(
-                    b,
-                    s,
-                    |b, v| b.tenant_id(v),
-                    |b, v| b.tenant_name(v),
-                    |b, v| b.trust_id(v),
-                );
-                if let Some(m) = self.reauth_margin {
-                    b = b.reauth_margin(m);
-                }
-                Arc::new(b.build()?)
+                b.user_id.clone_from(&self.options.user.user_id);
+                b.username.clone_from(&self.options.user.username);
+                Arc::new(b.with_v3_scope(s, margin).build()?)
             }
             (Major::V2, Secret::Token(token)) => {
-                let mut b = v2::Token::builder(url, token.clone());
-                b = v2_scope(
-                    b,
-                    s,
-                    |b, v| b.tenant_id(v),
-                    |b, v| b.tenant_name(v),
-                    |b, v| b.trust_id(v),
-                );
-                if let Some(m) = self.reauth_margin {
-                    b = b.reauth_margin(m);
-                }
-                Arc::new(b.build()?)
+                let b = v2::Token::builder(url, token.clone());
+                Arc::new(b.with_v3_scope(s, margin).build()?)
             }
         })
     }
 
-    /// The v3 scope, with the default domain filling in a missing project domain.
-    fn v3_scope(&self) -> ScopeOptions {
-        let mut scope = self.scope.clone();
-        if scope.project_name.is_some() && scope.project_domain_id.is_none() && scope.project_domain_name.is_none() {
-            scope.project_domain_id = self.default_domain_id.clone();
-            scope.project_domain_name = self.default_domain_name.clone();
+    /// The v3 options at `url`, with the default domain filling in a
+    /// missing user or project domain.
+    fn v3_options(&self, url: MaskedUrl) -> V3Options {
+        let mut options = self.options.clone();
+        options.auth_url = url;
+        let (id, name) = (&self.default_domain_id, &self.default_domain_name);
+        if !options.user.has_domain() {
+            options.user.user_domain_id.clone_from(id);
+            options.user.user_domain_name.clone_from(name);
         }
-        scope
+        let scope = &mut options.scope;
+        if scope.project_name.is_some() && scope.project_domain_id.is_none() && scope.project_domain_name.is_none() {
+            scope.project_domain_id.clone_from(id);
+            scope.project_domain_name.clone_from(name);
+        }
+        options
     }
 
     fn cache_parts(&self) -> Vec<(&'static str, String)> {
-        let s = &self.scope;
+        let s = &self.options.scope;
+        let u = &self.options.user;
         let mut parts = vec![
             ("plugin", self.name.to_owned()),
-            ("auth_url", self.auth_url.expose().trim_end_matches('/').to_owned()),
+            (
+                "auth_url",
+                self.options.auth_url.expose().trim_end_matches('/').to_owned(),
+            ),
         ];
         match &self.secret {
-            Secret::Password {
-                user_id,
-                username,
-                user_domain_id,
-                user_domain_name,
-                password,
-            } => {
-                parts.push(("user_id", user_id.clone().unwrap_or_default()));
-                parts.push(("username", username.clone().unwrap_or_default()));
-                parts.push(("user_domain_id", user_domain_id.clone().unwrap_or_default()));
-                parts.push(("user_domain_name", user_domain_name.clone().unwrap_or_default()));
-                parts.push((
-                    "password",
-                    crate::redact::hash_secret(password.expose_secret().as_bytes()),
-                ));
+            Secret::Password(password) => {
+                for (k, v) in [
+                    ("user_id", &u.user_id),
+                    ("username", &u.username),
+                    ("user_domain_id", &u.user_domain_id),
+                    ("user_domain_name", &u.user_domain_name),
+                ] {
+                    parts.push((k, v.clone().unwrap_or_default()));
+                }
+                parts.push(super::secret_part("password", password));
             }
-            Secret::Token(t) => parts.push(("token", crate::redact::hash_secret(t.expose_secret().as_bytes()))),
+            Secret::Token(t) => parts.push(super::secret_part("token", t)),
         }
         for (k, v) in [
             ("project_id", &s.project_id),
@@ -298,7 +207,7 @@ impl Generic {
         let plugin = match self.inner.get() {
             Some(p) => p.clone(),
             None => {
-                let p = self.create(major, self.auth_url.clone())?;
+                let p = self.create(major, self.options.auth_url.clone())?;
                 // Another caller may have chosen meanwhile; use whichever is set.
                 let _ = self.inner.set(p);
                 match self.inner.get() {
@@ -309,25 +218,6 @@ impl Generic {
         };
         plugin.set_auth_state(state)
     }
-}
-
-fn v2_scope<B>(
-    mut b: B,
-    s: &ScopeOptions,
-    tenant_id: impl Fn(B, String) -> B,
-    tenant_name: impl Fn(B, String) -> B,
-    trust_id: impl Fn(B, String) -> B,
-) -> B {
-    if let Some(v) = &s.project_id {
-        b = tenant_id(b, v.clone());
-    }
-    if let Some(v) = &s.project_name {
-        b = tenant_name(b, v.clone());
-    }
-    if let Some(v) = &s.trust_id {
-        b = trust_id(b, v.clone());
-    }
-    b
 }
 
 macro_rules! generic_plugin {
@@ -423,48 +313,26 @@ impl Password {
     /// A builder for a plugin discovering versions at `auth_url`.
     pub fn builder(auth_url: impl Into<MaskedUrl>) -> PasswordBuilder {
         PasswordBuilder {
-            auth_url: auth_url.into(),
-            user_id: None,
-            username: None,
-            user_domain_id: None,
-            user_domain_name: None,
+            options: V3Options::new(auth_url),
             password: None,
-            scope: ScopeOptions::default(),
             default_domain_id: None,
             default_domain_name: None,
-            include_catalog: true,
-            reauth_margin: None,
         }
     }
 }
 
 /// Builds a generic [`Password`] plugin.
 #[must_use]
+#[derive(Debug)]
 pub struct PasswordBuilder {
-    auth_url: MaskedUrl,
-    user_id: Option<String>,
-    username: Option<String>,
-    user_domain_id: Option<String>,
-    user_domain_name: Option<String>,
+    options: V3Options,
     password: Option<SecretString>,
-    scope: ScopeOptions,
     default_domain_id: Option<String>,
     default_domain_name: Option<String>,
-    include_catalog: bool,
-    reauth_margin: Option<Duration>,
 }
 
-impl fmt::Debug for PasswordBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("generic::PasswordBuilder")
-            .field("auth_url", &self.auth_url)
-            .field("username", &self.username)
-            .field("password", &self.password.as_ref().map(|_| "***"))
-            .finish_non_exhaustive()
-    }
-}
-
-macro_rules! generic_scope_setters {
+/// The setters both generic builders share, and their `build`.
+macro_rules! generic_setters {
     () => {
         super::v3::scope_setters!();
 
@@ -491,33 +359,30 @@ macro_rules! generic_scope_setters {
         pub fn tenant_name(self, name: impl Into<String>) -> Self {
             self.project_name(name)
         }
+
+        /// The plugin, with the options checked as far as they can be
+        /// before the version is known.
+        fn generic(self, name: &'static str, secret: Secret) -> Result<Generic> {
+            url::Url::parse(self.options.auth_url.expose()).map_err(|e| Error::InvalidOption {
+                option: "auth-url".into(),
+                location: Some(name.into()),
+                message: format!("{:?} is not a valid URL ({e})", self.options.auth_url),
+            })?;
+            Ok(Generic {
+                name,
+                options: self.options,
+                secret,
+                default_domain_id: self.default_domain_id,
+                default_domain_name: self.default_domain_name,
+                discovery_cache: DiscoveryCache::new(),
+                inner: tokio::sync::OnceCell::new(),
+            })
+        }
     };
 }
 
 impl PasswordBuilder {
-    /// The user's id.
-    pub fn user_id(mut self, id: impl Into<String>) -> Self {
-        self.user_id = Some(id.into());
-        self
-    }
-
-    /// The user's name.
-    pub fn username(mut self, name: impl Into<String>) -> Self {
-        self.username = Some(name.into());
-        self
-    }
-
-    /// The user's domain id (v3 only).
-    pub fn user_domain_id(mut self, id: impl Into<String>) -> Self {
-        self.user_domain_id = Some(id.into());
-        self
-    }
-
-    /// The user's domain name (v3 only).
-    pub fn user_domain_name(mut self, name: impl Into<String>) -> Self {
-        self.user_domain_name = Some(name.into());
-        self
-    }
+    super::v3::user_setters!();
 
     /// The password.
     pub fn password(mut self, password: impl Into<SecretString>) -> Self {
@@ -525,43 +390,16 @@ impl PasswordBuilder {
         self
     }
 
-    generic_scope_setters!();
+    generic_setters!();
 
     /// Validates the options and builds the plugin. The version is chosen
     /// on first use.
     pub fn build(self) -> Result<Password> {
         const NAME: &str = "password";
-        if self.user_id.is_none() && self.username.is_none() {
-            return Err(Error::missing_option_in("user-id or username", NAME));
-        }
-        let password = self
-            .password
-            .ok_or_else(|| Error::missing_option_in("password", NAME))?;
-        url::Url::parse(self.auth_url.expose()).map_err(|e| {
-            Error::invalid_option_in(
-                "auth-url",
-                NAME,
-                format!("{:?} is not a valid URL ({e})", self.auth_url),
-            )
-        })?;
-        Ok(Password(Generic {
-            name: NAME,
-            auth_url: self.auth_url,
-            secret: Secret::Password {
-                user_id: self.user_id,
-                username: self.username,
-                user_domain_id: self.user_domain_id,
-                user_domain_name: self.user_domain_name,
-                password,
-            },
-            scope: self.scope,
-            default_domain_id: self.default_domain_id,
-            default_domain_name: self.default_domain_name,
-            include_catalog: self.include_catalog,
-            reauth_margin: self.reauth_margin,
-            discovery_cache: DiscoveryCache::new(),
-            inner: tokio::sync::OnceCell::new(),
-        }))
+        let user = &self.options.user;
+        require_user(NAME, user.user_id.as_ref(), user.username.as_ref())?;
+        let password = required(self.password.clone(), "password", NAME)?;
+        Ok(Password(self.generic(NAME, Secret::Password(password))?))
     }
 }
 
@@ -575,61 +413,30 @@ impl Token {
     /// A builder for a plugin exchanging `token`, discovering versions at `auth_url`.
     pub fn builder(auth_url: impl Into<MaskedUrl>, token: impl Into<SecretString>) -> TokenBuilder {
         TokenBuilder {
-            auth_url: auth_url.into(),
+            options: V3Options::new(auth_url),
             token: token.into(),
-            scope: ScopeOptions::default(),
             default_domain_id: None,
             default_domain_name: None,
-            include_catalog: true,
-            reauth_margin: None,
         }
     }
 }
 
 /// Builds a generic [`Token`] plugin.
 #[must_use]
+#[derive(Debug)]
 pub struct TokenBuilder {
-    auth_url: MaskedUrl,
+    options: V3Options,
     token: SecretString,
-    scope: ScopeOptions,
     default_domain_id: Option<String>,
     default_domain_name: Option<String>,
-    include_catalog: bool,
-    reauth_margin: Option<Duration>,
-}
-
-impl fmt::Debug for TokenBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("generic::TokenBuilder")
-            .field("auth_url", &self.auth_url)
-            .field("token", &"***")
-            .finish_non_exhaustive()
-    }
 }
 
 impl TokenBuilder {
-    generic_scope_setters!();
+    generic_setters!();
 
     /// Builds the plugin. The version is chosen on first use.
     pub fn build(self) -> Result<Token> {
-        url::Url::parse(self.auth_url.expose()).map_err(|e| {
-            Error::invalid_option_in(
-                "auth-url",
-                "token",
-                format!("{:?} is not a valid URL ({e})", self.auth_url),
-            )
-        })?;
-        Ok(Token(Generic {
-            name: "token",
-            auth_url: self.auth_url,
-            secret: Secret::Token(self.token),
-            scope: self.scope,
-            default_domain_id: self.default_domain_id,
-            default_domain_name: self.default_domain_name,
-            include_catalog: self.include_catalog,
-            reauth_margin: self.reauth_margin,
-            discovery_cache: DiscoveryCache::new(),
-            inner: tokio::sync::OnceCell::new(),
-        }))
+        let secret = Secret::Token(self.token.clone());
+        Ok(Token(self.generic("token", secret)?))
     }
 }

@@ -24,3 +24,9 @@ pub mod v2;
 pub mod v3;
 
 pub use base::DEFAULT_REAUTH_MARGIN;
+
+/// A cache-id part for a password or token: its digest, never the secret.
+pub(crate) fn secret_part(key: &'static str, secret: &secrecy::SecretString) -> (&'static str, String) {
+    use secrecy::ExposeSecret;
+    (key, crate::redact::hash_secret(secret.expose_secret().as_bytes()))
+}

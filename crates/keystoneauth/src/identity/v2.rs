@@ -9,27 +9,31 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Map, Value};
 
 use super::base::{identity_plugin, post_token_request, Lifecycle, TokenFetcher};
+use super::v3::{require_user, required};
 use crate::access::AccessInfo;
 use crate::error::{Error, Result};
 use crate::masked_url::MaskedUrl;
 use crate::transport::{HttpRequest, Transport};
 
 enum Credentials {
-    Password {
-        user_id: Option<String>,
-        username: Option<String>,
-        password: SecretString,
-    },
+    Password(PasswordCredentials),
     Token(SecretString),
+}
+
+/// A user (by id or name) and a password.
+struct PasswordCredentials {
+    user_id: Option<String>,
+    username: Option<String>,
+    password: SecretString,
 }
 
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Credentials::Password { user_id, username, .. } => f
+            Credentials::Password(p) => f
                 .debug_struct("Password")
-                .field("user_id", user_id)
-                .field("username", username)
+                .field("user_id", &p.user_id)
+                .field("username", &p.username)
                 .field("password", &"***")
                 .finish(),
             Credentials::Token(_) => f.debug_struct("Token").field("token", &"***").finish(),
@@ -88,18 +92,14 @@ impl V2Auth {
     fn body(&self) -> Value {
         let mut auth = Map::new();
         match &self.credentials {
-            Credentials::Password {
-                user_id,
-                username,
-                password,
-            } => {
+            Credentials::Password(p) => {
                 let mut creds = Map::new();
-                if let Some(id) = user_id {
+                if let Some(id) = &p.user_id {
                     creds.insert("userId".into(), Value::String(id.clone()));
-                } else if let Some(name) = username {
+                } else if let Some(name) = &p.username {
                     creds.insert("username".into(), Value::String(name.clone()));
                 }
-                creds.insert("password".into(), Value::String(password.expose_secret().to_owned()));
+                creds.insert("password".into(), Value::String(p.password.expose_secret().to_owned()));
                 auth.insert("passwordCredentials".into(), Value::Object(creds));
             }
             Credentials::Token(token) => {
@@ -169,19 +169,12 @@ impl TokenFetcher for V2Auth {
             ("auth_url", self.auth_url.expose().trim_end_matches('/').to_owned()),
         ];
         match &self.credentials {
-            Credentials::Password {
-                user_id,
-                username,
-                password,
-            } => {
-                parts.push(("user_id", user_id.clone().unwrap_or_default()));
-                parts.push(("username", username.clone().unwrap_or_default()));
-                parts.push((
-                    "password",
-                    crate::redact::hash_secret(password.expose_secret().as_bytes()),
-                ));
+            Credentials::Password(p) => {
+                parts.push(("user_id", p.user_id.clone().unwrap_or_default()));
+                parts.push(("username", p.username.clone().unwrap_or_default()));
+                parts.push(super::secret_part("password", &p.password));
             }
-            Credentials::Token(t) => parts.push(("token", crate::redact::hash_secret(t.expose_secret().as_bytes()))),
+            Credentials::Token(t) => parts.push(super::secret_part("token", t)),
         }
         parts.push(("tenant_id", self.tenant.tenant_id.clone().unwrap_or_default()));
         parts.push(("tenant_name", self.tenant.tenant_name.clone().unwrap_or_default()));
@@ -191,7 +184,7 @@ impl TokenFetcher for V2Auth {
 
     fn secrets(&self) -> Vec<&SecretString> {
         match &self.credentials {
-            Credentials::Password { password, .. } => vec![password],
+            Credentials::Password(p) => vec![&p.password],
             Credentials::Token(t) => vec![t],
         }
     }
@@ -220,6 +213,17 @@ macro_rules! tenant_setters {
         /// Re-authenticate when the token expires within this margin.
         pub fn reauth_margin(mut self, margin: Duration) -> Self {
             self.reauth_margin = Some(margin);
+            self
+        }
+
+        /// The tenant, trust and margin from the options of a generic plugin.
+        pub(crate) fn with_v3_scope(mut self, scope: &super::v3::ScopeOptions, margin: Option<Duration>) -> Self {
+            self.tenant = Tenant {
+                tenant_id: scope.project_id.clone(),
+                tenant_name: scope.project_name.clone(),
+                trust_id: scope.trust_id.clone(),
+            };
+            self.reauth_margin = margin;
             self
         }
     };
@@ -252,25 +256,14 @@ impl Password {
 
 /// Builds a v2 [`Password`] plugin.
 #[must_use]
+#[derive(Debug)]
 pub struct PasswordBuilder {
     auth_url: MaskedUrl,
-    user_id: Option<String>,
-    username: Option<String>,
+    pub(crate) user_id: Option<String>,
+    pub(crate) username: Option<String>,
     password: Option<SecretString>,
     tenant: Tenant,
     reauth_margin: Option<Duration>,
-}
-
-impl fmt::Debug for PasswordBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PasswordBuilder")
-            .field("auth_url", &self.auth_url)
-            .field("user_id", &self.user_id)
-            .field("username", &self.username)
-            .field("password", &self.password.as_ref().map(|_| "***"))
-            .field("tenant", &self.tenant)
-            .finish()
-    }
 }
 
 impl PasswordBuilder {
@@ -297,17 +290,13 @@ impl PasswordBuilder {
     /// Validates the options and builds the plugin.
     pub fn build(self) -> Result<Password> {
         const NAME: &str = "v2password";
-        if self.user_id.is_none() && self.username.is_none() {
-            return Err(Error::missing_option_in("user-id or username", NAME));
-        }
-        let password = self
-            .password
-            .ok_or_else(|| Error::missing_option_in("password", NAME))?;
-        let credentials = Credentials::Password {
+        require_user(NAME, self.user_id.as_ref(), self.username.as_ref())?;
+        let password = required(self.password, "password", NAME)?;
+        let credentials = Credentials::Password(PasswordCredentials {
             user_id: self.user_id,
             username: self.username,
             password,
-        };
+        });
         Ok(Password {
             inner: V2Auth::new(NAME, self.auth_url, credentials, self.tenant, self.reauth_margin)?,
         })
@@ -336,21 +325,12 @@ impl Token {
 
 /// Builds a v2 [`Token`] plugin.
 #[must_use]
+#[derive(Debug)]
 pub struct TokenBuilder {
     auth_url: MaskedUrl,
     token: SecretString,
     tenant: Tenant,
     reauth_margin: Option<Duration>,
-}
-
-impl fmt::Debug for TokenBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TokenBuilder")
-            .field("auth_url", &self.auth_url)
-            .field("token", &"***")
-            .field("tenant", &self.tenant)
-            .finish()
-    }
 }
 
 impl TokenBuilder {

@@ -12,7 +12,7 @@ use super::base_opts::{
 use super::loaded::LoadedOptions;
 use super::opt::Opt;
 use super::plugin_loader::PluginLoader;
-use crate::auth::{AdminToken, AuthPlugin, HttpBasic, NoAuth};
+use crate::auth::{AuthPlugin, HttpBasic, NoAuth};
 use crate::error::Result;
 use crate::identity::{generic, v2, v3};
 
@@ -242,11 +242,7 @@ impl PluginLoader for FixedToken {
     fn load(&self, o: &LoadedOptions) -> Result<Arc<dyn AuthPlugin>> {
         let endpoint = o.require_string("endpoint")?;
         let token = o.require_secret("token")?;
-        Ok(if self.0 == "admin_token" {
-            Arc::new(AdminToken::new(endpoint, token)?)
-        } else {
-            Arc::new(crate::auth::token_endpoint::Token::new(endpoint, token)?)
-        })
+        Ok(Arc::new(crate::auth::token_endpoint::Token::new(endpoint, token)?))
     }
 }
 

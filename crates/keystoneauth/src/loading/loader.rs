@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::env::{Env, EnvSource};
 use super::loaded::LoadedOptions;
-use super::opt::{self, Opt, OptKind, OptValue, Raw, Sourced, ValueSource};
+use super::opt::{self, Opt, OptKind, OptValue, Sourced, ValueSource};
 use super::options::{AdapterOptions, SessionOptions};
 use super::plugin_loader::PluginLoader;
 use super::prompt::{Prompter, TerminalPrompter};
@@ -393,14 +393,7 @@ impl Loader {
                 AdapterKey::ConnectRetryDelay => o.connect_retry_delay = Some(delay(f)?),
                 AdapterKey::StatusCodeRetryDelay => o.status_code_retry_delay = Some(delay(f)?),
                 AdapterKey::Interfaces => {
-                    let items = match &f.raw {
-                        Raw::List(l) => l.clone(),
-                        Raw::Str(s) => s
-                            .split(',')
-                            .map(|s| s.trim().to_owned())
-                            .filter(|s| !s.is_empty())
-                            .collect(),
-                    };
+                    let items = f.raw.items();
                     let mut interfaces = Vec::new();
                     for i in items {
                         let parsed: Interface = i.parse().map_err(|_| {
@@ -415,14 +408,7 @@ impl Loader {
                     o.interfaces = Some(Sourced::new(interfaces, f.source));
                 }
                 AdapterKey::RetriableStatusCodes => {
-                    let items = match &f.raw {
-                        Raw::List(l) => l.clone(),
-                        Raw::Str(s) => s
-                            .split(',')
-                            .map(|s| s.trim().to_owned())
-                            .filter(|s| !s.is_empty())
-                            .collect(),
-                    };
+                    let items = f.raw.items();
                     let mut codes = Vec::new();
                     for c in items {
                         let code = c

@@ -356,6 +356,14 @@ impl Raw {
             Raw::List(l) => l.join(","),
         }
     }
+
+    /// The items of a list, or of a comma-separated scalar.
+    pub(crate) fn items(&self) -> Vec<String> {
+        match self {
+            Raw::Str(s) => split_list(s),
+            Raw::List(l) => l.clone(),
+        }
+    }
 }
 
 pub(crate) fn parse_bool(s: &str) -> Option<bool> {

@@ -117,35 +117,7 @@ impl Session {
         RequestBuilder::new(self.clone(), method, url.into())
     }
 
-    /// Starts a GET request.
-    pub fn get(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::GET, url)
-    }
-
-    /// Starts a POST request.
-    pub fn post(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::POST, url)
-    }
-
-    /// Starts a PUT request.
-    pub fn put(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::PUT, url)
-    }
-
-    /// Starts a PATCH request.
-    pub fn patch(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::PATCH, url)
-    }
-
-    /// Starts a DELETE request.
-    pub fn delete(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::DELETE, url)
-    }
-
-    /// Starts a HEAD request.
-    pub fn head(&self, url: impl Into<String>) -> RequestBuilder {
-        self.request(Method::HEAD, url)
-    }
+    crate::session::method_shortcuts!(RequestBuilder);
 
     /// The version documents this session has fetched (shared by clones).
     pub fn discovery_cache(&self) -> &DiscoveryCache {
@@ -497,36 +469,7 @@ impl SessionBuilder {
         self
     }
 
-    /// Connection retries (default 0), with back-off from 0.5 s to 60 s.
-    pub fn connect_retries(mut self, retries: u32) -> Self {
-        self.retry.connect_retries = retries;
-        self
-    }
-
-    /// A fixed delay between connection retries instead of back-off.
-    pub fn connect_retry_delay(mut self, delay: Duration) -> Self {
-        self.retry.connect_retry_delay = Some(delay);
-        self
-    }
-
-    /// Retries of retriable statuses (default 0).
-    pub fn status_code_retries(mut self, retries: u32) -> Self {
-        self.retry.status_code_retries = retries;
-        self
-    }
-
-    /// A fixed delay between status retries when the server gives no
-    /// `Retry-After`.
-    pub fn status_code_retry_delay(mut self, delay: Duration) -> Self {
-        self.retry.status_code_retry_delay = Some(delay);
-        self
-    }
-
-    /// The statuses retried (default 429 and 503).
-    pub fn retriable_status_codes(mut self, codes: impl IntoIterator<Item = u16>) -> Self {
-        self.retry.retriable_status_codes = codes.into_iter().collect();
-        self
-    }
+    crate::transport::retry_setters!(retry);
 
     /// Collects method, URL, status and time of every request.
     pub fn collect_timing(mut self, collect: bool) -> Self {
@@ -614,6 +557,64 @@ impl SessionBuilder {
         })
     }
 }
+
+/// `get`, `post`, `put`, `patch`, `delete` and `head`: `request` with that
+/// method, for every type that starts requests (sessions and adapters,
+/// async and blocking) and returns `$builder`.
+macro_rules! method_shortcuts {
+    ($builder:ty) => {
+        /// Starts a GET request.
+        pub fn get(&self, url: impl Into<String>) -> $builder {
+            self.request(http::Method::GET, url)
+        }
+
+        /// Starts a POST request.
+        pub fn post(&self, url: impl Into<String>) -> $builder {
+            self.request(http::Method::POST, url)
+        }
+
+        /// Starts a PUT request.
+        pub fn put(&self, url: impl Into<String>) -> $builder {
+            self.request(http::Method::PUT, url)
+        }
+
+        /// Starts a PATCH request.
+        pub fn patch(&self, url: impl Into<String>) -> $builder {
+            self.request(http::Method::PATCH, url)
+        }
+
+        /// Starts a DELETE request.
+        pub fn delete(&self, url: impl Into<String>) -> $builder {
+            self.request(http::Method::DELETE, url)
+        }
+
+        /// Starts a HEAD request.
+        pub fn head(&self, url: impl Into<String>) -> $builder {
+            self.request(http::Method::HEAD, url)
+        }
+    };
+}
+pub(crate) use method_shortcuts;
+
+/// `user_agent` and `client_name`, onto the builder's `user_agent` and
+/// `client` fields, or those of its field named (adapters and requests).
+macro_rules! user_agent_setters {
+    ($($field:ident)?) => {
+        /// Replaces the whole user agent.
+        pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+            self$(.$field)?.user_agent = Some(user_agent.into());
+            self
+        }
+
+        /// Names the service client making the requests; its name and
+        /// version appear in the user agent after the application's.
+        pub fn client_name(mut self, name: impl Into<String>, version: Option<&str>) -> Self {
+            self$(.$field)?.client = Some($crate::transport::UserAgentItem::new(name, version));
+            self
+        }
+    };
+}
+pub(crate) use user_agent_setters;
 
 #[cfg(test)]
 mod tests {

@@ -267,33 +267,11 @@ impl RequestBuilder {
         self
     }
 
-    /// Connection retries for this request.
-    pub fn connect_retries(mut self, retries: u32) -> Self {
-        self.overrides.connect_retries = Some(retries);
-        self
-    }
+    crate::transport::retry_setters!(overrides.retry);
 
-    /// A fixed delay between connection retries for this request.
-    pub fn connect_retry_delay(mut self, delay: Duration) -> Self {
-        self.overrides.connect_retry_delay = Some(delay);
-        self
-    }
-
-    /// Status retries for this request.
-    pub fn status_code_retries(mut self, retries: u32) -> Self {
-        self.overrides.status_code_retries = Some(retries);
-        self
-    }
-
-    /// A fixed delay between status retries for this request.
-    pub fn status_code_retry_delay(mut self, delay: Duration) -> Self {
-        self.overrides.status_code_retry_delay = Some(delay);
-        self
-    }
-
-    /// The statuses retried for this request.
-    pub fn retriable_status_codes(mut self, codes: impl IntoIterator<Item = u16>) -> Self {
-        self.overrides.retriable_status_codes = Some(codes.into_iter().collect());
+    /// The retry settings of an adapter, under this request's own.
+    pub(crate) fn retry_overrides(mut self, retry: crate::transport::RetryOverrides) -> Self {
+        self.overrides.retry = retry;
         self
     }
 
@@ -303,18 +281,7 @@ impl RequestBuilder {
         self
     }
 
-    /// Replaces the user agent for this request.
-    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = Some(user_agent.into());
-        self
-    }
-
-    /// Names the service client making the request; it appears in the
-    /// user agent after the application.
-    pub fn client_name(mut self, name: impl Into<String>, version: Option<&str>) -> Self {
-        self.client = Some(UserAgentItem::new(name, version));
-        self
-    }
+    super::user_agent_setters!();
 
     /// Sends this microversion (`OpenStack-API-Version` and the service's
     /// legacy header). `latest` is resolved to the service's discovered

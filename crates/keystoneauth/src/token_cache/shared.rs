@@ -4,7 +4,6 @@
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use http::HeaderMap;
 use secrecy::{ExposeSecret, SecretString};
@@ -14,7 +13,6 @@ use super::{margin_for, TokenCache};
 use crate::access::AccessInfo;
 use crate::auth::{AuthPlugin, ConnectionParams, AUTH_TOKEN_HEADER};
 use crate::catalog::EndpointFilter;
-use crate::discovery::{DiscoveryCache, EndpointData, ServiceVersions};
 use crate::error::Result;
 use crate::transport::{Transport, LOG_TARGET};
 
@@ -182,8 +180,7 @@ impl CachedAuth {
     }
 }
 
-#[async_trait]
-impl AuthPlugin for CachedAuth {
+crate::auth::forwarding_plugin!(CachedAuth, inner, ensure = ensure, {
     async fn headers(&self, transport: &Transport) -> Result<HeaderMap> {
         self.ensure(transport).await?;
         self.inner.headers(transport).await
@@ -214,57 +211,6 @@ impl AuthPlugin for CachedAuth {
         self.inner.invalidate_rejected(rejected)
     }
 
-    async fn endpoint_data(
-        &self,
-        transport: &Transport,
-        cache: &DiscoveryCache,
-        filter: &EndpointFilter,
-        discover_versions: bool,
-    ) -> Result<Option<EndpointData>> {
-        self.ensure(transport).await?;
-        self.inner
-            .endpoint_data(transport, cache, filter, discover_versions)
-            .await
-    }
-
-    async fn all_version_data(
-        &self,
-        transport: &Transport,
-        cache: &DiscoveryCache,
-        filter: &EndpointFilter,
-    ) -> Result<Vec<ServiceVersions>> {
-        self.ensure(transport).await?;
-        self.inner.all_version_data(transport, cache, filter).await
-    }
-
-    async fn user_id(&self, transport: &Transport) -> Result<Option<String>> {
-        self.ensure(transport).await?;
-        self.inner.user_id(transport).await
-    }
-
-    async fn project_id(&self, transport: &Transport) -> Result<Option<String>> {
-        self.ensure(transport).await?;
-        self.inner.project_id(transport).await
-    }
-
-    async fn token(&self, transport: &Transport) -> Result<Option<SecretString>> {
-        self.ensure(transport).await?;
-        self.inner.token(transport).await
-    }
-
-    async fn access_info(&self, transport: &Transport) -> Result<Option<Arc<AccessInfo>>> {
-        self.ensure(transport).await?;
-        self.inner.access_info(transport).await
-    }
-
-    fn cache_id(&self) -> Option<String> {
-        self.inner.cache_id()
-    }
-
-    fn auth_state(&self) -> Option<SecretString> {
-        self.inner.auth_state()
-    }
-
     fn set_auth_state(&self, state: &str) -> Result<bool> {
         self.remember(None);
         self.inner.set_auth_state(state)
@@ -293,4 +239,4 @@ impl AuthPlugin for CachedAuth {
     fn connection_params(&self) -> ConnectionParams {
         self.inner.connection_params()
     }
-}
+});

@@ -34,6 +34,7 @@ pub use redirect::RedirectPolicy;
 pub use request::HttpRequest;
 pub(crate) use request::{RequestBody, RequestOverrides};
 pub use response::{RedirectHop, Response};
+pub(crate) use retry::{retry_setters, RetryOverrides, RetrySettings};
 pub use retry::{RetryPolicy, DEFAULT_RETRIABLE_STATUS_CODES, MAX_BACKOFF};
 pub use streaming::StreamingResponse;
 pub use tls::{ClientIdentity, TlsVersion};
@@ -393,16 +394,12 @@ impl Transport {
 
     /// One hop: send, with connection and status retries.
     async fn send_with_retries(&self, hop: &Hop<'_>) -> Result<Answer> {
-        let request = hop.overrides;
-        let policy = &self.inner.config.retry;
-        let connect_retries = request.connect_retries.unwrap_or(policy.connect_retries);
-        let connect_delay = request.connect_retry_delay.or(policy.connect_retry_delay);
-        let status_retries = request.status_code_retries.unwrap_or(policy.status_code_retries);
-        let status_delay = request.status_code_retry_delay.or(policy.status_code_retry_delay);
-        let retriable = request
-            .retriable_status_codes
-            .as_deref()
-            .unwrap_or(&policy.retriable_status_codes);
+        let policy = hop.overrides.retry.over(&self.inner.config.retry);
+        let connect_retries = policy.connect_retries;
+        let connect_delay = policy.connect_retry_delay;
+        let status_retries = policy.status_code_retries;
+        let status_delay = policy.status_code_retry_delay;
+        let retriable = policy.retriable_status_codes.as_slice();
         let replayable = hop.body.is_none_or(RequestBody::is_replayable);
         let mut connect_attempt = 0u32;
         let mut status_attempt = 0u32;

@@ -76,11 +76,7 @@ impl std::fmt::Debug for RequestBody {
 /// Per-request overrides of the transport's settings.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RequestOverrides {
-    pub(crate) connect_retries: Option<u32>,
-    pub(crate) connect_retry_delay: Option<Duration>,
-    pub(crate) status_code_retries: Option<u32>,
-    pub(crate) status_code_retry_delay: Option<Duration>,
-    pub(crate) retriable_status_codes: Option<Vec<u16>>,
+    pub(crate) retry: super::RetryOverrides,
     pub(crate) timeout: Option<Duration>,
     pub(crate) max_body: Option<usize>,
     pub(crate) redirect_body_cross_origin: Option<bool>,
@@ -149,17 +145,7 @@ impl HttpRequest {
         self
     }
 
-    /// Overrides the number of connection retries for this request.
-    pub fn connect_retries(mut self, retries: u32) -> Self {
-        self.overrides.connect_retries = Some(retries);
-        self
-    }
-
-    /// Overrides the number of status retries for this request.
-    pub fn status_code_retries(mut self, retries: u32) -> Self {
-        self.overrides.status_code_retries = Some(retries);
-        self
-    }
+    super::retry_setters!(overrides.retry);
 
     /// Whether to follow redirects (default true): `true` is
     /// [`RedirectPolicy::Follow`], `false` [`RedirectPolicy::None`].

@@ -46,6 +46,159 @@ impl Default for RetryPolicy {
     }
 }
 
+/// The retry settings a builder can change: the whole policy, or one
+/// setting of it. Implemented by [`RetryPolicy`] (sessions) and by
+/// [`RetryOverrides`] (adapters and requests), so that [`retry_setters!`]
+/// writes the builders' setters once.
+pub(crate) trait RetrySettings {
+    /// Replaces every setting.
+    fn set_policy(&mut self, policy: RetryPolicy);
+    /// Sets `connect_retries`.
+    fn set_connect_retries(&mut self, retries: u32);
+    /// Sets `connect_retry_delay`.
+    fn set_connect_retry_delay(&mut self, delay: Duration);
+    /// Sets `status_code_retries`.
+    fn set_status_code_retries(&mut self, retries: u32);
+    /// Sets `status_code_retry_delay`.
+    fn set_status_code_retry_delay(&mut self, delay: Duration);
+    /// Sets `retriable_status_codes`.
+    fn set_retriable_status_codes(&mut self, codes: Vec<u16>);
+}
+
+impl RetrySettings for RetryPolicy {
+    fn set_policy(&mut self, policy: RetryPolicy) {
+        *self = policy;
+    }
+
+    fn set_connect_retries(&mut self, retries: u32) {
+        self.connect_retries = retries;
+    }
+
+    fn set_connect_retry_delay(&mut self, delay: Duration) {
+        self.connect_retry_delay = Some(delay);
+    }
+
+    fn set_status_code_retries(&mut self, retries: u32) {
+        self.status_code_retries = retries;
+    }
+
+    fn set_status_code_retry_delay(&mut self, delay: Duration) {
+        self.status_code_retry_delay = Some(delay);
+    }
+
+    fn set_retriable_status_codes(&mut self, codes: Vec<u16>) {
+        self.retriable_status_codes = codes;
+    }
+}
+
+/// The retry settings an adapter or a request sets over the session's
+/// policy; `None` keeps the session's.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct RetryOverrides {
+    connect_retries: Option<u32>,
+    connect_retry_delay: Option<Option<Duration>>,
+    status_code_retries: Option<u32>,
+    status_code_retry_delay: Option<Option<Duration>>,
+    retriable_status_codes: Option<Vec<u16>>,
+}
+
+impl RetryOverrides {
+    /// The policy in effect: these settings over `base`.
+    pub(crate) fn over(&self, base: &RetryPolicy) -> RetryPolicy {
+        RetryPolicy {
+            connect_retries: self.connect_retries.unwrap_or(base.connect_retries),
+            connect_retry_delay: self.connect_retry_delay.unwrap_or(base.connect_retry_delay),
+            status_code_retries: self.status_code_retries.unwrap_or(base.status_code_retries),
+            status_code_retry_delay: self.status_code_retry_delay.unwrap_or(base.status_code_retry_delay),
+            retriable_status_codes: self
+                .retriable_status_codes
+                .clone()
+                .unwrap_or_else(|| base.retriable_status_codes.clone()),
+        }
+    }
+}
+
+impl RetrySettings for RetryOverrides {
+    fn set_policy(&mut self, policy: RetryPolicy) {
+        *self = RetryOverrides {
+            connect_retries: Some(policy.connect_retries),
+            connect_retry_delay: Some(policy.connect_retry_delay),
+            status_code_retries: Some(policy.status_code_retries),
+            status_code_retry_delay: Some(policy.status_code_retry_delay),
+            retriable_status_codes: Some(policy.retriable_status_codes),
+        };
+    }
+
+    fn set_connect_retries(&mut self, retries: u32) {
+        self.connect_retries = Some(retries);
+    }
+
+    fn set_connect_retry_delay(&mut self, delay: Duration) {
+        self.connect_retry_delay = Some(Some(delay));
+    }
+
+    fn set_status_code_retries(&mut self, retries: u32) {
+        self.status_code_retries = Some(retries);
+    }
+
+    fn set_status_code_retry_delay(&mut self, delay: Duration) {
+        self.status_code_retry_delay = Some(Some(delay));
+    }
+
+    fn set_retriable_status_codes(&mut self, codes: Vec<u16>) {
+        self.retriable_status_codes = Some(codes);
+    }
+}
+
+/// The retry setters of a builder: `.retry(policy)` and keystoneauth1's
+/// five settings as conveniences, onto the [`RetrySettings`] at the field
+/// path given (`retry_setters!(retry)`, `retry_setters!(overrides.retry)`).
+macro_rules! retry_setters {
+    ($($path:tt)+) => {
+        /// The whole retry policy: connection and status retries, their
+        /// delays and the retriable statuses (default: no retries).
+        pub fn retry(mut self, policy: $crate::transport::RetryPolicy) -> Self {
+            $crate::transport::RetrySettings::set_policy(&mut self.$($path)+, policy);
+            self
+        }
+
+        /// Connection retries (default 0), with back-off from 0.5 s to 60 s.
+        pub fn connect_retries(mut self, retries: u32) -> Self {
+            $crate::transport::RetrySettings::set_connect_retries(&mut self.$($path)+, retries);
+            self
+        }
+
+        /// A fixed delay between connection retries instead of back-off.
+        pub fn connect_retry_delay(mut self, delay: std::time::Duration) -> Self {
+            $crate::transport::RetrySettings::set_connect_retry_delay(&mut self.$($path)+, delay);
+            self
+        }
+
+        /// Retries of retriable statuses (default 0).
+        pub fn status_code_retries(mut self, retries: u32) -> Self {
+            $crate::transport::RetrySettings::set_status_code_retries(&mut self.$($path)+, retries);
+            self
+        }
+
+        /// A fixed delay between status retries when the server gives no
+        /// `Retry-After`, instead of back-off.
+        pub fn status_code_retry_delay(mut self, delay: std::time::Duration) -> Self {
+            $crate::transport::RetrySettings::set_status_code_retry_delay(&mut self.$($path)+, delay);
+            self
+        }
+
+        /// The statuses retried (default 429 and 503).
+        pub fn retriable_status_codes(mut self, codes: impl IntoIterator<Item = u16>) -> Self {
+            $crate::transport::RetrySettings::set_retriable_status_codes(
+                &mut self.$($path)+,
+                codes.into_iter().collect(),
+            );
+            self
+        }
+    };
+}
+pub(crate) use retry_setters;
+
 /// The back-off delay before retry number `attempt` (0-based): 0.5 s,
 /// doubling, capped at 60 s; or the fixed delay when one is set.
 pub(crate) fn backoff(attempt: u32, fixed: Option<Duration>) -> Duration {

@@ -2,12 +2,11 @@
 //! user) and its secret.
 
 use std::fmt;
-use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value};
 
-use super::{AuthMethod, Scope, UserSpec, V3Auth};
+use super::{AuthMethod, Scope, UserSpec, V3Auth, V3Options};
 use crate::error::{Error, Result};
 use crate::identity::base::identity_plugin;
 use crate::masked_url::MaskedUrl;
@@ -153,14 +152,8 @@ impl ApplicationCredential {
     /// a trailing `/v3`).
     pub fn builder(auth_url: impl Into<MaskedUrl>) -> ApplicationCredentialBuilder {
         ApplicationCredentialBuilder {
-            auth_url: auth_url.into(),
+            options: V3Options::new(auth_url),
             credential: AppCredOptions::default(),
-            user_id: None,
-            username: None,
-            user_domain_id: None,
-            user_domain_name: None,
-            include_catalog: true,
-            reauth_margin: None,
         }
     }
 
@@ -174,66 +167,46 @@ identity_plugin!(ApplicationCredential, inner);
 
 /// Builds an [`ApplicationCredential`] plugin.
 #[must_use]
+#[derive(Debug)]
 pub struct ApplicationCredentialBuilder {
-    auth_url: MaskedUrl,
+    pub(crate) options: V3Options,
     credential: AppCredOptions,
-    user_id: Option<String>,
-    username: Option<String>,
-    user_domain_id: Option<String>,
-    user_domain_name: Option<String>,
-    include_catalog: bool,
-    reauth_margin: Option<Duration>,
 }
 
-impl fmt::Debug for ApplicationCredentialBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ApplicationCredentialBuilder")
-            .field("auth_url", &self.auth_url)
-            .field("credential", &self.credential)
-            .field("user_id", &self.user_id)
-            .field("username", &self.username)
-            .finish_non_exhaustive()
-    }
+/// The application credential setters, onto the builder's `credential:
+/// AppCredOptions`.
+macro_rules! app_cred_setters {
+    () => {
+        /// The application credential's id.
+        pub fn application_credential_id(mut self, id: impl Into<String>) -> Self {
+            self.credential.id = Some(id.into());
+            self
+        }
+
+        /// The application credential's name (needs the owning user).
+        pub fn application_credential_name(mut self, name: impl Into<String>) -> Self {
+            self.credential.name = Some(name.into());
+            self
+        }
+
+        /// The application credential's secret.
+        pub fn application_credential_secret(mut self, secret: impl Into<secrecy::SecretString>) -> Self {
+            self.credential.secret = Some(secret.into());
+            self
+        }
+    };
 }
+pub(crate) use app_cred_setters;
 
 impl ApplicationCredentialBuilder {
-    /// The application credential's id.
-    pub fn application_credential_id(mut self, id: impl Into<String>) -> Self {
-        self.credential.id = Some(id.into());
-        self
-    }
-
-    /// The application credential's name (needs the owning user).
-    pub fn application_credential_name(mut self, name: impl Into<String>) -> Self {
-        self.credential.name = Some(name.into());
-        self
-    }
-
-    /// The application credential's secret.
-    pub fn application_credential_secret(mut self, secret: impl Into<SecretString>) -> Self {
-        self.credential.secret = Some(secret.into());
-        self
-    }
-
+    app_cred_setters!();
     super::user_setters!();
-
-    /// Asks Keystone to leave the catalog out of the token (default: include it).
-    pub fn include_catalog(mut self, include: bool) -> Self {
-        self.include_catalog = include;
-        self
-    }
-
-    /// Re-authenticate when the token expires within this margin
-    /// (default 120 s, at most a quarter of the token's lifetime).
-    pub fn reauth_margin(mut self, margin: Duration) -> Self {
-        self.reauth_margin = Some(margin);
-        self
-    }
+    super::token_setters!();
 
     /// Validates the options and builds the plugin.
     pub fn build(self) -> Result<ApplicationCredential> {
         const NAME: &str = "v3applicationcredential";
-        if self.username.is_some() && self.user_domain_id.is_none() && self.user_domain_name.is_none() {
+        if self.options.user.username.is_some() && !self.options.user.has_domain() {
             // keystoneauth1's loader rejects a user name without a domain even
             // with a credential id.
             return Err(Error::missing_option_in(
@@ -241,24 +214,11 @@ impl ApplicationCredentialBuilder {
                 format!("{NAME}: needed with username"),
             ));
         }
-        let method = self.credential.resolve(NAME, || {
-            UserSpec::resolve(
-                NAME,
-                self.user_id.as_ref(),
-                self.username.as_ref(),
-                self.user_domain_id.as_ref(),
-                self.user_domain_name.as_ref(),
-            )
-        })?;
+        let method = self.credential.resolve(NAME, || self.options.user(NAME))?;
         Ok(ApplicationCredential {
-            inner: V3Auth::new(
-                NAME,
-                self.auth_url,
-                vec![Box::new(method)],
-                Scope::Unscoped,
-                self.include_catalog,
-                self.reauth_margin,
-            )?,
+            inner: self
+                .options
+                .into_scoped_auth(NAME, vec![Box::new(method)], Scope::Unscoped)?,
         })
     }
 }

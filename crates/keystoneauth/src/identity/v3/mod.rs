@@ -5,6 +5,7 @@ mod multi_factor;
 mod oauth1;
 mod oauth2;
 mod oidc;
+mod options;
 mod password;
 mod receipt;
 mod token;
@@ -39,6 +40,10 @@ pub use oidc::{
     OidcAccessToken, OidcAccessTokenBuilder, OidcAuthorizationCode, OidcAuthorizationCodeBuilder,
     OidcClientCredentials, OidcClientCredentialsBuilder, OidcDeviceAuthorization, OidcDeviceAuthorizationBuilder,
     OidcPassword, OidcPasswordBuilder, Pkce, StderrPrompt, DEFAULT_OPENID_SCOPE,
+};
+pub(crate) use options::{
+    client_identity_setter, project_domain_setters, reauth_margin_setter, receipt_setter, require_user, required,
+    scope_setters, string_setters, token_setters, user_setters, ScopeOptions, V3Options,
 };
 pub use password::{Password, PasswordBuilder};
 pub use receipt::AUTH_RECEIPT_HEADER;
@@ -138,61 +143,6 @@ impl Scope {
             Scope::System(s) => parts.push(("system_scope", s.clone())),
             Scope::Trust(id) => parts.push(("trust_id", id.clone())),
         }
-    }
-}
-
-/// The scope options every v3 plugin takes, with keystoneauth1's names.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct ScopeOptions {
-    pub(crate) project_id: Option<String>,
-    pub(crate) project_name: Option<String>,
-    pub(crate) project_domain_id: Option<String>,
-    pub(crate) project_domain_name: Option<String>,
-    pub(crate) domain_id: Option<String>,
-    pub(crate) domain_name: Option<String>,
-    pub(crate) system_scope: Option<String>,
-    pub(crate) trust_id: Option<String>,
-}
-
-impl ScopeOptions {
-    /// Validates the options as keystoneauth1 does and picks the scope.
-    pub(crate) fn resolve(&self, plugin: &str) -> Result<Scope> {
-        let project = self.project_id.is_some() || self.project_name.is_some();
-        let domain = self.domain_id.is_some() || self.domain_name.is_some();
-        let chosen = [project, domain, self.trust_id.is_some(), self.system_scope.is_some()];
-        if chosen.iter().filter(|c| **c).count() > 1 {
-            return Err(Error::invalid_option_in(
-                "scope",
-                plugin.to_owned(),
-                "authentication cannot be scoped to multiple targets; pick one of project, domain, trust or system",
-            ));
-        }
-        if let Some(id) = &self.project_id {
-            return Ok(Scope::ProjectId(id.clone()));
-        }
-        if let Some(name) = &self.project_name {
-            let domain = DomainSpec::from_parts(self.project_domain_id.as_ref(), self.project_domain_name.as_ref())
-                .ok_or_else(|| {
-                    Error::missing_option_in(
-                        "project-domain-id or project-domain-name",
-                        format!("{plugin}: needed with project-name"),
-                    )
-                })?;
-            return Ok(Scope::ProjectName {
-                name: name.clone(),
-                domain,
-            });
-        }
-        if let Some(d) = DomainSpec::from_parts(self.domain_id.as_ref(), self.domain_name.as_ref()) {
-            return Ok(Scope::Domain(d));
-        }
-        if let Some(t) = &self.trust_id {
-            return Ok(Scope::Trust(t.clone()));
-        }
-        if let Some(s) = &self.system_scope {
-            return Ok(Scope::System(s.clone()));
-        }
-        Ok(Scope::Unscoped)
     }
 }
 
@@ -401,104 +351,6 @@ impl TokenFetcher for V3Auth {
         secrets
     }
 }
-
-/// Setters for the user options (id, or name and domain), shared by the
-/// v3 plugin builders that name a user.
-macro_rules! user_setters {
-    () => {
-        /// The user's id.
-        pub fn user_id(mut self, id: impl Into<String>) -> Self {
-            self.user_id = Some(id.into());
-            self
-        }
-
-        /// The user's name (needs a user domain).
-        pub fn username(mut self, name: impl Into<String>) -> Self {
-            self.username = Some(name.into());
-            self
-        }
-
-        /// The domain id of the user named by `username`.
-        pub fn user_domain_id(mut self, id: impl Into<String>) -> Self {
-            self.user_domain_id = Some(id.into());
-            self
-        }
-
-        /// The domain name of the user named by `username`.
-        pub fn user_domain_name(mut self, name: impl Into<String>) -> Self {
-            self.user_domain_name = Some(name.into());
-            self
-        }
-    };
-}
-pub(crate) use user_setters;
-
-/// Setters for the scope options, shared by the v3 plugin builders.
-macro_rules! scope_setters {
-    () => {
-        /// Scopes to the project with this id.
-        pub fn project_id(mut self, id: impl Into<String>) -> Self {
-            self.scope.project_id = Some(id.into());
-            self
-        }
-
-        /// Scopes to the project with this name (needs a project domain).
-        pub fn project_name(mut self, name: impl Into<String>) -> Self {
-            self.scope.project_name = Some(name.into());
-            self
-        }
-
-        /// The domain id of the project named by `project_name`.
-        pub fn project_domain_id(mut self, id: impl Into<String>) -> Self {
-            self.scope.project_domain_id = Some(id.into());
-            self
-        }
-
-        /// The domain name of the project named by `project_name`.
-        pub fn project_domain_name(mut self, name: impl Into<String>) -> Self {
-            self.scope.project_domain_name = Some(name.into());
-            self
-        }
-
-        /// Scopes to the domain with this id.
-        pub fn domain_id(mut self, id: impl Into<String>) -> Self {
-            self.scope.domain_id = Some(id.into());
-            self
-        }
-
-        /// Scopes to the domain with this name.
-        pub fn domain_name(mut self, name: impl Into<String>) -> Self {
-            self.scope.domain_name = Some(name.into());
-            self
-        }
-
-        /// Scopes to the system (`all`).
-        pub fn system_scope(mut self, system: impl Into<String>) -> Self {
-            self.scope.system_scope = Some(system.into());
-            self
-        }
-
-        /// Scopes to a trust.
-        pub fn trust_id(mut self, id: impl Into<String>) -> Self {
-            self.scope.trust_id = Some(id.into());
-            self
-        }
-
-        /// Asks Keystone to leave the catalog out of the token (default: include it).
-        pub fn include_catalog(mut self, include: bool) -> Self {
-            self.include_catalog = include;
-            self
-        }
-
-        /// Re-authenticate when the token expires within this margin
-        /// (default 120 s, at most a quarter of the token's lifetime).
-        pub fn reauth_margin(mut self, margin: std::time::Duration) -> Self {
-            self.reauth_margin = Some(margin);
-            self
-        }
-    };
-}
-pub(crate) use scope_setters;
 
 #[cfg(test)]
 mod tests {

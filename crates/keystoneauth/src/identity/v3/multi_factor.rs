@@ -2,15 +2,13 @@
 //! to satisfy them over several requests.
 
 use std::fmt;
-use std::time::Duration;
 
 use secrecy::SecretString;
 
-use super::application_credential::{AppCredOptions, AppCredRef, ApplicationCredentialMethod};
-use super::password::PasswordMethod;
+use super::application_credential::{app_cred_setters, AppCredOptions, AppCredRef, ApplicationCredentialMethod};
+use super::password::UserSecretMethod;
 use super::token::TokenMethod;
-use super::totp::TotpMethod;
-use super::{scope_setters, AuthMethod, DomainSpec, ScopeOptions, UserSpec, V3Auth};
+use super::{receipt_setter, scope_setters, AuthMethod, DomainSpec, UserSpec, V3Auth, V3Options};
 use crate::error::{Error, Result};
 use crate::identity::base::identity_plugin;
 use crate::masked_url::MaskedUrl;
@@ -62,18 +60,12 @@ impl fmt::Debug for IdentityMethod {
 impl IdentityMethod {
     /// The `password` method.
     pub fn password(user: User, password: impl Into<SecretString>) -> Self {
-        IdentityMethod(Box::new(PasswordMethod {
-            user: user.0,
-            password: password.into(),
-        }))
+        IdentityMethod(Box::new(UserSecretMethod::password(user.0, password.into())))
     }
 
     /// The `totp` method: a passcode from the user's authenticator.
     pub fn totp(user: User, passcode: impl Into<SecretString>) -> Self {
-        IdentityMethod(Box::new(TotpMethod {
-            user: user.0,
-            passcode: passcode.into(),
-        }))
+        IdentityMethod(Box::new(UserSecretMethod::totp(user.0, passcode.into())))
     }
 
     /// The `token` method: an existing token.
@@ -171,21 +163,14 @@ impl MultiFactor {
     /// a trailing `/v3`).
     pub fn builder(auth_url: impl Into<MaskedUrl>) -> MultiFactorBuilder {
         MultiFactorBuilder {
-            auth_url: auth_url.into(),
+            options: V3Options::new(auth_url),
             auth_methods: Vec::new(),
             methods: Vec::new(),
-            user_id: None,
-            username: None,
-            user_domain_id: None,
-            user_domain_name: None,
             password: None,
             passcode: None,
             token: None,
             credential: AppCredOptions::default(),
             receipt: None,
-            scope: ScopeOptions::default(),
-            include_catalog: true,
-            reauth_margin: None,
         }
     }
 
@@ -204,41 +189,16 @@ identity_plugin!(MultiFactor, inner);
 
 /// Builds a [`MultiFactor`] plugin.
 #[must_use]
+#[derive(Debug)]
 pub struct MultiFactorBuilder {
-    auth_url: MaskedUrl,
+    pub(crate) options: V3Options,
     auth_methods: Vec<String>,
     methods: Vec<IdentityMethod>,
-    user_id: Option<String>,
-    username: Option<String>,
-    user_domain_id: Option<String>,
-    user_domain_name: Option<String>,
     password: Option<SecretString>,
     passcode: Option<SecretString>,
     token: Option<SecretString>,
     credential: AppCredOptions,
     receipt: Option<SecretString>,
-    pub(crate) scope: ScopeOptions,
-    include_catalog: bool,
-    reauth_margin: Option<Duration>,
-}
-
-impl fmt::Debug for MultiFactorBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mask = |s: &Option<SecretString>| s.as_ref().map(|_| "***");
-        f.debug_struct("MultiFactorBuilder")
-            .field("auth_url", &self.auth_url)
-            .field("auth_methods", &self.auth_methods)
-            .field("methods", &self.methods)
-            .field("user_id", &self.user_id)
-            .field("username", &self.username)
-            .field("password", &mask(&self.password))
-            .field("passcode", &mask(&self.passcode))
-            .field("token", &mask(&self.token))
-            .field("application_credential", &self.credential)
-            .field("receipt", &mask(&self.receipt))
-            .field("scope", &self.scope)
-            .finish_non_exhaustive()
-    }
 }
 
 impl MultiFactorBuilder {
@@ -281,44 +241,10 @@ impl MultiFactorBuilder {
         self
     }
 
-    /// The application credential's id (for the application credential method).
-    pub fn application_credential_id(mut self, id: impl Into<String>) -> Self {
-        self.credential.id = Some(id.into());
-        self
-    }
-
-    /// The application credential's name (with the user).
-    pub fn application_credential_name(mut self, name: impl Into<String>) -> Self {
-        self.credential.name = Some(name.into());
-        self
-    }
-
-    /// The application credential's secret.
-    pub fn application_credential_secret(mut self, secret: impl Into<SecretString>) -> Self {
-        self.credential.secret = Some(secret.into());
-        self
-    }
-
-    /// An auth receipt from an earlier attempt
-    /// ([`MissingAuthMethods::receipt`](super::MissingAuthMethods::receipt)),
-    /// sent as `Openstack-Auth-Receipt`: the methods it proves count
-    /// together with the methods of this plugin.
-    pub fn receipt(mut self, receipt: impl Into<SecretString>) -> Self {
-        self.receipt = Some(receipt.into());
-        self
-    }
+    app_cred_setters!();
+    receipt_setter!();
 
     scope_setters!();
-
-    fn user(&self, plugin: &str) -> Result<UserSpec> {
-        UserSpec::resolve(
-            plugin,
-            self.user_id.as_ref(),
-            self.username.as_ref(),
-            self.user_domain_id.as_ref(),
-            self.user_domain_name.as_ref(),
-        )
-    }
 
     fn named_method(&self, name: &str) -> Result<Box<dyn AuthMethod>> {
         const NAME: &str = "v3multifactor";
@@ -333,18 +259,18 @@ impl MultiFactorBuilder {
                     "{name:?} is not a method this plugin can combine; use v3password, v3totp, v3token or v3applicationcredential"
                 )))?;
         Ok(match method {
-            "password" => Box::new(PasswordMethod {
-                user: self.user(NAME)?,
-                password: self.password.clone().ok_or_else(|| missing("password", method))?,
-            }),
-            "totp" => Box::new(TotpMethod {
-                user: self.user(NAME)?,
-                passcode: self.passcode.clone().ok_or_else(|| missing("passcode", method))?,
-            }),
+            "password" => Box::new(UserSecretMethod::password(
+                self.options.user(NAME)?,
+                self.password.clone().ok_or_else(|| missing("password", method))?,
+            )),
+            "totp" => Box::new(UserSecretMethod::totp(
+                self.options.user(NAME)?,
+                self.passcode.clone().ok_or_else(|| missing("passcode", method))?,
+            )),
             "token" => Box::new(TokenMethod {
                 token: self.token.clone().ok_or_else(|| missing("token", method))?,
             }),
-            _ => Box::new(self.credential.resolve(NAME, || self.user(NAME))?),
+            _ => Box::new(self.credential.resolve(NAME, || self.options.user(NAME))?),
         })
     }
 
@@ -368,17 +294,8 @@ impl MultiFactorBuilder {
                 ));
             }
         }
-        let scope = self.scope.resolve(NAME)?;
         Ok(MultiFactor {
-            inner: V3Auth::new(
-                NAME,
-                self.auth_url,
-                methods,
-                scope,
-                self.include_catalog,
-                self.reauth_margin,
-            )?
-            .with_receipt(self.receipt),
+            inner: self.options.into_auth(NAME, methods)?.with_receipt(self.receipt),
         })
     }
 }

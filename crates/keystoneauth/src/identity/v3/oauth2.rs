@@ -5,7 +5,7 @@
 
 use std::fmt;
 use std::future::Future;
-use std::sync::{Arc, RwLock};
+use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -16,11 +16,10 @@ use url::Url;
 
 use super::application_credential::{AppCredRef, ApplicationCredentialMethod};
 use super::oidc::provider::{self, post_form, secret_field, ClientAuth};
-use super::{scope_setters, ScopeOptions, V3Auth};
+use super::{client_identity_setter, reauth_margin_setter, required, scope_setters, V3Auth, V3Options};
 use crate::access::AccessInfo;
-use crate::auth::{secret_header_value, AuthPlugin, ConnectionParams, AUTH_TOKEN_HEADER};
+use crate::auth::{secret_header_value, ConnectionParams, AUTH_TOKEN_HEADER};
 use crate::catalog::EndpointFilter;
-use crate::discovery::{DiscoveryCache, EndpointData, ServiceVersions};
 use crate::error::{Error, Result};
 use crate::identity::base::{identity_plugin, post_token_request, versioned_url, Lifecycle, TokenFetcher};
 use crate::masked_url::MaskedUrl;
@@ -47,67 +46,20 @@ fn endpoint_option(plugin: &str, value: Option<MaskedUrl>) -> Result<Url> {
 
 /// Implements [`AuthPlugin`] for `$ty` with the methods given, and the
 /// others (endpoints, ids, state) delegated to the field `$base`, itself a
-/// plugin. (One macro for the whole `impl`: `async_trait` must see every
-/// method.)
+/// plugin.
 macro_rules! plugin_with_base {
     ($ty:ty, $base:ident, { $($own:tt)* }) => {
-        #[async_trait]
-        impl AuthPlugin for $ty {
-        $($own)*
+        crate::auth::forwarding_plugin!($ty, $base, {
+            $($own)*
 
-        async fn endpoint(&self, transport: &Transport, filter: &EndpointFilter) -> Result<Option<String>> {
-            self.$base.endpoint(transport, filter).await
-        }
+            async fn endpoint(&self, transport: &Transport, filter: &EndpointFilter) -> Result<Option<String>> {
+                self.$base.endpoint(transport, filter).await
+            }
 
-        async fn endpoint_data(
-            &self,
-            transport: &Transport,
-            cache: &DiscoveryCache,
-            filter: &EndpointFilter,
-            discover_versions: bool,
-        ) -> Result<Option<EndpointData>> {
-            self.$base
-                .endpoint_data(transport, cache, filter, discover_versions)
-                .await
-        }
-
-        async fn all_version_data(
-            &self,
-            transport: &Transport,
-            cache: &DiscoveryCache,
-            filter: &EndpointFilter,
-        ) -> Result<Vec<ServiceVersions>> {
-            self.$base.all_version_data(transport, cache, filter).await
-        }
-
-        async fn user_id(&self, transport: &Transport) -> Result<Option<String>> {
-            self.$base.user_id(transport).await
-        }
-
-        async fn project_id(&self, transport: &Transport) -> Result<Option<String>> {
-            self.$base.project_id(transport).await
-        }
-
-        async fn token(&self, transport: &Transport) -> Result<Option<SecretString>> {
-            self.$base.token(transport).await
-        }
-
-        async fn access_info(&self, transport: &Transport) -> Result<Option<Arc<AccessInfo>>> {
-            self.$base.access_info(transport).await
-        }
-
-        fn cache_id(&self) -> Option<String> {
-            self.$base.cache_id()
-        }
-
-        fn auth_state(&self) -> Option<SecretString> {
-            self.$base.auth_state()
-        }
-
-        fn set_auth_state(&self, state: &str) -> Result<bool> {
-            self.$base.set_auth_state(state)
-        }
-        }
+            fn set_auth_state(&self, state: &str) -> Result<bool> {
+                self.$base.set_auth_state(state)
+            }
+        });
     };
 }
 
@@ -255,13 +207,9 @@ impl OAuth2ClientCredential {
     /// a trailing `/v3`).
     pub fn builder(auth_url: impl Into<MaskedUrl>) -> OAuth2ClientCredentialBuilder {
         OAuth2ClientCredentialBuilder {
-            auth_url: auth_url.into(),
-            oauth2_endpoint: None,
-            oauth2_client_id: None,
+            options: V3Options::new(auth_url),
+            client: OAuth2Client::default(),
             oauth2_client_secret: None,
-            scope: ScopeOptions::default(),
-            include_catalog: true,
-            reauth_margin: None,
         }
     }
 
@@ -320,46 +268,51 @@ plugin_with_base!(OAuth2ClientCredential, base, {
     }
 });
 
-/// Builds an [`OAuth2ClientCredential`] plugin.
-#[must_use]
-pub struct OAuth2ClientCredentialBuilder {
-    auth_url: MaskedUrl,
-    oauth2_endpoint: Option<MaskedUrl>,
-    oauth2_client_id: Option<String>,
-    oauth2_client_secret: Option<SecretString>,
-    pub(crate) scope: ScopeOptions,
-    include_catalog: bool,
-    reauth_margin: Option<Duration>,
+/// The OAuth 2.0 client options both plugins share.
+#[derive(Debug, Default)]
+struct OAuth2Client {
+    endpoint: Option<MaskedUrl>,
+    client_id: Option<String>,
 }
 
-impl fmt::Debug for OAuth2ClientCredentialBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OAuth2ClientCredentialBuilder")
-            .field("auth_url", &self.auth_url)
-            .field("oauth2_endpoint", &self.oauth2_endpoint)
-            .field("oauth2_client_id", &self.oauth2_client_id)
-            .field(
-                "oauth2_client_secret",
-                &self.oauth2_client_secret.as_ref().map(|_| crate::redact::MASK),
-            )
-            .field("scope", &self.scope)
-            .finish_non_exhaustive()
+impl OAuth2Client {
+    /// The token endpoint and the client id, checked.
+    fn resolve(self, plugin: &str) -> Result<(Url, String)> {
+        let endpoint = endpoint_option(plugin, self.endpoint)?;
+        let client_id = self.client_id.filter(|v| !v.is_empty());
+        Ok((endpoint, required(client_id, "oauth2-client-id", plugin)?))
     }
+}
+
+/// The setters of [`OAuth2Client`], onto the builder's `client`.
+macro_rules! oauth2_client_setters {
+    () => {
+        /// The OAuth 2.0 token endpoint, Keystone's
+        /// `https://keystone.example.org/v3/OS-OAUTH2/token`.
+        pub fn oauth2_endpoint(mut self, url: impl Into<MaskedUrl>) -> Self {
+            self.client.endpoint = Some(url.into());
+            self
+        }
+
+        /// The client id: the application credential's id.
+        pub fn oauth2_client_id(mut self, id: impl Into<String>) -> Self {
+            self.client.client_id = Some(id.into());
+            self
+        }
+    };
+}
+
+/// Builds an [`OAuth2ClientCredential`] plugin.
+#[must_use]
+#[derive(Debug)]
+pub struct OAuth2ClientCredentialBuilder {
+    pub(crate) options: V3Options,
+    client: OAuth2Client,
+    oauth2_client_secret: Option<SecretString>,
 }
 
 impl OAuth2ClientCredentialBuilder {
-    /// The OAuth 2.0 token endpoint, Keystone's
-    /// `https://keystone.example.org/v3/OS-OAUTH2/token`.
-    pub fn oauth2_endpoint(mut self, url: impl Into<MaskedUrl>) -> Self {
-        self.oauth2_endpoint = Some(url.into());
-        self
-    }
-
-    /// The client id: the application credential's id.
-    pub fn oauth2_client_id(mut self, id: impl Into<String>) -> Self {
-        self.oauth2_client_id = Some(id.into());
-        self
-    }
+    oauth2_client_setters!();
 
     /// The client secret: the application credential's secret.
     pub fn oauth2_client_secret(mut self, secret: impl Into<SecretString>) -> Self {
@@ -372,28 +325,15 @@ impl OAuth2ClientCredentialBuilder {
     /// Validates the options and builds the plugin.
     pub fn build(self) -> Result<OAuth2ClientCredential> {
         const NAME: &str = "v3oauth2clientcredential";
-        let oauth2_endpoint = endpoint_option(NAME, self.oauth2_endpoint)?;
-        let client_id = self
-            .oauth2_client_id
-            .filter(|v| !v.is_empty())
-            .ok_or_else(|| Error::missing_option_in("oauth2-client-id", NAME))?;
-        let secret = self
-            .oauth2_client_secret
-            .filter(|v| !v.expose_secret().is_empty())
-            .ok_or_else(|| Error::missing_option_in("oauth2-client-secret", NAME))?;
-        let scope = self.scope.resolve(NAME)?;
+        let (oauth2_endpoint, client_id) = self.client.resolve(NAME)?;
+        let secret = self.oauth2_client_secret.filter(|v| !v.expose_secret().is_empty());
+        let secret = required(secret, "oauth2-client-secret", NAME)?;
         let method = ApplicationCredentialMethod {
             credential: AppCredRef::Id(client_id.clone()),
             secret: secret.clone(),
         };
-        let inner = V3Auth::new(
-            NAME,
-            self.auth_url,
-            vec![Box::new(method)],
-            scope,
-            self.include_catalog,
-            self.reauth_margin,
-        )?;
+        let margin = self.options.reauth_margin;
+        let inner = self.options.into_auth(NAME, vec![Box::new(method)])?;
         Ok(OAuth2ClientCredential {
             base: AppCredToken { inner },
             oauth2_endpoint,
@@ -401,7 +341,7 @@ impl OAuth2ClientCredentialBuilder {
                 client_id,
                 client_secret: Some(secret),
             },
-            bearer: BearerCache::new(self.reauth_margin),
+            bearer: BearerCache::new(margin),
         })
     }
 }
@@ -501,7 +441,8 @@ identity_plugin!(MtlsToken, inner);
 /// Give the certificate with
 /// [`client_identity`](OAuth2MtlsClientCredentialBuilder::client_identity)
 /// (the plugin asks the session to present it through
-/// [`AuthPlugin::connection_params`]), or configure it on the session.
+/// [`AuthPlugin::connection_params`](crate::AuthPlugin::connection_params)),
+/// or configure it on the session.
 /// As in keystoneauth1, the token's scope is the one the server gives;
 /// the plugin takes no scope options.
 ///
@@ -532,11 +473,9 @@ impl OAuth2MtlsClientCredential {
     /// a trailing `/v3`).
     pub fn builder(auth_url: impl Into<MaskedUrl>) -> OAuth2MtlsClientCredentialBuilder {
         OAuth2MtlsClientCredentialBuilder {
-            auth_url: auth_url.into(),
-            oauth2_endpoint: None,
-            oauth2_client_id: None,
+            options: V3Options::new(auth_url),
+            client: OAuth2Client::default(),
             client_identity: None,
-            reauth_margin: None,
         }
     }
 
@@ -571,10 +510,7 @@ plugin_with_base!(OAuth2MtlsClientCredential, base, {
     }
 
     fn connection_params(&self) -> ConnectionParams {
-        match &self.client_identity {
-            Some(identity) => ConnectionParams::with_client_identity(identity.clone()),
-            None => ConnectionParams::default(),
-        }
+        ConnectionParams::from_identity(self.client_identity.as_ref())
     }
 });
 
@@ -582,61 +518,32 @@ plugin_with_base!(OAuth2MtlsClientCredential, base, {
 #[must_use]
 #[derive(Debug)]
 pub struct OAuth2MtlsClientCredentialBuilder {
-    auth_url: MaskedUrl,
-    oauth2_endpoint: Option<MaskedUrl>,
-    oauth2_client_id: Option<String>,
+    pub(crate) options: V3Options,
+    client: OAuth2Client,
     client_identity: Option<ClientIdentity>,
-    reauth_margin: Option<Duration>,
 }
 
 impl OAuth2MtlsClientCredentialBuilder {
-    /// The OAuth 2.0 token endpoint, Keystone's
-    /// `https://keystone.example.org/v3/OS-OAUTH2/token`.
-    pub fn oauth2_endpoint(mut self, url: impl Into<MaskedUrl>) -> Self {
-        self.oauth2_endpoint = Some(url.into());
-        self
-    }
-
-    /// The client id.
-    pub fn oauth2_client_id(mut self, id: impl Into<String>) -> Self {
-        self.oauth2_client_id = Some(id.into());
-        self
-    }
-
-    /// The client certificate (and key) to present; without it the
-    /// session's must be configured.
-    pub fn client_identity(mut self, identity: ClientIdentity) -> Self {
-        self.client_identity = Some(identity);
-        self
-    }
-
-    /// Re-authenticate when the token expires within this margin
-    /// (default 120 s, at most a quarter of the token's lifetime).
-    pub fn reauth_margin(mut self, margin: Duration) -> Self {
-        self.reauth_margin = Some(margin);
-        self
-    }
+    oauth2_client_setters!();
+    client_identity_setter!();
+    reauth_margin_setter!();
 
     /// Validates the options and builds the plugin.
     pub fn build(self) -> Result<OAuth2MtlsClientCredential> {
         const NAME: &str = "v3oauth2mtlsclientcredential";
-        let oauth2_endpoint = endpoint_option(NAME, self.oauth2_endpoint)?;
-        let client_id = self
-            .oauth2_client_id
-            .filter(|v| !v.is_empty())
-            .ok_or_else(|| Error::missing_option_in("oauth2-client-id", NAME))?;
-        let token_url = versioned_url(&self.auth_url, "/v3", "auth/tokens")?;
+        let (oauth2_endpoint, client_id) = self.client.resolve(NAME)?;
+        let token_url = versioned_url(&self.options.auth_url, "/v3", "auth/tokens")?;
         Ok(OAuth2MtlsClientCredential {
             base: MtlsToken {
                 inner: MtlsFetcher {
-                    auth_url: self.auth_url,
+                    auth_url: self.options.auth_url,
                     token_url,
                     oauth2_endpoint,
                     client: ClientAuth {
                         client_id,
                         client_secret: None,
                     },
-                    lifecycle: Lifecycle::new(self.reauth_margin),
+                    lifecycle: Lifecycle::new(self.options.reauth_margin),
                 },
             },
             client_identity: self.client_identity,

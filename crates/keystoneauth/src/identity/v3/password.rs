@@ -1,51 +1,84 @@
 //! `v3password`: a user name or id and a password.
 
 use std::fmt;
-use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
-use super::{scope_setters, AuthMethod, ScopeOptions, UserSpec, V3Auth};
-use crate::error::{Error, Result};
+use super::{required, scope_setters, AuthMethod, UserSpec, V3Auth, V3Options};
+use crate::error::Result;
 use crate::identity::base::identity_plugin;
 use crate::masked_url::MaskedUrl;
 
-/// The `password` auth method.
-pub(crate) struct PasswordMethod {
-    pub(crate) user: UserSpec,
-    pub(crate) password: SecretString,
+/// The `password` and `totp` auth methods: a user and a secret.
+pub(crate) struct UserSecretMethod {
+    /// The method's name (`password`, `totp`).
+    method: &'static str,
+    /// The secret's key in the payload (`password`, `passcode`).
+    key: &'static str,
+    user: UserSpec,
+    secret: SecretString,
 }
 
-impl fmt::Debug for PasswordMethod {
+impl UserSecretMethod {
+    /// The `password` method.
+    pub(crate) fn password(user: UserSpec, password: SecretString) -> Self {
+        UserSecretMethod {
+            method: "password",
+            key: "password",
+            user,
+            secret: password,
+        }
+    }
+
+    /// The `totp` method.
+    pub(crate) fn totp(user: UserSpec, passcode: SecretString) -> Self {
+        UserSecretMethod {
+            method: "totp",
+            key: "passcode",
+            user,
+            secret: passcode,
+        }
+    }
+}
+
+impl fmt::Debug for UserSecretMethod {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PasswordMethod")
+        f.debug_struct("UserSecretMethod")
+            .field("method", &self.method)
             .field("user", &self.user)
-            .field("password", &"***")
+            .field(self.key, &crate::redact::MASK)
             .finish()
     }
 }
 
-impl AuthMethod for PasswordMethod {
+impl AuthMethod for UserSecretMethod {
     fn name(&self) -> &'static str {
-        "password"
+        self.method
     }
 
     fn payload(&self) -> Value {
-        self.user.payload_with("password", &self.password)
+        self.user.payload_with(self.key, &self.secret)
     }
 
     fn secrets(&self) -> Vec<&SecretString> {
-        vec![&self.password]
+        vec![&self.secret]
     }
 
     fn cache_id_parts(&self, parts: &mut Vec<(&'static str, String)>) {
+        if self.method == "totp" {
+            // The passcode changes every 30 seconds: leaving it out lets a
+            // cached token survive a new passcode (as keystoneauth1 does).
+            parts.push(("method", "totp".into()));
+            self.user.cache_parts(parts);
+            return;
+        }
         self.user.cache_parts(parts);
         // As keystoneauth1: a digest of the password, so a token cached for
         // the right password is never reused with a wrong one.
         parts.push((
             "password",
-            crate::redact::hash_secret(self.password.expose_secret().as_bytes()),
+            crate::redact::hash_secret(self.secret.expose_secret().as_bytes()),
         ));
     }
 }
@@ -78,15 +111,8 @@ impl Password {
     /// a trailing `/v3`).
     pub fn builder(auth_url: impl Into<MaskedUrl>) -> PasswordBuilder {
         PasswordBuilder {
-            auth_url: auth_url.into(),
-            user_id: None,
-            username: None,
-            user_domain_id: None,
-            user_domain_name: None,
+            options: V3Options::new(auth_url),
             password: None,
-            scope: ScopeOptions::default(),
-            include_catalog: true,
-            reauth_margin: None,
         }
     }
 
@@ -100,28 +126,10 @@ identity_plugin!(Password, inner);
 
 /// Builds a [`Password`] plugin.
 #[must_use]
+#[derive(Debug)]
 pub struct PasswordBuilder {
-    auth_url: MaskedUrl,
-    user_id: Option<String>,
-    username: Option<String>,
-    user_domain_id: Option<String>,
-    user_domain_name: Option<String>,
+    pub(crate) options: V3Options,
     password: Option<SecretString>,
-    pub(crate) scope: ScopeOptions,
-    include_catalog: bool,
-    reauth_margin: Option<Duration>,
-}
-
-impl fmt::Debug for PasswordBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PasswordBuilder")
-            .field("auth_url", &self.auth_url)
-            .field("user_id", &self.user_id)
-            .field("username", &self.username)
-            .field("password", &self.password.as_ref().map(|_| "***"))
-            .field("scope", &self.scope)
-            .finish_non_exhaustive()
-    }
 }
 
 impl PasswordBuilder {
@@ -138,27 +146,11 @@ impl PasswordBuilder {
     /// Validates the options and builds the plugin.
     pub fn build(self) -> Result<Password> {
         const NAME: &str = "v3password";
-        let user = UserSpec::resolve(
-            NAME,
-            self.user_id.as_ref(),
-            self.username.as_ref(),
-            self.user_domain_id.as_ref(),
-            self.user_domain_name.as_ref(),
-        )?;
-        let password = self
-            .password
-            .ok_or_else(|| Error::missing_option_in("password", NAME))?;
-        let scope = self.scope.resolve(NAME)?;
-        let method = PasswordMethod { user, password };
+        let user = self.options.user(NAME)?;
+        let password = required(self.password, "password", NAME)?;
+        let method = UserSecretMethod::password(user, password);
         Ok(Password {
-            inner: V3Auth::new(
-                NAME,
-                self.auth_url,
-                vec![Box::new(method)],
-                scope,
-                self.include_catalog,
-                self.reauth_margin,
-            )?,
+            inner: self.options.into_auth(NAME, vec![Box::new(method)])?,
         })
     }
 }

@@ -1,12 +1,11 @@
 //! `v3token`: an existing token, usually to re-scope it.
 
 use std::fmt;
-use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
-use super::{scope_setters, AuthMethod, ScopeOptions, V3Auth};
+use super::{scope_setters, AuthMethod, V3Auth, V3Options};
 use crate::error::Result;
 use crate::identity::base::identity_plugin;
 use crate::masked_url::MaskedUrl;
@@ -65,11 +64,8 @@ impl Token {
     /// A builder for a plugin exchanging `token` at `auth_url`.
     pub fn builder(auth_url: impl Into<MaskedUrl>, token: impl Into<SecretString>) -> TokenBuilder {
         TokenBuilder {
-            auth_url: auth_url.into(),
+            options: V3Options::new(auth_url),
             token: token.into(),
-            scope: ScopeOptions::default(),
-            include_catalog: true,
-            reauth_margin: None,
         }
     }
 
@@ -83,22 +79,10 @@ identity_plugin!(Token, inner);
 
 /// Builds a [`Token`] plugin.
 #[must_use]
+#[derive(Debug)]
 pub struct TokenBuilder {
-    auth_url: MaskedUrl,
+    pub(crate) options: V3Options,
     token: SecretString,
-    pub(crate) scope: ScopeOptions,
-    include_catalog: bool,
-    reauth_margin: Option<Duration>,
-}
-
-impl fmt::Debug for TokenBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TokenBuilder")
-            .field("auth_url", &self.auth_url)
-            .field("token", &"***")
-            .field("scope", &self.scope)
-            .finish_non_exhaustive()
-    }
 }
 
 impl TokenBuilder {
@@ -106,17 +90,9 @@ impl TokenBuilder {
 
     /// Validates the options and builds the plugin.
     pub fn build(self) -> Result<Token> {
-        const NAME: &str = "v3token";
-        let scope = self.scope.resolve(NAME)?;
+        let method = TokenMethod { token: self.token };
         Ok(Token {
-            inner: V3Auth::new(
-                NAME,
-                self.auth_url,
-                vec![Box::new(TokenMethod { token: self.token })],
-                scope,
-                self.include_catalog,
-                self.reauth_margin,
-            )?,
+            inner: self.options.into_auth("v3token", vec![Box::new(method)])?,
         })
     }
 }

@@ -6,7 +6,7 @@ use std::fmt;
 use async_trait::async_trait;
 use http::{HeaderMap, HeaderName, HeaderValue};
 
-use super::DomainSpec;
+use super::{client_identity_setter, project_domain_setters, DomainSpec, ScopeOptions};
 use crate::auth::{AuthPlugin, ConnectionParams};
 use crate::catalog::EndpointFilter;
 use crate::error::{Error, Result};
@@ -70,12 +70,7 @@ impl TokenlessAuth {
     pub fn builder(auth_url: impl Into<MaskedUrl>) -> TokenlessAuthBuilder {
         TokenlessAuthBuilder {
             auth_url: auth_url.into(),
-            project_id: None,
-            project_name: None,
-            project_domain_id: None,
-            project_domain_name: None,
-            domain_id: None,
-            domain_name: None,
+            scope: ScopeOptions::default(),
             client_identity: None,
         }
     }
@@ -101,10 +96,7 @@ impl AuthPlugin for TokenlessAuth {
     }
 
     fn connection_params(&self) -> ConnectionParams {
-        match &self.client_identity {
-            Some(identity) => ConnectionParams::with_client_identity(identity.clone()),
-            None => ConnectionParams::default(),
-        }
+        ConnectionParams::from_identity(self.client_identity.as_ref())
     }
 }
 
@@ -113,77 +105,27 @@ impl AuthPlugin for TokenlessAuth {
 #[derive(Debug)]
 pub struct TokenlessAuthBuilder {
     auth_url: MaskedUrl,
-    project_id: Option<String>,
-    project_name: Option<String>,
-    project_domain_id: Option<String>,
-    project_domain_name: Option<String>,
-    domain_id: Option<String>,
-    domain_name: Option<String>,
+    /// The project or domain (sent as `X-Project-*` or `X-Domain-*`).
+    scope: ScopeOptions,
     client_identity: Option<ClientIdentity>,
 }
 
 impl TokenlessAuthBuilder {
-    /// Scopes to the project with this id (`X-Project-Id`).
-    pub fn project_id(mut self, id: impl Into<String>) -> Self {
-        self.project_id = Some(id.into());
-        self
-    }
-
-    /// Scopes to the project with this name (`X-Project-Name`; needs a
-    /// project domain).
-    pub fn project_name(mut self, name: impl Into<String>) -> Self {
-        self.project_name = Some(name.into());
-        self
-    }
-
-    /// The domain id of the project named by `project_name`.
-    pub fn project_domain_id(mut self, id: impl Into<String>) -> Self {
-        self.project_domain_id = Some(id.into());
-        self
-    }
-
-    /// The domain name of the project named by `project_name`.
-    pub fn project_domain_name(mut self, name: impl Into<String>) -> Self {
-        self.project_domain_name = Some(name.into());
-        self
-    }
-
-    /// Scopes to the domain with this id (`X-Domain-Id`).
-    pub fn domain_id(mut self, id: impl Into<String>) -> Self {
-        self.domain_id = Some(id.into());
-        self
-    }
-
-    /// Scopes to the domain with this name (`X-Domain-Name`).
-    pub fn domain_name(mut self, name: impl Into<String>) -> Self {
-        self.domain_name = Some(name.into());
-        self
-    }
-
-    /// The client certificate and key to present on every connection of
-    /// requests authenticated by this plugin.
-    pub fn client_identity(mut self, identity: ClientIdentity) -> Self {
-        self.client_identity = Some(identity);
-        self
-    }
+    project_domain_setters!(scope);
+    client_identity_setter!();
 
     /// Validates the options as keystoneauth1's loader does and builds the
     /// plugin.
     pub fn build(self) -> Result<TokenlessAuth> {
         const NAME: &str = "v3tokenlessauth";
         crate::auth::check_endpoint("auth-url", self.auth_url.expose())?;
-        let scope = if let Some(id) = self.project_id {
+        let s = &self.scope;
+        let scope = if let Some(id) = s.project_id.clone() {
             TokenlessScope::ProjectId(id)
-        } else if let Some(name) = self.project_name {
-            let domain = DomainSpec::from_parts(self.project_domain_id.as_ref(), self.project_domain_name.as_ref())
-                .ok_or_else(|| {
-                    Error::missing_option_in(
-                        "project-domain-id or project-domain-name",
-                        format!("{NAME}: needed with project-name"),
-                    )
-                })?;
+        } else if let Some(name) = s.project_name.clone() {
+            let domain = s.project_domain(NAME)?;
             TokenlessScope::ProjectName { name, domain }
-        } else if let Some(d) = DomainSpec::from_parts(self.domain_id.as_ref(), self.domain_name.as_ref()) {
+        } else if let Some(d) = DomainSpec::from_parts(s.domain_id.as_ref(), s.domain_name.as_ref()) {
             TokenlessScope::Domain(d)
         } else {
             return Err(Error::missing_option_in(

@@ -1,51 +1,12 @@
 //! `v3totp`: a user and a time-based one-time passcode.
 
-use std::fmt;
-use std::time::Duration;
-
 use secrecy::SecretString;
-use serde_json::Value;
 
-use super::{scope_setters, AuthMethod, ScopeOptions, UserSpec, V3Auth};
-use crate::error::{Error, Result};
+use super::password::UserSecretMethod;
+use super::{receipt_setter, required, scope_setters, V3Auth, V3Options};
+use crate::error::Result;
 use crate::identity::base::identity_plugin;
 use crate::masked_url::MaskedUrl;
-
-/// The `totp` auth method.
-pub(crate) struct TotpMethod {
-    pub(crate) user: UserSpec,
-    pub(crate) passcode: SecretString,
-}
-
-impl fmt::Debug for TotpMethod {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TotpMethod")
-            .field("user", &self.user)
-            .field("passcode", &"***")
-            .finish()
-    }
-}
-
-impl AuthMethod for TotpMethod {
-    fn name(&self) -> &'static str {
-        "totp"
-    }
-
-    fn payload(&self) -> Value {
-        self.user.payload_with("passcode", &self.passcode)
-    }
-
-    fn secrets(&self) -> Vec<&SecretString> {
-        vec![&self.passcode]
-    }
-
-    fn cache_id_parts(&self, parts: &mut Vec<(&'static str, String)>) {
-        // The passcode changes every 30 seconds: leaving it out lets a
-        // cached token survive a new passcode (as keystoneauth1 does).
-        parts.push(("method", "totp".into()));
-        self.user.cache_parts(parts);
-    }
-}
 
 /// Identity v3 TOTP authentication (keystoneauth1's `v3totp`): a user and
 /// a passcode from their authenticator.
@@ -82,16 +43,9 @@ impl Totp {
     /// a trailing `/v3`).
     pub fn builder(auth_url: impl Into<MaskedUrl>) -> TotpBuilder {
         TotpBuilder {
-            auth_url: auth_url.into(),
-            user_id: None,
-            username: None,
-            user_domain_id: None,
-            user_domain_name: None,
+            options: V3Options::new(auth_url),
             passcode: None,
             receipt: None,
-            scope: ScopeOptions::default(),
-            include_catalog: true,
-            reauth_margin: None,
         }
     }
 
@@ -105,30 +59,11 @@ identity_plugin!(Totp, inner);
 
 /// Builds a [`Totp`] plugin.
 #[must_use]
+#[derive(Debug)]
 pub struct TotpBuilder {
-    auth_url: MaskedUrl,
-    user_id: Option<String>,
-    username: Option<String>,
-    user_domain_id: Option<String>,
-    user_domain_name: Option<String>,
+    pub(crate) options: V3Options,
     passcode: Option<SecretString>,
     receipt: Option<SecretString>,
-    pub(crate) scope: ScopeOptions,
-    include_catalog: bool,
-    reauth_margin: Option<Duration>,
-}
-
-impl fmt::Debug for TotpBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TotpBuilder")
-            .field("auth_url", &self.auth_url)
-            .field("user_id", &self.user_id)
-            .field("username", &self.username)
-            .field("passcode", &self.passcode.as_ref().map(|_| "***"))
-            .field("receipt", &self.receipt.as_ref().map(|_| "***"))
-            .field("scope", &self.scope)
-            .finish_non_exhaustive()
-    }
 }
 
 impl TotpBuilder {
@@ -140,41 +75,21 @@ impl TotpBuilder {
         self
     }
 
-    /// An auth receipt from an earlier attempt
-    /// ([`MissingAuthMethods::receipt`](super::MissingAuthMethods::receipt)),
-    /// sent as `Openstack-Auth-Receipt` so that the methods it proves count
-    /// together with this passcode.
-    pub fn receipt(mut self, receipt: impl Into<SecretString>) -> Self {
-        self.receipt = Some(receipt.into());
-        self
-    }
+    receipt_setter!();
 
     scope_setters!();
 
     /// Validates the options and builds the plugin.
     pub fn build(self) -> Result<Totp> {
         const NAME: &str = "v3totp";
-        let user = UserSpec::resolve(
-            NAME,
-            self.user_id.as_ref(),
-            self.username.as_ref(),
-            self.user_domain_id.as_ref(),
-            self.user_domain_name.as_ref(),
-        )?;
-        let passcode = self
-            .passcode
-            .ok_or_else(|| Error::missing_option_in("passcode", NAME))?;
-        let scope = self.scope.resolve(NAME)?;
+        let user = self.options.user(NAME)?;
+        let passcode = required(self.passcode, "passcode", NAME)?;
+        let method = UserSecretMethod::totp(user, passcode);
         Ok(Totp {
-            inner: V3Auth::new(
-                NAME,
-                self.auth_url,
-                vec![Box::new(TotpMethod { user, passcode })],
-                scope,
-                self.include_catalog,
-                self.reauth_margin,
-            )?
-            .with_receipt(self.receipt),
+            inner: self
+                .options
+                .into_auth(NAME, vec![Box::new(method)])?
+                .with_receipt(self.receipt),
         })
     }
 }

@@ -64,7 +64,7 @@ impl OidcAuth {
     }
 
     pub(crate) fn auth_url(&self) -> &MaskedUrl {
-        &self.federation.auth_url
+        &self.federation.target.auth_url
     }
 
     pub(crate) fn identity_provider(&self) -> &str {
@@ -90,7 +90,7 @@ impl TokenFetcher for OidcAuth {
                 self.federation.unscoped(transport, &access_token).await?
             }
         };
-        self.federation.rescope(transport, unscoped).await
+        self.federation.target.rescope(transport, unscoped).await
     }
 
     fn cache_id_parts(&self) -> Vec<(&'static str, String)> {

@@ -11,11 +11,12 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use super::pkce::{CodeChallengeMethod, Pkce};
+use super::plugins::oidc_plugin;
 use super::provider::{self, post_form, secret_field, OAuthError};
 use super::{oidc_setters, Federation, Grant, OidcAuth, OidcOptions, Provider, TokenSource, Tokens};
 use crate::error::{Error, Result};
 use crate::identity::base::identity_plugin;
-use crate::identity::v3::{scope_setters, ScopeOptions};
+use crate::identity::v3::{scope_setters, V3Options};
 use crate::masked_url::MaskedUrl;
 use crate::transport::Transport;
 
@@ -298,108 +299,58 @@ impl DeviceGrant {
     }
 }
 
-/// OpenID Connect device authorization (keystoneauth1's
-/// `v3oidcdeviceauthz`, RFC 8628).
-///
-/// On each authentication the plugin asks the provider's device
-/// authorization endpoint for a code, shows the user where to approve it
-/// through the [`DeviceAuthorizationPrompt`] (by default it only logs at
-/// info level: give a prompt that reaches the user), then polls the token
-/// endpoint at the interval the provider announces: `authorization_pending`
-/// keeps polling, `slow_down` adds 5 s to the interval, `expired_token` and
-/// `access_denied` end with an error whose [`OAuthError`] says which. With
-/// a [`code_challenge_method`](OidcDeviceAuthorizationBuilder::code_challenge_method),
-/// a fresh PKCE verifier protects each authorization.
-///
-/// The token is then exchanged at Keystone as the other OpenID Connect
-/// plugins do. Authentication waits for the user, so the first request
-/// that needs a token may take minutes.
-///
-/// When the provider returns a refresh token, the next authentications use
-/// it instead of asking the user again; one the provider refuses is dropped
-/// and the device flow runs again after a
-/// [`notice`](DeviceAuthorizationPrompt::notice) saying why. Keep it across
-/// runs with [`TokenCache`](crate::TokenCache) (encrypted at rest) or
-/// [`AuthPlugin::refresh_credential`](crate::AuthPlugin::refresh_credential).
-pub struct OidcDeviceAuthorization {
-    inner: OidcAuth,
-}
-
-impl fmt::Debug for OidcDeviceAuthorization {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OidcDeviceAuthorization")
-            .field("inner", &self.inner)
-            .finish()
+oidc_plugin!(
+    /// OpenID Connect device authorization (keystoneauth1's
+    /// `v3oidcdeviceauthz`, RFC 8628).
+    ///
+    /// On each authentication the plugin asks the provider's device
+    /// authorization endpoint for a code, shows the user where to approve it
+    /// through the [`DeviceAuthorizationPrompt`] (by default it only logs at
+    /// info level: give a prompt that reaches the user), then polls the token
+    /// endpoint at the interval the provider announces: `authorization_pending`
+    /// keeps polling, `slow_down` adds 5 s to the interval, `expired_token` and
+    /// `access_denied` end with an error whose [`OAuthError`] says which. With
+    /// a [`code_challenge_method`](OidcDeviceAuthorizationBuilder::code_challenge_method),
+    /// a fresh PKCE verifier protects each authorization.
+    ///
+    /// The token is then exchanged at Keystone as the other OpenID Connect
+    /// plugins do. Authentication waits for the user, so the first request
+    /// that needs a token may take minutes.
+    ///
+    /// When the provider returns a refresh token, the next authentications use
+    /// it instead of asking the user again; one the provider refuses is dropped
+    /// and the device flow runs again after a
+    /// [`notice`](DeviceAuthorizationPrompt::notice) saying why. Keep it across
+    /// runs with [`TokenCache`](crate::TokenCache) (encrypted at rest) or
+    /// [`AuthPlugin::refresh_credential`](crate::AuthPlugin::refresh_credential).
+    OidcDeviceAuthorization,
+    OidcDeviceAuthorizationBuilder {
+        oidc: OidcOptions::default(),
+        device_authorization_endpoint: None,
+        code_challenge_method: None,
+        prompt: None,
     }
-}
-
-impl OidcDeviceAuthorization {
-    /// A builder for a plugin authenticating at `auth_url` through the
-    /// identity provider and protocol registered in Keystone under these
-    /// names.
-    pub fn builder(
-        auth_url: impl Into<MaskedUrl>,
-        identity_provider: impl Into<String>,
-        protocol: impl Into<String>,
-    ) -> OidcDeviceAuthorizationBuilder {
-        OidcDeviceAuthorizationBuilder {
-            auth_url: auth_url.into(),
-            identity_provider: identity_provider.into(),
-            protocol: protocol.into(),
-            oidc: OidcOptions::default(),
-            device_authorization_endpoint: None,
-            code_challenge_method: None,
-            prompt: None,
-            scope: ScopeOptions::default(),
-            include_catalog: true,
-            reauth_margin: None,
-        }
-    }
-
-    /// The auth URL.
-    pub fn auth_url(&self) -> &MaskedUrl {
-        self.inner.auth_url()
-    }
-
-    /// The identity provider's name in Keystone.
-    pub fn identity_provider(&self) -> &str {
-        self.inner.identity_provider()
-    }
-
-    /// The federation protocol's name in Keystone.
-    pub fn protocol(&self) -> &str {
-        self.inner.protocol()
-    }
-}
-
-identity_plugin!(OidcDeviceAuthorization, inner);
+);
 
 /// Builds an [`OidcDeviceAuthorization`] plugin.
 #[must_use]
+#[derive(Debug)]
 pub struct OidcDeviceAuthorizationBuilder {
-    auth_url: MaskedUrl,
+    pub(crate) options: V3Options,
     identity_provider: String,
     protocol: String,
     oidc: OidcOptions,
     device_authorization_endpoint: Option<MaskedUrl>,
     code_challenge_method: Option<CodeChallengeMethod>,
-    prompt: Option<Arc<dyn DeviceAuthorizationPrompt>>,
-    pub(crate) scope: ScopeOptions,
-    include_catalog: bool,
-    reauth_margin: Option<Duration>,
+    prompt: Option<PromptHandle>,
 }
 
-impl fmt::Debug for OidcDeviceAuthorizationBuilder {
+/// The prompt a builder was given (prompts need not be `Debug`).
+struct PromptHandle(Arc<dyn DeviceAuthorizationPrompt>);
+
+impl fmt::Debug for PromptHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OidcDeviceAuthorizationBuilder")
-            .field("auth_url", &self.auth_url)
-            .field("identity_provider", &self.identity_provider)
-            .field("protocol", &self.protocol)
-            .field("oidc", &self.oidc)
-            .field("device_authorization_endpoint", &self.device_authorization_endpoint)
-            .field("code_challenge_method", &self.code_challenge_method)
-            .field("scope", &self.scope)
-            .finish_non_exhaustive()
+        f.write_str("DeviceAuthorizationPrompt")
     }
 }
 
@@ -421,7 +372,7 @@ impl OidcDeviceAuthorizationBuilder {
 
     /// How the user is told where to approve (default [`LogPrompt`]).
     pub fn prompt(mut self, prompt: impl DeviceAuthorizationPrompt + 'static) -> Self {
-        self.prompt = Some(Arc::new(prompt));
+        self.prompt = Some(PromptHandle(Arc::new(prompt)));
         self
     }
 
@@ -442,21 +393,20 @@ impl OidcDeviceAuthorizationBuilder {
             .map(|v| super::parse_endpoint("device-authorization-endpoint", NAME, v))
             .transpose()?;
         let provider = self.oidc.provider(NAME)?;
-        let federation = Federation::new(
-            NAME,
-            self.auth_url,
-            self.identity_provider,
-            self.protocol,
-            &self.scope,
-            self.include_catalog,
-        )?;
+        let federation = Federation::new(NAME, &self.options, self.identity_provider, self.protocol)?;
         let grant = Grant::Device(DeviceGrant {
             endpoint,
             challenge: self.code_challenge_method,
-            prompt: self.prompt.unwrap_or_else(|| Arc::new(LogPrompt)),
+            prompt: self
+                .prompt
+                .map_or_else(|| Arc::new(LogPrompt) as Arc<dyn DeviceAuthorizationPrompt>, |p| p.0),
         });
         Ok(OidcDeviceAuthorization {
-            inner: OidcAuth::new(federation, TokenSource::provider(provider, grant), self.reauth_margin),
+            inner: OidcAuth::new(
+                federation,
+                TokenSource::provider(provider, grant),
+                self.options.reauth_margin,
+            ),
         })
     }
 }

@@ -3,27 +3,62 @@
 
 use super::*;
 
+/// Where an unscoped federated token is re-scoped, and to what.
+#[derive(Debug)]
+pub(crate) struct Rescope {
+    pub(crate) plugin_name: &'static str,
+    pub(crate) auth_url: MaskedUrl,
+    pub(crate) scope: Scope,
+    pub(crate) include_catalog: bool,
+}
+
+impl Rescope {
+    /// The re-scope the options ask for (checked).
+    pub(crate) fn new(plugin_name: &'static str, options: &V3Options) -> Result<Self> {
+        Ok(Rescope {
+            plugin_name,
+            auth_url: options.auth_url.clone(),
+            scope: options.scope.resolve(plugin_name)?,
+            include_catalog: options.include_catalog,
+        })
+    }
+
+    /// An unscoped federated token exchanged with the v3 `token` method
+    /// for one with the scope, or itself when no scope was requested.
+    pub(crate) async fn rescope(&self, transport: &Transport, unscoped: AccessInfo) -> Result<AccessInfo> {
+        if self.scope == Scope::Unscoped {
+            return Ok(unscoped);
+        }
+        let method = TokenMethod {
+            token: unscoped.token().clone(),
+        };
+        let auth = V3Auth::new(
+            self.plugin_name,
+            self.auth_url.clone(),
+            vec![Box::new(method)],
+            self.scope.clone(),
+            self.include_catalog,
+            None,
+        )?;
+        auth.fetch(transport).await
+    }
+}
+
 /// Keystone's side: the federated auth URL, and the re-scope.
 pub(crate) struct Federation {
-    pub(super) plugin_name: &'static str,
-    pub(super) auth_url: MaskedUrl,
+    pub(super) target: Rescope,
     pub(super) identity_provider: String,
     pub(super) protocol: String,
     pub(super) federated_url: Url,
-    pub(super) scope: Scope,
-    pub(super) include_catalog: bool,
 }
 
 impl fmt::Debug for Federation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Federation")
-            .field("plugin_name", &self.plugin_name)
-            .field("auth_url", &self.auth_url)
+            .field("target", &self.target)
             .field("identity_provider", &self.identity_provider)
             .field("protocol", &self.protocol)
             .field("federated_url", &MaskedUrl::from(&self.federated_url))
-            .field("scope", &self.scope)
-            .field("include_catalog", &self.include_catalog)
             .finish()
     }
 }
@@ -31,19 +66,18 @@ impl fmt::Debug for Federation {
 impl Federation {
     pub(crate) fn new(
         plugin_name: &'static str,
-        auth_url: MaskedUrl,
+        options: &V3Options,
         identity_provider: String,
         protocol: String,
-        scope: &ScopeOptions,
-        include_catalog: bool,
     ) -> Result<Self> {
         for (option, value) in [("identity-provider", &identity_provider), ("protocol", &protocol)] {
             if value.is_empty() {
                 return Err(Error::missing_option_in(option, plugin_name));
             }
         }
-        let scope = scope.resolve(plugin_name)?;
-        let mut federated_url = versioned_url(&auth_url, "/v3", "OS-FEDERATION/identity_providers")?;
+        let target = Rescope::new(plugin_name, options)?;
+        let auth_url = &target.auth_url;
+        let mut federated_url = versioned_url(auth_url, "/v3", "OS-FEDERATION/identity_providers")?;
         federated_url
             .path_segments_mut()
             .map_err(|()| {
@@ -54,13 +88,10 @@ impl Federation {
             .push(&protocol)
             .push("auth");
         Ok(Federation {
-            plugin_name,
-            auth_url,
+            target,
             identity_provider,
             protocol,
             federated_url,
-            scope,
-            include_catalog,
         })
     }
 
@@ -85,7 +116,7 @@ impl Federation {
             })?;
         tracing::debug!(
             target: crate::transport::LOG_TARGET,
-            plugin = self.plugin_name,
+            plugin = self.target.plugin_name,
             identity_provider = %self.identity_provider,
             protocol = %self.protocol,
             "got an unscoped federated token"
@@ -93,52 +124,14 @@ impl Federation {
         AccessInfo::from_v3(token, response.into_bytes())
     }
 
-    /// The unscoped token exchanged for one with the requested scope, or
-    /// itself when no scope was requested.
-    pub(super) async fn rescope(&self, transport: &Transport, unscoped: AccessInfo) -> Result<AccessInfo> {
-        rescope(
-            self.plugin_name,
-            &self.auth_url,
-            &self.scope,
-            self.include_catalog,
-            transport,
-            unscoped,
-        )
-        .await
-    }
-
     pub(super) fn cache_id_parts(&self, parts: &mut Vec<(&'static str, String)>) {
-        parts.push(("plugin", self.plugin_name.to_owned()));
-        parts.push(("auth_url", self.auth_url.expose().trim_end_matches('/').to_owned()));
+        parts.push(("plugin", self.target.plugin_name.to_owned()));
+        parts.push((
+            "auth_url",
+            self.target.auth_url.expose().trim_end_matches('/').to_owned(),
+        ));
         parts.push(("identity_provider", self.identity_provider.clone()));
         parts.push(("protocol", self.protocol.clone()));
-        self.scope.cache_parts(parts);
+        self.target.scope.cache_parts(parts);
     }
-}
-
-/// An unscoped federated token exchanged with the v3 `token` method for one
-/// with `scope`, or itself when no scope was requested.
-pub(crate) async fn rescope(
-    plugin_name: &'static str,
-    auth_url: &MaskedUrl,
-    scope: &Scope,
-    include_catalog: bool,
-    transport: &Transport,
-    unscoped: AccessInfo,
-) -> Result<AccessInfo> {
-    if *scope == Scope::Unscoped {
-        return Ok(unscoped);
-    }
-    let method = TokenMethod {
-        token: unscoped.token().clone(),
-    };
-    let auth = V3Auth::new(
-        plugin_name,
-        auth_url.clone(),
-        vec![Box::new(method)],
-        scope.clone(),
-        include_catalog,
-        None,
-    )?;
-    auth.fetch(transport).await
 }

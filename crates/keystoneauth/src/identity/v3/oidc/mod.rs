@@ -41,7 +41,7 @@ use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 use super::token::TokenMethod;
-use super::{Scope, ScopeOptions, V3Auth};
+use super::{Scope, V3Auth, V3Options};
 use crate::access::AccessInfo;
 use crate::error::{Error, Result};
 use crate::identity::base::{post_token_request, versioned_url, TokenFetcher};
@@ -50,7 +50,7 @@ use crate::transport::{HttpRequest, Transport};
 use provider::{ClientAuth, DiscoveryDocument};
 
 pub(crate) use auth::{GivenToken, OidcAuth, TokenSource};
-pub(crate) use federation::{rescope, Federation};
+pub(crate) use federation::{Federation, Rescope};
 pub(crate) use refresh::Tokens;
 
 pub use device::{
@@ -492,44 +492,21 @@ mod tests {
             "http://h:5000/v3",
             "http://h:5000/v3/",
         ] {
-            let f = Federation::new(
-                "v3oidcpassword",
-                base.into(),
-                "myidp".into(),
-                "openid".into(),
-                &ScopeOptions::default(),
-                true,
-            )
-            .unwrap();
+            let f = Federation::new("v3oidcpassword", &V3Options::new(base), "myidp".into(), "openid".into()).unwrap();
             assert_eq!(
                 f.federated_url.as_str(),
                 "http://h:5000/v3/OS-FEDERATION/identity_providers/myidp/protocols/openid/auth"
             );
         }
         // Names are path segments, encoded.
-        let f = Federation::new(
-            "x",
-            "http://h/v3".into(),
-            "my idp/x".into(),
-            "oidc".into(),
-            &ScopeOptions::default(),
-            true,
-        )
-        .unwrap();
+        let f = Federation::new("x", &V3Options::new("http://h/v3"), "my idp/x".into(), "oidc".into()).unwrap();
         assert_eq!(
             f.federated_url.as_str(),
             "http://h/v3/OS-FEDERATION/identity_providers/my%20idp%2Fx/protocols/oidc/auth"
         );
-        let err = Federation::new(
-            "x",
-            "http://h".into(),
-            String::new(),
-            "p".into(),
-            &ScopeOptions::default(),
-            true,
-        )
-        .unwrap_err()
-        .to_string();
+        let err = Federation::new("x", &V3Options::new("http://h"), String::new(), "p".into())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("identity-provider"), "{err}");
     }
 

@@ -2,15 +2,12 @@
 //! client credentials, authorization code, and an access token given
 //! directly.
 
-use std::fmt;
-use std::time::Duration;
-
 use secrecy::{ExposeSecret, SecretString};
 
 use super::{oidc_setters, Federation, GivenToken, Grant, OidcAuth, OidcOptions, TokenSource};
 use crate::error::{Error, Result};
 use crate::identity::base::identity_plugin;
-use crate::identity::v3::{scope_setters, ScopeOptions};
+use crate::identity::v3::{scope_setters, V3Options};
 use crate::masked_url::MaskedUrl;
 
 /// Declares a plugin type wrapping [`OidcAuth`], its `builder` and accessors.
@@ -32,12 +29,9 @@ macro_rules! oidc_plugin {
                 protocol: impl Into<String>,
             ) -> $builder {
                 $builder {
-                    auth_url: auth_url.into(),
+                    options: V3Options::new(auth_url),
                     identity_provider: identity_provider.into(),
                     protocol: protocol.into(),
-                    scope: ScopeOptions::default(),
-                    include_catalog: true,
-                    reauth_margin: None,
                     $($field: $init,)*
                 }
             }
@@ -61,18 +55,12 @@ macro_rules! oidc_plugin {
         identity_plugin!($name, inner);
     };
 }
+pub(super) use oidc_plugin;
 
 /// Builds the federation part of a plugin from a builder.
 macro_rules! federation {
     ($name:expr, $b:expr) => {
-        Federation::new(
-            $name,
-            $b.auth_url,
-            $b.identity_provider,
-            $b.protocol,
-            &$b.scope,
-            $b.include_catalog,
-        )?
+        Federation::new($name, &$b.options, $b.identity_provider, $b.protocol)?
     };
 }
 
@@ -109,8 +97,9 @@ oidc_plugin!(
 
 /// Builds an [`OidcPassword`] plugin.
 #[must_use]
+#[derive(Debug)]
 pub struct OidcPasswordBuilder {
-    auth_url: MaskedUrl,
+    pub(crate) options: V3Options,
     identity_provider: String,
     protocol: String,
     oidc: OidcOptions,
@@ -118,25 +107,6 @@ pub struct OidcPasswordBuilder {
     password: Option<SecretString>,
     idp_otp_key: Option<String>,
     idp_otp: Option<SecretString>,
-    pub(crate) scope: ScopeOptions,
-    include_catalog: bool,
-    reauth_margin: Option<Duration>,
-}
-
-impl fmt::Debug for OidcPasswordBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OidcPasswordBuilder")
-            .field("auth_url", &self.auth_url)
-            .field("identity_provider", &self.identity_provider)
-            .field("protocol", &self.protocol)
-            .field("oidc", &self.oidc)
-            .field("username", &self.username)
-            .field("password", &self.password.as_ref().map(|_| crate::redact::MASK))
-            .field("idp_otp_key", &self.idp_otp_key)
-            .field("idp_otp", &self.idp_otp.as_ref().map(|_| crate::redact::MASK))
-            .field("scope", &self.scope)
-            .finish_non_exhaustive()
-    }
 }
 
 impl OidcPasswordBuilder {
@@ -200,7 +170,11 @@ impl OidcPasswordBuilder {
             otp,
         };
         Ok(OidcPassword {
-            inner: OidcAuth::new(federation, TokenSource::provider(provider, grant), self.reauth_margin),
+            inner: OidcAuth::new(
+                federation,
+                TokenSource::provider(provider, grant),
+                self.options.reauth_margin,
+            ),
         })
     }
 }
@@ -230,26 +204,12 @@ oidc_plugin!(
 
 /// Builds an [`OidcClientCredentials`] plugin.
 #[must_use]
+#[derive(Debug)]
 pub struct OidcClientCredentialsBuilder {
-    auth_url: MaskedUrl,
+    pub(crate) options: V3Options,
     identity_provider: String,
     protocol: String,
     oidc: OidcOptions,
-    pub(crate) scope: ScopeOptions,
-    include_catalog: bool,
-    reauth_margin: Option<Duration>,
-}
-
-impl fmt::Debug for OidcClientCredentialsBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OidcClientCredentialsBuilder")
-            .field("auth_url", &self.auth_url)
-            .field("identity_provider", &self.identity_provider)
-            .field("protocol", &self.protocol)
-            .field("oidc", &self.oidc)
-            .field("scope", &self.scope)
-            .finish_non_exhaustive()
-    }
 }
 
 impl OidcClientCredentialsBuilder {
@@ -265,7 +225,7 @@ impl OidcClientCredentialsBuilder {
             inner: OidcAuth::new(
                 federation,
                 TokenSource::provider(provider, Grant::ClientCredentials),
-                self.reauth_margin,
+                self.options.reauth_margin,
             ),
         })
     }
@@ -302,35 +262,15 @@ oidc_plugin!(
 
 /// Builds an [`OidcAuthorizationCode`] plugin.
 #[must_use]
+#[derive(Debug)]
 pub struct OidcAuthorizationCodeBuilder {
-    auth_url: MaskedUrl,
+    pub(crate) options: V3Options,
     identity_provider: String,
     protocol: String,
     oidc: OidcOptions,
     code: Option<SecretString>,
     redirect_uri: Option<String>,
     code_verifier: Option<SecretString>,
-    pub(crate) scope: ScopeOptions,
-    include_catalog: bool,
-    reauth_margin: Option<Duration>,
-}
-
-impl fmt::Debug for OidcAuthorizationCodeBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OidcAuthorizationCodeBuilder")
-            .field("auth_url", &self.auth_url)
-            .field("identity_provider", &self.identity_provider)
-            .field("protocol", &self.protocol)
-            .field("oidc", &self.oidc)
-            .field("code", &self.code.as_ref().map(|_| crate::redact::MASK))
-            .field("redirect_uri", &self.redirect_uri)
-            .field(
-                "code_verifier",
-                &self.code_verifier.as_ref().map(|_| crate::redact::MASK),
-            )
-            .field("scope", &self.scope)
-            .finish_non_exhaustive()
-    }
 }
 
 impl OidcAuthorizationCodeBuilder {
@@ -373,7 +313,11 @@ impl OidcAuthorizationCodeBuilder {
         };
         let federation = federation!(NAME, self);
         Ok(OidcAuthorizationCode {
-            inner: OidcAuth::new(federation, TokenSource::provider(provider, grant), self.reauth_margin),
+            inner: OidcAuth::new(
+                federation,
+                TokenSource::provider(provider, grant),
+                self.options.reauth_margin,
+            ),
         })
     }
 }
@@ -400,26 +344,12 @@ oidc_plugin!(
 
 /// Builds an [`OidcAccessToken`] plugin.
 #[must_use]
+#[derive(Debug)]
 pub struct OidcAccessTokenBuilder {
-    auth_url: MaskedUrl,
+    pub(crate) options: V3Options,
     identity_provider: String,
     protocol: String,
     access_token: Option<SecretString>,
-    pub(crate) scope: ScopeOptions,
-    include_catalog: bool,
-    reauth_margin: Option<Duration>,
-}
-
-impl fmt::Debug for OidcAccessTokenBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OidcAccessTokenBuilder")
-            .field("auth_url", &self.auth_url)
-            .field("identity_provider", &self.identity_provider)
-            .field("protocol", &self.protocol)
-            .field("access_token", &self.access_token.as_ref().map(|_| crate::redact::MASK))
-            .field("scope", &self.scope)
-            .finish_non_exhaustive()
-    }
 }
 
 impl OidcAccessTokenBuilder {
@@ -441,7 +371,11 @@ impl OidcAccessTokenBuilder {
             .ok_or_else(|| Error::missing_option_in("access-token", NAME))?;
         let federation = federation!(NAME, self);
         Ok(OidcAccessToken {
-            inner: OidcAuth::new(federation, TokenSource::Given(GivenToken(token)), self.reauth_margin),
+            inner: OidcAuth::new(
+                federation,
+                TokenSource::Given(GivenToken(token)),
+                self.options.reauth_margin,
+            ),
         })
     }
 }

@@ -309,11 +309,7 @@ fn truncate(s: &str) -> String {
     if s.len() <= MAX_DESCRIPTION {
         return s.to_owned();
     }
-    let mut end = MAX_DESCRIPTION;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &s[..end])
+    format!("{}…", &s[..crate::redact::char_floor(s, MAX_DESCRIPTION)])
 }
 
 #[cfg(test)]

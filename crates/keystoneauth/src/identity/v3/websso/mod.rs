@@ -48,8 +48,8 @@ use http::{HeaderName, Method};
 use secrecy::SecretString;
 use url::Url;
 
-use super::oidc::rescope;
-use super::{scope_setters, Scope, ScopeOptions};
+use super::oidc::Rescope;
+use super::{scope_setters, Scope, V3Options};
 use crate::access::AccessInfo;
 use crate::error::{Error, Result};
 use crate::identity::base::{identity_plugin, versioned_url, Lifecycle, TokenFetcher};
@@ -99,7 +99,7 @@ impl WebSso {
     /// registered in Keystone under `protocol`.
     pub fn builder(auth_url: impl Into<MaskedUrl>, protocol: impl Into<String>) -> WebSsoBuilder {
         WebSsoBuilder {
-            auth_url: auth_url.into(),
+            options: V3Options::new(auth_url),
             protocol: protocol.into(),
             identity_provider: None,
             redirect_host: DEFAULT_REDIRECT_HOST.to_owned(),
@@ -107,9 +107,6 @@ impl WebSso {
             login_timeout: DEFAULT_LOGIN_TIMEOUT,
             username: None,
             browser: Arc::new(SystemBrowser),
-            scope: ScopeOptions::default(),
-            include_catalog: true,
-            reauth_margin: None,
         }
     }
 
@@ -146,7 +143,7 @@ identity_plugin!(WebSso, inner, {
 /// Builds a [`WebSso`] plugin.
 #[must_use]
 pub struct WebSsoBuilder {
-    auth_url: MaskedUrl,
+    pub(crate) options: V3Options,
     protocol: String,
     identity_provider: Option<String>,
     redirect_host: String,
@@ -154,21 +151,17 @@ pub struct WebSsoBuilder {
     login_timeout: Duration,
     username: Option<String>,
     browser: Arc<dyn BrowserLauncher>,
-    pub(crate) scope: ScopeOptions,
-    include_catalog: bool,
-    reauth_margin: Option<Duration>,
 }
 
 impl fmt::Debug for WebSsoBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WebSsoBuilder")
-            .field("auth_url", &self.auth_url)
+            .field("options", &self.options)
             .field("protocol", &self.protocol)
             .field("identity_provider", &self.identity_provider)
             .field("redirect_host", &self.redirect_host)
             .field("redirect_port", &self.redirect_port)
             .field("login_timeout", &self.login_timeout)
-            .field("scope", &self.scope)
             .finish_non_exhaustive()
     }
 }
@@ -228,17 +221,20 @@ impl WebSsoBuilder {
                 format!("{:?} is not a host name or address", self.redirect_host),
             ));
         }
-        let scope = self.scope.resolve(NAME)?;
+        let target = Rescope::new(NAME, &self.options)?;
+        let auth_url = &target.auth_url;
         let host = if self.redirect_host.contains(':') && !self.redirect_host.starts_with('[') {
             format!("[{}]", self.redirect_host)
         } else {
             self.redirect_host.clone()
         };
         let redirect_uri = format!("http://{host}:{}{CALLBACK_PATH}", self.redirect_port);
-        let mut websso_url = versioned_url(&self.auth_url, "/v3", "auth/OS-FEDERATION")?;
+        let mut websso_url = versioned_url(auth_url, "/v3", "auth/OS-FEDERATION")?;
         {
-            let mut segments = websso_url.path_segments_mut().map_err(|()| {
-                Error::invalid_option_in("auth-url", NAME, format!("{:?} cannot have a path", self.auth_url))
+            let mut segments = websso_url.path_segments_mut().map_err(|()| Error::InvalidOption {
+                option: "auth-url".into(),
+                location: Some(NAME.into()),
+                message: format!("{:?} cannot have a path", auth_url),
             })?;
             match &self.identity_provider {
                 Some(idp) => segments
@@ -256,12 +252,14 @@ impl WebSsoBuilder {
         let _ = websso_url.set_password(None);
         websso_url.set_query(None);
         websso_url.query_pairs_mut().append_pair("origin", &redirect_uri);
-        let keystone_origin = origin_of(self.auth_url.expose()).ok_or_else(|| {
-            Error::invalid_option_in("auth-url", NAME, format!("{:?} is not an absolute URL", self.auth_url))
+        let keystone_origin = origin_of(auth_url.expose()).ok_or_else(|| Error::InvalidOption {
+            option: "auth-url".into(),
+            location: Some(NAME.into()),
+            message: format!("{:?} is not an absolute URL", auth_url),
         })?;
         Ok(WebSso {
             inner: WebSsoAuth {
-                auth_url: self.auth_url,
+                target,
                 protocol: self.protocol,
                 identity_provider: self.identity_provider,
                 redirect_host: self.redirect_host,
@@ -272,10 +270,8 @@ impl WebSsoBuilder {
                 login_timeout: self.login_timeout,
                 username: self.username,
                 browser: self.browser,
-                scope,
-                include_catalog: self.include_catalog,
                 unscoped: RwLock::new(None),
-                lifecycle: Lifecycle::new(self.reauth_margin),
+                lifecycle: Lifecycle::new(self.options.reauth_margin),
             },
         })
     }
@@ -283,7 +279,8 @@ impl WebSsoBuilder {
 
 /// The plugin's state: settings, the kept unscoped token, the scoped one.
 struct WebSsoAuth {
-    auth_url: MaskedUrl,
+    /// The auth URL, the scope, and the re-scope to it.
+    target: Rescope,
     protocol: String,
     identity_provider: Option<String>,
     redirect_host: String,
@@ -294,8 +291,6 @@ struct WebSsoAuth {
     login_timeout: Duration,
     username: Option<String>,
     browser: Arc<dyn BrowserLauncher>,
-    scope: Scope,
-    include_catalog: bool,
     unscoped: RwLock<Option<Arc<AccessInfo>>>,
     lifecycle: Lifecycle,
 }
@@ -303,13 +298,12 @@ struct WebSsoAuth {
 impl fmt::Debug for WebSsoAuth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WebSso")
-            .field("auth_url", &self.auth_url)
+            .field("target", &self.target)
             .field("protocol", &self.protocol)
             .field("identity_provider", &self.identity_provider)
             .field("redirect_uri", &self.redirect_uri)
             .field("login_timeout", &self.login_timeout)
             .field("username", &self.username)
-            .field("scope", &self.scope)
             .finish_non_exhaustive()
     }
 }
@@ -329,7 +323,10 @@ impl WebSsoAuth {
     fn unscoped_cache_id_parts(&self) -> Vec<(&'static str, String)> {
         let mut parts = vec![
             ("plugin", NAME.to_owned()),
-            ("auth_url", self.auth_url.expose().trim_end_matches('/').to_owned()),
+            (
+                "auth_url",
+                self.target.auth_url.expose().trim_end_matches('/').to_owned(),
+            ),
             ("protocol", self.protocol.clone()),
             ("scope", "unscoped-websso".to_owned()),
         ];
@@ -340,19 +337,6 @@ impl WebSsoAuth {
             parts.push(("username", u.clone()));
         }
         parts
-    }
-
-    /// The unscoped token re-scoped as asked (itself without a scope).
-    async fn rescope(&self, transport: &Transport, unscoped: AccessInfo) -> Result<AccessInfo> {
-        rescope(
-            NAME,
-            &self.auth_url,
-            &self.scope,
-            self.include_catalog,
-            transport,
-            unscoped,
-        )
-        .await
     }
 
     /// The browser login: listen, send the user to Keystone, take the
@@ -401,7 +385,7 @@ impl WebSsoAuth {
     /// The posted token, validated by Keystone: an unscoped federated token
     /// of this plugin's protocol (and identity provider, when named).
     async fn validate(&self, transport: &Transport, token: SecretString) -> Result<AccessInfo> {
-        let url = versioned_url(&self.auth_url, "/v3", "auth/tokens")?;
+        let url = versioned_url(&self.target.auth_url, "/v3", "auth/tokens")?;
         let value = crate::auth::secret_header_value("token", &token)?;
         let request = HttpRequest::new(Method::GET, url)
             .header(HeaderName::from_static("x-auth-token"), value.clone())
@@ -444,9 +428,9 @@ impl TokenFetcher for WebSsoAuth {
     async fn fetch(&self, transport: &Transport) -> Result<AccessInfo> {
         // A kept unscoped token serves every scope. Without a scope it
         // is the scoped token itself, which was just refused or expired.
-        if self.scope != Scope::Unscoped {
+        if self.target.scope != Scope::Unscoped {
             if let Some(kept) = self.unscoped().filter(|a| !a.will_expire_soon(MIN_UNSCOPED_LIFE)) {
-                match self.rescope(transport, (*kept).clone()).await {
+                match self.target.rescope(transport, (*kept).clone()).await {
                     Ok(scoped) => return Ok(scoped),
                     // Revoked, or its user lost the role: log in again.
                     Err(e) if e.is_unauthorized() || e.is_not_found() => {
@@ -459,13 +443,13 @@ impl TokenFetcher for WebSsoAuth {
         }
         let unscoped = self.login(transport).await?;
         self.set_unscoped(Some(Arc::new(unscoped.clone())));
-        self.rescope(transport, unscoped).await
+        self.target.rescope(transport, unscoped).await
     }
 
     fn cache_id_parts(&self) -> Vec<(&'static str, String)> {
         let mut parts = self.unscoped_cache_id_parts();
         parts.retain(|(k, _)| *k != "scope");
-        self.scope.cache_parts(&mut parts);
+        self.target.scope.cache_parts(&mut parts);
         parts
     }
 
