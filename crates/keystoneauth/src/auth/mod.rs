@@ -6,6 +6,7 @@
 //! for their own methods.
 
 mod http_basic;
+mod lookup;
 mod noauth;
 mod service_token;
 pub(crate) mod token_endpoint;
@@ -90,8 +91,11 @@ pub trait AuthPlugin: Send + Sync + fmt::Debug {
     /// URL of the version asked for, its microversion range. With
     /// `discover_versions` off and no version asked for, no request is made.
     ///
-    /// The default resolves [`AuthPlugin::endpoint`] and runs discovery on
-    /// it; plugins with a catalog use their catalog entry instead.
+    /// The default, for a plugin with access info
+    /// ([`AuthPlugin::access_info`]), takes the catalog entry of its token
+    /// and runs discovery with that token (keystoneauth1's
+    /// `BaseIdentityPlugin`); for any other plugin it resolves
+    /// [`AuthPlugin::endpoint`] and runs discovery with the plugin's headers.
     async fn endpoint_data(
         &self,
         transport: &Transport,
@@ -99,6 +103,9 @@ pub trait AuthPlugin: Send + Sync + fmt::Debug {
         filter: &EndpointFilter,
         discover_versions: bool,
     ) -> Result<Option<EndpointData>> {
+        if let Some(access) = self.access_info(transport).await? {
+            return lookup::endpoint_data_from(access, transport, cache, filter, discover_versions).await;
+        }
         let Some(url) = self.endpoint(transport, filter).await? else {
             return Ok(None);
         };
@@ -122,6 +129,9 @@ pub trait AuthPlugin: Send + Sync + fmt::Debug {
         cache: &DiscoveryCache,
         filter: &EndpointFilter,
     ) -> Result<Vec<ServiceVersions>> {
+        if let Some(access) = self.access_info(transport).await? {
+            return lookup::all_version_data_from(access, transport, cache, filter).await;
+        }
         let Some(data) = self.endpoint_data(transport, cache, filter, false).await? else {
             return Ok(Vec::new());
         };

@@ -260,85 +260,6 @@ pub(crate) fn endpoint_from(access: &AccessInfo, filter: &EndpointFilter) -> Res
     Ok(Some(found.endpoint.url.clone()))
 }
 
-/// Credentials from a token already in hand.
-struct TokenCredentials(Arc<AccessInfo>);
-
-#[async_trait]
-impl crate::discovery::CredentialSource for TokenCredentials {
-    async fn credentials(&self) -> Result<HeaderMap> {
-        crate::auth::token_headers(self.0.token())
-    }
-}
-
-/// Endpoint data from a token's catalog, with discovery when asked.
-pub(crate) async fn endpoint_data_from(
-    access: Arc<AccessInfo>,
-    transport: &Transport,
-    cache: &crate::discovery::DiscoveryCache,
-    filter: &EndpointFilter,
-    discover_versions: bool,
-) -> Result<Option<crate::discovery::EndpointData>> {
-    let data = crate::discovery::EndpointData::from_catalog(access.catalog().endpoint(filter)?);
-    let project_id = access.project_id().map(str::to_owned);
-    let credentials = TokenCredentials(access);
-    let ctx = crate::discovery::DiscoveryContext {
-        transport,
-        cache,
-        credentials: Some(&credentials),
-    };
-    data.resolve_for(ctx, filter, discover_versions, project_id)
-        .await
-        .map(Some)
-}
-
-/// The versions of every catalog endpoint matching the filter.
-pub(crate) async fn all_version_data_from(
-    access: Arc<AccessInfo>,
-    transport: &Transport,
-    cache: &crate::discovery::DiscoveryCache,
-    filter: &EndpointFilter,
-) -> Result<Vec<crate::discovery::ServiceVersions>> {
-    let opts = crate::discovery::DiscoveryOptions {
-        project_id: access.project_id().map(str::to_owned),
-        allow: filter.allow,
-        ..Default::default()
-    };
-    // Each interface is looked up on its own: with every interface listed
-    // this is keystoneauth1's get_all_version_data(interface=None), which
-    // reports every interface, not only the best one.
-    let matches: Vec<crate::discovery::EndpointData> = filter
-        .effective_interfaces()
-        .iter()
-        .enumerate()
-        .filter(|(i, interface)| {
-            !filter
-                .effective_interfaces()
-                .get(..*i)
-                .is_some_and(|earlier| earlier.contains(interface))
-        })
-        .flat_map(|(_, &interface)| access.catalog().endpoints(&filter.clone().interface(interface)))
-        .map(crate::discovery::EndpointData::from_catalog)
-        .collect();
-    let credentials = TokenCredentials(access);
-    let ctx = crate::discovery::DiscoveryContext {
-        transport,
-        cache,
-        credentials: Some(&credentials),
-    };
-    let mut out = Vec::with_capacity(matches.len());
-    for data in matches {
-        let versions = data.all_version_data(ctx, &opts).await;
-        out.push(crate::discovery::ServiceVersions {
-            service_type: data.service_type.clone().unwrap_or_default(),
-            region_name: data.region_name.clone(),
-            interface: data.interface,
-            catalog_url: data.catalog_url.clone(),
-            versions,
-        });
-    }
-    Ok(out)
-}
-
 /// A digest of the identity-relevant parameters.
 pub(crate) fn cache_id(parts: &[(&'static str, String)]) -> String {
     let mut sorted: Vec<&(&'static str, String)> = parts.iter().filter(|(_, v)| !v.is_empty()).collect();
@@ -374,6 +295,20 @@ pub(crate) async fn post_token_request(transport: &Transport, request: HttpReque
         .redirect_policy(crate::transport::RedirectPolicy::SameOriginOnly)
         .log(false);
     transport.send(request).await?.error_for_status()
+}
+
+/// The token of a token response (its `X-Subject-Token` header), or an
+/// invalid-response error saying which `response` lacked it.
+pub(crate) fn subject_token(response: &Response, what: &str) -> Result<SecretString> {
+    response
+        .header("x-subject-token")
+        .map(|t| SecretString::from(t.to_owned()))
+        .ok_or_else(|| {
+            Error::invalid_response(
+                crate::redact::url(response.url()),
+                format!("the {what} response has no X-Subject-Token header"),
+            )
+        })
 }
 
 /// Appends a path to an auth URL, adding the version segment when the URL
@@ -414,27 +349,6 @@ macro_rules! identity_plugin {
             ) -> $crate::error::Result<Option<String>> {
                 let access = $crate::identity::base::access(&self.$field, transport).await?;
                 $crate::identity::base::endpoint_from(&access, filter)
-            }
-
-            async fn endpoint_data(
-                &self,
-                transport: &$crate::transport::Transport,
-                cache: &$crate::discovery::DiscoveryCache,
-                filter: &$crate::catalog::EndpointFilter,
-                discover_versions: bool,
-            ) -> $crate::error::Result<Option<$crate::discovery::EndpointData>> {
-                let access = $crate::identity::base::access(&self.$field, transport).await?;
-                $crate::identity::base::endpoint_data_from(access, transport, cache, filter, discover_versions).await
-            }
-
-            async fn all_version_data(
-                &self,
-                transport: &$crate::transport::Transport,
-                cache: &$crate::discovery::DiscoveryCache,
-                filter: &$crate::catalog::EndpointFilter,
-            ) -> $crate::error::Result<Vec<$crate::discovery::ServiceVersions>> {
-                let access = $crate::identity::base::access(&self.$field, transport).await?;
-                $crate::identity::base::all_version_data_from(access, transport, cache, filter).await
             }
 
             fn invalidate(&self) -> bool {

@@ -320,15 +320,7 @@ impl TokenFetcher for V3Auth {
         let response = post_token_request(transport, request)
             .await
             .map_err(|e| receipt::token_error(e, self.receipt.as_ref()))?;
-        let token = response
-            .header("x-subject-token")
-            .map(|t| SecretString::from(t.to_owned()))
-            .ok_or_else(|| {
-                Error::invalid_response(
-                    crate::redact::url(response.url()),
-                    "the token response has no X-Subject-Token header",
-                )
-            })?;
+        let token = crate::identity::base::subject_token(&response, "token")?;
         tracing::debug!(target: crate::transport::LOG_TARGET, plugin = self.plugin_name, "authenticated with Identity v3");
         AccessInfo::from_v3(token, response.into_bytes())
     }

@@ -105,15 +105,7 @@ impl Federation {
         let response = post_token_request(transport, request)
             .await
             .map_err(|e| crate::redact::scrub_error(e, &[access_token]))?;
-        let token = response
-            .header("x-subject-token")
-            .map(|t| SecretString::from(t.to_owned()))
-            .ok_or_else(|| {
-                Error::invalid_response(
-                    crate::redact::url(response.url()),
-                    "the federated authentication response has no X-Subject-Token header",
-                )
-            })?;
+        let token = crate::identity::base::subject_token(&response, "federated authentication")?;
         tracing::debug!(
             target: crate::transport::LOG_TARGET,
             plugin = self.target.plugin_name,
