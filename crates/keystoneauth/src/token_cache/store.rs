@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 /// text (a secret: it holds a token); the cache writes and parses it.
 ///
 /// The on-disk [`FileTokenStore`] is the default; with the `redis` feature
-/// the crate adds a shared, encrypted [`RedisTokenStore`](crate::RedisTokenStore),
+/// the crate adds a shared, encrypted `RedisTokenStore`,
 /// and other crates can add their own:
 ///
 /// ```

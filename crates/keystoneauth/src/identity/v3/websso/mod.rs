@@ -74,7 +74,7 @@ pub const DEFAULT_LOGIN_TIMEOUT: Duration = Duration::from_secs(60);
 const MIN_UNSCOPED_LIFE: Duration = Duration::from_secs(120);
 
 /// Browser single sign-on through Keystone's WebSSO flow (keystoneauth1's
-/// `v3websso`); see the [module documentation](self) for the flow and its
+/// `v3websso`); see `docs/loading.md` ("Browser single sign-on (`v3websso`)") for the flow and its
 /// login-CSRF limitation.
 ///
 /// ```
