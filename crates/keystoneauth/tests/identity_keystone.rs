@@ -4,6 +4,9 @@
 
 mod common;
 
+use common::KeystoneExt;
+use testkit::require_keystone;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -14,14 +17,9 @@ use secrecy::ExposeSecret;
 
 const TOKEN_POST: &[u8] = b"POST /v3/auth/tokens";
 
-fn host_port(url: &str) -> String {
-    let u = url::Url::parse(url).unwrap();
-    format!("{}:{}", u.host_str().unwrap(), u.port().unwrap())
-}
-
 /// A proxy in front of the Keystone at `auth_url`, and the proxied auth URL.
 async fn proxy(auth_url: &str) -> (CountingProxy, String) {
-    let p = CountingProxy::start(&host_port(auth_url), TOKEN_POST).await;
+    let p = CountingProxy::start(&common::host_port(auth_url), TOKEN_POST);
     let url = format!("{}/v3", p.base);
     (p, url)
 }

@@ -9,6 +9,9 @@
 
 mod common;
 
+use common::KeystoneExt;
+use testkit::require_keystone;
+
 use std::io::Read;
 use std::sync::Arc;
 use std::time::Duration;

@@ -6,13 +6,12 @@
 
 mod common;
 
+use common::KeystoneExt;
+use testkit::require_keystone;
+
 use common::totp::totp;
 use common::{http, pairs, Keystone, Sandbox};
 use serde_json::{json, Value};
-
-fn var(name: &str) -> String {
-    std::env::var(name).unwrap_or_default()
-}
 
 fn token_for(ks: &Keystone, username: &str, password: &str, project: &str) -> String {
     let body = json!({"auth": {"identity": {"methods": ["password"], "password": {"user": {
@@ -137,11 +136,7 @@ fn application_credential_from_flags_and_clouds_yaml() {
 #[test]
 fn multi_factor_user_from_flags_and_clouds_yaml() {
     let ks = require_keystone!();
-    let (user, password, secret) = (
-        var("KSA_TEST_MFA_USERNAME"),
-        var("KSA_TEST_MFA_PASSWORD"),
-        var("KSA_TEST_MFA_TOTP_SECRET"),
-    );
+    let (user, password, secret) = (ks.mfa_username.clone(), ks.mfa_password.clone(), ks.mfa_totp_secret.clone());
     if user.is_empty() || secret.is_empty() {
         common::skip("the harness did not seed the multi-factor user");
         return;
@@ -195,7 +190,7 @@ fn multi_factor_user_from_flags_and_clouds_yaml() {
             "--no-cache",
         ],
     );
-    assert_eq!(v["user_id"], var("KSA_TEST_MFA_USER_ID"));
+    assert_eq!(v["user_id"], ks.mfa_user_id);
     assert_eq!(v["project_id"], ks.demo_project_id);
 
     // From clouds.yaml, the passcode (which changes) from the command line.
@@ -220,7 +215,7 @@ fn multi_factor_user_from_flags_and_clouds_yaml() {
             "--no-cache",
         ],
     );
-    assert_eq!(v["user_id"], var("KSA_TEST_MFA_USER_ID"));
+    assert_eq!(v["user_id"], ks.mfa_user_id);
 }
 
 /// A user with only a TOTP credential, created as admin and deleted on drop.

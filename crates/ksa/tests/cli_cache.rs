@@ -10,6 +10,9 @@
 
 mod common;
 
+use common::KeystoneExt;
+use testkit::require_keystone;
+
 use common::proxy::CountingProxy;
 use common::{mode, Keystone, Sandbox};
 use serde_json::Value;

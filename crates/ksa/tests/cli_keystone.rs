@@ -8,6 +8,9 @@
 
 mod common;
 
+use common::KeystoneExt;
+use testkit::require_keystone;
+
 use std::collections::BTreeSet;
 
 use common::{http, osc_expires, pairs, Keystone, Sandbox};

@@ -8,6 +8,9 @@
 
 mod common;
 
+use common::KeystoneExt;
+use testkit::require_keystone;
+
 use std::os::unix::fs::PermissionsExt;
 
 use common::Sandbox;
