@@ -8,6 +8,7 @@
 
 mod common;
 
+use common::access;
 use testkit::require_keystone;
 
 use std::sync::Arc;
@@ -69,11 +70,6 @@ async fn call(session: &Session, method: http::Method, url: String, body: Option
     } else {
         response.json().unwrap()
     }
-}
-
-async fn access(plugin: &dyn AuthPlugin) -> keystoneauth::Result<Arc<AccessInfo>> {
-    let session = Session::new().unwrap();
-    plugin.access_info(session.transport()).await.map(Option::unwrap)
 }
 
 fn has_method(a: &AccessInfo, method: &str) -> bool {

@@ -5,6 +5,7 @@
 
 mod common;
 use common::logs::capture_logs;
+use common::mock::{header_str, received_at, session_with};
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
@@ -32,26 +33,8 @@ const PASSCODE: &str = "PASSCODE-CANARY-401923";
 const RECEIPT: &str = "RECEIPT-CANARY-gAAAAAB3c2";
 const PASSWORD: &str = "PASSWORD-CANARY-77ab";
 
-async fn received(server: &MockServer, path_is: &str) -> Vec<Request> {
-    server
-        .received_requests()
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|r| r.url.path() == path_is)
-        .collect()
-}
-
-fn header_str<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
-    request.headers.get(name).and_then(|v| v.to_str().ok())
-}
-
 fn json_body(request: &Request) -> Value {
     serde_json::from_slice(&request.body).unwrap()
-}
-
-fn session_with(plugin: Arc<dyn AuthPlugin>) -> Session {
-    Session::builder().auth(plugin).build().unwrap()
 }
 
 // ---------------------------------------------------------------------------
@@ -103,7 +86,7 @@ async fn tokenless_sends_the_scope_as_headers_and_no_token() {
             .await
             .unwrap();
         assert_eq!(response.status().as_u16(), 200);
-        let requests = received(&server, "/v3/projects").await;
+        let requests = received_at(&server, "/v3/projects").await;
         let request = &requests[i];
         for name in SCOPE_HEADERS {
             let want = expected.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
@@ -352,7 +335,7 @@ async fn service_token_sends_both_tokens_with_fixed_plugins() {
         .send()
         .await
         .unwrap();
-    let requests = received(&server, "/volumes").await;
+    let requests = received_at(&server, "/volumes").await;
     assert_eq!(header_str(&requests[0], "x-auth-token"), Some(USER_TOKEN));
     assert_eq!(header_str(&requests[0], "x-service-token"), Some(SERVICE_TOKEN));
     // The token is the user's.
@@ -416,7 +399,7 @@ async fn service_token_with_identity_plugins_reauthenticates_both_and_hashes_bot
         .await
         .unwrap();
     assert_eq!(response.status().as_u16(), 200);
-    let requests = received(&server, "/compute/servers").await;
+    let requests = received_at(&server, "/compute/servers").await;
     assert_eq!(requests.len(), 2);
     let sent = |r: &Request| {
         (
@@ -433,7 +416,7 @@ async fn service_token_with_identity_plugins_reauthenticates_both_and_hashes_bot
         sent(&requests[1]),
         (format!("{USER_TOKEN}-2"), format!("{SERVICE_TOKEN}-2"))
     );
-    assert_eq!(received(&server, "/v3/auth/tokens").await.len(), 4);
+    assert_eq!(received_at(&server, "/v3/auth/tokens").await.len(), 4);
 
     // Ids, access info and cache id are the user's.
     let t = session.transport();
@@ -550,7 +533,7 @@ async fn a_receipt_is_a_typed_error_and_continues_with_the_missing_method() {
     assert_eq!(access.token().expose_secret(), "MFA-TOKEN-1");
     assert_eq!(access.methods(), ["password", "totp"]);
 
-    let requests = received(&server, "/v3/auth/tokens").await;
+    let requests = received_at(&server, "/v3/auth/tokens").await;
     assert_eq!(requests.len(), 2);
     assert!(requests[0].headers.get("openstack-auth-receipt").is_none());
     assert_eq!(header_str(&requests[1], "openstack-auth-receipt"), Some(RECEIPT));

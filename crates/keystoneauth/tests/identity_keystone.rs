@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::access;
 use common::KeystoneExt;
 use testkit::require_keystone;
 
@@ -31,16 +32,11 @@ fn admin(ks: &common::Keystone, auth_url: &str) -> v3::PasswordBuilder {
         .password(ks.admin_password.clone())
 }
 
-async fn access(plugin: &dyn AuthPlugin) -> Arc<keystoneauth::AccessInfo> {
-    let session = Session::new().unwrap();
-    plugin.access_info(session.transport()).await.unwrap().unwrap()
-}
-
 #[tokio::test]
 async fn password_by_name_and_by_id() {
     let ks = require_keystone!();
     let by_name = ks.admin_project_plugin(&ks.auth_url);
-    let a = access(&by_name).await;
+    let a = access(&by_name).await.unwrap();
     assert_eq!(a.user_id(), ks.admin_user_id);
     assert_eq!(a.project_id(), Some(ks.admin_project_id.as_str()));
     assert_eq!(a.username(), Some("admin"));
@@ -53,7 +49,7 @@ async fn password_by_name_and_by_id() {
         .project_id(&ks.demo_project_id)
         .build()
         .unwrap();
-    let a = access(&by_id).await;
+    let a = access(&by_id).await.unwrap();
     assert_eq!(a.user_id(), ks.demo_user_id);
     assert_eq!(a.project_name(), Some("demo"));
     assert!(a.role_names().contains(&"member"));
@@ -65,16 +61,16 @@ async fn domain_system_and_unscoped_tokens() {
     // auth_url without /v3: the plugin appends it.
     let root = ks.auth_url.trim_end_matches("/v3").to_owned();
     let domain = admin(&ks, &root).domain_id("default").build().unwrap();
-    let a = access(&domain).await;
+    let a = access(&domain).await.unwrap();
     assert!(a.is_domain_scoped());
     assert_eq!(a.domain_id(), Some("default"));
 
     let system = admin(&ks, &ks.auth_url).system_scope("all").build().unwrap();
-    let a = access(&system).await;
+    let a = access(&system).await.unwrap();
     assert_eq!(a.system_scope(), Some("all"));
 
     let unscoped = admin(&ks, &ks.auth_url).build().unwrap();
-    let a = access(&unscoped).await;
+    let a = access(&unscoped).await.unwrap();
     assert!(a.is_unscoped());
     assert!(a.catalog().is_empty());
     let session = Session::builder().auth(Arc::new(unscoped)).build().unwrap();
@@ -88,13 +84,13 @@ async fn domain_system_and_unscoped_tokens() {
 #[tokio::test]
 async fn token_plugin_rescopes_an_existing_token() {
     let ks = require_keystone!();
-    let unscoped = access(&admin(&ks, &ks.auth_url).build().unwrap()).await;
+    let unscoped = access(&admin(&ks, &ks.auth_url).build().unwrap()).await.unwrap();
     let rescoped = v3::Token::builder(&ks.auth_url, unscoped.token().clone())
         .project_name(&ks.admin_project)
         .project_domain_name("Default")
         .build()
         .unwrap();
-    let a = access(&rescoped).await;
+    let a = access(&rescoped).await.unwrap();
     assert_eq!(a.project_id(), Some(ks.admin_project_id.as_str()));
     assert_eq!(a.user_id(), ks.admin_user_id);
     assert!(a.methods().iter().any(|m| m == "token"));

@@ -19,14 +19,15 @@
 
 mod common;
 
+use common::compute;
 use std::fmt::Debug;
-use std::io::Write;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
+use testkit::temp_dir;
 
 use chrono::{TimeZone, Utc};
 use common::fault_proxy::FaultProxy;
+use common::logs::Capture;
 use common::tokens::{compute_service, TokenResponder};
 use keystoneauth::fixture::{V3Service, V3Token};
 use keystoneauth::identity::{generic, v2, v3};
@@ -75,29 +76,8 @@ const PROTOCOL: &str = "openid";
 const FEDERATION_PATH: &str = "/v3/OS-FEDERATION/identity_providers/myidp/protocols/openid/auth";
 
 // ---------------------------------------------------------------------------
-// Capture and scan
+// Scan
 // ---------------------------------------------------------------------------
-
-/// Everything the subscriber writes.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Capture {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
 
 /// The texts to scan, each with a label, and the secrets learnt at run time.
 #[derive(Default)]
@@ -171,7 +151,7 @@ fn hits(label: &str, text: &str, needle: &str, out: &mut Vec<String>) {
 // Mock Keystone and identity provider (one wiremock server)
 // ---------------------------------------------------------------------------
 
-fn token(server: &str, methods: &[&str], scoped: bool) -> V3Token {
+fn canary_token(server: &str, methods: &[&str], scoped: bool) -> V3Token {
     let token = V3Token::new()
         .user("alice-id", "alice")
         .methods(methods.iter().copied())
@@ -203,7 +183,10 @@ fn tokens(server: &str, scoped: bool, first: usize) -> TokenResponder {
             .and_then(|b| serde_json::from_value(b["auth"]["identity"]["methods"].clone()).ok())
             .unwrap_or_else(|| vec!["openid".to_owned()]);
         let methods: Vec<&str> = methods.iter().map(String::as_str).collect();
-        (format!("{TOKEN_PREFIX}-{n}"), token(&server, &methods, scoped).json())
+        (
+            format!("{TOKEN_PREFIX}-{n}"),
+            canary_token(&server, &methods, scoped).json(),
+        )
     })
     .after(first)
     .with_request_ids()
@@ -377,10 +360,6 @@ async fn mock_cloud() -> MockServer {
         .mount(&server)
         .await;
     server
-}
-
-fn compute() -> EndpointFilter {
-    EndpointFilter::new("compute")
 }
 
 /// Sends GET /servers through the catalog with the plugin; shows the
@@ -903,10 +882,6 @@ async fn sessions_adapters_and_errors(shown: &mut Shown, server: &MockServer) {
 
     shown.debug("timings", &session.timings());
     shown.debug("transport", session.transport());
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    common::temp_dir(&format!("ksa-reliability-canary-{name}"))
 }
 
 /// Loads the plugin of a loader, shows everything, and uses it.

@@ -114,7 +114,8 @@ impl Load {
         let samples = Arc::new(std::sync::Mutex::new(Vec::new()));
         let handles = (0..tasks)
             .map(|_| {
-                let (stop, started, samples, request) = (stop.clone(), started.clone(), samples.clone(), request.clone());
+                let (stop, started, samples, request) =
+                    (stop.clone(), started.clone(), samples.clone(), request.clone());
                 tokio::spawn(async move {
                     while !stop.load(std::sync::atomic::Ordering::SeqCst) {
                         started.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
@@ -187,8 +188,10 @@ fn get_user_load(
     ks: &common::Keystone,
     session: &Session,
     proxy: &Arc<FaultProxy>,
-) -> impl Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = keystoneauth::Result<()>> + Send>> + Clone + Send + 'static
-{
+) -> impl Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = keystoneauth::Result<()>> + Send>>
+       + Clone
+       + Send
+       + 'static {
     let (ks, session, proxy) = (ks.clone(), session.clone(), proxy.clone());
     move || {
         let (ks, session, proxy) = (ks.clone(), session.clone(), proxy.clone());
@@ -268,7 +271,8 @@ async fn outage_run(ks: &common::Keystone, builder: SessionBuilder, retries: boo
     let up_at = Instant::now();
     let end = up_at + Duration::from_secs(2);
     load.wait_for_success_since(up_at).await;
-    load.wait_for_more(AFTER_RECOVERY, "requests started after the recovery").await;
+    load.wait_for_more(AFTER_RECOVERY, "requests started after the recovery")
+        .await;
     tokio::time::sleep_until(end.into()).await;
     let samples = load.finish().await;
     let recovered = recovered_after(&samples, up_at);
@@ -316,7 +320,11 @@ async fn outage_without_retries(ks: common::Keystone) -> String {
             "{k}: {msg}"
         );
     }
-    assert!(after.len() >= AFTER_RECOVERY, "{} requests after the outage", after.len());
+    assert!(
+        after.len() >= AFTER_RECOVERY,
+        "{} requests after the outage",
+        after.len()
+    );
     assert!(
         after.iter().all(|s| s.error.is_none()),
         "every request after the outage succeeds on the same session: {:?}",

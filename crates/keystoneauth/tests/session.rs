@@ -5,6 +5,7 @@
 
 mod common;
 
+use common::mock::{header_str, received, session_with};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -26,19 +27,6 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn token_plugin(endpoint: &str, token: &str) -> Arc<dyn AuthPlugin> {
     Arc::new(token_endpoint::Token::new(endpoint, token.to_owned()).unwrap())
-}
-
-fn session_with(plugin: Arc<dyn AuthPlugin>) -> Session {
-    Session::builder().auth(plugin).build().unwrap()
-}
-
-/// The requests a wiremock server has seen (recording is on by default).
-async fn received(server: &MockServer) -> Vec<wiremock::Request> {
-    server.received_requests().await.unwrap()
-}
-
-fn header_str<'a>(request: &'a wiremock::Request, name: &str) -> Option<&'a str> {
-    request.headers.get(name).map(|v| v.to_str().unwrap())
 }
 
 /// A local port nothing listens on: bound, then released.
@@ -849,11 +837,7 @@ async fn see_other_after_post_is_followed_with_a_get_without_body() {
 
 const CANARY_PASSWORD: &str = "CANARY-PASSWORD-7f3a";
 const CANARY_TOKEN: &str = "CANARY-TOKEN-9c1e";
-
-fn assert_no_canary(what: &str, text: &str) {
-    assert!(!text.contains(CANARY_PASSWORD), "{what} leaks the password: {text}");
-    assert!(!text.contains(CANARY_TOKEN), "{what} leaks the token: {text}");
-}
+const CANARIES: &[&str] = &[CANARY_PASSWORD, CANARY_TOKEN];
 
 #[tokio::test]
 async fn secrets_never_appear_in_logs_or_debug_output() {
@@ -951,9 +935,9 @@ async fn secrets_never_appear_in_logs_or_debug_output() {
 
     drop(_guards);
     let log = capture.text();
-    assert_no_canary("the log", &log);
+    common::assert_free_of("the log", &log, CANARIES);
     for (what, text) in &shown {
-        assert_no_canary(what, text);
+        common::assert_free_of(what, text, CANARIES);
     }
     let hashed = hash_secret(CANARY_TOKEN.as_bytes());
     assert!(hashed.starts_with("{SHA256}"), "{hashed}");

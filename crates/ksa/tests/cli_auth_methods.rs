@@ -136,7 +136,11 @@ fn application_credential_from_flags_and_clouds_yaml() {
 #[test]
 fn multi_factor_user_from_flags_and_clouds_yaml() {
     let ks = require_keystone!();
-    let (user, password, secret) = (ks.mfa_username.clone(), ks.mfa_password.clone(), ks.mfa_totp_secret.clone());
+    let (user, password, secret) = (
+        ks.mfa_username.clone(),
+        ks.mfa_password.clone(),
+        ks.mfa_totp_secret.clone(),
+    );
     if user.is_empty() || secret.is_empty() {
         common::skip("the harness did not seed the multi-factor user");
         return;

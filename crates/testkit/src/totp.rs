@@ -86,7 +86,10 @@ mod tests {
         let secret = base32_encode(b"12345678901234567890");
         assert_eq!(secret, "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
         assert_eq!(base32_decode(&secret), b"12345678901234567890");
-        assert_eq!(base32_decode("gezd gnbv gy3t qojq gezd gnbv gy3t qojq===="), b"12345678901234567890");
+        assert_eq!(
+            base32_decode("gezd gnbv gy3t qojq gezd gnbv gy3t qojq===="),
+            b"12345678901234567890"
+        );
         for (time, code) in [
             (59u64, "287082"),
             (1_111_111_109, "081804"),

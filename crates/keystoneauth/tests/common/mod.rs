@@ -9,7 +9,9 @@ pub mod fault_proxy;
 pub mod hostile;
 pub mod logs;
 pub mod memory;
+pub mod mock;
 pub mod peers;
+pub mod pki;
 pub mod redis;
 pub mod tokens;
 pub mod websso;
@@ -46,4 +48,32 @@ pub fn reauth_margin(access: &keystoneauth::AccessInfo) -> std::time::Duration {
 /// A duration in milliseconds, for reports.
 pub fn ms(d: std::time::Duration) -> f64 {
     d.as_secs_f64() * 1000.0
+}
+
+/// Panics when `text` holds any of `secrets`, naming `what` leaked it.
+pub fn assert_free_of(what: &str, text: &str, secrets: &[&str]) {
+    for secret in secrets {
+        assert!(!text.contains(secret), "{what} leaks {secret:?}: {text}");
+    }
+}
+
+/// The same for both Debug forms (`{:?}` and `{:#?}`) of `value`.
+pub fn assert_debug_free_of(what: &str, value: &dyn std::fmt::Debug, secrets: &[&str]) {
+    for text in [format!("{value:?}"), format!("{value:#?}")] {
+        assert_free_of(what, &text, secrets);
+    }
+}
+
+/// The access info `plugin` authenticates to (with a default session's
+/// transport).
+pub async fn access(
+    plugin: &dyn keystoneauth::AuthPlugin,
+) -> keystoneauth::Result<std::sync::Arc<keystoneauth::AccessInfo>> {
+    let session = keystoneauth::Session::new().unwrap();
+    plugin.access_info(session.transport()).await.map(Option::unwrap)
+}
+
+/// The compute service, as an endpoint filter.
+pub fn compute() -> keystoneauth::EndpointFilter {
+    keystoneauth::EndpointFilter::new("compute")
 }
