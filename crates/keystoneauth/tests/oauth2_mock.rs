@@ -8,23 +8,17 @@ mod common;
 use common::logs::capture_logs;
 use common::mock::{header_str, received_at};
 
-use std::net::Ipv4Addr;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use base64::Engine;
+use common::mtls::{MtlsServer, Seen};
 use common::pki::Pki;
 use common::tokens::{project_token, TokenResponder};
 use keystoneauth::identity::v3::{OAuth2ClientCredential, OAuth2MtlsClientCredential, OAuthError};
 use keystoneauth::{hash_secret, AuthPlugin, ClientIdentity, EndpointFilter, Error, Session};
 use secrecy::ExposeSecret;
 use serde_json::{json, Value};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
-use tokio_rustls::rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
-use tokio_rustls::rustls::server::WebPkiClientVerifier;
-use tokio_rustls::rustls::{self, RootCertStore, ServerConfig};
-use tokio_rustls::TlsAcceptor;
 use wiremock::matchers::{basic_auth, body_partial_json, body_string, header, method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -247,47 +241,6 @@ async fn client_credential_error_bodies_are_typed_errors() {
 // v3oauth2mtlsclientcredential: an HTTPS Keystone requiring client certificates
 // ---------------------------------------------------------------------------
 
-/// One request as the server saw it.
-#[derive(Debug, Clone)]
-struct Seen {
-    cert: Option<Vec<u8>>,
-    /// The request line and headers, lower-cased.
-    head: String,
-    body: String,
-}
-
-impl Seen {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.head.split("\r\n").skip(1).find_map(|l| {
-            l.split_once(':')
-                .filter(|(n, _)| n.trim() == name)
-                .map(|(_, v)| v.trim())
-        })
-    }
-}
-
-struct MtlsKeystone {
-    port: u16,
-    seen: Arc<Mutex<Vec<Seen>>>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for MtlsKeystone {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-impl MtlsKeystone {
-    fn url(&self, path: &str) -> String {
-        format!("https://127.0.0.1:{}{path}", self.port)
-    }
-
-    fn seen(&self) -> Vec<Seen> {
-        self.seen.lock().unwrap().clone()
-    }
-}
-
 /// The answer of the mTLS Keystone to one request: the OAuth 2.0 token
 /// endpoint gives [`MTLS_TOKEN`] to [`MTLS_CLIENT_ID`], `/v3/auth/tokens`
 /// validates it, anything else is a 200 `{}`.
@@ -316,82 +269,11 @@ fn answer(port: u16, seen: &Seen) -> (u16, String) {
 
 /// An HTTPS Keystone on 127.0.0.1 that requires a client certificate
 /// signed by the PKI's CA.
-async fn start_mtls_keystone(pki: &Pki) -> MtlsKeystone {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut roots = RootCertStore::empty();
-    roots.add(pki.ca_der.clone()).unwrap();
-    let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-        .build()
-        .unwrap();
-    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(pki.server_key_der.clone()));
-    let mut config = ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_client_cert_verifier(verifier)
-        .with_single_cert(vec![pki.server_cert_der.clone()], key)
-        .unwrap();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    let acceptor = TlsAcceptor::from(Arc::new(config));
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
-    let task = {
-        let seen = seen.clone();
-        tokio::spawn(async move {
-            while let Ok((tcp, _)) = listener.accept().await {
-                let (acceptor, seen) = (acceptor.clone(), seen.clone());
-                tokio::spawn(async move {
-                    let Ok(mut tls) = acceptor.accept(tcp).await else {
-                        return;
-                    };
-                    let cert = tls
-                        .get_ref()
-                        .1
-                        .peer_certificates()
-                        .and_then(|c| c.first())
-                        .map(|c| c.to_vec());
-                    // One request per connection.
-                    let mut buf = Vec::new();
-                    let mut chunk = [0u8; 4096];
-                    let head_end = loop {
-                        if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                            break p + 4;
-                        }
-                        match tls.read(&mut chunk).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                        }
-                    };
-                    let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
-                    let length: usize = head
-                        .split("\r\n")
-                        .find_map(|l| l.strip_prefix("content-length:"))
-                        .and_then(|v| v.trim().parse().ok())
-                        .unwrap_or(0);
-                    while buf.len() < head_end + length {
-                        match tls.read(&mut chunk).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                        }
-                    }
-                    let body = String::from_utf8_lossy(&buf[head_end..head_end + length]).into_owned();
-                    let request = Seen { cert, head, body };
-                    let (status, body) = answer(port, &request);
-                    seen.lock().unwrap().push(request);
-                    let response = format!(
-                        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                        body.len()
-                    );
-                    let _ = tls.write_all(response.as_bytes()).await;
-                    let _ = tls.shutdown().await;
-                });
-            }
-        })
-    };
-    MtlsKeystone { port, seen, task }
+async fn start_mtls_keystone(pki: &Pki) -> MtlsServer {
+    MtlsServer::start(pki, answer).await
 }
 
-fn mtls_plugin(server: &MtlsKeystone, client_id: &str, identity: Option<ClientIdentity>) -> OAuth2MtlsClientCredential {
+fn mtls_plugin(server: &MtlsServer, client_id: &str, identity: Option<ClientIdentity>) -> OAuth2MtlsClientCredential {
     let b = OAuth2MtlsClientCredential::builder(server.url("/v3"))
         .oauth2_endpoint(server.url("/v3/OS-OAUTH2/token"))
         .oauth2_client_id(client_id);

@@ -776,12 +776,11 @@ async fn device_flow_ends_on_expired_token_access_denied_and_its_own_deadline() 
     // The user never approves: the device code's lifetime ends the polling
     // (polls at 1 s and 2 s; one more wait would reach the expiry).
     let idp = device_provider(1, 3, &["authorization_pending"; 10]).await;
-    let start = tokio::time::Instant::now();
+    // (Counted, not timed: two polls, then the error.)
     let err = plugin(&idp).token(t).await.unwrap_err();
     assert!(matches!(err, Error::Authorization { .. }), "{err:?}");
     assert!(OAuthError::find(&err).is_none(), "{err:?}");
     assert!(err.to_string().contains("expired after 3 s"), "{err}");
-    assert!(start.elapsed() < Duration::from_secs(3), "{:?}", start.elapsed());
     assert_eq!(received_at(&idp, "/token").await.len(), 2);
     assert!(ks.received_requests().await.unwrap().is_empty());
 }

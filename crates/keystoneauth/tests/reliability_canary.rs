@@ -20,7 +20,6 @@
 mod common;
 
 use common::compute;
-use std::fmt::Debug;
 use std::sync::Arc;
 use std::time::Duration;
 use testkit::temp_dir;
@@ -28,6 +27,7 @@ use testkit::temp_dir;
 use chrono::{TimeZone, Utc};
 use common::fault_proxy::FaultProxy;
 use common::logs::Capture;
+use common::shown::Shown;
 use common::tokens::{compute_service, TokenResponder};
 use keystoneauth::fixture::{V3Service, V3Token};
 use keystoneauth::identity::{generic, v2, v3};
@@ -78,59 +78,6 @@ const FEDERATION_PATH: &str = "/v3/OS-FEDERATION/identity_providers/myidp/protoc
 // ---------------------------------------------------------------------------
 // Scan
 // ---------------------------------------------------------------------------
-
-/// The texts to scan, each with a label, and the secrets learnt at run time.
-#[derive(Default)]
-struct Shown {
-    texts: Vec<(String, String)>,
-    runtime_secrets: Vec<String>,
-    errors: usize,
-    types: std::collections::BTreeSet<String>,
-    error_kinds: std::collections::BTreeSet<String>,
-}
-
-impl Shown {
-    /// `Debug` (plain and pretty) of a value.
-    fn debug<T: Debug + ?Sized>(&mut self, label: &str, value: &T) {
-        self.types.insert(std::any::type_name::<T>().to_owned());
-        self.texts.push((format!("{label} (Debug)"), format!("{value:?}")));
-        self.texts.push((format!("{label} (Debug #)"), format!("{value:#?}")));
-    }
-
-    /// `Display`, `Debug` and every source's `Display` and `Debug`.
-    fn error(&mut self, label: &str, err: &Error) {
-        self.errors += 1;
-        let debug = format!("{err:?}");
-        let kind = debug.split([' ', '(', '{']).next().unwrap_or_default().to_owned();
-        self.error_kinds.insert(kind);
-        self.texts.push((format!("{label} (Display)"), err.to_string()));
-        self.debug(label, err);
-        let mut source = std::error::Error::source(err);
-        let mut depth = 0;
-        while let Some(s) = source {
-            depth += 1;
-            self.texts
-                .push((format!("{label} source {depth} (Display)"), s.to_string()));
-            self.texts
-                .push((format!("{label} source {depth} (Debug)"), format!("{s:?}")));
-            source = s.source();
-        }
-    }
-
-    /// Shows the error of a result that must fail.
-    fn must_fail<T: Debug>(&mut self, label: &str, result: keystoneauth::Result<T>) -> Error {
-        let err = result.expect_err(label);
-        self.error(label, &err);
-        err
-    }
-
-    fn secret(&mut self, value: impl Into<String>) {
-        let value = value.into();
-        if value.len() >= 6 {
-            self.runtime_secrets.push(value);
-        }
-    }
-}
 
 /// Where a needle occurs, with the needle masked in the excerpt.
 fn hits(label: &str, text: &str, needle: &str, out: &mut Vec<String>) {

@@ -272,12 +272,7 @@ impl<'a> TotpUser<'a> {
 
 impl Drop for TotpUser<'_> {
     fn drop(&mut self) {
-        http(
-            "DELETE",
-            &format!("{}/users/{}", self.ks.auth_url, self.id),
-            &[("X-Auth-Token", &self.ks.admin_token())],
-            None,
-        );
+        self.ks.delete(&format!("/users/{}", self.id));
     }
 }
 

@@ -9,6 +9,8 @@
 //!   generous deadline, never on a wall-clock window;
 //! - [`totp`]: RFC 4648 base32 and RFC 6238 TOTP codes;
 //! - [`proxy::CountingProxy`]: a loopback proxy that counts requests;
+//! - [`redis_url`] and [`sso`]: the harness's Redis and WebSSO federation,
+//!   skipped the same way when absent;
 //! - small helpers: [`temp_dir`], [`chain`], [`host_port`].
 //!
 //! Panicking is how test support reports a broken test environment, so
@@ -18,10 +20,12 @@
 
 mod keystone;
 pub mod proxy;
+mod services;
 pub mod totp;
 mod wait;
 
 pub use keystone::{keystone, skip, Keystone};
+pub use services::{redis_url, sso, Sso};
 pub use wait::{block_until, wait_until, DEADLINE};
 
 /// A fresh empty directory under the system's temporary directory, its

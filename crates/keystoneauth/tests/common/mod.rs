@@ -10,9 +10,11 @@ pub mod hostile;
 pub mod logs;
 pub mod memory;
 pub mod mock;
+pub mod mtls;
 pub mod peers;
 pub mod pki;
 pub mod redis;
+pub mod shown;
 pub mod tokens;
 pub mod websso;
 

@@ -36,6 +36,10 @@ pub trait KeystoneExt {
 
     /// An authenticated request straight to Keystone (`path` after `/v3`).
     fn get(&self, path: &str) -> Value;
+
+    /// Deletes `path` (after `/v3`) straight at Keystone as the admin, for
+    /// clean-up: the answer is not checked.
+    fn delete(&self, path: &str);
 }
 
 impl KeystoneExt for Keystone {
@@ -102,6 +106,15 @@ impl KeystoneExt for Keystone {
         );
         assert_eq!(r.status, 200, "GET {path}: {}", r.text());
         r.json().unwrap()
+    }
+
+    fn delete(&self, path: &str) {
+        http(
+            "DELETE",
+            &format!("{}{path}", self.auth_url),
+            &[("X-Auth-Token", &self.admin_token())],
+            None,
+        );
     }
 }
 
