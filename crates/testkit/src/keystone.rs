@@ -42,10 +42,6 @@ pub struct Keystone {
     pub short_access_log: String,
 }
 
-fn var(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
-}
-
 /// Prints `SKIPPED <test>: <reason>` on the real stderr (not captured by
 /// the test harness, so a skipped test is visible in every run).
 pub fn skip(reason: &str) {
@@ -59,14 +55,14 @@ pub fn skip(reason: &str) {
 /// test environment does not provide one. Under `CI=true` a missing
 /// Keystone is a failure, not a skip.
 pub fn keystone() -> Option<Keystone> {
-    let Some(auth_url) = var("KSA_TEST_AUTH_URL") else {
+    let Some(auth_url) = crate::var("KSA_TEST_AUTH_URL") else {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
             panic!("KSA_TEST_AUTH_URL is not set under CI=true: the real-Keystone tests must run (scripts/test starts Keystone)");
         }
         skip("KSA_TEST_AUTH_URL is not set; run scripts/test, or scripts/keystone start && eval \"$(scripts/keystone env)\"");
         return None;
     };
-    let get = |n: &str| var(n).unwrap_or_default();
+    let get = |n: &str| crate::var(n).unwrap_or_default();
     Some(Keystone {
         auth_url,
         short_auth_url: get("KSA_TEST_SHORT_AUTH_URL"),

@@ -28,6 +28,11 @@ pub use keystone::{keystone, skip, Keystone};
 pub use services::{redis_url, sso, Sso};
 pub use wait::{block_until, wait_until, DEADLINE};
 
+/// A variable of the environment, `None` when unset or empty.
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
 /// A fresh empty directory under the system's temporary directory, its
 /// name starting with `prefix` (unique per process and call).
 pub fn temp_dir(prefix: &str) -> std::path::PathBuf {

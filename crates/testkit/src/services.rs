@@ -1,15 +1,11 @@
 //! The other services of the test harness: the shared Redis of
 //! `scripts/redis` and the WebSSO federation `scripts/keystone` seeds.
 
-fn var(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
-}
-
 /// `KSA_TEST_REDIS_URL` (`redis://127.0.0.1:<port>/0`), or `None` (with a
 /// printed `SKIPPED` line) when Redis is not running; a missing Redis fails
 /// under `CI=true`.
 pub fn redis_url() -> Option<String> {
-    let url = var("KSA_TEST_REDIS_URL");
+    let url = crate::var("KSA_TEST_REDIS_URL");
     if url.is_none() {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
             panic!("KSA_TEST_REDIS_URL is not set under CI=true: scripts/test starts Redis");
@@ -37,16 +33,16 @@ pub struct Sso {
 /// The harness's federation, or `None` (with a printed `SKIPPED` line) when
 /// the running Keystone was started without it.
 pub fn sso() -> Option<Sso> {
-    let Some(idp) = var("KSA_TEST_WEBSSO_IDP") else {
+    let Some(idp) = crate::var("KSA_TEST_WEBSSO_IDP") else {
         crate::skip("KSA_TEST_WEBSSO_IDP is not set: the Keystone harness predates its WebSSO federation (restart it with scripts/keystone start)");
         return None;
     };
     Some(Sso {
         idp,
-        protocol: var("KSA_TEST_WEBSSO_PROTOCOL").unwrap_or_default(),
-        user: var("KSA_TEST_WEBSSO_USER").unwrap_or_default(),
-        project_id: var("KSA_TEST_WEBSSO_PROJECT_ID").unwrap_or_default(),
-        ports: var("KSA_TEST_WEBSSO_CALLBACK_PORTS")
+        protocol: crate::var("KSA_TEST_WEBSSO_PROTOCOL").unwrap_or_default(),
+        user: crate::var("KSA_TEST_WEBSSO_USER").unwrap_or_default(),
+        project_id: crate::var("KSA_TEST_WEBSSO_PROJECT_ID").unwrap_or_default(),
+        ports: crate::var("KSA_TEST_WEBSSO_CALLBACK_PORTS")
             .unwrap_or_default()
             .split_whitespace()
             .filter_map(|p| p.parse().ok())

@@ -140,6 +140,13 @@ pub struct Sandbox {
 }
 
 impl Sandbox {
+    /// A sandbox whose output must also never show `secrets`.
+    pub fn with_secrets(name: &str, secrets: &[&str]) -> Self {
+        let mut s = Sandbox::new(name);
+        s.secrets.extend(secrets.iter().map(|v| (*v).to_owned()));
+        s
+    }
+
     pub fn new(name: &str) -> Self {
         let root = temp_dir(&format!("ksa-cli-{name}"));
         let home = root.join("home");
