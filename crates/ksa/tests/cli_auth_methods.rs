@@ -97,8 +97,9 @@ fn application_credential_from_flags_and_clouds_yaml() {
             &ks.auth_url,
             "--os-application-credential-id",
             &ac.id,
-            "--os-application-credential-secret",
-            &ac.secret,
+            // Keystone's secrets are random base64url: one may start with
+            // '-', which a command line only takes in the `=` form.
+            &format!("--os-application-credential-secret={}", ac.secret),
             "token",
             "issue",
             "-f",
