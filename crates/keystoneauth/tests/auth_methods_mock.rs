@@ -5,11 +5,11 @@
 
 mod common;
 use common::logs::capture_logs;
+use common::mock::{header_str, received_at, session_with};
+use common::mtls::MtlsServer;
+use common::pki::Pki;
 
-use std::net::{IpAddr, Ipv4Addr};
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
 
 use common::tokens::{project_token, TokenResponder};
 use keystoneauth::identity::v3;
@@ -31,26 +31,8 @@ const PASSCODE: &str = "PASSCODE-CANARY-401923";
 const RECEIPT: &str = "RECEIPT-CANARY-gAAAAAB3c2";
 const PASSWORD: &str = "PASSWORD-CANARY-77ab";
 
-async fn received(server: &MockServer, path_is: &str) -> Vec<Request> {
-    server
-        .received_requests()
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|r| r.url.path() == path_is)
-        .collect()
-}
-
-fn header_str<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
-    request.headers.get(name).and_then(|v| v.to_str().ok())
-}
-
 fn json_body(request: &Request) -> Value {
     serde_json::from_slice(&request.body).unwrap()
-}
-
-fn session_with(plugin: Arc<dyn AuthPlugin>) -> Session {
-    Session::builder().auth(plugin).build().unwrap()
 }
 
 // ---------------------------------------------------------------------------
@@ -102,7 +84,7 @@ async fn tokenless_sends_the_scope_as_headers_and_no_token() {
             .await
             .unwrap();
         assert_eq!(response.status().as_u16(), 200);
-        let requests = received(&server, "/v3/projects").await;
+        let requests = received_at(&server, "/v3/projects").await;
         let request = &requests[i];
         for name in SCOPE_HEADERS {
             let want = expected.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
@@ -124,170 +106,15 @@ async fn tokenless_sends_the_scope_as_headers_and_no_token() {
 // Tokenless auth: the client certificate (an HTTPS server requiring one)
 // ---------------------------------------------------------------------------
 
-mod mtls {
-    use super::*;
-    use rcgen::{
-        BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose, SanType,
-    };
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    use tokio::net::TcpListener;
-    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-    use tokio_rustls::rustls::server::WebPkiClientVerifier;
-    use tokio_rustls::rustls::{self, RootCertStore, ServerConfig};
-    use tokio_rustls::TlsAcceptor;
-
-    /// A CA, a server certificate for 127.0.0.1 and a client certificate.
-    pub struct Pki {
-        pub dir: PathBuf,
-        pub ca_path: PathBuf,
-        pub client_pem: String,
-        pub client_der: Vec<u8>,
-        ca_der: CertificateDer<'static>,
-        server_der: CertificateDer<'static>,
-        server_key: Vec<u8>,
-    }
-
-    impl Drop for Pki {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.dir);
-        }
-    }
-
-    fn leaf(cn: &str, sans: Vec<SanType>, usage: ExtendedKeyUsagePurpose) -> CertificateParams {
-        let mut p = CertificateParams::default();
-        p.distinguished_name.push(DnType::CommonName, cn);
-        p.subject_alt_names = sans;
-        p.is_ca = IsCa::NoCa;
-        p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-        p.extended_key_usages = vec![usage];
-        p
-    }
-
-    impl Pki {
-        pub fn new() -> Pki {
-            let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
-            let dir = std::env::temp_dir().join(format!("keystoneauth-tokenless-{}-{nanos}", std::process::id()));
-            std::fs::create_dir_all(&dir).unwrap();
-            let ca_key = KeyPair::generate().unwrap();
-            let mut ca = CertificateParams::default();
-            ca.distinguished_name.push(DnType::CommonName, "tokenless test CA");
-            ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-            ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::DigitalSignature];
-            let ca = ca.self_signed(&ca_key).unwrap();
-            let server_key = KeyPair::generate().unwrap();
-            let server = leaf(
-                "localhost",
-                vec![SanType::IpAddress(IpAddr::V4(Ipv4Addr::LOCALHOST))],
-                ExtendedKeyUsagePurpose::ServerAuth,
-            )
-            .signed_by(&server_key, &ca, &ca_key)
-            .unwrap();
-            let client_key = KeyPair::generate().unwrap();
-            let client = leaf("tokenless client", Vec::new(), ExtendedKeyUsagePurpose::ClientAuth)
-                .signed_by(&client_key, &ca, &ca_key)
-                .unwrap();
-            let ca_path = dir.join("ca.pem");
-            std::fs::write(&ca_path, ca.pem()).unwrap();
-            Pki {
-                ca_path,
-                client_pem: format!("{}{}", client.pem(), client_key.serialize_pem()),
-                client_der: client.der().to_vec(),
-                ca_der: ca.der().clone(),
-                server_der: server.der().clone(),
-                server_key: server_key.serialize_der(),
-                dir,
-            }
-        }
-    }
-
-    /// What the server saw: per request, the client certificate and the
-    /// request head (lower-cased).
-    #[derive(Clone, Default)]
-    pub struct Seen(pub Arc<Mutex<Vec<SeenRequest>>>);
-
-    /// The client certificate (DER) and the request head of one request.
-    pub type SeenRequest = (Option<Vec<u8>>, String);
-
-    pub struct Server {
-        pub port: u16,
-        pub seen: Seen,
-        task: tokio::task::JoinHandle<()>,
-    }
-
-    impl Drop for Server {
-        fn drop(&mut self) {
-            self.task.abort();
-        }
-    }
-
-    /// An HTTPS server on 127.0.0.1 that requires a client certificate
-    /// signed by the PKI's CA and answers every request with 200 `{}`.
-    pub async fn start(pki: &Pki) -> Server {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let mut roots = RootCertStore::empty();
-        roots.add(pki.ca_der.clone()).unwrap();
-        let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-            .build()
-            .unwrap();
-        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(pki.server_key.clone()));
-        let mut config = ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_client_cert_verifier(verifier)
-            .with_single_cert(vec![pki.server_der.clone()], key)
-            .unwrap();
-        config.alpn_protocols = vec![b"http/1.1".to_vec()];
-        let acceptor = TlsAcceptor::from(Arc::new(config));
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let seen = Seen::default();
-        let task = {
-            let seen = seen.clone();
-            tokio::spawn(async move {
-                while let Ok((tcp, _)) = listener.accept().await {
-                    let (acceptor, seen) = (acceptor.clone(), seen.clone());
-                    tokio::spawn(async move {
-                        let Ok(mut tls) = acceptor.accept(tcp).await else {
-                            return;
-                        };
-                        let cert = tls
-                            .get_ref()
-                            .1
-                            .peer_certificates()
-                            .and_then(|c| c.first())
-                            .map(|c| c.to_vec());
-                        // One request per connection (GET, no body).
-                        let mut head = Vec::new();
-                        let mut chunk = [0u8; 4096];
-                        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                            match tls.read(&mut chunk).await {
-                                Ok(0) | Err(_) => return,
-                                Ok(n) => head.extend_from_slice(&chunk[..n]),
-                            }
-                        }
-                        let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
-                        seen.0.lock().unwrap().push((cert, head));
-                        let response =
-                            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}";
-                        let _ = tls.write_all(response.as_bytes()).await;
-                        let _ = tls.shutdown().await;
-                    });
-                }
-            })
-        };
-        Server { port, seen, task }
-    }
-}
-
 #[tokio::test]
 async fn tokenless_presents_its_client_certificate() {
-    let pki = mtls::Pki::new();
-    let server = mtls::start(&pki).await;
+    let pki = Pki::new();
+    let server = MtlsServer::start(&pki, |_, _| (200, "{}".to_owned())).await;
     let auth_url = format!("https://127.0.0.1:{}/v3", server.port);
     // The session trusts the CA but has no client certificate of its own.
-    let session = Session::builder().ca_file(&pki.ca_path).build().unwrap();
+    let session = Session::builder().ca_file(&pki.ca_pem_path).build().unwrap();
 
-    let identity = ClientIdentity::from_pem(pki.client_pem.clone()).unwrap();
+    let identity = ClientIdentity::from_pem(pki.client_combined_pem()).unwrap();
     let plugin = v3::TokenlessAuth::builder(&auth_url)
         .project_name("demo")
         .project_domain_id("default")
@@ -305,10 +132,10 @@ async fn tokenless_presents_its_client_certificate() {
         .unwrap();
     assert_eq!(response.status().as_u16(), 200);
     {
-        let seen = server.seen.0.lock().unwrap();
+        let seen = server.seen();
         assert_eq!(seen.len(), 1);
-        let (cert, head) = &seen[0];
-        assert_eq!(cert.as_deref(), Some(pki.client_der.as_slice()));
+        let (cert, head) = (&seen[0].cert, &seen[0].head);
+        assert_eq!(cert.as_deref(), Some(pki.client_cert_der.as_ref()));
         assert!(head.starts_with("get /v3/auth/tokens "), "{head}");
         assert!(head.contains("\r\nx-project-name: demo\r\n"), "{head}");
         assert!(head.contains("\r\nx-project-domain-id: default\r\n"), "{head}");
@@ -325,7 +152,7 @@ async fn tokenless_presents_its_client_certificate() {
         .send()
         .await;
     assert!(result.is_err(), "{result:?}");
-    assert_eq!(server.seen.0.lock().unwrap().len(), 1);
+    assert_eq!(server.seen().len(), 1);
 }
 
 // ---------------------------------------------------------------------------
@@ -351,7 +178,7 @@ async fn service_token_sends_both_tokens_with_fixed_plugins() {
         .send()
         .await
         .unwrap();
-    let requests = received(&server, "/volumes").await;
+    let requests = received_at(&server, "/volumes").await;
     assert_eq!(header_str(&requests[0], "x-auth-token"), Some(USER_TOKEN));
     assert_eq!(header_str(&requests[0], "x-service-token"), Some(SERVICE_TOKEN));
     // The token is the user's.
@@ -415,7 +242,7 @@ async fn service_token_with_identity_plugins_reauthenticates_both_and_hashes_bot
         .await
         .unwrap();
     assert_eq!(response.status().as_u16(), 200);
-    let requests = received(&server, "/compute/servers").await;
+    let requests = received_at(&server, "/compute/servers").await;
     assert_eq!(requests.len(), 2);
     let sent = |r: &Request| {
         (
@@ -432,7 +259,7 @@ async fn service_token_with_identity_plugins_reauthenticates_both_and_hashes_bot
         sent(&requests[1]),
         (format!("{USER_TOKEN}-2"), format!("{SERVICE_TOKEN}-2"))
     );
-    assert_eq!(received(&server, "/v3/auth/tokens").await.len(), 4);
+    assert_eq!(received_at(&server, "/v3/auth/tokens").await.len(), 4);
 
     // Ids, access info and cache id are the user's.
     let t = session.transport();
@@ -549,7 +376,7 @@ async fn a_receipt_is_a_typed_error_and_continues_with_the_missing_method() {
     assert_eq!(access.token().expose_secret(), "MFA-TOKEN-1");
     assert_eq!(access.methods(), ["password", "totp"]);
 
-    let requests = received(&server, "/v3/auth/tokens").await;
+    let requests = received_at(&server, "/v3/auth/tokens").await;
     assert_eq!(requests.len(), 2);
     assert!(requests[0].headers.get("openstack-auth-receipt").is_none());
     assert_eq!(header_str(&requests[1], "openstack-auth-receipt"), Some(RECEIPT));

@@ -5,6 +5,9 @@
 
 mod common;
 
+use common::KeystoneExt;
+use testkit::require_keystone;
+
 use std::sync::Arc;
 
 use keystoneauth::discovery::{fetch_discovery, Discovered, DiscoveryContext};

@@ -11,6 +11,7 @@
 
 mod common;
 
+use common::mock::received;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -39,7 +40,7 @@ fn v(s: &str) -> ApiVersion {
 
 /// A v3 project token whose catalog has (type, name, url) per service,
 /// each with the same URL on the public, internal and admin interfaces.
-fn token(services: &[(&str, &str, String)]) -> V3Token {
+fn token_with_services(services: &[(&str, &str, String)]) -> V3Token {
     services.iter().enumerate().fold(
         V3Token::new()
             .token_id(TOKEN)
@@ -69,7 +70,7 @@ async fn cloud(services: &[(&str, &str, String)]) -> Cloud {
     let keystone = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/v3/auth/tokens"))
-        .respond_with(TokenResponder::in_turn(&[TOKEN], token(services).json()))
+        .respond_with(TokenResponder::in_turn(&[TOKEN], token_with_services(services).json()))
         .mount(&keystone)
         .await;
     let plugin = v3::Password::builder(format!("{}/v3", keystone.uri()))
@@ -95,10 +96,6 @@ async fn serve_with(server: &MockServer, p: &str, response: ResponseTemplate) {
         .respond_with(response)
         .mount(server)
         .await;
-}
-
-async fn requests(server: &MockServer) -> Vec<Request> {
-    server.received_requests().await.unwrap()
 }
 
 fn paths(requests: &[Request]) -> Vec<String> {
@@ -336,7 +333,7 @@ async fn nova_versioned_catalog_url() {
     assert_eq!(data.api_version, Some(v("2.1")));
     assert_eq!((data.min_microversion, data.max_microversion), (None, None));
     assert!(
-        requests(&nova).await.is_empty(),
+        received(&nova).await.is_empty(),
         "no discovery when the catalog suffices"
     );
 
@@ -359,7 +356,7 @@ async fn nova_versioned_catalog_url() {
         assert_eq!(data.endpoint_id.as_deref(), Some("ep-0-pub"));
     }
     assert_eq!(
-        paths(&requests(&nova).await)[0],
+        paths(&received(&nova).await)[0],
         "/v2.1/",
         "the matching versioned URL first"
     );
@@ -405,7 +402,7 @@ async fn nova_catalog_url_with_a_project_id() {
 
     let data = endpoint_data(&cloud.session, compute().version(v("2.1")), false).await;
     assert_eq!(data.url(), format!("{s}/v2.1/{PROJECT_ID}"));
-    assert!(requests(&nova).await.is_empty());
+    assert!(received(&nova).await.is_empty());
 
     let data = endpoint_data(&cloud.session, compute().version(v("2.1")), true).await;
     assert_eq!(
@@ -418,7 +415,7 @@ async fn nova_catalog_url_with_a_project_id() {
         (Some(v("2.1")), Some(v("2.96")))
     );
     // The project id was stripped before discovery, not sent to it.
-    assert!(paths(&requests(&nova).await).iter().all(|p| !p.contains(PROJECT_ID)));
+    assert!(paths(&received(&nova).await).iter().all(|p| !p.contains(PROJECT_ID)));
 
     let data = endpoint_data(
         &cloud.session,
@@ -459,7 +456,7 @@ async fn nova_api_major_version_and_all_version_data() {
     // The URL names the version: no request.
     let major = cloud.session.api_major_version(&compute, None).await.unwrap();
     assert_eq!(major, Some(v("2.0")));
-    assert!(requests(&nova).await.is_empty());
+    assert!(received(&nova).await.is_empty());
 
     let all = cloud.session.all_version_data(&compute, None).await.unwrap();
     assert_eq!(all.len(), 1);
@@ -525,7 +522,7 @@ async fn volumev3_with_version_2_is_a_conflict() {
         .build()
         .unwrap_err();
     assert!(err.to_string().contains("volumev3"), "{err}");
-    assert!(requests(&cinder).await.is_empty());
+    assert!(received(&cinder).await.is_empty());
 }
 
 #[tokio::test]
@@ -569,7 +566,7 @@ async fn glance_picks_the_highest_2x_from_an_unversioned_url() {
     );
 
     // One document fetch served everything above.
-    let got = requests(&glance).await;
+    let got = received(&glance).await;
     assert_eq!(got.len(), 1, "{:?}", paths(&got));
 
     // An adapter asking for version 2 sends its requests to /v2.
@@ -674,7 +671,7 @@ async fn swift_list_is_a_discovery_error_and_the_catalog_url_is_used() {
     assert!(err.to_string().contains("list"), "{err}");
     // A failure is not cached: asking again asks the service again.
     fetch_discovery(ctx, &format!("{s}/")).await.unwrap_err();
-    assert_eq!(paths(&requests(&swift).await), ["/", "/"]);
+    assert_eq!(paths(&received(&swift).await), ["/", "/"]);
 
     // With the version hack (the default) the catalog URL is used as is.
     let data = endpoint_data(
@@ -695,7 +692,7 @@ async fn swift_list_is_a_discovery_error_and_the_catalog_url_is_used() {
         .await
         .unwrap();
     assert_eq!(r.url().as_str(), format!("{catalog_url}/photos"));
-    let sent = requests(&swift).await;
+    let sent = received(&swift).await;
     let photo = sent.iter().find(|r| r.url.path().ends_with("/photos")).unwrap();
     assert_eq!(photo.headers.get("x-auth-token").unwrap(), TOKEN);
 }
@@ -717,7 +714,7 @@ async fn swift_account_suffix_is_recognised_as_the_project_id() {
 
     let data = endpoint_data(&cloud.session, object(), false).await;
     assert_eq!(data.url(), catalog_url);
-    let got = requests(&swift).await;
+    let got = received(&swift).await;
     assert!(got.is_empty(), "the catalog's /v1 answers version 1: {:?}", paths(&got));
 
     let data = cloud
@@ -790,7 +787,7 @@ async fn discovery_retries_a_401_with_the_token() {
     assert_eq!(data.service_url.as_deref(), Some(format!("{s}/v1/").as_str()));
     assert_eq!(data.api_version, Some(v("1.0")));
 
-    let got = requests(&heat).await;
+    let got = received(&heat).await;
     assert_eq!(paths(&got), ["/", "/"]);
     assert!(got[0].headers.get("x-auth-token").is_none(), "first without a token");
     assert_eq!(got[1].headers.get("x-auth-token").unwrap(), TOKEN, "then with it");
@@ -824,7 +821,7 @@ async fn no_version_and_no_discovery_means_no_request() {
         assert_eq!((data.min_microversion, data.max_microversion), (None, None));
         cloud.session.endpoint(&EndpointFilter::new(ty), None).await.unwrap();
     }
-    assert!(requests(&svc).await.is_empty());
+    assert!(received(&svc).await.is_empty());
 
     // A plain request reaches the service once: no discovery before it.
     cloud
@@ -834,7 +831,7 @@ async fn no_version_and_no_discovery_means_no_request() {
         .send()
         .await
         .unwrap();
-    assert_eq!(paths(&requests(&svc).await), ["/v2.1/servers"]);
+    assert_eq!(paths(&received(&svc).await), ["/v2.1/servers"]);
     assert!(cloud.session.discovery_cache().is_empty());
 }
 
@@ -866,9 +863,9 @@ async fn concurrent_discoveries_make_one_request() {
         assert_eq!(data.service_url.as_deref(), Some(format!("{s}/v2.1/").as_str()));
         assert_eq!(data.max_microversion, Some(v("2.96")));
     }
-    let got = requests(&nova).await;
+    let got = received(&nova).await;
     assert_eq!(paths(&got), ["/v2.1/"], "one GET of the version document");
-    let tokens = requests(&cloud.keystone).await;
+    let tokens = received(&cloud.keystone).await;
     assert_eq!(tokens.len(), 1, "and one token");
     assert_eq!(cloud.session.discovery_cache().len(), 1);
 }
@@ -892,7 +889,7 @@ async fn cache_keys_ignore_the_trailing_slash() {
     assert_eq!(a.all_versions(), b.all_versions());
     assert_eq!(a.all_versions(), c.all_versions());
     assert_eq!(a.all_versions()[0].url, format!("{s}/v2.0/"));
-    assert_eq!(requests(&neutron).await.len(), 1);
+    assert_eq!(received(&neutron).await.len(), 1);
     assert_eq!(cache.len(), 1);
 
     // Sessions built with one cache share it.
@@ -903,7 +900,7 @@ async fn cache_keys_ignore_the_trailing_slash() {
         credentials: None,
     };
     fetch_discovery(ctx, &s).await.unwrap();
-    assert_eq!(requests(&neutron).await.len(), 1);
+    assert_eq!(received(&neutron).await.len(), 1);
 }
 
 // ---------------------------------------------------------------------------
@@ -975,7 +972,7 @@ async fn microversion_headers_per_service_type() {
             .send()
             .await
             .unwrap();
-        let got = requests(&api).await;
+        let got = received(&api).await;
         assert_eq!(got.len(), 1, "{ty}: {:?}", paths(&got));
         assert!(got[0].url.path().ends_with("/things"), "{ty}");
         assert_eq!(microversion_headers(&got[0]), expected, "{ty}");
@@ -1020,7 +1017,7 @@ async fn latest_resolves_through_discovery_and_n_latest_is_refused() {
     };
 
     send("compute", "/servers", "latest").await.unwrap();
-    let got = requests(&nova).await;
+    let got = received(&nova).await;
     let last = got.last().unwrap();
     assert_eq!(last.url.path(), "/v2.1/servers");
     assert_eq!(
@@ -1032,7 +1029,7 @@ async fn latest_resolves_through_discovery_and_n_latest_is_refused() {
     );
 
     send("baremetal", "/nodes", "latest").await.unwrap();
-    let got = requests(&ironic).await;
+    let got = received(&ironic).await;
     let last = got.last().unwrap();
     assert_eq!(last.url.path(), "/v1/nodes");
     assert_eq!(
@@ -1046,13 +1043,13 @@ async fn latest_resolves_through_discovery_and_n_latest_is_refused() {
     // A service without microversions cannot resolve latest.
     let err = send("image", "/v2/images", "latest").await.unwrap_err();
     assert!(err.to_string().contains("microversion"), "{err}");
-    assert!(requests(&glance).await.iter().all(|r| r.url.path() == "/"));
+    assert!(received(&glance).await.iter().all(|r| r.url.path() == "/"));
 
     // N.latest is never sent.
-    let before = requests(&nova).await.len();
+    let before = received(&nova).await.len();
     let err = send("compute", "/servers", "2.latest").await.unwrap_err();
     assert!(err.to_string().contains("2.latest"), "{err}");
-    assert_eq!(requests(&nova).await.len(), before, "nothing was sent");
+    assert_eq!(received(&nova).await.len(), before, "nothing was sent");
 
     // Not a version at all.
     let err = send("compute", "/servers", "two").await.unwrap_err();
@@ -1072,7 +1069,7 @@ async fn adapter_default_microversion_and_override() {
     let last_headers = || {
         let nova = &nova;
         async move {
-            let got = requests(nova).await;
+            let got = received(nova).await;
             let last = got.last().unwrap();
             assert_eq!(last.url.path(), "/v2.1/servers");
             microversion_headers(last)

@@ -6,6 +6,8 @@
 
 mod common;
 
+use testkit::require_keystone;
+
 use std::collections::BTreeSet;
 use std::time::Duration;
 

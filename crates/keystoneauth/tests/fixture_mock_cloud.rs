@@ -33,7 +33,7 @@ fn session_for(plugin: impl AuthPlugin + 'static) -> Session {
     Session::builder().auth(Arc::new(plugin)).build().unwrap()
 }
 
-fn compute(session: &Session) -> Adapter {
+fn compute_adapter(session: &Session) -> Adapter {
     Adapter::builder(session.clone())
         .service_type("compute")
         .build()
@@ -69,7 +69,7 @@ async fn every_method_authenticates_and_wrong_credentials_get_keystones_401() {
 
     let password = cloud.password("alice").unwrap();
     let s = session_for(password);
-    compute(&s).get("/servers").send().await.unwrap();
+    compute_adapter(&s).get("/servers").send().await.unwrap();
     let token = s.token(None).await.unwrap().unwrap().expose_secret().to_owned();
     assert!(cloud.requests_to("GET", "/compute/v2.1/servers")[0].has_token(&token));
 
@@ -79,7 +79,7 @@ async fn every_method_authenticates_and_wrong_credentials_get_keystones_401() {
         .build()
         .unwrap();
     let s = session_for(by_token);
-    compute(&s).get("/servers").send().await.unwrap();
+    compute_adapter(&s).get("/servers").send().await.unwrap();
     assert_ne!(
         s.token(None).await.unwrap().unwrap().expose_secret(),
         token,
@@ -92,7 +92,7 @@ async fn every_method_authenticates_and_wrong_credentials_get_keystones_401() {
         .build()
         .unwrap();
     let s = session_for(app_cred);
-    compute(&s).get("/servers").send().await.unwrap();
+    compute_adapter(&s).get("/servers").send().await.unwrap();
     assert_eq!(s.project_id(None).await.unwrap().as_deref(), Some("p-alice"));
 
     let by_name = v3::ApplicationCredential::builder(auth.clone())
@@ -102,7 +102,11 @@ async fn every_method_authenticates_and_wrong_credentials_get_keystones_401() {
         .application_credential_secret("ac-secret")
         .build()
         .unwrap();
-    compute(&session_for(by_name)).get("/servers").send().await.unwrap();
+    compute_adapter(&session_for(by_name))
+        .get("/servers")
+        .send()
+        .await
+        .unwrap();
 
     let totp = v3::Totp::builder(auth.clone())
         .username("alice")
@@ -111,7 +115,11 @@ async fn every_method_authenticates_and_wrong_credentials_get_keystones_401() {
         .project_id("p-alice")
         .build()
         .unwrap();
-    compute(&session_for(totp)).get("/servers").send().await.unwrap();
+    compute_adapter(&session_for(totp))
+        .get("/servers")
+        .send()
+        .await
+        .unwrap();
 
     let wrong: Vec<Box<dyn AuthPlugin>> = vec![
         Box::new(
@@ -149,7 +157,7 @@ async fn every_method_authenticates_and_wrong_credentials_get_keystones_401() {
     ];
     for plugin in wrong {
         let s = Session::builder().auth(Arc::from(plugin)).build().unwrap();
-        let err = compute(&s).get("/servers").send().await.unwrap_err();
+        let err = compute_adapter(&s).get("/servers").send().await.unwrap_err();
         assert!(err.is_unauthorized(), "{err}");
         assert!(err.to_string().contains(KEYSTONE_401), "{err}");
         assert!(!err.to_string().contains("CANARY"), "{err}");

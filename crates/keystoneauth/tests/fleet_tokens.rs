@@ -8,6 +8,9 @@
 
 mod common;
 
+use common::KeystoneExt;
+use testkit::require_keystone;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::sync::Arc;
@@ -26,7 +29,7 @@ const REQUESTS: usize = 25;
 async fn proxied(k: &common::Keystone) -> (CountingProxy, String) {
     let u = url::Url::parse(&k.auth_url).unwrap();
     let upstream = format!("{}:{}", u.host_str().unwrap(), u.port().unwrap());
-    let proxy = CountingProxy::start(&upstream, TOKEN_POST).await;
+    let proxy = CountingProxy::start(&upstream, TOKEN_POST);
     let auth_url = format!("{}/v3", proxy.base);
     (proxy, auth_url)
 }

@@ -7,6 +7,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use testkit::temp_dir;
 
 mod common;
 
@@ -17,13 +18,6 @@ use keystoneauth::loading::{CloudsConfig, Env, IniFile, Loader, MAX_CONFIG_FILE_
 const CHILD_VAR: &str = "KSA_HOSTILE_CONFIG_CHILD";
 /// The peak memory allowed for loading any one file.
 const MAX_PEAK_KIB: u64 = 50 * 1024;
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ksa-hostile-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// Loads `path` as ksa does (clouds files from the directory, then every
 /// cloud), or as an INI file.

@@ -4,6 +4,10 @@
 
 mod common;
 
+use common::access;
+use common::KeystoneExt;
+use testkit::require_keystone;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -14,14 +18,9 @@ use secrecy::ExposeSecret;
 
 const TOKEN_POST: &[u8] = b"POST /v3/auth/tokens";
 
-fn host_port(url: &str) -> String {
-    let u = url::Url::parse(url).unwrap();
-    format!("{}:{}", u.host_str().unwrap(), u.port().unwrap())
-}
-
 /// A proxy in front of the Keystone at `auth_url`, and the proxied auth URL.
 async fn proxy(auth_url: &str) -> (CountingProxy, String) {
-    let p = CountingProxy::start(&host_port(auth_url), TOKEN_POST).await;
+    let p = CountingProxy::start(&common::host_port(auth_url), TOKEN_POST);
     let url = format!("{}/v3", p.base);
     (p, url)
 }
@@ -33,16 +32,11 @@ fn admin(ks: &common::Keystone, auth_url: &str) -> v3::PasswordBuilder {
         .password(ks.admin_password.clone())
 }
 
-async fn access(plugin: &dyn AuthPlugin) -> Arc<keystoneauth::AccessInfo> {
-    let session = Session::new().unwrap();
-    plugin.access_info(session.transport()).await.unwrap().unwrap()
-}
-
 #[tokio::test]
 async fn password_by_name_and_by_id() {
     let ks = require_keystone!();
     let by_name = ks.admin_project_plugin(&ks.auth_url);
-    let a = access(&by_name).await;
+    let a = access(&by_name).await.unwrap();
     assert_eq!(a.user_id(), ks.admin_user_id);
     assert_eq!(a.project_id(), Some(ks.admin_project_id.as_str()));
     assert_eq!(a.username(), Some("admin"));
@@ -55,7 +49,7 @@ async fn password_by_name_and_by_id() {
         .project_id(&ks.demo_project_id)
         .build()
         .unwrap();
-    let a = access(&by_id).await;
+    let a = access(&by_id).await.unwrap();
     assert_eq!(a.user_id(), ks.demo_user_id);
     assert_eq!(a.project_name(), Some("demo"));
     assert!(a.role_names().contains(&"member"));
@@ -67,16 +61,16 @@ async fn domain_system_and_unscoped_tokens() {
     // auth_url without /v3: the plugin appends it.
     let root = ks.auth_url.trim_end_matches("/v3").to_owned();
     let domain = admin(&ks, &root).domain_id("default").build().unwrap();
-    let a = access(&domain).await;
+    let a = access(&domain).await.unwrap();
     assert!(a.is_domain_scoped());
     assert_eq!(a.domain_id(), Some("default"));
 
     let system = admin(&ks, &ks.auth_url).system_scope("all").build().unwrap();
-    let a = access(&system).await;
+    let a = access(&system).await.unwrap();
     assert_eq!(a.system_scope(), Some("all"));
 
     let unscoped = admin(&ks, &ks.auth_url).build().unwrap();
-    let a = access(&unscoped).await;
+    let a = access(&unscoped).await.unwrap();
     assert!(a.is_unscoped());
     assert!(a.catalog().is_empty());
     let session = Session::builder().auth(Arc::new(unscoped)).build().unwrap();
@@ -90,13 +84,13 @@ async fn domain_system_and_unscoped_tokens() {
 #[tokio::test]
 async fn token_plugin_rescopes_an_existing_token() {
     let ks = require_keystone!();
-    let unscoped = access(&admin(&ks, &ks.auth_url).build().unwrap()).await;
+    let unscoped = access(&admin(&ks, &ks.auth_url).build().unwrap()).await.unwrap();
     let rescoped = v3::Token::builder(&ks.auth_url, unscoped.token().clone())
         .project_name(&ks.admin_project)
         .project_domain_name("Default")
         .build()
         .unwrap();
-    let a = access(&rescoped).await;
+    let a = access(&rescoped).await.unwrap();
     assert_eq!(a.project_id(), Some(ks.admin_project_id.as_str()));
     assert_eq!(a.user_id(), ks.admin_user_id);
     assert!(a.methods().iter().any(|m| m == "token"));

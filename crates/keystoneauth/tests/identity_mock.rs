@@ -11,6 +11,9 @@
 
 mod common;
 
+use common::assert_debug_free_of;
+use common::compute;
+use common::mock::received_with;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -34,6 +37,7 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 const KEYSTONE_401_MESSAGE: &str = "The request you have made requires authentication.";
 const CANARY_PW: &str = "CANARY-PW-123";
 const CANARY_TOK: &str = "CANARY-TOK-456";
+const CANARIES: &[&str] = &[CANARY_PW, CANARY_TOK];
 
 /// A v3 catalog whose URLs all point at `s` (compute at `compute`).
 fn v3_catalog_with(s: &str, compute: &str) -> Vec<V3Service> {
@@ -186,19 +190,8 @@ async fn mount_root(server: &MockServer, doc: Value) {
         .await;
 }
 
-/// The requests the server received with this method and path.
-async fn requests(server: &MockServer, m: &str, p: &str) -> Vec<Request> {
-    server
-        .received_requests()
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|r| r.method.as_str() == m && r.url.path() == p)
-        .collect()
-}
-
 async fn count(server: &MockServer, m: &str, p: &str) -> usize {
-    requests(server, m, p).await.len()
+    received_with(server, m, p).await.len()
 }
 
 fn token_of(request: &Request) -> Option<String> {
@@ -220,10 +213,6 @@ fn v3_password(s: &str) -> v3::Password {
         .project_id("p-1")
         .build()
         .unwrap()
-}
-
-fn compute() -> EndpointFilter {
-    EndpointFilter::new("compute")
 }
 
 // ---------------------------------------------------------------------------
@@ -265,7 +254,7 @@ async fn v2_password_end_to_end() {
     assert_eq!(session.user_id(None).await.unwrap().as_deref(), Some("u-1"));
     assert_eq!(session.project_id(None).await.unwrap().as_deref(), Some("t-1"));
 
-    let posts = requests(&server, "POST", "/v2.0/tokens").await;
+    let posts = received_with(&server, "POST", "/v2.0/tokens").await;
     assert_eq!(posts.len(), 1, "one token for everything");
     assert_eq!(
         posts[0].body_json::<Value>().unwrap(),
@@ -278,7 +267,7 @@ async fn v2_password_end_to_end() {
     assert_eq!(token_of(&posts[0]), None, "the token request carries no token");
 
     for p in ["/compute/public/v2/t-1/servers", "/compute/internal/v2/t-1/servers"] {
-        let gets = requests(&server, "GET", p).await;
+        let gets = received_with(&server, "GET", p).await;
         assert_eq!(gets.len(), 1, "{p}");
         assert_eq!(token_of(&gets[0]).as_deref(), Some("v2-token-id"), "{p}");
     }
@@ -304,7 +293,7 @@ async fn v2_auth_url_is_used_as_given_and_token_plugin() {
         .unwrap();
     let token = mk_session(Arc::new(plugin)).token(None).await.unwrap().unwrap();
     assert_eq!(token.expose_secret(), "v2-token-id");
-    let posts = requests(&server, "POST", "/tokens").await;
+    let posts = received_with(&server, "POST", "/tokens").await;
     assert_eq!(posts.len(), 1);
     assert_eq!(
         posts[0].body_json::<Value>().unwrap(),
@@ -317,7 +306,7 @@ async fn v2_auth_url_is_used_as_given_and_token_plugin() {
         .unwrap();
     let session = mk_session(Arc::new(plugin));
     assert_eq!(session.project_id(None).await.unwrap().as_deref(), Some("t-1"));
-    let posts = requests(&server, "POST", "/tokens").await;
+    let posts = received_with(&server, "POST", "/tokens").await;
     assert_eq!(posts.len(), 2);
     assert_eq!(
         posts[1].body_json::<Value>().unwrap(),
@@ -349,7 +338,7 @@ async fn v2_plugin_with_a_v3_auth_url_says_so() {
     // The HTTP error stays the source.
     let source = std::error::Error::source(&err).unwrap().to_string();
     assert!(source.contains("404") || source.contains("Not Found"), "{source}");
-    assert_eq!(requests(&server, "POST", "/v3/tokens").await.len(), 1);
+    assert_eq!(received_with(&server, "POST", "/v3/tokens").await.len(), 1);
 }
 
 // ---------------------------------------------------------------------------
@@ -481,7 +470,7 @@ async fn v3_request_bodies_for_users_and_scopes() {
     for (i, (name, plugin, expected)) in cases.into_iter().enumerate() {
         let token = mk_session(plugin).token(None).await.unwrap().unwrap();
         assert_eq!(token.expose_secret(), "tok-A", "{name}");
-        let posts = requests(&server, "POST", "/v3/auth/tokens").await;
+        let posts = received_with(&server, "POST", "/v3/auth/tokens").await;
         assert_eq!(posts.len(), i + 1, "{name}");
         let post = &posts[i];
         assert_eq!(post.url.query(), None, "{name}: the catalog is asked for by default");
@@ -511,7 +500,7 @@ async fn v3_nocatalog_missing_subject_token_and_401() {
         .unwrap();
     let session = mk_session(Arc::new(plugin));
     assert_eq!(session.project_id(None).await.unwrap().as_deref(), Some("p-1"));
-    let posts = requests(&server, "POST", "/v3/auth/tokens").await;
+    let posts = received_with(&server, "POST", "/v3/auth/tokens").await;
     assert_eq!(posts.len(), 1);
     assert_eq!(posts[0].url.query(), Some("nocatalog"));
 
@@ -617,10 +606,10 @@ async fn generic_password_discovers_v3_once() {
     }
     session.get("/servers").endpoint_filter(compute()).send().await.unwrap();
 
-    let discovery = requests(&server, "GET", "/").await;
+    let discovery = received_with(&server, "GET", "/").await;
     assert_eq!(discovery.len(), 1, "discovery happens once");
     assert_eq!(token_of(&discovery[0]), None, "discovery is unauthenticated");
-    let posts = requests(&server, "POST", "/v3/auth/tokens").await;
+    let posts = received_with(&server, "POST", "/v3/auth/tokens").await;
     assert_eq!(posts.len(), 1);
     assert_eq!(posts[0].body_json::<Value>().unwrap(), generic_v3_body());
     assert_eq!(count(&server, "POST", "/v2.0/tokens").await, 0);
@@ -641,7 +630,7 @@ async fn generic_password_discovers_from_a_versioned_url() {
     assert_eq!(session.token(None).await.unwrap().unwrap().expose_secret(), "tok-A");
     assert_eq!(session.user_id(None).await.unwrap().as_deref(), Some("u-1"));
     assert_eq!(count(&server, "GET", "/v3").await, 1);
-    let posts = requests(&server, "POST", "/v3/auth/tokens").await;
+    let posts = received_with(&server, "POST", "/v3/auth/tokens").await;
     assert_eq!(posts.len(), 1);
     assert_eq!(posts[0].body_json::<Value>().unwrap(), generic_v3_body());
 }
@@ -659,10 +648,10 @@ async fn generic_password_uses_v2_on_a_v2_only_cloud() {
         session.get("/servers").endpoint_filter(compute()).send().await.unwrap();
     }
     assert_eq!(count(&server, "GET", "/").await, 1, "discovery happens once");
-    let posts = requests(&server, "POST", "/v2.0/tokens").await;
+    let posts = received_with(&server, "POST", "/v2.0/tokens").await;
     assert_eq!(posts.len(), 1);
     assert_eq!(posts[0].body_json::<Value>().unwrap(), generic_v2_body());
-    let gets = requests(&server, "GET", "/compute/public/v2/t-1/servers").await;
+    let gets = received_with(&server, "GET", "/compute/public/v2/t-1/servers").await;
     assert_eq!(gets.len(), 3);
     assert!(gets.iter().all(|r| token_of(r).as_deref() == Some("v2-token-id")));
 }
@@ -699,7 +688,7 @@ async fn generic_password_falls_back_to_the_url_path_when_discovery_fails() {
     mount_v3_tokens(&server, &["tok-A"], v3_project_doc(&s)).await;
     let session_v3 = mk_session(Arc::new(generic_password(format!("{s}/v3")).build().unwrap()));
     assert_eq!(session_v3.token(None).await.unwrap().unwrap().expose_secret(), "tok-A");
-    let posts = requests(&server, "POST", "/v3/auth/tokens").await;
+    let posts = received_with(&server, "POST", "/v3/auth/tokens").await;
     assert_eq!(posts.len(), 1);
     assert_eq!(posts[0].body_json::<Value>().unwrap(), generic_v3_body());
 
@@ -723,7 +712,7 @@ async fn generic_password_falls_back_to_the_url_path_when_discovery_fails() {
         1,
         "a fallback is also chosen once"
     );
-    let posts = requests(&server, "POST", "/v2.0/tokens").await;
+    let posts = received_with(&server, "POST", "/v2.0/tokens").await;
     assert_eq!(posts.len(), 1);
     assert_eq!(posts[0].body_json::<Value>().unwrap(), generic_v2_body());
 
@@ -760,14 +749,14 @@ async fn generic_token_discovers_v3() {
         session.get("/servers").endpoint_filter(compute()).send().await.unwrap();
     }
     assert_eq!(count(&server, "GET", "/").await, 1);
-    let posts = requests(&server, "POST", "/v3/auth/tokens").await;
+    let posts = received_with(&server, "POST", "/v3/auth/tokens").await;
     assert_eq!(posts.len(), 1);
     assert_eq!(
         posts[0].body_json::<Value>().unwrap(),
         json!({"auth": {"identity": {"methods": ["token"], "token": {"id": "tok-unscoped"}},
                         "scope": {"project": {"id": "p-1"}}}})
     );
-    let gets = requests(&server, "GET", "/compute/public/v2.1/servers").await;
+    let gets = received_with(&server, "GET", "/compute/public/v2.1/servers").await;
     assert!(gets.iter().all(|r| token_of(r).as_deref() == Some("tok-rescoped")));
 }
 
@@ -803,7 +792,7 @@ async fn concurrent_first_requests_authenticate_once() {
         assert_eq!(t.await.unwrap().unwrap().status(), 200);
     }
     assert_eq!(count(&server, "POST", "/v3/auth/tokens").await, 1);
-    let gets = requests(&server, "GET", "/compute/public/v2.1/servers").await;
+    let gets = received_with(&server, "GET", "/compute/public/v2.1/servers").await;
     assert_eq!(gets.len(), 50);
     assert!(gets.iter().all(|r| token_of(r).as_deref() == Some("tok-A")));
     server.verify().await;
@@ -830,7 +819,7 @@ async fn token_within_the_capped_margin_is_refreshed() {
     tokio::time::sleep(Duration::from_millis(1100)).await;
     session.get("/servers").endpoint_filter(compute()).send().await.unwrap();
     assert_eq!(count(&server, "POST", "/v3/auth/tokens").await, 2);
-    let gets = requests(&server, "GET", "/compute/public/v2.1/servers").await;
+    let gets = received_with(&server, "GET", "/compute/public/v2.1/servers").await;
     assert_eq!(token_of(&gets[0]).as_deref(), Some("tok-A"));
     assert_eq!(token_of(&gets[1]).as_deref(), Some("tok-B"));
 }
@@ -910,7 +899,7 @@ async fn a_401_re_authenticates_once() {
     let r = session.get("/servers").endpoint_filter(compute()).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(count(&server, "POST", "/v3/auth/tokens").await, 2);
-    let gets = requests(&server, "GET", "/compute/public/v2.1/servers").await;
+    let gets = received_with(&server, "GET", "/compute/public/v2.1/servers").await;
     let sent: Vec<_> = gets.iter().map(token_of).collect();
     assert_eq!(sent, [Some("tok-A".to_owned()), Some("tok-B".to_owned())]);
     // The new token sticks.
@@ -973,7 +962,7 @@ async fn many_requests_rejected_at_once_fetch_one_new_token() {
         2,
         "tok-A, then tok-B only"
     );
-    let gets = requests(&server, "GET", "/compute/public/v2.1/servers").await;
+    let gets = received_with(&server, "GET", "/compute/public/v2.1/servers").await;
     let with_b = gets.iter().filter(|r| token_of(r).as_deref() == Some("tok-B")).count();
     assert_eq!(with_b, 20);
 }
@@ -1019,7 +1008,7 @@ async fn auth_state_restores_into_a_new_plugin() {
         1,
         "the restored token is used"
     );
-    let gets = requests(&server, "GET", "/compute/public/v2.1/servers").await;
+    let gets = received_with(&server, "GET", "/compute/public/v2.1/servers").await;
     assert_eq!(gets.len(), 4);
     assert!(gets.iter().all(|r| token_of(r).as_deref() == Some("tok-A")));
 
@@ -1281,7 +1270,7 @@ async fn adapters_share_the_session_token_and_per_call_values_win() {
     identity_adapter.get("/users").send().await.unwrap();
     assert_eq!(count(&server, "POST", "/v3/auth/tokens").await, 1, "one token for both");
     for p in ["/compute/public/v2.1/servers", "/identity/v3/users"] {
-        let gets = requests(&server, "GET", p).await;
+        let gets = received_with(&server, "GET", p).await;
         assert_eq!(token_of(&gets[0]).as_deref(), Some("tok-A"), "{p}");
     }
 
@@ -1302,9 +1291,9 @@ async fn adapters_share_the_session_token_and_per_call_values_win() {
         .await
         .unwrap();
     assert_eq!(r.url().as_str(), format!("{s}/compute/public/v2.1/servers"));
-    let internal_gets = requests(&server, "GET", "/compute/internal/v2.1/servers").await;
+    let internal_gets = received_with(&server, "GET", "/compute/internal/v2.1/servers").await;
     assert_eq!(internal_gets[0].headers["x-a"], "1");
-    let public_gets = requests(&server, "GET", "/compute/public/v2.1/servers").await;
+    let public_gets = received_with(&server, "GET", "/compute/public/v2.1/servers").await;
     let last = public_gets.last().unwrap();
     let sent: Vec<_> = last.headers.get_all("x-a").iter().collect();
     assert_eq!(sent, ["2"], "only the call's value is sent");
@@ -1352,7 +1341,7 @@ async fn an_adapter_with_its_own_plugin_uses_its_token() {
         .unwrap();
     bob.get("/servers").send().await.unwrap();
     assert_eq!(bob.token().await.unwrap().unwrap().expose_secret(), "tok-bob");
-    let gets = requests(&server, "GET", "/compute/public/v2.1/servers").await;
+    let gets = received_with(&server, "GET", "/compute/public/v2.1/servers").await;
     assert_eq!(token_of(&gets[0]).as_deref(), Some("tok-bob"));
     assert_eq!(
         count(&server, "POST", "/v3/auth/tokens").await,
@@ -1361,7 +1350,7 @@ async fn an_adapter_with_its_own_plugin_uses_its_token() {
     );
 
     session.get("/servers").endpoint_filter(compute()).send().await.unwrap();
-    let gets = requests(&server, "GET", "/compute/public/v2.1/servers").await;
+    let gets = received_with(&server, "GET", "/compute/public/v2.1/servers").await;
     assert_eq!(token_of(&gets[1]).as_deref(), Some("tok-alice"));
     assert_eq!(count(&server, "POST", "/v3/auth/tokens").await, 2);
 }
@@ -1479,15 +1468,6 @@ async fn adapter_rate_limit_spaces_requests() {
 // 8. Secrets
 // ---------------------------------------------------------------------------
 
-fn assert_no_canary(what: &str, value: &dyn std::fmt::Debug) {
-    for text in [format!("{value:?}"), format!("{value:#?}")] {
-        assert!(
-            !text.contains(CANARY_PW) && !text.contains(CANARY_TOK),
-            "{what} leaks a secret: {text}"
-        );
-    }
-}
-
 #[tokio::test]
 async fn debug_output_holds_no_secret() {
     let url = "http://keystone.invalid:5000/v3";
@@ -1498,32 +1478,32 @@ async fn debug_output_holds_no_secret() {
         .password(CANARY_PW)
         .project_name("admin")
         .project_domain_name("Default");
-    assert_no_canary("v3::PasswordBuilder", &b);
-    assert_no_canary("v3::Password", &b.build().unwrap());
+    assert_debug_free_of("v3::PasswordBuilder", &b, CANARIES);
+    assert_debug_free_of("v3::Password", &b.build().unwrap(), CANARIES);
     let b = v3::Token::builder(url, CANARY_TOK).project_id("p-1");
-    assert_no_canary("v3::TokenBuilder", &b);
-    assert_no_canary("v3::Token", &b.build().unwrap());
+    assert_debug_free_of("v3::TokenBuilder", &b, CANARIES);
+    assert_debug_free_of("v3::Token", &b.build().unwrap(), CANARIES);
 
     let b = v2::Password::builder(url)
         .username("demo")
         .password(CANARY_PW)
         .tenant_name("demo");
-    assert_no_canary("v2::PasswordBuilder", &b);
-    assert_no_canary("v2::Password", &b.build().unwrap());
+    assert_debug_free_of("v2::PasswordBuilder", &b, CANARIES);
+    assert_debug_free_of("v2::Password", &b.build().unwrap(), CANARIES);
     let b = v2::Token::builder(url, CANARY_TOK).tenant_id("t-1");
-    assert_no_canary("v2::TokenBuilder", &b);
-    assert_no_canary("v2::Token", &b.build().unwrap());
+    assert_debug_free_of("v2::TokenBuilder", &b, CANARIES);
+    assert_debug_free_of("v2::Token", &b.build().unwrap(), CANARIES);
 
     let b = generic::Password::builder(url)
         .username("demo")
         .user_domain_id("default")
         .password(CANARY_PW)
         .project_id("p-1");
-    assert_no_canary("generic::PasswordBuilder", &b);
-    assert_no_canary("generic::Password", &b.build().unwrap());
+    assert_debug_free_of("generic::PasswordBuilder", &b, CANARIES);
+    assert_debug_free_of("generic::Password", &b.build().unwrap(), CANARIES);
     let b = generic::Token::builder(url, CANARY_TOK).project_id("p-1");
-    assert_no_canary("generic::TokenBuilder", &b);
-    assert_no_canary("generic::Token", &b.build().unwrap());
+    assert_debug_free_of("generic::TokenBuilder", &b, CANARIES);
+    assert_debug_free_of("generic::Token", &b.build().unwrap(), CANARIES);
 
     // After authenticating, with the canary as the token Keystone issued.
     let server = MockServer::start().await;
@@ -1595,16 +1575,17 @@ async fn debug_output_holds_no_secret() {
         let session = mk_session(plugin.clone());
         let token = session.token(None).await.unwrap().unwrap();
         assert_eq!(token.expose_secret(), CANARY_TOK, "{name}");
-        assert_no_canary(name, &plugin);
-        assert_no_canary("Session", &session);
+        assert_debug_free_of(name, &plugin, CANARIES);
+        assert_debug_free_of("Session", &session, CANARIES);
         let adapter = Adapter::builder(session.clone())
             .service_type("compute")
             .build()
             .unwrap();
-        assert_no_canary("Adapter", &adapter);
-        assert_no_canary(
+        assert_debug_free_of("Adapter", &adapter, CANARIES);
+        assert_debug_free_of(
             "AccessInfo",
             &session.auth().unwrap().access_info(session.transport()).await.unwrap(),
+            CANARIES,
         );
     }
 }

@@ -3,6 +3,8 @@
 
 mod common;
 
+use testkit::require_keystone;
+
 use keystoneauth::{Error, HttpErrorKind, Session};
 use serde_json::json;
 

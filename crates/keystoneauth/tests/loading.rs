@@ -6,7 +6,8 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use testkit::temp_dir;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,19 +25,6 @@ fn fixtures() -> PathBuf {
 
 fn service_conf() -> IniFile {
     IniFile::load(fixtures().join("service.conf")).unwrap()
-}
-
-/// A fresh empty directory.
-fn temp_dir(name: &str) -> PathBuf {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "ksa-loading-{}-{}-{name}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// The Horizon-style files, read from their directory only.

@@ -6,7 +6,9 @@
 
 mod common;
 
-use std::path::PathBuf;
+use testkit::require_keystone;
+use testkit::temp_dir;
+
 use std::sync::Arc;
 
 use clap::Command;
@@ -19,13 +21,6 @@ async fn check(plugin: Arc<dyn AuthPlugin>, session: Session, user_id: &str, pro
     assert!(session.token(None).await.unwrap().is_some());
     assert_eq!(session.user_id(None).await.unwrap().as_deref(), Some(user_id));
     assert_eq!(session.project_id(None).await.unwrap().as_deref(), Some(project_id));
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ksa-loading-ks-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 #[tokio::test]

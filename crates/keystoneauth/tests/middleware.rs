@@ -6,6 +6,9 @@
 
 mod common;
 
+use common::KeystoneExt;
+use testkit::require_keystone;
+
 use std::sync::Arc;
 
 use bytes::Bytes;

@@ -9,10 +9,12 @@ mod common;
 
 use std::sync::Arc;
 
+use common::KeystoneExt;
 use keystoneauth::identity::v3;
 use keystoneauth::loading::{Env, Loader};
 use keystoneauth::{AccessInfo, AuthPlugin, Session};
 use secrecy::ExposeSecret;
+use testkit::require_keystone;
 
 async fn access(plugin: &dyn AuthPlugin) -> keystoneauth::Result<Arc<AccessInfo>> {
     let session = Session::new().unwrap();

@@ -6,29 +6,20 @@
 
 mod common;
 use common::logs::capture_logs;
+use common::mock::{header_str, received_at};
 
-use std::net::{IpAddr, Ipv4Addr};
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
 
 use base64::Engine;
+use common::mtls::{MtlsServer, Seen};
+use common::pki::Pki;
 use common::tokens::{project_token, TokenResponder};
 use keystoneauth::identity::v3::{OAuth2ClientCredential, OAuth2MtlsClientCredential, OAuthError};
 use keystoneauth::redact::hash_secret;
 use keystoneauth::{AuthPlugin, ClientIdentity, EndpointFilter, Error, Session};
-use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose, SanType,
-};
 use secrecy::ExposeSecret;
 use serde_json::{json, Value};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
-use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
-use tokio_rustls::rustls::server::WebPkiClientVerifier;
-use tokio_rustls::rustls::{self, RootCertStore, ServerConfig};
-use tokio_rustls::TlsAcceptor;
 use wiremock::matchers::{basic_auth, body_partial_json, body_string, header, method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -80,23 +71,9 @@ impl Respond for Numbered {
     }
 }
 
-async fn received(server: &MockServer, path_is: &str) -> Vec<Request> {
-    server
-        .received_requests()
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|r| r.url.path() == path_is)
-        .collect()
-}
-
-fn header_str<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
-    request.headers.get(name).and_then(|v| v.to_str().ok())
-}
-
 /// A Keystone with application-credential authentication and its OAuth 2.0
 /// token endpoint, giving access tokens that live `expires_in` seconds.
-async fn keystone(expires_in: u64) -> MockServer {
+async fn oauth2_keystone(expires_in: u64) -> MockServer {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/v3/auth/tokens"))
@@ -158,7 +135,7 @@ fn client_credential(server: &MockServer, secret: &str) -> OAuth2ClientCredentia
 
 #[tokio::test]
 async fn client_credential_sends_the_keystone_token_and_the_oauth2_bearer() {
-    let server = keystone(3600).await;
+    let server = oauth2_keystone(3600).await;
     let plugin = client_credential(&server, CLIENT_SECRET);
     let session = Session::builder().auth(Arc::new(plugin)).build().unwrap();
     let compute = EndpointFilter::new("compute");
@@ -172,15 +149,15 @@ async fn client_credential_sends_the_keystone_token_and_the_oauth2_bearer() {
             .unwrap();
         assert_eq!(response.status().as_u16(), 200);
     }
-    let calls = received(&server, "/compute/servers").await;
+    let calls = received_at(&server, "/compute/servers").await;
     assert_eq!(calls.len(), 2);
     for call in &calls {
         assert_eq!(header_str(call, "x-auth-token"), Some("KS-TOKEN-1"));
         assert_eq!(header_str(call, "authorization"), Some("Bearer OAUTH2-TOKEN-1"));
     }
     // Both tokens were fetched once and kept.
-    assert_eq!(received(&server, "/v3/auth/tokens").await.len(), 1);
-    let oauth2 = received(&server, "/v3/OS-OAUTH2/token").await;
+    assert_eq!(received_at(&server, "/v3/auth/tokens").await.len(), 1);
+    let oauth2 = received_at(&server, "/v3/OS-OAUTH2/token").await;
     assert_eq!(oauth2.len(), 1);
     // The client id once, as HTTP Basic with the secret; the form holds
     // the grant type alone.
@@ -203,7 +180,7 @@ async fn client_credential_sends_the_keystone_token_and_the_oauth2_bearer() {
         .await
         .unwrap();
     assert_eq!(response.status().as_u16(), 200);
-    let rejected = received(&server, "/compute/reject").await;
+    let rejected = received_at(&server, "/compute/reject").await;
     assert_eq!(rejected.len(), 2);
     assert_eq!(header_str(&rejected[1], "authorization"), Some("Bearer OAUTH2-TOKEN-2"));
     assert_eq!(header_str(&rejected[1], "x-auth-token"), Some("KS-TOKEN-2"));
@@ -222,7 +199,7 @@ async fn client_credential_sends_the_keystone_token_and_the_oauth2_bearer() {
 async fn client_credential_fetches_a_new_bearer_when_the_old_one_expired() {
     // expires_in 0: every request needs a new access token, as keystoneauth1
     // always fetches one; the Keystone token is kept.
-    let server = keystone(0).await;
+    let server = oauth2_keystone(0).await;
     let plugin = client_credential(&server, CLIENT_SECRET);
     let t = Session::new().unwrap();
     let t = t.transport();
@@ -232,12 +209,12 @@ async fn client_credential_fetches_a_new_bearer_when_the_old_one_expired() {
     assert_eq!(second.get("authorization").unwrap(), "Bearer OAUTH2-TOKEN-2");
     assert_eq!(second.get("x-auth-token").unwrap(), "KS-TOKEN-1");
     assert!(second.get("authorization").unwrap().is_sensitive());
-    assert_eq!(received(&server, "/v3/auth/tokens").await.len(), 1);
+    assert_eq!(received_at(&server, "/v3/auth/tokens").await.len(), 1);
 }
 
 #[tokio::test]
 async fn client_credential_error_bodies_are_typed_errors() {
-    let server = keystone(3600).await;
+    let server = oauth2_keystone(3600).await;
     // Keystone accepts this secret for the token, but the OAuth 2.0
     // endpoint does not (matched on the Basic credentials).
     Mock::given(method("POST"))
@@ -264,116 +241,6 @@ async fn client_credential_error_bodies_are_typed_errors() {
 // ---------------------------------------------------------------------------
 // v3oauth2mtlsclientcredential: an HTTPS Keystone requiring client certificates
 // ---------------------------------------------------------------------------
-
-/// A CA, a server certificate for 127.0.0.1 and a client certificate.
-struct Pki {
-    dir: PathBuf,
-    ca_path: PathBuf,
-    client_pem: String,
-    client_der: Vec<u8>,
-    ca_der: CertificateDer<'static>,
-    server_der: CertificateDer<'static>,
-    server_key: Vec<u8>,
-}
-
-impl Drop for Pki {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn leaf(cn: &str, sans: Vec<SanType>, usage: ExtendedKeyUsagePurpose) -> CertificateParams {
-    let mut p = CertificateParams::default();
-    p.distinguished_name.push(DnType::CommonName, cn);
-    p.subject_alt_names = sans;
-    p.is_ca = IsCa::NoCa;
-    p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-    p.extended_key_usages = vec![usage];
-    p
-}
-
-impl Pki {
-    fn new() -> Pki {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
-        let dir = std::env::temp_dir().join(format!(
-            "keystoneauth-oauth2-mtls-{}-{}-{nanos}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::SeqCst)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        let ca_key = KeyPair::generate().unwrap();
-        let mut ca = CertificateParams::default();
-        ca.distinguished_name.push(DnType::CommonName, "oauth2 mtls test CA");
-        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::DigitalSignature];
-        let ca = ca.self_signed(&ca_key).unwrap();
-        let server_key = KeyPair::generate().unwrap();
-        let server = leaf(
-            "localhost",
-            vec![SanType::IpAddress(IpAddr::V4(Ipv4Addr::LOCALHOST))],
-            ExtendedKeyUsagePurpose::ServerAuth,
-        )
-        .signed_by(&server_key, &ca, &ca_key)
-        .unwrap();
-        let client_key = KeyPair::generate().unwrap();
-        let client = leaf("oauth2 mtls client", Vec::new(), ExtendedKeyUsagePurpose::ClientAuth)
-            .signed_by(&client_key, &ca, &ca_key)
-            .unwrap();
-        let ca_path = dir.join("ca.pem");
-        std::fs::write(&ca_path, ca.pem()).unwrap();
-        Pki {
-            ca_path,
-            client_pem: format!("{}{}", client.pem(), client_key.serialize_pem()),
-            client_der: client.der().to_vec(),
-            ca_der: ca.der().clone(),
-            server_der: server.der().clone(),
-            server_key: server_key.serialize_der(),
-            dir,
-        }
-    }
-}
-
-/// One request as the server saw it.
-#[derive(Debug, Clone)]
-struct Seen {
-    cert: Option<Vec<u8>>,
-    /// The request line and headers, lower-cased.
-    head: String,
-    body: String,
-}
-
-impl Seen {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.head.split("\r\n").skip(1).find_map(|l| {
-            l.split_once(':')
-                .filter(|(n, _)| n.trim() == name)
-                .map(|(_, v)| v.trim())
-        })
-    }
-}
-
-struct MtlsKeystone {
-    port: u16,
-    seen: Arc<Mutex<Vec<Seen>>>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for MtlsKeystone {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-impl MtlsKeystone {
-    fn url(&self, path: &str) -> String {
-        format!("https://127.0.0.1:{}{path}", self.port)
-    }
-
-    fn seen(&self) -> Vec<Seen> {
-        self.seen.lock().unwrap().clone()
-    }
-}
 
 /// The answer of the mTLS Keystone to one request: the OAuth 2.0 token
 /// endpoint gives [`MTLS_TOKEN`] to [`MTLS_CLIENT_ID`], `/v3/auth/tokens`
@@ -403,82 +270,11 @@ fn answer(port: u16, seen: &Seen) -> (u16, String) {
 
 /// An HTTPS Keystone on 127.0.0.1 that requires a client certificate
 /// signed by the PKI's CA.
-async fn start_mtls_keystone(pki: &Pki) -> MtlsKeystone {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut roots = RootCertStore::empty();
-    roots.add(pki.ca_der.clone()).unwrap();
-    let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-        .build()
-        .unwrap();
-    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(pki.server_key.clone()));
-    let mut config = ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_client_cert_verifier(verifier)
-        .with_single_cert(vec![pki.server_der.clone()], key)
-        .unwrap();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    let acceptor = TlsAcceptor::from(Arc::new(config));
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
-    let task = {
-        let seen = seen.clone();
-        tokio::spawn(async move {
-            while let Ok((tcp, _)) = listener.accept().await {
-                let (acceptor, seen) = (acceptor.clone(), seen.clone());
-                tokio::spawn(async move {
-                    let Ok(mut tls) = acceptor.accept(tcp).await else {
-                        return;
-                    };
-                    let cert = tls
-                        .get_ref()
-                        .1
-                        .peer_certificates()
-                        .and_then(|c| c.first())
-                        .map(|c| c.to_vec());
-                    // One request per connection.
-                    let mut buf = Vec::new();
-                    let mut chunk = [0u8; 4096];
-                    let head_end = loop {
-                        if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                            break p + 4;
-                        }
-                        match tls.read(&mut chunk).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                        }
-                    };
-                    let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
-                    let length: usize = head
-                        .split("\r\n")
-                        .find_map(|l| l.strip_prefix("content-length:"))
-                        .and_then(|v| v.trim().parse().ok())
-                        .unwrap_or(0);
-                    while buf.len() < head_end + length {
-                        match tls.read(&mut chunk).await {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                        }
-                    }
-                    let body = String::from_utf8_lossy(&buf[head_end..head_end + length]).into_owned();
-                    let request = Seen { cert, head, body };
-                    let (status, body) = answer(port, &request);
-                    seen.lock().unwrap().push(request);
-                    let response = format!(
-                        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                        body.len()
-                    );
-                    let _ = tls.write_all(response.as_bytes()).await;
-                    let _ = tls.shutdown().await;
-                });
-            }
-        })
-    };
-    MtlsKeystone { port, seen, task }
+async fn start_mtls_keystone(pki: &Pki) -> MtlsServer {
+    MtlsServer::start(pki, answer).await
 }
 
-fn mtls_plugin(server: &MtlsKeystone, client_id: &str, identity: Option<ClientIdentity>) -> OAuth2MtlsClientCredential {
+fn mtls_plugin(server: &MtlsServer, client_id: &str, identity: Option<ClientIdentity>) -> OAuth2MtlsClientCredential {
     let b = OAuth2MtlsClientCredential::builder(server.url("/v3"))
         .oauth2_endpoint(server.url("/v3/OS-OAUTH2/token"))
         .oauth2_client_id(client_id);
@@ -496,8 +292,8 @@ async fn mtls_client_credential_presents_the_certificate_and_uses_the_token_both
     let server = start_mtls_keystone(&pki).await;
     // The session trusts the CA but has no certificate of its own: the
     // plugin brings it.
-    let session = Session::builder().ca_file(&pki.ca_path).build().unwrap();
-    let identity = ClientIdentity::from_pem(pki.client_pem.clone()).unwrap();
+    let session = Session::builder().ca_file(&pki.ca_pem_path).build().unwrap();
+    let identity = ClientIdentity::from_pem(pki.client_combined_pem()).unwrap();
     let plugin = mtls_plugin(&server, MTLS_CLIENT_ID, Some(identity));
     assert!(plugin.connection_params().client_identity.is_some());
     let plugin: Arc<dyn AuthPlugin> = Arc::new(plugin);
@@ -514,7 +310,7 @@ async fn mtls_client_credential_presents_the_certificate_and_uses_the_token_both
     let seen = server.seen();
     assert_eq!(seen.len(), 3, "{seen:#?}");
     for s in &seen {
-        assert_eq!(s.cert.as_deref(), Some(pki.client_der.as_slice()), "{s:?}");
+        assert_eq!(s.cert.as_deref(), Some(pki.client_cert_der.as_ref()), "{s:?}");
     }
     // 1. The token request: the client id in the form, no secret, no Basic.
     assert!(seen[0].head.starts_with("post /v3/os-oauth2/token "), "{:?}", seen[0]);
@@ -551,7 +347,7 @@ async fn mtls_client_credential_presents_the_certificate_and_uses_the_token_both
 async fn mtls_client_credential_errors() {
     let pki = Pki::new();
     let server = start_mtls_keystone(&pki).await;
-    let session = Session::builder().ca_file(&pki.ca_path).build().unwrap();
+    let session = Session::builder().ca_file(&pki.ca_pem_path).build().unwrap();
 
     // No certificate: the handshake fails.
     let without = mtls_plugin(&server, MTLS_CLIENT_ID, None);
@@ -560,7 +356,7 @@ async fn mtls_client_credential_errors() {
     assert!(server.seen().is_empty());
 
     // An unknown client: the OAuth 2.0 error.
-    let identity = ClientIdentity::from_pem(pki.client_pem.clone()).unwrap();
+    let identity = ClientIdentity::from_pem(pki.client_combined_pem()).unwrap();
     let unknown: Arc<dyn AuthPlugin> = Arc::new(mtls_plugin(&server, "someone-else", Some(identity)));
     let err = session
         .get("/servers")
@@ -584,7 +380,7 @@ async fn mtls_client_credential_errors() {
 #[tokio::test]
 async fn canary_secrets_never_reach_debug_display_or_logs() {
     let (logs, _guards) = capture_logs();
-    let server = keystone(3600).await;
+    let server = oauth2_keystone(3600).await;
     let mut shown: Vec<String> = Vec::new();
     let builder = OAuth2ClientCredential::builder(format!("{}/v3", server.uri()))
         .oauth2_endpoint(format!("{}/v3/OS-OAUTH2/token", server.uri()))
@@ -604,8 +400,8 @@ async fn canary_secrets_never_reach_debug_display_or_logs() {
 
     let pki = Pki::new();
     let mtls = start_mtls_keystone(&pki).await;
-    let mtls_session = Session::builder().ca_file(&pki.ca_path).build().unwrap();
-    let identity = ClientIdentity::from_pem(pki.client_pem.clone()).unwrap();
+    let mtls_session = Session::builder().ca_file(&pki.ca_pem_path).build().unwrap();
+    let identity = ClientIdentity::from_pem(pki.client_combined_pem()).unwrap();
     let mtls_plugin: Arc<dyn AuthPlugin> = Arc::new(mtls_plugin(&mtls, MTLS_CLIENT_ID, Some(identity)));
     mtls_session
         .get("/servers")

@@ -14,6 +14,7 @@
 
 mod common;
 
+use common::compute;
 use common::peers::{body, keystoneauth1};
 use keystoneauth::{AccessInfo, EndpointFilter, Error, Interface, ServiceCatalog};
 use secrecy::SecretString;
@@ -35,7 +36,7 @@ fn v2_body(token: Value) -> AccessInfo {
     AccessInfo::from_v2(body(&token)).unwrap()
 }
 
-fn url_for(sc: &ServiceCatalog, filter: EndpointFilter) -> Result<String, Error> {
+fn catalog_url(sc: &ServiceCatalog, filter: EndpointFilter) -> Result<String, Error> {
     sc.endpoint(&filter).map(|m| m.url().to_owned())
 }
 
@@ -47,19 +48,15 @@ fn not_found(result: Result<String, Error>) {
     assert!(matches!(result, Err(Error::EndpointNotFound { .. })), "{result:?}");
 }
 
-/// keystoneauth1's EmptyCatalog for `url_for(service_type='image',
+/// keystoneauth1's EmptyCatalog for `catalog_url(service_type='image',
 /// interface='internalURL')`.
 fn assert_empty_catalog(a: &AccessInfo) {
-    let err = url_for(a.catalog(), image().interface("internalURL".parse().unwrap())).unwrap_err();
+    let err = catalog_url(a.catalog(), image().interface("internalURL".parse().unwrap())).unwrap_err();
     assert!(matches!(err, Error::EmptyCatalog { .. }), "{err:?}");
 }
 
 fn image() -> EndpointFilter {
     EndpointFilter::new("image")
-}
-
-fn compute() -> EndpointFilter {
-    EndpointFilter::new("compute")
 }
 
 const NORTH_GLANCE: [(Interface, &str); 3] = [
@@ -82,14 +79,14 @@ fn v3_building_a_service_catalog() {
     let a = v3("setUp");
     let sc = a.catalog();
     assert_eq!(
-        url_for(sc, compute()).unwrap(),
+        catalog_url(sc, compute()).unwrap(),
         "https://compute.north.host/novapi/public"
     );
     assert_eq!(
-        url_for(sc, compute().interface(Interface::Internal)).unwrap(),
+        catalog_url(sc, compute().interface(Interface::Internal)).unwrap(),
         "https://compute.north.host/novapi/internal"
     );
-    not_found(url_for(sc, compute().region_name("South")));
+    not_found(catalog_url(sc, compute().region_name("South")));
 }
 
 /// test_service_catalog_endpoints (ServiceCatalogV3Test: `region_id`)
@@ -179,13 +176,13 @@ fn v3_service_catalog_regions() {
     token["token"]["region_name"] = "North".into();
     let a = v3_body(token.clone());
     assert_eq!(
-        url_for(a.catalog(), image().interface(Interface::Public)).unwrap(),
+        catalog_url(a.catalog(), image().interface(Interface::Public)).unwrap(),
         "http://glance.north.host/glanceapi/public"
     );
     token["token"]["region_name"] = "South".into();
     let a = v3_body(token);
     assert_eq!(
-        url_for(a.catalog(), image().region_name("South").interface(Interface::Internal)).unwrap(),
+        catalog_url(a.catalog(), image().region_name("South").interface(Interface::Internal)).unwrap(),
         "http://glance.south.host/glanceapi/internal"
     );
 }
@@ -232,9 +229,15 @@ fn v3_get_endpoints_region_names() {
 fn v3_url_for_region_names() {
     let a = v3("setUp");
     let sc = a.catalog();
-    assert_eq!(url_for(sc, image().region_name("North")).unwrap(), NORTH_GLANCE[0].1);
-    assert_eq!(url_for(sc, image().region_name("South")).unwrap(), SOUTH_GLANCE[0].1);
-    not_found(url_for(sc, image().region_name("West")));
+    assert_eq!(
+        catalog_url(sc, image().region_name("North")).unwrap(),
+        NORTH_GLANCE[0].1
+    );
+    assert_eq!(
+        catalog_url(sc, image().region_name("South")).unwrap(),
+        SOUTH_GLANCE[0].1
+    );
+    not_found(catalog_url(sc, image().region_name("West")));
 }
 
 /// test_service_catalog_get_url_region_names
@@ -255,14 +258,14 @@ fn v3_service_catalog_service_name() {
     let sc = a.catalog();
     let glance = || image().service_name("glance").interface(Interface::Public);
     assert_eq!(
-        url_for(sc, glance().region_name("North")).unwrap(),
+        catalog_url(sc, glance().region_name("North")).unwrap(),
         "http://glance.north.host/glanceapi/public"
     );
     assert_eq!(
-        url_for(sc, glance().region_name("South")).unwrap(),
+        catalog_url(sc, glance().region_name("South")).unwrap(),
         "http://glance.south.host/glanceapi/public"
     );
-    not_found(url_for(sc, compute().service_name("glance")));
+    not_found(catalog_url(sc, compute().service_name("glance")));
     let urls = get_urls(sc, glance());
     assert!(urls.contains(&"http://glance.north.host/glanceapi/public".to_owned()));
     assert!(urls.contains(&"http://glance.south.host/glanceapi/public".to_owned()));
@@ -275,7 +278,7 @@ fn v3_service_catalog_without_name() {
     let pr = v3("test_service_catalog_without_name");
     // "this will work because there are no service names on that token"
     assert_eq!(
-        url_for(
+        catalog_url(
             pr.catalog(),
             compute().service_name("NotExist").interface(Interface::Public)
         )
@@ -284,7 +287,7 @@ fn v3_service_catalog_without_name() {
     );
     // "this won't work because there is a name and it's not this one"
     let ab = v3("setUp");
-    not_found(url_for(
+    not_found(catalog_url(
         ab.catalog(),
         compute().service_name("NotExist").interface(Interface::Public),
     ));
@@ -355,10 +358,10 @@ fn v3_without_service_type() {
 fn v2_building_a_service_catalog() {
     let a = v2("setUp");
     assert_eq!(
-        url_for(a.catalog(), compute()).unwrap(),
+        catalog_url(a.catalog(), compute()).unwrap(),
         "https://compute.north.host/v1/1234"
     );
-    not_found(url_for(a.catalog(), compute().region_name("South")));
+    not_found(catalog_url(a.catalog(), compute().region_name("South")));
 }
 
 /// test_service_catalog_endpoints (the raw v2 entry's extra keys,
@@ -407,14 +410,14 @@ fn v2_url_for_region_names() {
     let a = v2("setUp");
     let sc = a.catalog();
     assert_eq!(
-        url_for(sc, image().region_name("North")).unwrap(),
+        catalog_url(sc, image().region_name("North")).unwrap(),
         "https://image.north.host/v1/"
     );
     assert_eq!(
-        url_for(sc, image().region_name("South")).unwrap(),
+        catalog_url(sc, image().region_name("South")).unwrap(),
         "https://image.south.host/v1/"
     );
-    not_found(url_for(sc, image().region_name("West")));
+    not_found(catalog_url(sc, image().region_name("West")));
 }
 
 /// test_servcie_catalog_get_url_region_names
@@ -441,10 +444,10 @@ fn v2_service_catalog_service_name() {
     let sc = a.catalog();
     let named = || image().service_name("Image Servers").interface(Interface::Public);
     assert_eq!(
-        url_for(sc, named().region_name("North")).unwrap(),
+        catalog_url(sc, named().region_name("North")).unwrap(),
         "https://image.north.host/v1/"
     );
-    not_found(url_for(sc, compute().service_name("Image Servers")));
+    not_found(catalog_url(sc, compute().service_name("Image Servers")));
     let urls = get_urls(sc, named());
     assert!(urls.contains(&"https://image.north.host/v1/".to_owned()));
     assert!(urls.contains(&"https://image.south.host/v1/".to_owned()));

@@ -57,7 +57,7 @@ fn versioned<'a>(d: &'a Discovered, min: Option<&str>, max: Option<&str>) -> Opt
     d.versioned_data_for(None, range, AllowedStatuses::default())
 }
 
-fn url_for(d: &Discovered, version: &str) -> Option<String> {
+fn discovered_url(d: &Discovered, version: &str) -> Option<String> {
     data_for(d, version).map(|x| x.url.clone())
 }
 
@@ -471,11 +471,11 @@ fn keystone_version_data() {
             "{i}"
         );
     }
-    assert_eq!(url_for(&d, "v4"), None);
+    assert_eq!(discovered_url(&d, "v4"), None);
     assert!(versioned(&d, Some("v4"), Some("v4.latest")).is_none());
-    assert_eq!(url_for(&d, "v3").as_deref(), Some(V3_URL));
+    assert_eq!(discovered_url(&d, "v3").as_deref(), Some(V3_URL));
     assert_eq!(versioned(&d, Some("v3"), Some("v3.latest")).unwrap().url, V3_URL);
-    assert_eq!(url_for(&d, "v2").as_deref(), Some(V2_URL));
+    assert_eq!(discovered_url(&d, "v2").as_deref(), Some(V2_URL));
     assert_eq!(versioned(&d, Some("v2"), Some("v2.latest")).unwrap().url, V2_URL);
 }
 
@@ -531,10 +531,10 @@ fn cinder_version_data() {
         assert_eq!((data.version, data.raw_status.as_str()), (v("1.0"), "CURRENT"));
         assert_eq!(data.url, v1_url);
     }
-    assert_eq!(url_for(&d, "v4"), None);
+    assert_eq!(discovered_url(&d, "v4"), None);
     assert!(versioned(&d, Some("v4"), Some("v4.latest")).is_none());
     for (q, url) in [("v3", &v3_url), ("v2", &v2_url), ("v1", &v1_url)] {
-        assert_eq!(url_for(&d, q).as_ref(), Some(url), "{q}");
+        assert_eq!(discovered_url(&d, q).as_ref(), Some(url), "{q}");
         let max = format!("{q}.latest");
         assert_eq!(&versioned(&d, Some(q), Some(&max)).unwrap().url, url, "{q}");
     }
@@ -584,7 +584,7 @@ fn glance_version_data() {
             assert_eq!((data.version, data.raw_status.as_str()), (v("2.2"), "CURRENT"), "{ver}");
             assert_eq!(data.url, v2_url);
         }
-        assert_eq!(url_for(&d, ver).as_ref(), Some(&v2_url));
+        assert_eq!(discovered_url(&d, ver).as_ref(), Some(&v2_url));
     }
     for ver in ["1", "1.1"] {
         for data in [data_for(&d, ver), versioned(&d, Some(ver), Some("1.latest"))] {
@@ -592,11 +592,11 @@ fn glance_version_data() {
             assert_eq!((data.version, data.raw_status.as_str()), (v("1.1"), "CURRENT"), "{ver}");
             assert_eq!(data.url, v1_url);
         }
-        assert_eq!(url_for(&d, ver).as_ref(), Some(&v1_url));
+        assert_eq!(discovered_url(&d, ver).as_ref(), Some(&v1_url));
     }
-    assert_eq!(url_for(&d, "v3"), None);
+    assert_eq!(discovered_url(&d, "v3"), None);
     assert!(versioned(&d, Some("v3"), Some("v3.latest")).is_none());
-    assert_eq!(url_for(&d, "v2.3"), None);
+    assert_eq!(discovered_url(&d, "v2.3"), None);
     assert!(versioned(&d, Some("v2.3"), Some("v2.latest")).is_none());
 }
 
@@ -766,7 +766,7 @@ async fn keystone_documents() -> MockServer {
     server
 }
 
-fn adapter(
+fn plugin_adapter(
     plugin: std::sync::Arc<dyn keystoneauth::AuthPlugin>,
     endpoint_override: Option<&str>,
 ) -> keystoneauth::Adapter {
@@ -786,7 +786,7 @@ async fn endpoint_data_noauth_adapter() {
     let base = format!("{}/", server.uri());
     let v3 = format!("{}/v3", server.uri());
     for endpoint in [&base, &v3] {
-        let client = adapter(std::sync::Arc::new(keystoneauth::NoAuth::new()), Some(endpoint));
+        let client = plugin_adapter(std::sync::Arc::new(keystoneauth::NoAuth::new()), Some(endpoint));
         let data = client.endpoint_data(true).await.unwrap();
         assert_eq!(data.api_version, Some(ApiVersion::new(3, 0)), "{endpoint}");
         assert_eq!(data.url(), v3, "{endpoint}");
@@ -801,7 +801,7 @@ async fn endpoint_data_token_endpoint_adapter() {
     let server = keystone_documents().await;
     let v3 = format!("{}/v3", server.uri());
     let plugin = keystoneauth::token_endpoint::Token::new(v3.clone(), "bogus").unwrap();
-    let client = adapter(std::sync::Arc::new(plugin), None);
+    let client = plugin_adapter(std::sync::Arc::new(plugin), None);
     let data = client.endpoint_data(true).await.unwrap();
     assert_eq!(data.api_version, Some(ApiVersion::new(3, 0)));
     assert_eq!(data.url(), v3);

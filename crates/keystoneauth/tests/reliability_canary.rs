@@ -19,14 +19,15 @@
 
 mod common;
 
-use std::fmt::Debug;
-use std::io::Write;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use common::compute;
+use std::sync::Arc;
 use std::time::Duration;
+use testkit::temp_dir;
 
 use chrono::{TimeZone, Utc};
 use common::fault_proxy::FaultProxy;
+use common::logs::Capture;
+use common::shown::Shown;
 use common::tokens::{compute_service, TokenResponder};
 use keystoneauth::discovery::{fetch_discovery, DiscoveryContext};
 use keystoneauth::fixture::{V3Service, V3Token};
@@ -78,82 +79,8 @@ const PROTOCOL: &str = "openid";
 const FEDERATION_PATH: &str = "/v3/OS-FEDERATION/identity_providers/myidp/protocols/openid/auth";
 
 // ---------------------------------------------------------------------------
-// Capture and scan
+// Scan
 // ---------------------------------------------------------------------------
-
-/// Everything the subscriber writes.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Capture {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
-/// The texts to scan, each with a label, and the secrets learnt at run time.
-#[derive(Default)]
-struct Shown {
-    texts: Vec<(String, String)>,
-    runtime_secrets: Vec<String>,
-    errors: usize,
-    types: std::collections::BTreeSet<String>,
-    error_kinds: std::collections::BTreeSet<String>,
-}
-
-impl Shown {
-    /// `Debug` (plain and pretty) of a value.
-    fn debug<T: Debug + ?Sized>(&mut self, label: &str, value: &T) {
-        self.types.insert(std::any::type_name::<T>().to_owned());
-        self.texts.push((format!("{label} (Debug)"), format!("{value:?}")));
-        self.texts.push((format!("{label} (Debug #)"), format!("{value:#?}")));
-    }
-
-    /// `Display`, `Debug` and every source's `Display` and `Debug`.
-    fn error(&mut self, label: &str, err: &Error) {
-        self.errors += 1;
-        let debug = format!("{err:?}");
-        let kind = debug.split([' ', '(', '{']).next().unwrap_or_default().to_owned();
-        self.error_kinds.insert(kind);
-        self.texts.push((format!("{label} (Display)"), err.to_string()));
-        self.debug(label, err);
-        let mut source = std::error::Error::source(err);
-        let mut depth = 0;
-        while let Some(s) = source {
-            depth += 1;
-            self.texts
-                .push((format!("{label} source {depth} (Display)"), s.to_string()));
-            self.texts
-                .push((format!("{label} source {depth} (Debug)"), format!("{s:?}")));
-            source = s.source();
-        }
-    }
-
-    /// Shows the error of a result that must fail.
-    fn must_fail<T: Debug>(&mut self, label: &str, result: keystoneauth::Result<T>) -> Error {
-        let err = result.expect_err(label);
-        self.error(label, &err);
-        err
-    }
-
-    fn secret(&mut self, value: impl Into<String>) {
-        let value = value.into();
-        if value.len() >= 6 {
-            self.runtime_secrets.push(value);
-        }
-    }
-}
 
 /// Where a needle occurs, with the needle masked in the excerpt.
 fn hits(label: &str, text: &str, needle: &str, out: &mut Vec<String>) {
@@ -174,7 +101,7 @@ fn hits(label: &str, text: &str, needle: &str, out: &mut Vec<String>) {
 // Mock Keystone and identity provider (one wiremock server)
 // ---------------------------------------------------------------------------
 
-fn token(server: &str, methods: &[&str], scoped: bool) -> V3Token {
+fn canary_token(server: &str, methods: &[&str], scoped: bool) -> V3Token {
     let token = V3Token::new()
         .user("alice-id", "alice")
         .methods(methods.iter().copied())
@@ -206,7 +133,10 @@ fn tokens(server: &str, scoped: bool, first: usize) -> TokenResponder {
             .and_then(|b| serde_json::from_value(b["auth"]["identity"]["methods"].clone()).ok())
             .unwrap_or_else(|| vec!["openid".to_owned()]);
         let methods: Vec<&str> = methods.iter().map(String::as_str).collect();
-        (format!("{TOKEN_PREFIX}-{n}"), token(&server, &methods, scoped).json())
+        (
+            format!("{TOKEN_PREFIX}-{n}"),
+            canary_token(&server, &methods, scoped).json(),
+        )
     })
     .after(first)
     .with_request_ids()
@@ -380,10 +310,6 @@ async fn mock_cloud() -> MockServer {
         .mount(&server)
         .await;
     server
-}
-
-fn compute() -> EndpointFilter {
-    EndpointFilter::new("compute")
 }
 
 /// Sends GET /servers through the catalog with the plugin; shows the
@@ -914,10 +840,6 @@ async fn sessions_adapters_and_errors(shown: &mut Shown, server: &MockServer) {
 
     shown.debug("timings", &session.timings());
     shown.debug("transport", session.transport());
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    common::temp_dir(&format!("ksa-reliability-canary-{name}"))
 }
 
 /// Loads the plugin of a loader, shows everything, and uses it.

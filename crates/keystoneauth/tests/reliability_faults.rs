@@ -10,6 +10,9 @@
 
 mod common;
 
+use common::KeystoneExt;
+use testkit::require_keystone;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -18,8 +21,20 @@ use keystoneauth::{Error, Session, SessionBuilder};
 use secrecy::ExposeSecret;
 use tokio::sync::Barrier;
 
-/// A bound on every test here (the slowest takes about 12 s).
-const TEST_DEADLINE: Duration = Duration::from_secs(90);
+/// A bound on every test here, only for a hung run (the slowest takes about
+/// 20 s; the shared test Keystone was seen to pause for a minute while other
+/// suites used it).
+const TEST_DEADLINE: Duration = Duration::from_secs(600);
+
+/// The session timeout where the test is not about timeouts: only a bound
+/// for a hung server (a pause of the server makes requests slow, not failed).
+const PATIENT: Duration = Duration::from_secs(300);
+
+/// The timeout of the delay test, and the proxy's delay: twice as long, so
+/// the timeout fires first however late a busy machine runs the timer, and
+/// Keystone has as long to answer the requests that must succeed.
+const SHORT_TIMEOUT: Duration = Duration::from_secs(3);
+const DELAY: Duration = Duration::from_secs(6);
 
 /// A session authenticating through `proxy` against the Keystone behind it.
 fn session_through(ks: &common::Keystone, proxy: &FaultProxy, builder: SessionBuilder) -> Session {
@@ -70,12 +85,6 @@ fn is_connection_error(e: &Error) -> bool {
     }
 }
 
-/// The plugin's margin for its token: min(120 s, lifetime / 4).
-fn reauth_margin(access: &keystoneauth::AccessInfo) -> Duration {
-    let lifetime = access.lifetime().expect("Keystone gives issued_at");
-    Duration::from_secs(120).min(lifetime / 4)
-}
-
 /// The instant at which the plugin's current token comes due for renewal.
 async fn renewal_due(session: &Session) -> Instant {
     let plugin = session.auth().unwrap();
@@ -83,7 +92,7 @@ async fn renewal_due(session: &Session) -> Instant {
     let left = (access.expires_at() - chrono::Utc::now())
         .to_std()
         .unwrap_or(Duration::ZERO);
-    Instant::now() + left.saturating_sub(reauth_margin(&access))
+    Instant::now() + left.saturating_sub(common::reauth_margin(&access))
 }
 
 /// One request of a load run.
@@ -94,47 +103,112 @@ struct Sample {
     error: Option<(&'static str, String)>,
 }
 
-/// `tasks` tasks sending `get_user` through the proxy until `stop` is set, each
-/// pausing `pace` between requests; `started` counts the requests begun.
-fn spawn_load(
+/// Tasks sending requests until stopped, each pausing `pace` between
+/// requests. Each request is counted when it starts and recorded when it
+/// ends, so a test waits on counts and recorded outcomes, never on a
+/// wall-clock window.
+struct Load {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    started: Arc<std::sync::atomic::AtomicUsize>,
+    samples: Arc<std::sync::Mutex<Vec<Sample>>>,
+    handles: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Load {
+    /// `tasks` tasks each sending `request()` in a loop.
+    fn start<F, Fut>(tasks: usize, pace: Duration, request: F) -> Load
+    where
+        F: Fn() -> Fut + Clone + Send + 'static,
+        Fut: std::future::Future<Output = keystoneauth::Result<()>> + Send,
+    {
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let started = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let samples = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let handles = (0..tasks)
+            .map(|_| {
+                let (stop, started, samples, request) =
+                    (stop.clone(), started.clone(), samples.clone(), request.clone());
+                tokio::spawn(async move {
+                    while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                        started.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        let begun = Instant::now();
+                        let result = request().await;
+                        samples.lock().unwrap().push(Sample {
+                            started: begun,
+                            elapsed: begun.elapsed(),
+                            error: result.err().map(|e| (kind(&e), e.to_string())),
+                        });
+                        tokio::time::sleep(pace).await;
+                    }
+                })
+            })
+            .collect();
+        Load {
+            stop,
+            started,
+            samples,
+            handles,
+        }
+    }
+
+    /// Requests started so far.
+    fn started(&self) -> usize {
+        self.started.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Waits until `n` more requests have started than had now.
+    async fn wait_for_more(&self, n: usize, what: &str) {
+        let from = self.started();
+        common::wait_until(what, || self.started() >= from + n).await;
+    }
+
+    /// Waits until a request that started at or after `from` has succeeded.
+    async fn wait_for_success_since(&self, from: Instant) {
+        common::wait_until("a request succeeded", || {
+            self.samples
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|s| s.started >= from && s.error.is_none())
+        })
+        .await;
+    }
+
+    /// Waits until a request that started at or after `from` has ended.
+    async fn wait_for_end_since(&self, from: Instant) {
+        common::wait_until("a request ended", || {
+            self.samples.lock().unwrap().iter().any(|s| s.started >= from)
+        })
+        .await;
+    }
+
+    /// Stops the tasks (each finishes its request) and returns every
+    /// request, in the order they started.
+    async fn finish(self) -> Vec<Sample> {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        for h in self.handles {
+            h.await.unwrap();
+        }
+        let mut all = std::mem::take(&mut *self.samples.lock().unwrap());
+        all.sort_by_key(|s| s.started);
+        all
+    }
+}
+
+/// `get_user` through the proxy, as a load request.
+fn get_user_load(
     ks: &common::Keystone,
     session: &Session,
     proxy: &Arc<FaultProxy>,
-    tasks: usize,
-    stop: Arc<std::sync::atomic::AtomicBool>,
-    pace: Duration,
-    started_count: Arc<std::sync::atomic::AtomicUsize>,
-) -> Vec<tokio::task::JoinHandle<Vec<Sample>>> {
-    (0..tasks)
-        .map(|_| {
-            let (ks, session, proxy) = (ks.clone(), session.clone(), proxy.clone());
-            let (stop, started_count) = (stop.clone(), started_count.clone());
-            tokio::spawn(async move {
-                let mut samples = Vec::new();
-                while !stop.load(std::sync::atomic::Ordering::SeqCst) {
-                    started_count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                    let started = Instant::now();
-                    let result = get_user(&session, &proxy, &ks).await;
-                    samples.push(Sample {
-                        started,
-                        elapsed: started.elapsed(),
-                        error: result.err().map(|e| (kind(&e), e.to_string())),
-                    });
-                    tokio::time::sleep(pace).await;
-                }
-                samples
-            })
-        })
-        .collect()
-}
-
-async fn collect(handles: Vec<tokio::task::JoinHandle<Vec<Sample>>>) -> Vec<Sample> {
-    let mut all = Vec::new();
-    for h in handles {
-        all.extend(h.await.unwrap());
+) -> impl Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = keystoneauth::Result<()>> + Send>>
+       + Clone
+       + Send
+       + 'static {
+    let (ks, session, proxy) = (ks.clone(), session.clone(), proxy.clone());
+    move || {
+        let (ks, session, proxy) = (ks.clone(), session.clone(), proxy.clone());
+        Box::pin(async move { get_user(&session, &proxy, &ks).await })
     }
-    all.sort_by_key(|s| s.started);
-    all
 }
 
 fn tally(samples: &[Sample]) -> std::collections::BTreeMap<&'static str, usize> {
@@ -148,12 +222,15 @@ fn tally(samples: &[Sample]) -> std::collections::BTreeMap<&'static str, usize> 
 /// What an outage run saw.
 struct Outage {
     samples: Vec<Sample>,
-    /// Just before `down()` was called: from here on nothing is forwarded.
+    /// Just before `down()` was called.
     down_at: Instant,
+    /// When `down()` returned: from here on nothing is forwarded.
+    down_done: Instant,
     /// Just before `up()` was called: until here nothing is forwarded.
     up_called: Instant,
-    /// When `up()` returned: the proxy listens and forwards again.
-    up_at: Instant,
+    /// The end of the earliest request that started at or after `up_at`
+    /// and succeeded.
+    recovered: Instant,
     session: Session,
     proxy: Arc<FaultProxy>,
 }
@@ -171,11 +248,16 @@ fn recovered_after(samples: &[Sample], from: Instant) -> Instant {
         .expect("a request succeeded after the outage")
 }
 
+/// Requests that start after the recovery in every outage run (counted,
+/// not timed).
+const AFTER_RECOVERY: usize = 60;
+
 /// Load through the proxy to the 10-second-token Keystone; the proxy goes
-/// down for 5 s so that the token comes due for renewal in the middle of
-/// the outage, then comes back; the load goes on for at least 2 s and
-/// 60 requests more.
-async fn outage_run(ks: &common::Keystone, builder: SessionBuilder) -> Outage {
+/// down for at least 5 s, so that the token comes due for renewal in the
+/// middle of the outage, and until a request has started during it (and,
+/// without connection retries, failed); then it comes back, and the load goes on for at least 2 s and until
+/// `AFTER_RECOVERY` requests have started after a first success.
+async fn outage_run(ks: &common::Keystone, builder: SessionBuilder, retries: bool) -> Outage {
     let proxy = Arc::new(FaultProxy::for_url(&ks.short_auth_url).await);
     let session = session_through(ks, &proxy, builder.collect_timing(true));
     get_user(&session, &proxy, ks).await.unwrap();
@@ -183,77 +265,64 @@ async fn outage_run(ks: &common::Keystone, builder: SessionBuilder) -> Outage {
     let down_at =
         (due.checked_sub(Duration::from_millis(2500)).unwrap_or(due)).max(Instant::now() + Duration::from_secs(1));
     let up_at = down_at + Duration::from_secs(5);
-    let end = up_at + Duration::from_secs(2);
-    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let started = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let handles = spawn_load(
-        ks,
-        &session,
-        &proxy,
-        10,
-        stop.clone(),
-        Duration::from_millis(20),
-        started.clone(),
-    );
+    let load = Load::start(10, Duration::from_millis(20), get_user_load(ks, &session, &proxy));
     tokio::time::sleep_until(down_at.into()).await;
     let down_at = Instant::now();
     proxy.down().await;
+    let down_done = Instant::now();
+    assert_eq!(proxy.open_connections(), 0, "down() closed every connection");
+    if retries {
+        // It waits the outage out.
+        load.wait_for_more(1, "a request started during the outage").await;
+    } else {
+        load.wait_for_end_since(down_done).await;
+    }
     tokio::time::sleep_until(up_at.into()).await;
     let up_called = Instant::now();
     proxy.up().await;
     let up_at = Instant::now();
-    let at_up = started.load(std::sync::atomic::Ordering::SeqCst);
-    common::wait_until("60 requests started after the outage", || {
-        started.load(std::sync::atomic::Ordering::SeqCst) >= at_up + 60
-    })
-    .await;
+    let end = up_at + Duration::from_secs(2);
+    load.wait_for_success_since(up_at).await;
+    load.wait_for_more(AFTER_RECOVERY, "requests started after the recovery")
+        .await;
     tokio::time::sleep_until(end.into()).await;
-    stop.store(true, std::sync::atomic::Ordering::SeqCst);
-    let samples = collect(handles).await;
+    let samples = load.finish().await;
+    let recovered = recovered_after(&samples, up_at);
     Outage {
         samples,
         down_at,
+        down_done,
         up_called,
-        up_at,
+        recovered,
         session,
         proxy,
     }
 }
 
 /// Keystone (behind the proxy) stopped for 5 s mid-load, no retries: the
-/// requests during the outage fail fast with connection errors, every
-/// request after it succeeds on the same session.
+/// requests during the outage fail with connection errors (not timeouts),
+/// every request after it succeeds on the same session.
 async fn outage_without_retries(ks: common::Keystone) -> String {
-    let o = outage_run(&ks, Session::builder().timeout(Duration::from_secs(30))).await;
-    let margin = Duration::from_millis(200);
+    let o = outage_run(&ks, Session::builder().timeout(PATIENT), false).await;
     let during: Vec<&Sample> = o
         .samples
         .iter()
-        .filter(|s| s.started >= o.down_at + margin && s.started < o.up_called)
+        .filter(|s| s.started >= o.down_done && s.started + s.elapsed < o.up_called)
         .collect();
-    let recovered = recovered_after(&o.samples, o.up_at);
-    let after: Vec<&Sample> = o.samples.iter().filter(|s| s.started >= recovered).collect();
+    let after: Vec<&Sample> = o.samples.iter().filter(|s| s.started >= o.recovered).collect();
     let failures: Vec<&Sample> = o.samples.iter().filter(|s| s.error.is_some()).collect();
     let slowest_failure = failures.iter().map(|s| s.elapsed).max().unwrap_or_default();
     assert!(!during.is_empty(), "requests were made during the outage");
     for s in &during {
-        let (_, msg) = s
-            .error
-            .as_ref()
-            .expect("no request can succeed while the proxy is down");
-        // Fast: far from the 30 s timeout (a generous bound for a busy machine).
-        assert!(
-            s.elapsed < Duration::from_secs(15),
-            "failed fast: {:?} {msg}",
-            s.elapsed
-        );
+        assert!(s.error.is_some(), "no request can succeed while the proxy is down");
     }
     for s in &failures {
         let (k, msg) = s.error.as_ref().unwrap();
         assert!(
-            s.started + s.elapsed >= o.down_at && s.started < recovered,
+            s.started + s.elapsed >= o.down_at && s.started < o.recovered,
             "a failure outside the outage: {k} {msg}"
         );
+        // A connection error, so not the session timeout: it failed fast.
         assert!(
             matches!(*k, "ConnectFailure" | "Connection" | "Authorization"),
             "a connection error, not {k}: {msg}"
@@ -263,7 +332,11 @@ async fn outage_without_retries(ks: common::Keystone) -> String {
             "{k}: {msg}"
         );
     }
-    assert!(after.len() >= 10, "{} requests after the outage", after.len());
+    assert!(
+        after.len() >= AFTER_RECOVERY,
+        "{} requests after the outage",
+        after.len()
+    );
     assert!(
         after.iter().all(|s| s.error.is_none()),
         "every request after the outage succeeds on the same session: {:?}",
@@ -276,7 +349,7 @@ async fn outage_without_retries(ks: common::Keystone) -> String {
          during_outage={} after={} (all ok) kinds={:?} token_posts={}",
         o.samples.len(),
         failures.len(),
-        ms(slowest_failure),
+        common::ms(slowest_failure),
         during.len(),
         after.len(),
         tally(&o.samples),
@@ -287,13 +360,15 @@ async fn outage_without_retries(ks: common::Keystone) -> String {
 /// The same outage with `connect_retries`: no caller sees it.
 async fn outage_with_connect_retries(ks: common::Keystone) -> String {
     // Back-off 0.5, 1, 2, 4 s: a request may wait 7.5 s, more than the 5 s outage.
-    let builder = Session::builder().timeout(Duration::from_secs(30)).connect_retries(5);
-    let o = outage_run(&ks, builder).await;
+    let builder = Session::builder().timeout(PATIENT).connect_retries(5);
+    let o = outage_run(&ks, builder, true).await;
     let failures: Vec<&Sample> = o.samples.iter().filter(|s| s.error.is_some()).collect();
+    // Requests that started once nothing was forwarded any more, and ended
+    // (successfully) after the proxy was back: they waited the outage out.
     let spanning = o
         .samples
         .iter()
-        .filter(|s| s.started < o.up_at && s.started + s.elapsed > o.up_at && s.started >= o.down_at)
+        .filter(|s| s.started >= o.down_done && s.started < o.up_called && s.started + s.elapsed > o.up_called)
         .count();
     let timings = o.session.timings();
     let refused_posts = timings
@@ -308,7 +383,6 @@ async fn outage_with_connect_retries(ks: common::Keystone) -> String {
         failures.first()
     );
     assert!(spanning >= 1, "some requests waited through the outage");
-    assert!(slowest >= Duration::from_secs(1), "{slowest:?}");
     assert!(refused >= 1, "attempts were refused while the proxy was down");
     assert!(o.proxy.token_posts() >= 2);
     format!(
@@ -324,22 +398,29 @@ async fn outage_with_connect_retries(ks: common::Keystone) -> String {
     )
 }
 
-/// Only the token endpoint is down (the API is up): from 2 s before the
-/// token comes due for renewal until 2 s after it expires. Measures how
-/// many requests fail while the cached token is still valid (in the
-/// re-authentication margin): the plugin does not fall back to it.
+/// Only the token endpoint is down (the API is up): from 5 s before the
+/// token comes due for renewal until 2 s after it expires (and until a
+/// request has failed with the expired token). Measures how many requests
+/// fail while the cached token is still valid (in the re-authentication
+/// margin): the plugin does not fall back to it.
 async fn token_endpoint_down_api_up(ks: common::Keystone) -> String {
     let proxy = Arc::new(FaultProxy::for_url(&ks.short_auth_url).await);
-    let session = session_through(&ks, &proxy, Session::builder().timeout(Duration::from_secs(30)));
-    let get = |session: Session, user: String| async move {
-        session
-            .get(format!("/users/{user}"))
-            .endpoint_filter(keystoneauth::EndpointFilter::new("identity"))
-            .send()
-            .await
-            .map(|_| ())
+    let session = session_through(&ks, &proxy, Session::builder().timeout(PATIENT));
+    let get = {
+        let (session, user) = (session.clone(), ks.admin_user_id.clone());
+        move || {
+            let (session, user) = (session.clone(), user.clone());
+            async move {
+                session
+                    .get(format!("/users/{user}"))
+                    .endpoint_filter(keystoneauth::EndpointFilter::new("identity"))
+                    .send()
+                    .await
+                    .map(|_| ())
+            }
+        }
     };
-    get(session.clone(), ks.admin_user_id.clone()).await.unwrap();
+    get().await.unwrap();
     let access = session
         .auth()
         .unwrap()
@@ -349,48 +430,28 @@ async fn token_endpoint_down_api_up(ks: common::Keystone) -> String {
         .unwrap();
     let left = (access.expires_at() - chrono::Utc::now()).to_std().unwrap_or_default();
     let expiry = Instant::now() + left;
-    let due = expiry - reauth_margin(&access);
-    let down_at = due - Duration::from_secs(2);
+    let due = expiry - common::reauth_margin(&access);
+    let down_at = due
+        .checked_sub(Duration::from_secs(5))
+        .unwrap_or(due)
+        .max(Instant::now());
     let up_at = expiry + Duration::from_secs(2);
-    let end = up_at + Duration::from_secs(2);
-    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let started = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let handles: Vec<_> = (0..5)
-        .map(|_| {
-            let (session, user) = (session.clone(), ks.admin_user_id.clone());
-            let (stop, started) = (stop.clone(), started.clone());
-            tokio::spawn(async move {
-                let mut samples = Vec::new();
-                while !stop.load(std::sync::atomic::Ordering::SeqCst) {
-                    started.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                    let started = Instant::now();
-                    let result = get(session.clone(), user.clone()).await;
-                    samples.push(Sample {
-                        started,
-                        elapsed: started.elapsed(),
-                        error: result.err().map(|e| (kind(&e), e.to_string())),
-                    });
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-                samples
-            })
-        })
-        .collect();
+    let load = Load::start(5, Duration::from_millis(50), get);
     tokio::time::sleep_until(down_at.into()).await;
     let down_at = Instant::now();
     proxy.down().await;
     tokio::time::sleep_until(up_at.into()).await;
+    // At least one request lived wholly after the expiry, with Keystone down.
+    load.wait_for_end_since(expiry).await;
     let up_called = Instant::now();
     proxy.up().await;
     let up_at = Instant::now();
-    let at_up = started.load(std::sync::atomic::Ordering::SeqCst);
-    common::wait_until("30 requests started after the token endpoint came back", || {
-        started.load(std::sync::atomic::Ordering::SeqCst) >= at_up + 30
-    })
-    .await;
+    let end = up_at + Duration::from_secs(2);
+    load.wait_for_success_since(up_at).await;
+    load.wait_for_more(30, "requests started after the token endpoint came back")
+        .await;
     tokio::time::sleep_until(end.into()).await;
-    stop.store(true, std::sync::atomic::Ordering::SeqCst);
-    let samples = collect(handles).await;
+    let samples = load.finish().await;
     // Each window holds the requests whose whole life lies in it, so what
     // they could see is certain however the machine schedules them.
     let window = |from: Instant, to: Instant| -> (usize, usize) {
@@ -413,7 +474,7 @@ async fn token_endpoint_down_api_up(ks: common::Keystone) -> String {
         before_due.1, 0,
         "the valid token is used while the token endpoint is down"
     );
-    assert!(after.0 > 0);
+    assert!(after.0 >= 30, "{after:?}");
     assert_eq!(after.1, 0, "every request after the token endpoint is back succeeds");
     assert!(
         expired.0 > 0,
@@ -426,7 +487,7 @@ async fn token_endpoint_down_api_up(ks: common::Keystone) -> String {
     format!(
         "TOKEN ENDPOINT DOWN, API UP ({:?} margin): before due {}/{} failed; in the margin (token still valid) {}/{} failed; \
          expired {}/{} failed; after recovery {}/{} failed",
-        reauth_margin(&access),
+        common::reauth_margin(&access),
         before_due.1,
         before_due.0,
         in_margin.1,
@@ -436,10 +497,6 @@ async fn token_endpoint_down_api_up(ks: common::Keystone) -> String {
         after.1,
         after.0
     )
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }
 
 /// Three outages at once (each has its own proxy and session; together
@@ -475,9 +532,9 @@ async fn responses_delayed_past_the_timeout_are_timeouts_without_duplicate_posts
         let session = session_through(
             &ks,
             &proxy,
-            Session::builder().timeout(Duration::from_secs(1)).connect_retries(3),
+            Session::builder().timeout(SHORT_TIMEOUT).connect_retries(3),
         );
-        proxy.set_delay(Duration::from_millis(1500));
+        proxy.set_delay(DELAY);
 
         // A cold session: 20 concurrent requests wait for one token POST,
         // which times out; they all fail, and the POST was sent once.
@@ -487,16 +544,14 @@ async fn responses_delayed_past_the_timeout_are_timeouts_without_duplicate_posts
                 let (s, p, k, b) = (session.clone(), proxy.clone(), ks.clone(), barrier.clone());
                 tokio::spawn(async move {
                     b.wait().await;
-                    let start = Instant::now();
-                    (get_user(&s, &p, &k).await, start.elapsed())
+                    get_user(&s, &p, &k).await
                 })
             })
             .collect();
         let mut kinds = std::collections::BTreeMap::new();
         for t in tasks {
-            let (result, elapsed) = t.await.unwrap();
-            let err = result.expect_err("the token POST timed out");
-            assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
+            // No bound on how long it took: the kind says it was the timeout.
+            let err = t.await.unwrap().expect_err("the token POST timed out");
             let shown = err.to_string();
             assert!(
                 err.is_timeout() || shown.contains("timed out"),
@@ -514,7 +569,7 @@ async fn responses_delayed_past_the_timeout_are_timeouts_without_duplicate_posts
 
         // A delayed GET is a read timeout; it is idempotent, so the one
         // connection retry allowed re-sends it.
-        proxy.set_delay(Duration::from_millis(1500));
+        proxy.set_delay(DELAY);
         let gets_before = proxy.count("GET", &format!("/users/{}", ks.admin_user_id));
         let err = session
             .get(format!("/users/{}", ks.admin_user_id))
@@ -544,7 +599,7 @@ async fn responses_delayed_past_the_timeout_are_timeouts_without_duplicate_posts
         assert!(matches!(err, Error::ReadTimeout { .. }), "{err:?}");
         assert_eq!(proxy.token_posts() - posts_before, 1, "a POST is never re-sent");
         println!(
-            "DELAY 1500 ms > timeout 1 s: cold callers=20 kinds={kinds:?} token_posts={cold_posts}; GET with 1 retry -> {gets} GETs; POST with 3 retries -> 1 POST"
+            "DELAY {DELAY:?} > timeout {SHORT_TIMEOUT:?}: cold callers=20 kinds={kinds:?} token_posts={cold_posts}; GET with 1 retry -> {gets} GETs; POST with 3 retries -> 1 POST"
         );
     })
     .await
@@ -559,7 +614,7 @@ async fn connections_reset_mid_body_are_clean_connection_errors() {
         let session = session_through(
             &ks,
             &proxy,
-            Session::builder().timeout(Duration::from_secs(10)).connect_retries(2),
+            Session::builder().timeout(PATIENT).connect_retries(2),
         );
         proxy.set_reset_after(Some(64));
 
@@ -657,8 +712,9 @@ async fn a_503_storm_is_waited_out_as_retry_after_asks() {
             "503 storm (3 x Retry-After: 1, status_code_retries=3): succeeded after {elapsed:?}, requests={}",
             proxy.requests() - before
         );
+        // A lower bound from the protocol (three waits of Retry-After: 1);
+        // no upper bound on a busy machine (TEST_DEADLINE ends a hang).
         assert!(elapsed >= Duration::from_secs(3), "Retry-After honoured: {elapsed:?}");
-        assert!(elapsed < Duration::from_secs(15), "{elapsed:?}");
         assert_eq!(proxy.answered_503(), 3);
         assert_eq!(proxy.requests() - before, 4);
     })
@@ -685,7 +741,6 @@ async fn a_503_storm_longer_than_the_retries_ends_in_a_503() {
         assert!(err.is_retriable());
         assert_eq!(sent, 4, "bounded: one try and three retries");
         assert!(elapsed >= Duration::from_secs(3), "{elapsed:?}");
-        assert!(elapsed < Duration::from_secs(15), "{elapsed:?}");
         proxy.pass_through();
         get_user(&session, &proxy, &ks).await.unwrap();
     })
@@ -698,28 +753,14 @@ async fn a_token_revoked_mid_load_is_replaced_once_and_no_caller_sees_401() {
     let ks = require_keystone!();
     tokio::time::timeout(TEST_DEADLINE, async {
         let proxy = Arc::new(FaultProxy::for_url(&ks.auth_url).await);
-        let session = session_through(&ks, &proxy, Session::builder().timeout(Duration::from_secs(30)));
+        let session = session_through(&ks, &proxy, Session::builder().timeout(PATIENT));
         get_user(&session, &proxy, &ks).await.unwrap();
         let token = session.token(None).await.unwrap().unwrap();
         // The load runs until AFTER requests have started after the
         // revocation (however slow the machine), not for a fixed time.
         const AFTER: usize = 40;
-        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let started = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let handles = spawn_load(
-            &ks,
-            &session,
-            &proxy,
-            20,
-            stop.clone(),
-            Duration::from_millis(5),
-            started.clone(),
-        );
-        // Some load before the revocation.
-        common::wait_until("20 requests started before the revocation", || {
-            started.load(std::sync::atomic::Ordering::SeqCst) >= 20
-        })
-        .await;
+        let load = Load::start(20, Duration::from_millis(5), get_user_load(&ks, &session, &proxy));
+        load.wait_for_more(20, "requests started before the revocation").await;
         // Another session (its own admin token, straight to Keystone) revokes it.
         let other = Session::builder()
             .auth(Arc::new(ks.admin_project_plugin(&ks.auth_url)))
@@ -732,14 +773,9 @@ async fn a_token_revoked_mid_load_is_replaced_once_and_no_caller_sees_401() {
             .await
             .unwrap();
         let revoked_at = Instant::now();
-        let at_revocation = started.load(std::sync::atomic::Ordering::SeqCst);
-        common::wait_until("requests started after the revocation", || {
-            started.load(std::sync::atomic::Ordering::SeqCst) >= at_revocation + AFTER
-        })
-        .await;
-        stop.store(true, std::sync::atomic::Ordering::SeqCst);
-        let samples = collect(handles).await;
-        let after = samples.iter().filter(|s| s.started > revoked_at).count();
+        load.wait_for_more(AFTER, "requests started after the revocation").await;
+        let samples = load.finish().await;
+        let after = samples.iter().filter(|s| s.started >= revoked_at).count();
         let rejected = proxy.upstream_status(401);
         println!(
             "REVOKED mid-load: requests={} after_revocation={} failures={} 401s_absorbed={} token_posts={}",

@@ -11,6 +11,9 @@
 
 mod common;
 
+use common::KeystoneExt;
+use testkit::require_keystone;
+
 use std::sync::Arc;
 
 use common::proxy::CountingProxy;
@@ -200,12 +203,7 @@ async fn application_body_resent_to_another_origin_on_opt_in() {
 #[tokio::test]
 async fn a_401_from_another_origin_keeps_the_token() {
     let ks = require_keystone!();
-    let u = url::Url::parse(&ks.auth_url).unwrap();
-    let proxy = CountingProxy::start(
-        &format!("{}:{}", u.host_str().unwrap(), u.port().unwrap()),
-        b"POST /v3/auth/tokens",
-    )
-    .await;
+    let proxy = CountingProxy::start(&ks.host_port(), b"POST /v3/auth/tokens");
     let plugin = ks.admin_project_plugin(&format!("{}/v3", proxy.base));
     let session = Session::builder().auth(Arc::new(plugin)).build().unwrap();
 

@@ -9,6 +9,9 @@
 
 mod common;
 
+use common::KeystoneExt;
+use testkit::require_keystone;
+
 use std::io::Read;
 use std::sync::Arc;
 use std::time::Duration;
@@ -39,7 +42,7 @@ async fn object_server() -> BulkServer {
     .await
 }
 
-fn adapter(session: Session, url: &str) -> Adapter {
+fn adapter_at(session: Session, url: &str) -> Adapter {
     Adapter::builder(session).endpoint_override(url).build().unwrap()
 }
 
@@ -77,7 +80,7 @@ fn stream_child() {
             .read_timeout(Duration::from_secs(60))
             .build()
             .unwrap();
-        let adapter = adapter(session, &url);
+        let adapter = adapter_at(session, &url);
         if kind.ends_with("blocking") {
             let adapter = blocking::Adapter::from(adapter);
             adapter.get("/object/1").send().unwrap();

@@ -7,167 +7,23 @@
 mod common;
 
 use common::chain;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::path::{Path, PathBuf};
+use common::pki::Pki;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use keystoneauth::{ClientIdentity, Error, Session, TlsVersion};
-use rcgen::{
-    BasicConstraints, Certificate, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose,
-    SanType,
-};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio_rustls::rustls::crypto::CryptoProvider;
-use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use tokio_rustls::rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio_rustls::rustls::server::WebPkiClientVerifier;
 use tokio_rustls::rustls::{self, RootCertStore, ServerConfig, SupportedProtocolVersion};
 use tokio_rustls::TlsAcceptor;
 
 /// The JSON body every request is answered with.
 const BODY: &str = r#"{"ok": true, "served_by": "tls-test"}"#;
-
-// ---------------------------------------------------------------------------
-// Certificates
-// ---------------------------------------------------------------------------
-
-/// A CA, a server certificate for `localhost` and 127.0.0.1, and a client
-/// certificate, all signed by the CA and written as PEM to a fresh
-/// temporary directory (removed on drop).
-struct Pki {
-    dir: PathBuf,
-    ca_der: CertificateDer<'static>,
-    server_cert_der: CertificateDer<'static>,
-    server_key_der: Vec<u8>,
-    client_cert_der: CertificateDer<'static>,
-    client_cert_pem: String,
-    client_key_pem: String,
-    /// The CA certificate.
-    ca_pem_path: PathBuf,
-    /// The client certificate alone.
-    client_cert_path: PathBuf,
-    /// The client's private key alone.
-    client_key_path: PathBuf,
-    /// The client certificate followed by its key, in one file.
-    client_combined_path: PathBuf,
-    /// A valid private key that belongs to no certificate here.
-    stray_key_path: PathBuf,
-}
-
-impl Drop for Pki {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn unique_dir(prefix: &str) -> PathBuf {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    let dir = std::env::temp_dir().join(format!(
-        "keystoneauth-{prefix}-{}-{}-{nanos}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::SeqCst)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn leaf_params(common_name: &str, sans: Vec<SanType>, usage: ExtendedKeyUsagePurpose) -> CertificateParams {
-    let mut params = CertificateParams::default();
-    params.distinguished_name.push(DnType::CommonName, common_name);
-    params.subject_alt_names = sans;
-    params.is_ca = IsCa::NoCa;
-    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-    params.extended_key_usages = vec![usage];
-    params
-}
-
-impl Pki {
-    fn new() -> Pki {
-        let dir = unique_dir("tls");
-
-        let ca_key = KeyPair::generate().unwrap();
-        let mut ca_params = CertificateParams::default();
-        ca_params
-            .distinguished_name
-            .push(DnType::CommonName, "keystoneauth test CA");
-        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca_params.key_usages = vec![
-            KeyUsagePurpose::KeyCertSign,
-            KeyUsagePurpose::CrlSign,
-            KeyUsagePurpose::DigitalSignature,
-        ];
-        let ca: Certificate = ca_params.self_signed(&ca_key).unwrap();
-
-        let server_key = KeyPair::generate().unwrap();
-        let server = leaf_params(
-            "localhost",
-            vec![
-                SanType::DnsName("localhost".try_into().unwrap()),
-                SanType::IpAddress(IpAddr::V4(Ipv4Addr::LOCALHOST)),
-            ],
-            ExtendedKeyUsagePurpose::ServerAuth,
-        )
-        .signed_by(&server_key, &ca, &ca_key)
-        .unwrap();
-
-        let client_key = KeyPair::generate().unwrap();
-        let client = leaf_params(
-            "keystoneauth test client",
-            Vec::new(),
-            ExtendedKeyUsagePurpose::ClientAuth,
-        )
-        .signed_by(&client_key, &ca, &ca_key)
-        .unwrap();
-
-        let stray_key = KeyPair::generate().unwrap();
-
-        let write = |name: &str, contents: &str| -> PathBuf {
-            let path = dir.join(name);
-            std::fs::write(&path, contents).unwrap();
-            path
-        };
-        let client_cert_pem = client.pem();
-        let client_key_pem = client_key.serialize_pem();
-        let ca_pem_path = write("ca.pem", &ca.pem());
-        let client_cert_path = write("client.pem", &client_cert_pem);
-        let client_key_path = write("client.key", &client_key_pem);
-        let client_combined_path = write("client-combined.pem", &format!("{client_cert_pem}{client_key_pem}"));
-        let stray_key_path = write("stray.key", &stray_key.serialize_pem());
-        // Written for debugging only; the server is configured from DER.
-        write("server.pem", &server.pem());
-
-        Pki {
-            ca_der: ca.der().clone(),
-            server_cert_der: server.der().clone(),
-            server_key_der: server_key.serialize_der(),
-            client_cert_der: client.der().clone(),
-            client_cert_pem,
-            client_key_pem,
-            ca_pem_path,
-            client_cert_path,
-            client_key_path,
-            client_combined_path,
-            stray_key_path,
-            dir,
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.join(name)
-    }
-
-    fn write(&self, name: &str, contents: &[u8]) -> PathBuf {
-        let path = self.path(name);
-        std::fs::write(&path, contents).unwrap();
-        path
-    }
-}
 
 // ---------------------------------------------------------------------------
 // Server

@@ -6,13 +6,12 @@
 
 mod common;
 
+use common::KeystoneExt;
+use testkit::require_keystone;
+
 use common::totp::totp;
 use common::{http, pairs, Keystone, Sandbox};
 use serde_json::{json, Value};
-
-fn var(name: &str) -> String {
-    std::env::var(name).unwrap_or_default()
-}
 
 fn token_for(ks: &Keystone, username: &str, password: &str, project: &str) -> String {
     let body = json!({"auth": {"identity": {"methods": ["password"], "password": {"user": {
@@ -98,8 +97,9 @@ fn application_credential_from_flags_and_clouds_yaml() {
             &ks.auth_url,
             "--os-application-credential-id",
             &ac.id,
-            "--os-application-credential-secret",
-            &ac.secret,
+            // Keystone's secrets are random base64url: one may start with
+            // '-', which a command line only takes in the `=` form.
+            &format!("--os-application-credential-secret={}", ac.secret),
             "token",
             "issue",
             "-f",
@@ -138,9 +138,9 @@ fn application_credential_from_flags_and_clouds_yaml() {
 fn multi_factor_user_from_flags_and_clouds_yaml() {
     let ks = require_keystone!();
     let (user, password, secret) = (
-        var("KSA_TEST_MFA_USERNAME"),
-        var("KSA_TEST_MFA_PASSWORD"),
-        var("KSA_TEST_MFA_TOTP_SECRET"),
+        ks.mfa_username.clone(),
+        ks.mfa_password.clone(),
+        ks.mfa_totp_secret.clone(),
     );
     if user.is_empty() || secret.is_empty() {
         common::skip("the harness did not seed the multi-factor user");
@@ -195,7 +195,7 @@ fn multi_factor_user_from_flags_and_clouds_yaml() {
             "--no-cache",
         ],
     );
-    assert_eq!(v["user_id"], var("KSA_TEST_MFA_USER_ID"));
+    assert_eq!(v["user_id"], ks.mfa_user_id);
     assert_eq!(v["project_id"], ks.demo_project_id);
 
     // From clouds.yaml, the passcode (which changes) from the command line.
@@ -220,7 +220,7 @@ fn multi_factor_user_from_flags_and_clouds_yaml() {
             "--no-cache",
         ],
     );
-    assert_eq!(v["user_id"], var("KSA_TEST_MFA_USER_ID"));
+    assert_eq!(v["user_id"], ks.mfa_user_id);
 }
 
 /// A user with only a TOTP credential, created as admin and deleted on drop.
@@ -273,12 +273,7 @@ impl<'a> TotpUser<'a> {
 
 impl Drop for TotpUser<'_> {
     fn drop(&mut self) {
-        http(
-            "DELETE",
-            &format!("{}/users/{}", self.ks.auth_url, self.id),
-            &[("X-Auth-Token", &self.ks.admin_token())],
-            None,
-        );
+        self.ks.delete(&format!("/users/{}", self.id));
     }
 }
 

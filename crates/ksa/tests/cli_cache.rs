@@ -10,6 +10,9 @@
 
 mod common;
 
+use common::KeystoneExt;
+use testkit::require_keystone;
+
 use common::proxy::CountingProxy;
 use common::{mode, Keystone, Sandbox};
 use serde_json::Value;
@@ -306,13 +309,7 @@ fn a_killed_lock_holder_does_not_block_the_others() {
             .unwrap()
             .success()
     };
-    for _ in 0..600 {
-        if held() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    assert!(held(), "the holder never took the lock");
+    common::block_until("the holder taking the lock", testkit::DEADLINE, held);
     let children: Vec<_> = (0..5)
         .map(|_| s.spawn(&env, &["token", "issue", "-f", "value", "-c", "id"]))
         .collect();
@@ -482,16 +479,14 @@ fn run_watching_roots(s: &Sandbox, env: &[(String, String)], args: &[&str]) -> (
     env.push(("SSL_CERT_DIR".into(), s.root.join("no-such-dir").display().to_string()));
     let mut child = s.spawn(&env, args);
     let mut opened = false;
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    while child.try_wait().unwrap().is_none() {
+    common::block_until("ksa finishing", testkit::DEADLINE, || {
         // A reader is there: let it read an empty bundle (end of file) and go on.
         if let Ok(writer) = rustix::fs::open(&fifo, OFlags::WRONLY | OFlags::NONBLOCK, Mode::empty()) {
             opened = true;
             drop(writer);
         }
-        assert!(std::time::Instant::now() < deadline, "ksa did not finish");
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
+        child.try_wait().unwrap().is_some()
+    });
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     (String::from_utf8_lossy(&out.stdout).trim().to_owned(), opened)
@@ -516,11 +511,7 @@ fn a_cached_command_never_loads_the_root_certificates() {
 #[test]
 fn token_store_shares_one_token_between_hosts() {
     let k = require_keystone!();
-    let Some(redis) = std::env::var("KSA_TEST_REDIS_URL").ok().filter(|v| !v.is_empty()) else {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("KSA_TEST_REDIS_URL is not set under CI=true: scripts/test starts Redis");
-        }
-        common::skip("KSA_TEST_REDIS_URL is not set; run scripts/redis start && eval \"$(scripts/redis env)\"");
+    let Some(redis) = testkit::redis_url() else {
         return;
     };
     let (proxy, env) = proxied(&k);

@@ -9,6 +9,9 @@
 
 mod common;
 
+use common::KeystoneExt;
+use testkit::require_keystone;
+
 use std::collections::BTreeMap;
 
 use common::proxy::CountingProxy;

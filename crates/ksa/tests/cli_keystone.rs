@@ -8,6 +8,9 @@
 
 mod common;
 
+use common::KeystoneExt;
+use testkit::require_keystone;
+
 use std::collections::BTreeSet;
 
 use common::{http, osc_expires, pairs, Keystone, Sandbox};
@@ -586,12 +589,7 @@ struct ProjectGuard<'a> {
 impl Drop for ProjectGuard<'_> {
     fn drop(&mut self) {
         if let Some(id) = &self.id {
-            let _ = http(
-                "DELETE",
-                &format!("{}/projects/{id}", self.k.auth_url),
-                &[("X-Auth-Token", &self.k.admin_token())],
-                None,
-            );
+            self.k.delete(&format!("/projects/{id}"));
         }
     }
 }
@@ -764,12 +762,7 @@ impl<'a> CanaryUser<'a> {
 
 impl Drop for CanaryUser<'_> {
     fn drop(&mut self) {
-        let _ = http(
-            "DELETE",
-            &format!("{}/users/{}", self.k.auth_url, self.id),
-            &[("X-Auth-Token", &self.k.admin_token())],
-            None,
-        );
+        self.k.delete(&format!("/users/{}", self.id));
     }
 }
 

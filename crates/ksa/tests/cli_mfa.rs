@@ -7,17 +7,14 @@
 
 mod common;
 
+use testkit::require_keystone;
+
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use common::totp::totp;
 use common::{pairs, Sandbox};
 use rexpect::process::WaitStatus;
 use rexpect::session::PtySession;
-
-fn var(name: &str) -> String {
-    std::env::var(name).unwrap_or_default()
-}
 
 /// What the terminal shows to check the echo works before ksa starts.
 const ECHO_PROBE: &str = "ECHO-PROBE-7c2d";
@@ -44,20 +41,15 @@ fn ksa_in_a_terminal(sb: &Sandbox, env: &[(String, String)], args: &[&str]) -> P
 /// reading the secret, and what is typed is not shown.
 fn wait_for_no_echo(p: &PtySession) {
     let master = p.process().get_file_handle().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
+    common::block_until("ksa turning the terminal's echo off", testkit::DEADLINE, || {
         let modes = rustix::termios::tcgetattr(&master).unwrap().local_modes;
-        if !modes.contains(rustix::termios::LocalModes::ECHO) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "ksa never turned the terminal's echo off");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+        !modes.contains(rustix::termios::LocalModes::ECHO)
+    });
 }
 
 /// Types `secret` at the prompt once the echo is off; returns everything
 /// the terminal showed until ksa ended, and its exit code.
-fn answer(mut p: PtySession, prompt: &str, secret: &str) -> (String, i32) {
+fn type_at_prompt(mut p: PtySession, prompt: &str, secret: &str) -> (String, i32) {
     p.exp_string(prompt).unwrap();
     wait_for_no_echo(&p);
     p.send_line(secret).unwrap();
@@ -76,12 +68,12 @@ struct MfaUser {
     id: String,
 }
 
-fn mfa_user() -> Option<MfaUser> {
+fn mfa_user(ks: &common::Keystone) -> Option<MfaUser> {
     let user = MfaUser {
-        name: var("KSA_TEST_MFA_USERNAME"),
-        password: var("KSA_TEST_MFA_PASSWORD"),
-        secret: var("KSA_TEST_MFA_TOTP_SECRET"),
-        id: var("KSA_TEST_MFA_USER_ID"),
+        name: ks.mfa_username.clone(),
+        password: ks.mfa_password.clone(),
+        secret: ks.mfa_totp_secret.clone(),
+        id: ks.mfa_user_id.clone(),
     };
     if user.name.is_empty() || user.secret.is_empty() {
         common::skip("the harness did not seed the multi-factor user");
@@ -93,7 +85,7 @@ fn mfa_user() -> Option<MfaUser> {
 #[test]
 fn a_missing_totp_passcode_is_asked_on_the_terminal_without_echo() {
     let ks = require_keystone!();
-    let Some(user) = mfa_user() else { return };
+    let Some(user) = mfa_user(&ks) else { return };
     let mut sb = Sandbox::new("mfa-totp");
     sb.secrets.push(user.password.clone());
     // An openrc with the password only (the generic password plugin).
@@ -124,7 +116,7 @@ fn a_missing_totp_passcode_is_asked_on_the_terminal_without_echo() {
     let p = ksa_in_a_terminal(&sb, &env, &["--debug", "-f", "json", "token", "issue"]);
     let code = totp(&user.secret);
     let prompt = format!("TOTP passcode for user {} (domain Default): ", user.name);
-    let (shown, status) = answer(p, &prompt, &code);
+    let (shown, status) = type_at_prompt(p, &prompt, &code);
     assert_eq!(status, 0, "{shown}");
     assert!(!shown.contains(&code), "the passcode was shown:\n{shown}");
     assert!(!shown.contains(&user.password), "the password was shown:\n{shown}");
@@ -149,7 +141,7 @@ fn a_missing_totp_passcode_is_asked_on_the_terminal_without_echo() {
 #[test]
 fn a_missing_password_is_asked_and_a_wrong_answer_is_a_clear_error() {
     let ks = require_keystone!();
-    let Some(user) = mfa_user() else { return };
+    let Some(user) = mfa_user(&ks) else { return };
     let mut sb = Sandbox::new("mfa-password");
     sb.secrets.push(user.password.clone());
     let env = |passcode: &str| {
@@ -165,7 +157,7 @@ fn a_missing_password_is_asked_and_a_wrong_answer_is_a_clear_error() {
     // A wrong password: Keystone's refusal, and the answer is not shown.
     let wrong = "WRONG-PASSWORD-CANARY-3e9b";
     let p = ksa_in_a_terminal(&sb, &env(&totp(&user.secret)), &["--no-cache", "token", "issue"]);
-    let (shown, status) = answer(p, "Password for user ", wrong);
+    let (shown, status) = type_at_prompt(p, "Password for user ", wrong);
     assert_eq!(status, 1, "{shown}");
     assert!(shown.contains("ksa: error:") && shown.contains("401"), "{shown}");
     assert!(!shown.contains(wrong), "the answer was shown:\n{shown}");
@@ -177,7 +169,7 @@ fn a_missing_password_is_asked_and_a_wrong_answer_is_a_clear_error() {
         &["--no-cache", "-f", "json", "token", "issue"],
     );
     let prompt = format!("Password for user {} (domain Default): ", user.name);
-    let (shown, status) = answer(p, &prompt, &user.password);
+    let (shown, status) = type_at_prompt(p, &prompt, &user.password);
     assert_eq!(status, 0, "{shown}");
     assert!(!shown.contains(&user.password), "the password was shown:\n{shown}");
     assert!(shown.contains(&user.id), "{shown}");

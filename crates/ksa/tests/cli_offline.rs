@@ -9,6 +9,7 @@ use common::{pairs, Sandbox};
 use serde_json::Value;
 
 const CANARY: &str = "ksa-canary-password-3f9c1e";
+const SECRETS: &[&str] = &[CANARY];
 
 fn env_creds(auth_url: &str) -> Vec<(String, String)> {
     pairs(&[
@@ -21,15 +22,9 @@ fn env_creds(auth_url: &str) -> Vec<(String, String)> {
     ])
 }
 
-fn sandbox(name: &str) -> Sandbox {
-    let mut s = Sandbox::new(name);
-    s.secrets.push(CANARY.to_owned());
-    s
-}
-
 #[test]
 fn usage_errors_exit_2() {
-    let s = sandbox("usage");
+    let s = Sandbox::with_secrets("usage", SECRETS);
     for args in [
         &["tokn", "issue"][..],
         &["--bogus-flag", "token", "issue"],
@@ -50,7 +45,7 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn help_and_version_exit_0() {
-    let s = sandbox("help");
+    let s = Sandbox::with_secrets("help", SECRETS);
     let out = s.ok(&[], &["--help"]);
     for cmd in [
         "token",
@@ -92,7 +87,7 @@ fn help_and_version_exit_0() {
 
 #[test]
 fn help_lists_the_chosen_plugins_options() {
-    let s = sandbox("help-plugin");
+    let s = Sandbox::with_secrets("help-plugin", SECRETS);
     let out = s.ok(&[], &["--os-auth-type", "v3applicationcredential", "--help"]);
     assert!(out.stdout.contains("--os-application-credential-id"), "{}", out.stdout);
     assert!(out.stdout.contains("--os-application-credential-secret"));
@@ -114,7 +109,7 @@ fn help_lists_the_chosen_plugins_options() {
 
 #[test]
 fn completion_scripts() {
-    let s = sandbox("completion");
+    let s = Sandbox::with_secrets("completion", SECRETS);
     let out = s.ok(&[], &["completion", "bash"]);
     assert!(
         out.stdout.contains("_ksa()"),
@@ -165,7 +160,7 @@ fn row<'a>(rows: &'a [(String, String, String)], option: &str) -> &'a (String, S
 
 #[test]
 fn config_show_lists_sources_and_masks_secrets() {
-    let s = sandbox("config-env");
+    let s = Sandbox::with_secrets("config-env", SECRETS);
     let env = env_creds("http://127.0.0.1:1/v3");
     let v = s.json(&env, &["config", "show", "-f", "json"]);
     let r = rows(&v);
@@ -204,7 +199,7 @@ fn config_show_lists_sources_and_masks_secrets() {
 
 #[test]
 fn config_show_names_the_clouds_yaml() {
-    let s = sandbox("config-clouds");
+    let s = Sandbox::with_secrets("config-clouds", SECRETS);
     let clouds = s.write(
         "home/.config/openstack/clouds.yaml",
         &format!(
@@ -243,7 +238,7 @@ fn config_show_names_the_clouds_yaml() {
 
 #[test]
 fn missing_option_says_where_to_set_it() {
-    let s = sandbox("missing");
+    let s = Sandbox::with_secrets("missing", SECRETS);
     let out = s.run_args(&pairs(&[("OS_USERNAME", "u")]), &["token", "issue"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert_eq!(out.stderr.trim_end().lines().count(), 1, "{}", out.stderr);
@@ -266,7 +261,7 @@ fn missing_option_says_where_to_set_it() {
 
 #[test]
 fn unreachable_auth_url() {
-    let s = sandbox("unreachable");
+    let s = Sandbox::with_secrets("unreachable", SECRETS);
     let out = s.run_args(&env_creds("http://127.0.0.1:1/v3"), &["token", "issue"]);
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stdout.is_empty(), "{}", out.stdout);

@@ -9,6 +9,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+
+use common::KeystoneExt;
+use testkit::require_keystone;
 // The large-body server of the library's tests (one helper, not a copy).
 #[path = "../../keystoneauth/tests/common/bulk_server.rs"]
 mod bulk_server;
@@ -29,12 +32,6 @@ static HEAVY: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn heavy() -> std::sync::MutexGuard<'static, ()> {
     HEAVY.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// `host:port` of a URL.
-fn host_port(url: &str) -> String {
-    let u = url::Url::parse(url).unwrap();
-    format!("{}:{}", u.host_str().unwrap(), u.port_or_known_default().unwrap())
 }
 
 /// The admin's project through the proxy, checked; `None` on any failure.
@@ -83,12 +80,13 @@ fn two_hundred_concurrent_clients_one_token_post() {
 fn a_token_expiring_mid_run_is_renewed_without_failures() {
     let k = require_keystone!();
     let _heavy = heavy();
-    let Some(short) = std::env::var("KSA_TEST_SHORT_AUTH_URL").ok().filter(|v| !v.is_empty()) else {
+    let short = k.short_auth_url.clone();
+    if short.is_empty() {
         common::skip("KSA_TEST_SHORT_AUTH_URL is not set (the 10-second-token Keystone)");
         return;
-    };
+    }
     let s = Sandbox::new("proxy-expiry");
-    let counter = Arc::new(CountingProxy::start(&host_port(&short), TOKEN_POST));
+    let counter = Arc::new(CountingProxy::start(&common::host_port(&short), TOKEN_POST));
     let proxy = Arc::new(s.start_proxy(&k.admin_env(&format!("{}/v3", counter.base)), &[]));
     let stop = Arc::new(AtomicBool::new(false));
     let (ok, failed) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
@@ -199,7 +197,7 @@ fn client_credentials_are_stripped_and_microversions_pass() {
     // proxy -> `seen` (counts the microversion) -> `canaries` (counts the
     // client's credentials) -> Keystone, through --os-identity-endpoint-override.
     let canaries = CountingProxy::start(&k.host_port(), b"canary-9d2");
-    let seen = CountingProxy::start(&host_port(&canaries.base), b"identity 3.14");
+    let seen = CountingProxy::start(&common::host_port(&canaries.base), b"identity 3.14");
     let override_url = format!("{}/v3", seen.base);
     let proxy = s.start_proxy(
         &k.admin_env(&k.auth_url),

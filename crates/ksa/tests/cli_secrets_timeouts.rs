@@ -13,13 +13,7 @@ use serde_json::Value;
 const URL_PASSWORD: &str = "CANARY-ksa-url-password-71d2";
 const QUERY_SECRET: &str = "CANARY-ksa-query-secret-5b0e";
 const PASSWORD: &str = "CANARY-ksa-password-a3f8";
-
-fn sandbox(name: &str) -> Sandbox {
-    let mut s = Sandbox::new(name);
-    s.secrets
-        .extend([URL_PASSWORD, QUERY_SECRET, PASSWORD, "CANARY"].map(str::to_owned));
-    s
-}
+const SECRETS: &[&str] = &[URL_PASSWORD, QUERY_SECRET, PASSWORD, "CANARY"];
 
 fn creds(auth_url: &str) -> Vec<(String, String)> {
     pairs(&[
@@ -48,7 +42,7 @@ fn setting(v: &Value, option: &str) -> (String, String) {
 
 #[test]
 fn config_show_masks_secrets_in_the_auth_url() {
-    let s = sandbox("url-secrets");
+    let s = Sandbox::with_secrets("url-secrets", SECRETS);
     let url = format!("http://alice:{URL_PASSWORD}@127.0.0.1:1/v3?secret={QUERY_SECRET}&region=x");
     // From the environment and from the command line; the sandbox fails
     // the run if a canary reaches stdout or stderr.
@@ -89,7 +83,7 @@ fn config_show_masks_secrets_in_the_auth_url() {
 
 #[test]
 fn default_timeouts_are_10s_to_connect_and_60s_in_all() {
-    let s = sandbox("timeout-defaults");
+    let s = Sandbox::with_secrets("timeout-defaults", SECRETS);
     let env = creds("http://127.0.0.1:1/v3");
     let v = s.json(&env, &["config", "show", "-f", "json"]);
     assert_eq!(setting(&v, "timeout"), ("60".into(), "default".into()));
@@ -145,7 +139,7 @@ fn default_timeouts_are_10s_to_connect_and_60s_in_all() {
 
 #[test]
 fn a_server_that_never_answers_cannot_hang_ksa() {
-    let s = sandbox("hung-server");
+    let s = Sandbox::with_secrets("hung-server", SECRETS);
     let (addr, accepted) = silent_server();
     let url = format!("http://alice:{URL_PASSWORD}@{addr}/v3");
     // The sandbox's own bound (60 s) fails the run if ksa hangs; with

@@ -8,13 +8,12 @@
 
 mod common;
 
+use common::KeystoneExt;
+use testkit::require_keystone;
+
 use std::os::unix::fs::PermissionsExt;
 
 use common::Sandbox;
-
-fn var(n: &str) -> Option<String> {
-    std::env::var(n).ok().filter(|v| !v.is_empty())
-}
 
 /// A `$BROWSER` that logs in with curl and counts its logins in `logins`.
 fn curl_browser(s: &Sandbox) -> String {
@@ -46,16 +45,17 @@ curl -fsS -o /dev/null -H "Origin: $origin" -H 'Sec-Fetch-Mode: navigate' \
 #[test]
 fn websso_login_is_cached_and_rescoped_to_another_project_without_a_new_login() {
     let k = require_keystone!();
-    let (Some(idp), Some(protocol), Some(sso_project_id), Some(ports)) = (
-        var("KSA_TEST_WEBSSO_IDP"),
-        var("KSA_TEST_WEBSSO_PROTOCOL"),
-        var("KSA_TEST_WEBSSO_PROJECT_ID"),
-        var("KSA_TEST_WEBSSO_CALLBACK_PORTS"),
-    ) else {
-        common::skip("the Keystone harness predates its WebSSO federation (restart it with scripts/keystone start)");
+    let Some(testkit::Sso {
+        idp,
+        protocol,
+        project_id: sso_project_id,
+        ports,
+        ..
+    }) = testkit::sso()
+    else {
         return;
     };
-    let port = ports.split_whitespace().nth(8).unwrap().to_owned();
+    let port = ports[8].to_string();
     let s = Sandbox::new("websso");
     let browser = curl_browser(&s);
     let env = |project_id: &str| {

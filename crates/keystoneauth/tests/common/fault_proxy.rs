@@ -7,9 +7,10 @@
 //!
 //! - pass-through (the default);
 //! - [`FaultProxy::down`] / [`FaultProxy::up`]: stop listening, so new
-//!   connections are refused, and close idle connections (requests already
-//!   being served finish, like a graceful server stop); then listen again on
-//!   the same port;
+//!   connections are refused, and close every client connection, kept-alive
+//!   ones included, before `down()` returns (requests already being served
+//!   finish first, like a graceful server stop); then listen again on the
+//!   same port;
 //! - [`FaultProxy::set_delay`]: hold every response for N ms before sending it;
 //! - [`FaultProxy::set_reset_after`]: send the response head and K bytes of
 //!   the body, then reset the connection (RST);
@@ -61,7 +62,18 @@ struct State {
     /// `down` until its answer is written; `down()` takes it exclusively, so
     /// once `down()` returns no request is being forwarded and none will be.
     gate: tokio::sync::RwLock<()>,
+    /// Client connections open (their serving tasks not yet ended).
+    connections: AtomicUsize,
     counters: Counters,
+}
+
+/// Counts one open client connection until dropped.
+struct Open(Arc<State>);
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0.connections.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// A running fault proxy. See the module documentation.
@@ -95,6 +107,7 @@ impl FaultProxy {
             down: AtomicBool::new(false),
             down_tx,
             gate: tokio::sync::RwLock::new(()),
+            connections: AtomicUsize::new(0),
             counters: Counters::default(),
         });
         let accept = tokio::spawn(accept_loop(listener, state.clone()));
@@ -130,11 +143,13 @@ impl FaultProxy {
         self.addr.port()
     }
 
-    /// Stops listening (new connections are refused) and closes idle
-    /// connections; requests being served finish first. When it returns,
-    /// the outage is complete: no request is being forwarded, and a request
-    /// arriving on a kept-alive connection from now on is not forwarded
-    /// (its connection is closed unanswered).
+    /// Stops listening (new connections are refused) and closes every client
+    /// connection; requests being served finish first. When it returns,
+    /// the outage is complete: no request is being forwarded, every
+    /// connection a client kept alive is closed, and a request that reaches
+    /// the proxy anyway (sent just before the close) is not forwarded (its
+    /// connection is closed unanswered). Panics if a connection is still
+    /// open after 30 s (a client that never finishes sending its request).
     pub async fn down(&self) {
         self.state.down.store(true, Ordering::SeqCst);
         self.state.down_tx.send_replace(true);
@@ -146,6 +161,22 @@ impl FaultProxy {
         }
         // Wait for the requests being served to finish.
         drop(self.state.gate.write().await);
+        // Idle connections close on the signal above, and a connection that
+        // reads a request from now on sees `down` and closes: wait for all.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while self.state.connections.load(Ordering::SeqCst) > 0 {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "fault proxy: {} connections still open after down()",
+                self.state.connections.load(Ordering::SeqCst)
+            );
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
+
+    /// Client connections open now.
+    pub fn open_connections(&self) -> usize {
+        self.state.connections.load(Ordering::SeqCst)
     }
 
     /// Listens again on the same port. Panics if the port cannot be bound
@@ -261,7 +292,10 @@ async fn accept_loop(listener: TcpListener, state: Arc<State>) {
         };
         state.counters.accepted.fetch_add(1, Ordering::SeqCst);
         let _ = client.set_nodelay(true);
-        tokio::spawn(serve(client, state.clone()));
+        // Counted before the task runs, so `down()` waits for it too.
+        state.connections.fetch_add(1, Ordering::SeqCst);
+        let open = Open(state.clone());
+        tokio::spawn(serve(client, state.clone(), open));
     }
 }
 
@@ -424,7 +458,9 @@ enum Outcome {
     Close,
 }
 
-async fn serve(client: TcpStream, state: Arc<State>) {
+async fn serve(client: TcpStream, state: Arc<State>, open: Open) {
+    // Dropped last, after the client and upstream connections are closed.
+    let _open = open;
     let mut client = Conn::new(client);
     let mut upstream: Option<Conn> = None;
     let mut down_rx = state.down_tx.subscribe();

@@ -13,16 +13,7 @@ use std::time::Duration;
 /// `redis://127.0.0.1:<port>` of the shared test Redis, or `None` (with a
 /// printed reason, or a panic under CI) when it is not running.
 pub fn base_url() -> Option<String> {
-    match std::env::var("KSA_TEST_REDIS_URL").ok().filter(|v| !v.is_empty()) {
-        Some(url) => Some(url.trim_end_matches("/0").to_owned()),
-        None => {
-            if std::env::var("CI").is_ok_and(|v| v == "true") {
-                panic!("KSA_TEST_REDIS_URL is not set under CI=true: scripts/test starts Redis");
-            }
-            super::skip("KSA_TEST_REDIS_URL is not set; run scripts/redis start && eval \"$(scripts/redis env)\"");
-            None
-        }
-    }
+    testkit::redis_url().map(|url| url.trim_end_matches("/0").to_owned())
 }
 
 /// A reply.

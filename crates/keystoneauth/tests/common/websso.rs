@@ -4,37 +4,7 @@
 
 use std::time::Duration;
 
-/// The federation the harness seeds (scripts/keystone, keystone_seed.py).
-#[derive(Debug, Clone)]
-pub struct Sso {
-    pub idp: String,
-    pub protocol: String,
-    pub user: String,
-    pub project_id: String,
-    /// Callback ports listed in Keystone's `[federation] trusted_dashboard`.
-    pub ports: Vec<u16>,
-}
-
-/// The harness's federation, or `None` (the test is skipped) when the
-/// running Keystone was started without it.
-pub fn sso() -> Option<Sso> {
-    let var = |n: &str| std::env::var(n).ok().filter(|v| !v.is_empty());
-    let Some(idp) = var("KSA_TEST_WEBSSO_IDP") else {
-        super::skip("KSA_TEST_WEBSSO_IDP is not set: the Keystone harness predates its WebSSO federation (restart it with scripts/keystone start)");
-        return None;
-    };
-    Some(Sso {
-        idp,
-        protocol: var("KSA_TEST_WEBSSO_PROTOCOL").unwrap_or_default(),
-        user: var("KSA_TEST_WEBSSO_USER").unwrap_or_default(),
-        project_id: var("KSA_TEST_WEBSSO_PROJECT_ID").unwrap_or_default(),
-        ports: var("KSA_TEST_WEBSSO_CALLBACK_PORTS")
-            .unwrap_or_default()
-            .split_whitespace()
-            .filter_map(|p| p.parse().ok())
-            .collect(),
-    })
-}
+pub use testkit::{sso, Sso};
 
 /// Keystone's WebSSO page for `websso_url`: the form's action (the
 /// callback) and its token, read from the HTML Keystone rendered.

@@ -1,16 +1,15 @@
-//! Shared helpers for ksa's command-line tests: the local Keystone's facts
-//! (from `scripts/keystone env`), a sandbox per test (its own HOME and
-//! XDG_RUNTIME_DIR, an emptied environment), a tiny HTTP client to ask
-//! Keystone directly what the truth is, and a request-counting proxy.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+//! Shared helpers for ksa's command-line tests: a sandbox per test (its own
+//! HOME and XDG_RUNTIME_DIR, an emptied environment) and a tiny HTTP client
+//! to ask Keystone directly what the truth is. What keystoneauth's tests
+//! need too (the `KSA_TEST_*` Keystone facts, `SKIPPED` lines, waits, TOTP,
+//! the request-counting proxy) lives in the `testkit` crate, re-exported here.
+#![allow(dead_code, unused_imports, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod ksa_proxy;
 /// The consumer's side of Keystone's OS-OAUTH1 delegation, shared with
 /// keystoneauth's tests.
 #[path = "../../../keystoneauth/tests/common/oauth1.rs"]
 pub mod oauth1;
-pub mod proxy;
-pub mod totp;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -21,77 +20,34 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-/// Connection facts of the local Keystone.
-#[derive(Debug, Clone)]
-pub struct Keystone {
-    /// `http://127.0.0.1:5000/v3`.
-    pub auth_url: String,
-    pub admin_username: String,
-    pub admin_password: String,
-    pub admin_project: String,
-    pub admin_user_id: String,
-    pub admin_project_id: String,
-    pub demo_username: String,
-    pub demo_password: String,
-    pub demo_project: String,
-    pub demo_project_id: String,
-    pub demo_user_id: String,
-}
+pub use testkit::{block_until, host_port, keystone, proxy, skip, temp_dir, totp, Keystone};
 
-fn var(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
-}
-
-/// Prints `SKIPPED <test>: <reason>` on the real stderr (not captured by
-/// the test harness, so a skipped test is visible in every run).
-pub fn skip(reason: &str) {
-    use std::io::Write;
-    let thread = std::thread::current();
-    let name = thread.name().unwrap_or("<unknown test>");
-    let _ = writeln!(std::io::stderr(), "SKIPPED {name}: {reason}");
-}
-
-/// The local Keystone, or `None` (with a printed reason) when the test
-/// environment does not provide one.
-pub fn keystone() -> Option<Keystone> {
-    let Some(auth_url) = var("KSA_TEST_AUTH_URL") else {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("KSA_TEST_AUTH_URL is not set under CI=true: the real-Keystone tests must run (scripts/test starts Keystone)");
-        }
-        skip("KSA_TEST_AUTH_URL is not set; run scripts/test, or scripts/keystone start && eval \"$(scripts/keystone env)\"");
-        return None;
-    };
-    let get = |n: &str| var(n).unwrap_or_default();
-    Some(Keystone {
-        auth_url,
-        admin_username: get("KSA_TEST_ADMIN_USERNAME"),
-        admin_password: get("KSA_TEST_ADMIN_PASSWORD"),
-        admin_project: get("KSA_TEST_ADMIN_PROJECT"),
-        admin_user_id: get("KSA_TEST_ADMIN_USER_ID"),
-        admin_project_id: get("KSA_TEST_ADMIN_PROJECT_ID"),
-        demo_username: get("KSA_TEST_DEMO_USERNAME"),
-        demo_password: get("KSA_TEST_DEMO_PASSWORD"),
-        demo_project: get("KSA_TEST_DEMO_PROJECT"),
-        demo_project_id: get("KSA_TEST_DEMO_PROJECT_ID"),
-        demo_user_id: get("KSA_TEST_DEMO_USER_ID"),
-    })
-}
-
-/// Returns from the test (skipping it) when there is no local Keystone.
-#[macro_export]
-macro_rules! require_keystone {
-    () => {
-        match common::keystone() {
-            Some(k) => k,
-            None => return,
-        }
-    };
-}
-
-impl Keystone {
+/// ksa's own helpers on the shared [`Keystone`] facts.
+pub trait KeystoneExt {
     /// The usual openrc variables for the admin user, with `auth_url`
     /// (Keystone itself or a proxy in front of it).
-    pub fn admin_env(&self, auth_url: &str) -> Vec<(String, String)> {
+    fn admin_env(&self, auth_url: &str) -> Vec<(String, String)>;
+
+    /// The same for the demo user.
+    fn demo_env(&self, auth_url: &str) -> Vec<(String, String)>;
+
+    /// A project-scoped token for the admin, fetched directly (not with ksa),
+    /// once per test binary.
+    fn admin_token(&self) -> String;
+
+    /// Keystone's own answer about `token`: (status, body).
+    fn validate(&self, token: &str) -> (u16, Value);
+
+    /// An authenticated request straight to Keystone (`path` after `/v3`).
+    fn get(&self, path: &str) -> Value;
+
+    /// Deletes `path` (after `/v3`) straight at Keystone as the admin, for
+    /// clean-up: the answer is not checked.
+    fn delete(&self, path: &str);
+}
+
+impl KeystoneExt for Keystone {
+    fn admin_env(&self, auth_url: &str) -> Vec<(String, String)> {
         pairs(&[
             ("OS_AUTH_URL", auth_url),
             ("OS_USERNAME", &self.admin_username),
@@ -103,8 +59,7 @@ impl Keystone {
         ])
     }
 
-    /// The same for the demo user.
-    pub fn demo_env(&self, auth_url: &str) -> Vec<(String, String)> {
+    fn demo_env(&self, auth_url: &str) -> Vec<(String, String)> {
         pairs(&[
             ("OS_AUTH_URL", auth_url),
             ("OS_USERNAME", &self.demo_username),
@@ -115,23 +70,7 @@ impl Keystone {
         ])
     }
 
-    /// `host:port` of the auth URL.
-    /// The main server's port (5000, or moved by `KSA_KEYSTONE_PORT_OFFSET`).
-    pub fn port(&self) -> u16 {
-        url::Url::parse(&self.auth_url)
-            .unwrap()
-            .port_or_known_default()
-            .unwrap()
-    }
-
-    pub fn host_port(&self) -> String {
-        let u = url::Url::parse(&self.auth_url).unwrap();
-        format!("{}:{}", u.host_str().unwrap(), u.port_or_known_default().unwrap())
-    }
-
-    /// A project-scoped token for the admin, fetched directly (not with ksa),
-    /// once per test binary.
-    pub fn admin_token(&self) -> String {
+    fn admin_token(&self) -> String {
         static TOKEN: OnceLock<String> = OnceLock::new();
         TOKEN
             .get_or_init(|| {
@@ -151,8 +90,7 @@ impl Keystone {
             .clone()
     }
 
-    /// Keystone's own answer about `token`: (status, body).
-    pub fn validate(&self, token: &str) -> (u16, Value) {
+    fn validate(&self, token: &str) -> (u16, Value) {
         let admin = self.admin_token();
         let r = http(
             "GET",
@@ -163,8 +101,7 @@ impl Keystone {
         (r.status, r.json().unwrap_or(Value::Null))
     }
 
-    /// An authenticated request straight to Keystone (`path` after `/v3`).
-    pub fn get(&self, path: &str) -> Value {
+    fn get(&self, path: &str) -> Value {
         let r = http(
             "GET",
             &format!("{}{path}", self.auth_url),
@@ -173,6 +110,15 @@ impl Keystone {
         );
         assert_eq!(r.status, 200, "GET {path}: {}", r.text());
         r.json().unwrap()
+    }
+
+    fn delete(&self, path: &str) {
+        http(
+            "DELETE",
+            &format!("{}{path}", self.auth_url),
+            &[("X-Auth-Token", &self.admin_token())],
+            None,
+        );
     }
 }
 
@@ -198,21 +144,22 @@ pub struct Sandbox {
 }
 
 impl Sandbox {
+    /// A sandbox whose output must also never show `secrets`.
+    pub fn with_secrets(name: &str, secrets: &[&str]) -> Self {
+        let mut s = Sandbox::new(name);
+        s.secrets.extend(secrets.iter().map(|v| (*v).to_owned()));
+        s
+    }
+
     pub fn new(name: &str) -> Self {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let root = std::env::temp_dir().join(format!(
-            "ksa-cli-{name}-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::SeqCst)
-        ));
-        let _ = std::fs::remove_dir_all(&root);
+        let root = temp_dir(&format!("ksa-cli-{name}"));
         let home = root.join("home");
         let runtime = root.join("run");
         std::fs::create_dir_all(&home).unwrap();
         std::fs::create_dir_all(&runtime).unwrap();
         let mut secrets = Vec::new();
         for v in ["KSA_TEST_ADMIN_PASSWORD", "KSA_TEST_DEMO_PASSWORD"] {
-            if let Some(s) = var(v) {
+            if let Some(s) = std::env::var(v).ok().filter(|s| !s.is_empty()) {
                 secrets.push(s);
             }
         }

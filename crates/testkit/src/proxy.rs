@@ -1,15 +1,14 @@
 //! A loopback TCP proxy that counts requests matching a pattern, so a test
-//! can assert how many token POSTs separate `ksa` processes made (the
-//! approach of keystoneauth's `tests/common/proxy.rs`, with threads instead
-//! of tokio since ksa runs as child processes here).
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+//! can assert how many token POSTs a plugin, or separate `ksa` processes,
+//! made. It relays on plain threads, so it serves synchronous tests and
+//! tokio tests alike; its threads end with the test binary.
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-/// A running proxy; its threads end with the test binary.
+/// A running proxy.
 pub struct CountingProxy {
     /// `http://127.0.0.1:<port>`.
     pub base: String,
@@ -18,7 +17,8 @@ pub struct CountingProxy {
 
 impl CountingProxy {
     /// Proxies to `upstream` (`host:port`), counting occurrences of `pattern`
-    /// (for example `b"POST /v3/auth/tokens"`) in what clients send.
+    /// (for example `b"POST /v3/auth/tokens"`) in what clients send. The
+    /// listener is bound when this returns.
     pub fn start(upstream: &str, pattern: &'static [u8]) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -46,6 +46,7 @@ fn relay(client: TcpStream, upstream: &str, pattern: &[u8], counter: &AtomicUsiz
     let Ok(server) = TcpStream::connect(upstream) else {
         return;
     };
+    let _ = (client.set_nodelay(true), server.set_nodelay(true));
     let (Ok(mut client_r), Ok(mut server_w)) = (client.try_clone(), server.try_clone()) else {
         return;
     };

@@ -1,0 +1,39 @@
+//! Helpers for tests against wiremock servers.
+
+use std::sync::Arc;
+
+use keystoneauth::{AuthPlugin, Session};
+use wiremock::{MockServer, Request};
+
+/// Every request a wiremock server has seen (recording is on by default).
+pub async fn received(server: &MockServer) -> Vec<Request> {
+    server.received_requests().await.unwrap()
+}
+
+/// The requests a wiremock server has seen for `path`.
+pub async fn received_at(server: &MockServer, path: &str) -> Vec<Request> {
+    received(server)
+        .await
+        .into_iter()
+        .filter(|r| r.url.path() == path)
+        .collect()
+}
+
+/// The requests a wiremock server has seen with this method and path.
+pub async fn received_with(server: &MockServer, method: &str, path: &str) -> Vec<Request> {
+    received_at(server, path)
+        .await
+        .into_iter()
+        .filter(|r| r.method.as_str() == method)
+        .collect()
+}
+
+/// A request header as text (`None` when absent or not text).
+pub fn header_str<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
+    request.headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// A session with `plugin` and the default options.
+pub fn session_with(plugin: Arc<dyn AuthPlugin>) -> Session {
+    Session::builder().auth(plugin).build().unwrap()
+}
