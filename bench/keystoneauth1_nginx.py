@@ -58,6 +58,10 @@ def run(send):
         len(r.content)
 
 
+def pct(i, ratio):  # the first variant is the reference
+    return "–" if i == 0 else f"{(ratio - 1) * 100:+.1f} %"
+
+
 def quantile(v, q):
     s = sorted(v)
     return s[round((len(s) - 1) * q)]
@@ -77,13 +81,13 @@ for rnd in range(ROUNDS):
 print("| client | CPU µs/req median (p10–p90) | wall µs/req median (p10–p90) "
       "| CPU vs bare | wall vs bare |\n|---|---:|---:|---:|---:|")
 summary = {"rounds": ROUNDS, "requests": REQUESTS}
-for (key, name, _), r in zip(CLIENTS, rows):
+for i, ((key, name, _), r) in enumerate(zip(CLIENTS, rows)):
     cpu, wall = [x[0] / 1000 for x in r], [x[1] / 1000 for x in r]
     cpu_ratio = quantile([a[0] / b[0] for a, b in zip(r, rows[0])], 0.5)
     wall_ratio = quantile([a[1] / b[1] for a, b in zip(r, rows[0])], 0.5)
     print(f"| {name} | {quantile(cpu, .5):.1f} ({quantile(cpu, .1):.1f}–{quantile(cpu, .9):.1f}) "
           f"| {quantile(wall, .5):.1f} ({quantile(wall, .1):.1f}–{quantile(wall, .9):.1f}) "
-          f"| {(cpu_ratio - 1) * 100:+.1f} % | {(wall_ratio - 1) * 100:+.1f} % |")
+          f"| {pct(i, cpu_ratio)} | {pct(i, wall_ratio)} |")
     summary[key] = {"cpu_us": quantile(cpu, .5), "wall_us": quantile(wall, .5),
                     "cpu_ratio": cpu_ratio, "wall_ratio": wall_ratio}
 if os.environ.get("BENCH_CSV"):

@@ -168,7 +168,7 @@ fn report(clients: &[Client], per_round: &[Vec<(f64, f64)>], rounds: usize, requ
         "| client | CPU µs/req median (p10–p90) | wall µs/req median (p10–p90) | CPU vs bare | wall vs bare |\n|---|---:|---:|---:|---:|\n",
     );
     let mut json = Vec::new();
-    for (c, rows) in clients.iter().zip(per_round) {
+    for (i, (c, rows)) in clients.iter().zip(per_round).enumerate() {
         let cpu: Vec<f64> = rows.iter().map(|r| r.0 / 1000.0).collect();
         let wall: Vec<f64> = rows.iter().map(|r| r.1 / 1000.0).collect();
         let ratio = |f: fn(&(f64, f64)) -> f64| -> f64 {
@@ -176,7 +176,14 @@ fn report(clients: &[Client], per_round: &[Vec<(f64, f64)>], rounds: usize, requ
             quantile(&v, 0.5)
         };
         let (cpu_ratio, wall_ratio) = (ratio(|r| r.0), ratio(|r| r.1));
-        let pct = |r: f64| format!("{:+.1} %", (r - 1.0) * 100.0);
+        // the first variant is the reference
+        let pct = |r: f64| {
+            if i == 0 {
+                "–".to_owned()
+            } else {
+                format!("{:+.1} %", (r - 1.0) * 100.0)
+            }
+        };
         table.push_str(&format!(
             "| {} | {:.1} ({:.1}–{:.1}) | {:.1} ({:.1}–{:.1}) | {} | {} |\n",
             c.name(),
