@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::mock::{header_str, received, session_with};
+use common::mock::{fails_then_ok, header_str, received, session_with};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -612,18 +612,8 @@ async fn refused_connection_is_retried_then_connect_failure() {
 
 #[tokio::test]
 async fn retry_after_is_honoured_on_status_retry() {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(503).insert_header("retry-after", "1"))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(200).set_body_string("finally"))
-        .with_priority(2)
-        .mount(&server)
-        .await;
+    let busy = ResponseTemplate::new(503).insert_header("retry-after", "1");
+    let server = fails_then_ok(busy, 1, "finally").await;
     let session = Session::builder().status_code_retries(2).build().unwrap();
 
     let start = Instant::now();
@@ -660,19 +650,7 @@ async fn status_retries_are_bounded() {
 
 /// A server answering 500 `failures` times, then 200 `ok`.
 async fn failing_server(failures: u64) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(500).set_body_string("broken"))
-        .up_to_n_times(failures)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(200).set_body_string("ok"))
-        .with_priority(2)
-        .mount(&server)
-        .await;
-    server
+    fails_then_ok(ResponseTemplate::new(500).set_body_string("broken"), failures, "ok").await
 }
 
 /// Two status retries of 500, 10 ms apart.

@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use keystoneauth::{AuthPlugin, Session};
-use wiremock::{MockServer, Request};
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 /// Every request a wiremock server has seen (recording is on by default).
 pub async fn received(server: &MockServer) -> Vec<Request> {
@@ -36,4 +37,22 @@ pub fn header_str<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
 /// A session with `plugin` and the default options.
 pub fn session_with(plugin: Arc<dyn AuthPlugin>) -> Session {
     Session::builder().auth(plugin).build().unwrap()
+}
+
+/// A server that answers `failure` to the first `times` requests, then 200
+/// with the body `ok`.
+pub async fn fails_then_ok(failure: ResponseTemplate, times: u64, ok: &str) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(failure)
+        .up_to_n_times(times)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_string(ok))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    server
 }
