@@ -31,7 +31,7 @@ pub struct RequestBuilder {
     method: Method,
     url: String,
     authenticated: Option<bool>,
-    endpoint_filter: Option<EndpointFilter>,
+    endpoint_filter: Option<RequestFilter>,
     endpoint_override: Option<String>,
     auth: Option<Arc<dyn AuthPlugin>>,
     raise_error: bool,
@@ -56,7 +56,7 @@ impl std::fmt::Debug for RequestBuilder {
             .field("method", &self.method)
             .field("url", &redact::url_str(&self.url))
             .field("authenticated", &self.authenticated)
-            .field("endpoint_filter", &self.endpoint_filter)
+            .field("endpoint_filter", &self.endpoint_filter.as_deref())
             .field(
                 "endpoint_override",
                 &self.endpoint_override.as_deref().map(redact::url_str),
@@ -103,7 +103,14 @@ impl RequestBuilder {
 
     /// Resolves a relative URL against the endpoint this filter selects.
     pub fn endpoint_filter(mut self, filter: EndpointFilter) -> Self {
-        self.endpoint_filter = Some(filter);
+        self.endpoint_filter = Some(RequestFilter::Owned(filter));
+        self
+    }
+
+    /// [`RequestBuilder::endpoint_filter`] with a filter shared with others
+    /// (an adapter's), not copied.
+    pub(crate) fn shared_endpoint_filter(mut self, filter: Arc<EndpointFilter>) -> Self {
+        self.endpoint_filter = Some(RequestFilter::Shared(filter));
         self
     }
 
@@ -500,6 +507,26 @@ impl RequestBuilder {
         };
         let joined = join_url(&base, &self.url);
         Url::parse(&joined).map_err(|e| Error::invalid_url(&joined, e))
+    }
+}
+
+/// A request's endpoint filter: its own, or one shared with others.
+// Owned is as large as the `Option<EndpointFilter>` it replaces; boxing it
+// would add an allocation per request.
+#[allow(clippy::large_enum_variant)]
+enum RequestFilter {
+    Owned(EndpointFilter),
+    Shared(Arc<EndpointFilter>),
+}
+
+impl std::ops::Deref for RequestFilter {
+    type Target = EndpointFilter;
+
+    fn deref(&self) -> &EndpointFilter {
+        match self {
+            RequestFilter::Owned(f) => f,
+            RequestFilter::Shared(f) => f,
+        }
     }
 }
 
