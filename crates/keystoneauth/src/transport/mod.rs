@@ -405,7 +405,7 @@ impl Transport {
         let connect_delay = policy.connect_retry_delay;
         let status_retries = policy.status_code_retries;
         let status_delay = policy.status_code_retry_delay;
-        let retriable = policy.retriable_status_codes.as_slice();
+        let retriable = policy.retriable_status_codes;
         let replayable = hop.body.is_none_or(RequestBody::is_replayable);
         let mut connect_attempt = 0u32;
         let mut status_attempt = 0u32;
