@@ -41,7 +41,8 @@ pub struct Adapter {
 /// adapter keeps.
 struct AdapterConfig {
     session: Session,
-    filter: EndpointFilter,
+    /// Shared with every request, not copied into each.
+    filter: Arc<EndpointFilter>,
     endpoint_override: Option<String>,
     microversion: Option<String>,
     auth: Option<Arc<dyn AuthPlugin>>,
@@ -84,7 +85,7 @@ impl Adapter {
         AdapterBuilder {
             config: AdapterConfig {
                 session,
-                filter: EndpointFilter::default(),
+                filter: Arc::default(),
                 endpoint_override: None,
                 microversion: None,
                 auth: None,
@@ -125,10 +126,13 @@ impl Adapter {
     /// Starts a request with the adapter's defaults.
     pub fn request(&self, method: Method, url: impl Into<String>) -> RequestBuilder {
         let i = &self.inner;
-        let mut b = i.config.session.request(method, url).headers(i.config.headers.clone());
+        let mut b = i.config.session.request(method, url);
+        if !i.config.headers.is_empty() {
+            b = b.headers(i.config.headers.clone());
+        }
         b = match &i.config.endpoint_override {
             Some(e) => b.endpoint_override(e.clone()),
-            None => b.endpoint_filter(i.config.filter.clone()),
+            None => b.shared_endpoint_filter(Arc::clone(&i.config.filter)),
         };
         if let Some(a) = &i.config.auth {
             b = b.auth(a.clone());
@@ -280,37 +284,37 @@ impl std::fmt::Debug for AdapterBuilder {
 impl AdapterBuilder {
     /// The service type (`compute`, `identity`, `block-storage`...).
     pub fn service_type(mut self, service_type: impl Into<String>) -> Self {
-        self.config.filter.service_type = Some(service_type.into());
+        Arc::make_mut(&mut self.config.filter).service_type = Some(service_type.into());
         self
     }
 
     /// The service name in the catalog.
     pub fn service_name(mut self, name: impl Into<String>) -> Self {
-        self.config.filter.service_name = Some(name.into());
+        Arc::make_mut(&mut self.config.filter).service_name = Some(name.into());
         self
     }
 
     /// The service id in the catalog.
     pub fn service_id(mut self, id: impl Into<String>) -> Self {
-        self.config.filter.service_id = Some(id.into());
+        Arc::make_mut(&mut self.config.filter).service_id = Some(id.into());
         self
     }
 
     /// One interface.
     pub fn interface(mut self, interface: Interface) -> Self {
-        self.config.filter.interfaces = vec![interface];
+        Arc::make_mut(&mut self.config.filter).interfaces = vec![interface];
         self
     }
 
     /// Acceptable interfaces, most preferred first (`valid_interfaces`).
     pub fn interfaces(mut self, interfaces: impl IntoIterator<Item = Interface>) -> Self {
-        self.config.filter.interfaces = interfaces.into_iter().collect();
+        Arc::make_mut(&mut self.config.filter).interfaces = interfaces.into_iter().collect();
         self
     }
 
     /// The region.
     pub fn region_name(mut self, region: impl Into<String>) -> Self {
-        self.config.filter.region_name = Some(region.into());
+        Arc::make_mut(&mut self.config.filter).region_name = Some(region.into());
         self
     }
 
@@ -333,32 +337,32 @@ impl AdapterBuilder {
     /// The API version wanted: requests resolve the URL of that version
     /// through discovery (`2` means 2.0 up to 2.latest).
     pub fn version(mut self, version: impl AsRef<str>) -> Self {
-        self.config.filter.version = self.checked_version(version.as_ref(), "version");
+        Arc::make_mut(&mut self.config.filter).version = self.checked_version(version.as_ref(), "version");
         self
     }
 
     /// The lowest API version acceptable.
     pub fn min_version(mut self, version: impl AsRef<str>) -> Self {
-        self.config.filter.min_version = self.checked_version(version.as_ref(), "min_version");
+        Arc::make_mut(&mut self.config.filter).min_version = self.checked_version(version.as_ref(), "min_version");
         self
     }
 
     /// The highest API version acceptable.
     pub fn max_version(mut self, version: impl AsRef<str>) -> Self {
-        self.config.filter.max_version = self.checked_version(version.as_ref(), "max_version");
+        Arc::make_mut(&mut self.config.filter).max_version = self.checked_version(version.as_ref(), "max_version");
         self
     }
 
     /// Whether discovery may try the unversioned root of a versioned
     /// catalog URL (default true).
     pub fn allow_version_hack(mut self, allow: bool) -> Self {
-        self.config.filter.allow_version_hack = Some(allow);
+        Arc::make_mut(&mut self.config.filter).allow_version_hack = Some(allow);
         self
     }
 
     /// Version statuses discovery may choose.
     pub fn allow_statuses(mut self, allow: AllowedStatuses) -> Self {
-        self.config.filter.allow = allow;
+        Arc::make_mut(&mut self.config.filter).allow = allow;
         self
     }
 

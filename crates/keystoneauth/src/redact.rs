@@ -51,7 +51,10 @@ pub(crate) const MASK: &str = "***";
 
 /// True if the header carries a credential.
 pub(crate) fn is_sensitive_header(name: &HeaderName) -> bool {
-    SENSITIVE_HEADERS.iter().any(|h| name.as_str().eq_ignore_ascii_case(h))
+    // A `HeaderName` is always lowercase and the list is too: an exact
+    // comparison (length first) suffices.
+    let name = name.as_str();
+    SENSITIVE_HEADERS.iter().any(|h| h.len() == name.len() && *h == name)
 }
 
 /// True if a JSON, form or query key names a secret.

@@ -17,7 +17,7 @@ use testkit::require_keystone;
 use std::sync::Arc;
 
 use common::proxy::CountingProxy;
-use keystoneauth::http::StatusCode;
+use keystoneauth::http::{HeaderName, HeaderValue, StatusCode};
 use keystoneauth::identity::{v2, v3};
 use keystoneauth::{AuthPlugin, Error, Session};
 use serde_json::json;
@@ -239,4 +239,34 @@ async fn a_401_from_another_origin_keeps_the_token() {
     for r in foreign.received_requests().await.unwrap() {
         assert!(r.headers.get("x-auth-token").is_none(), "the other origin never did");
     }
+}
+
+#[tokio::test]
+async fn a_credential_in_the_default_headers_stays_at_the_origin() {
+    let foreign = MockServer::start().await;
+    Mock::given(path("/there"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&foreign)
+        .await;
+    let origin = redirecting_to(&format!("{}/there", foreign.uri())).await;
+    let session = Session::builder()
+        .default_header(
+            HeaderName::from_static("authorization"),
+            HeaderValue::from_static("Bearer default-header-canary"),
+        )
+        .default_header(HeaderName::from_static("x-probe"), HeaderValue::from_static("kept"))
+        .build()
+        .unwrap();
+    let response = session.get(format!("{}/here", origin.uri())).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let at_origin = origin.received_requests().await.unwrap();
+    assert!(
+        at_origin[0].headers.get("authorization").is_some(),
+        "the origin gets it"
+    );
+    let foreign = foreign.received_requests().await.unwrap();
+    assert_eq!(foreign.len(), 1);
+    assert!(foreign[0].headers.get("authorization").is_none(), "{foreign:?}");
+    assert_eq!(foreign[0].headers.get("x-probe").unwrap(), "kept");
+    assert!(foreign[0].headers.get("user-agent").is_some());
 }

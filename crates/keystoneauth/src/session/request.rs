@@ -17,7 +17,7 @@ use crate::discovery::set_microversion_headers;
 use crate::error::{Error, Result};
 use crate::redact;
 use crate::transport::{
-    HttpRequest, RequestBody, RequestOverrides, Response, StreamingResponse, Transport, UserAgentItem,
+    same_origin, HttpRequest, RequestBody, RequestOverrides, Response, StreamingResponse, Transport, UserAgentItem,
 };
 use crate::version::ApiVersion;
 
@@ -31,7 +31,7 @@ pub struct RequestBuilder {
     method: Method,
     url: String,
     authenticated: Option<bool>,
-    endpoint_filter: Option<EndpointFilter>,
+    endpoint_filter: Option<RequestFilter>,
     endpoint_override: Option<String>,
     auth: Option<Arc<dyn AuthPlugin>>,
     raise_error: bool,
@@ -56,7 +56,7 @@ impl std::fmt::Debug for RequestBuilder {
             .field("method", &self.method)
             .field("url", &redact::url_str(&self.url))
             .field("authenticated", &self.authenticated)
-            .field("endpoint_filter", &self.endpoint_filter)
+            .field("endpoint_filter", &self.endpoint_filter.as_deref())
             .field(
                 "endpoint_override",
                 &self.endpoint_override.as_deref().map(redact::url_str),
@@ -103,7 +103,14 @@ impl RequestBuilder {
 
     /// Resolves a relative URL against the endpoint this filter selects.
     pub fn endpoint_filter(mut self, filter: EndpointFilter) -> Self {
-        self.endpoint_filter = Some(filter);
+        self.endpoint_filter = Some(RequestFilter::Owned(filter));
+        self
+    }
+
+    /// [`RequestBuilder::endpoint_filter`] with a filter shared with others
+    /// (an adapter's), not copied.
+    pub(crate) fn shared_endpoint_filter(mut self, filter: Arc<EndpointFilter>) -> Self {
+        self.endpoint_filter = Some(RequestFilter::Shared(filter));
         self
     }
 
@@ -411,7 +418,6 @@ impl RequestBuilder {
             }
         }
 
-        let origin = url.origin();
         let mut request = HttpRequest::new(self.method, url)
             .follow_redirects(self.follow_redirects)
             .log(self.log);
@@ -419,26 +425,27 @@ impl RequestBuilder {
         request.whole_error_body = !self.raise_error;
         request.overrides = self.overrides;
 
-        let replayable = request.body.as_ref().is_none_or(RequestBody::is_replayable);
         let response = match authenticate {
             None => {
                 request.headers = headers;
-                transport.exchange(request, stream).await?
+                transport.exchange_ref(&request, stream).await?
             }
             Some(plugin) => {
                 let auth_headers = plugin.headers(&transport).await?;
-                let mut first = request.clone();
-                first.headers = with_auth_headers(headers.clone(), &auth_headers);
-                let response = transport.exchange(first, stream).await?;
+                // The request is lent to the transport, not cloned: only a
+                // re-authentication needs it again.
+                request.headers = headers;
+                let displaced = set_auth_headers(&mut request.headers, &auth_headers);
+                let response = transport.exchange_ref(&request, stream).await?;
                 // A 401 from another origin (after a redirect) was answered
                 // by a server that never saw the credentials: it says
                 // nothing about them, so they are kept.
                 if response.status() == StatusCode::UNAUTHORIZED
                     && self.allow_reauth
-                    && response.url().origin() == origin
+                    && same_origin(response.url(), &request.url)
                     && plugin.invalidate_rejected(&auth_headers)
                 {
-                    if !replayable {
+                    if !request.body.as_ref().is_none_or(RequestBody::is_replayable) {
                         return Err(Error::body_not_replayable(
                             "the server answered 401 and re-authenticating would send the request again",
                             response.into_response(None).await?,
@@ -448,8 +455,10 @@ impl RequestBuilder {
                         target: crate::transport::LOG_TARGET,
                         "401 with credentials that may have expired; re-authenticating once"
                     );
-                    request.headers = with_auth_headers(headers, &plugin.headers(&transport).await?);
-                    transport.exchange(request, stream).await?
+                    let fresh = plugin.headers(&transport).await?;
+                    unset_auth_headers(&mut request.headers, &auth_headers, displaced);
+                    set_auth_headers(&mut request.headers, &fresh);
+                    transport.exchange_ref(&request, stream).await?
                 } else {
                     response
                 }
@@ -501,6 +510,26 @@ impl RequestBuilder {
     }
 }
 
+/// A request's endpoint filter: its own, or one shared with others.
+// Owned is as large as the `Option<EndpointFilter>` it replaces; boxing it
+// would add an allocation per request.
+#[allow(clippy::large_enum_variant)]
+enum RequestFilter {
+    Owned(EndpointFilter),
+    Shared(Arc<EndpointFilter>),
+}
+
+impl std::ops::Deref for RequestFilter {
+    type Target = EndpointFilter;
+
+    fn deref(&self) -> &EndpointFilter {
+        match self {
+            RequestFilter::Owned(f) => f,
+            RequestFilter::Shared(f) => f,
+        }
+    }
+}
+
 /// Joins a path to a base URL the way keystoneauth1 does:
 /// `base.rstrip('/') + '/' + path.lstrip('/')`.
 pub(crate) fn join_url(base: &str, path: &str) -> String {
@@ -531,11 +560,25 @@ async fn substitute(endpoint: &str, plugin: Option<&Arc<dyn AuthPlugin>>, transp
     Ok(out)
 }
 
-fn with_auth_headers(mut headers: HeaderMap, auth: &HeaderMap) -> HeaderMap {
+/// Sets the auth plugin's headers over the request's; returns the request's
+/// values they replaced (almost always none), for [`unset_auth_headers`].
+fn set_auth_headers(headers: &mut HeaderMap, auth: &HeaderMap) -> Vec<(HeaderName, HeaderValue)> {
+    let mut displaced = Vec::new();
     for (name, value) in auth {
+        displaced.extend(headers.get_all(name).iter().map(|v| (name.clone(), v.clone())));
         headers.insert(name.clone(), value.clone());
     }
-    headers
+    displaced
+}
+
+/// Undoes [`set_auth_headers`]: the request's headers as they were.
+fn unset_auth_headers(headers: &mut HeaderMap, auth: &HeaderMap, displaced: Vec<(HeaderName, HeaderValue)>) {
+    for name in auth.keys() {
+        headers.remove(name);
+    }
+    for (name, value) in displaced {
+        headers.append(name, value);
+    }
 }
 
 #[cfg(test)]

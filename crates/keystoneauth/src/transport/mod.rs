@@ -13,6 +13,7 @@ mod streaming;
 mod tls;
 mod user_agent;
 
+use std::borrow::Cow;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -30,6 +31,7 @@ use redirect::{is_redirect, redirect_method};
 
 pub use crate::error::{parse_retry_after, MAX_ERROR_BODY};
 pub(crate) use crate::error::{request_id_from, retry_after_from};
+pub(crate) use redirect::same_origin;
 pub use redirect::RedirectPolicy;
 pub use request::HttpRequest;
 pub(crate) use request::{RequestBody, RequestOverrides};
@@ -140,7 +142,10 @@ struct Hop<'a> {
     overrides: &'a RequestOverrides,
     method: &'a Method,
     url: &'a Url,
+    /// Without the user agent and default headers, which each attempt adds.
     headers: &'a HeaderMap,
+    /// At another origin than the request's: no sensitive default header.
+    cross_origin: bool,
     body: Option<&'a RequestBody>,
     log_body: bool,
     /// Read the whole body of an error status.
@@ -245,7 +250,7 @@ impl Transport {
     /// the first [`MAX_ERROR_BODY`] bytes of their body read (unless the
     /// request asks for the whole); see [`Response::error_for_status`].
     pub async fn send(&self, request: HttpRequest) -> Result<Response> {
-        Ok(self.exchange_raw(request, false).await?.0)
+        Ok(self.exchange_raw(&request, false).await?.0)
     }
 
     /// Sends a request like [`Transport::send`] but returns as soon as the
@@ -259,21 +264,29 @@ impl Transport {
 
     /// [`Transport::send`] (its body read) or [`Transport::send_streaming`].
     pub(crate) async fn exchange(&self, request: HttpRequest, stream: bool) -> Result<StreamingResponse> {
+        self.exchange_ref(&request, stream).await
+    }
+
+    /// [`Transport::exchange`] of a borrowed request: what is sent is
+    /// copied per attempt, so the caller keeps the request (for a
+    /// re-authentication) without cloning it up front.
+    pub(crate) async fn exchange_ref(&self, request: &HttpRequest, stream: bool) -> Result<StreamingResponse> {
         let (head, raw) = self.exchange_raw(request, stream).await?;
         Ok(StreamingResponse::new(head, raw))
     }
 
-    async fn exchange_raw(&self, request: HttpRequest, stream: bool) -> Result<Answer> {
+    async fn exchange_raw(&self, request: &HttpRequest, stream: bool) -> Result<Answer> {
         let HttpRequest {
-            mut method,
+            method,
             url,
-            mut headers,
-            mut body,
+            headers,
+            body,
             log_body,
             redirect,
             whole_error_body,
             overrides,
         } = request;
+        let (log_body, redirect, whole_error_body) = (*log_body, *redirect, *whole_error_body);
         let config = &self.inner.config;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(Error::invalid_url(
@@ -281,33 +294,27 @@ impl Transport {
                 format!("the scheme {:?} is not http or https", url.scheme()),
             ));
         }
-        if !headers.contains_key(USER_AGENT) {
-            headers.insert(USER_AGENT, config.user_agent.clone());
-        }
-        for (name, value) in &config.default_headers {
-            if !headers.contains_key(name) {
-                headers.insert(name.clone(), value.clone());
-            }
-        }
-        for (name, value) in headers.iter_mut() {
-            if redact::is_sensitive_header(name) {
-                value.set_sensitive(true);
-            }
-        }
+        // Copied only when a redirect changes them; the user agent, the
+        // default headers and the sensitive marks are added per attempt,
+        // to the copy that is sent.
+        let mut method = Cow::Borrowed(method);
+        let mut headers = Cow::Borrowed(headers);
+        let mut body = body.as_ref();
         let body_cross_origin = overrides
             .redirect_body_cross_origin
             .unwrap_or(config.redirect_body_cross_origin);
-        let origin = url.origin();
-        let start_url = url.clone();
-        let mut current = url;
+        // `None` while at the starting URL.
+        let mut redirected: Option<Url> = None;
         let mut history: Vec<RedirectHop> = Vec::new();
         let mut stripped: Option<HeaderMap> = None;
         loop {
-            let hop_headers = if current.origin() == origin {
-                &headers
+            let current = redirected.as_ref().unwrap_or(url);
+            let cross_origin = redirected.is_some() && !same_origin(current, url);
+            let hop_headers = if !cross_origin {
+                &*headers
             } else {
                 stripped.get_or_insert_with(|| {
-                    let mut h = headers.clone();
+                    let mut h = headers.as_ref().clone();
                     for name in redact::SENSITIVE_HEADERS {
                         h.remove(*name);
                     }
@@ -315,11 +322,12 @@ impl Transport {
                 })
             };
             let hop = Hop {
-                overrides: &overrides,
+                overrides,
                 method: &method,
-                url: &current,
+                url: current,
                 headers: hop_headers,
-                body: body.as_ref(),
+                cross_origin,
+                body,
                 log_body,
                 whole_error_body,
                 following: redirect != RedirectPolicy::None,
@@ -332,33 +340,30 @@ impl Transport {
                 return Ok((response, raw));
             }
             let Some(location) = response.headers.get(LOCATION).and_then(|v| v.to_str().ok()) else {
-                tracing::warn!(target: LOG_TARGET, url = %redact::url(&current), "redirect without a Location header; not followed");
+                tracing::warn!(target: LOG_TARGET, url = %redact::url(current), "redirect without a Location header; not followed");
                 response.history = history;
                 return Ok((response, raw));
             };
             let next = current.join(location).map_err(|e| {
-                Error::invalid_response(redact::url(&current), "the redirect's Location is not a valid URL")
+                Error::invalid_response(redact::url(current), "the redirect's Location is not a valid URL")
                     .with_source(e)
             })?;
-            let cross_origin = next.origin() != origin;
+            let cross_origin = !same_origin(&next, url);
             if cross_origin && redirect == RedirectPolicy::SameOriginOnly {
                 return Err(Error::cross_origin_redirect(
-                    redact::url(&current),
+                    redact::url(current),
                     status.as_u16(),
                     redact::url(&next),
                 ));
             }
             if history.len() >= config.redirect_limit {
-                return Err(Error::too_many_redirects(
-                    redact::url(&start_url),
-                    config.redirect_limit,
-                ));
+                return Err(Error::too_many_redirects(redact::url(url), config.redirect_limit));
             }
             let (next_method, keep_body) = redirect_method(status, &method);
-            if keep_body && body.as_ref().is_some_and(|b| !b.is_replayable()) {
+            if keep_body && body.is_some_and(|b| !b.is_replayable()) {
                 tracing::warn!(
                     target: LOG_TARGET,
-                    url = %redact::url(&current),
+                    url = %redact::url(current),
                     "{} redirect would send the streamed request body again, which a stream cannot be; not followed",
                     status.as_u16()
                 );
@@ -368,7 +373,7 @@ impl Transport {
             if keep_body && body.is_some() && cross_origin && !body_cross_origin {
                 tracing::warn!(
                     target: LOG_TARGET,
-                    url = %redact::url(&current),
+                    url = %redact::url(current),
                     location = %redact::url(&next),
                     "{} redirect to another origin would re-send the request body; not followed (opt in with redirect_body_cross_origin)",
                     status.as_u16()
@@ -378,17 +383,18 @@ impl Transport {
             }
             history.push(RedirectHop {
                 status,
-                url: redact::url(&current),
+                url: redact::url(current),
                 request_id: response.request_id().map(str::to_owned),
             });
             if !keep_body {
                 body = None;
-                headers.remove(CONTENT_TYPE);
-                headers.remove(CONTENT_LENGTH);
+                let h = headers.to_mut();
+                h.remove(CONTENT_TYPE);
+                h.remove(CONTENT_LENGTH);
                 stripped = None;
             }
-            method = next_method;
-            current = next;
+            method = Cow::Owned(next_method);
+            redirected = Some(next);
         }
     }
 
@@ -399,7 +405,7 @@ impl Transport {
         let connect_delay = policy.connect_retry_delay;
         let status_retries = policy.status_code_retries;
         let status_delay = policy.status_code_retry_delay;
-        let retriable = policy.retriable_status_codes.as_slice();
+        let retriable = policy.retriable_status_codes;
         let replayable = hop.body.is_none_or(RequestBody::is_replayable);
         let mut connect_attempt = 0u32;
         let mut status_attempt = 0u32;
@@ -464,7 +470,7 @@ impl Transport {
     /// success, not read at all.
     async fn attempt(&self, hop: &Hop<'_>) -> std::result::Result<Answer, Failure> {
         let (method, url) = (hop.method, hop.url);
-        let mut headers = hop.headers.clone();
+        let mut headers = self.headers_for(hop);
         let body = match hop.body {
             None => None,
             Some(body) => Some(body::to_reqwest(body, &mut headers).await?),
@@ -488,7 +494,7 @@ impl Transport {
             builder = builder.timeout(timeout);
         }
         let start = Instant::now();
-        let response = match builder.send().await {
+        let mut response = match builder.send().await {
             Ok(r) => r,
             Err(e) => {
                 let failure = classify_send_error(e, method, url);
@@ -499,7 +505,8 @@ impl Transport {
             }
         };
         let status = response.status();
-        let mut response_headers = response.headers().clone();
+        // Taken, not copied: nothing reads the raw response's headers.
+        let mut response_headers = std::mem::take(response.headers_mut());
         for (name, value) in response_headers.iter_mut() {
             if redact::is_sensitive_header(name) {
                 value.set_sensitive(true);
@@ -537,6 +544,29 @@ impl Transport {
         (head.body, head.body_truncated) = read?;
         log_response(&LoggedResponse::of(&head, Some(&head.body)), hop.log_body, split);
         Ok((head, None))
+    }
+
+    /// The headers one attempt sends: the hop's, then the user agent and
+    /// the default headers the request does not set (no sensitive default
+    /// header to another origin), credentials marked sensitive.
+    fn headers_for(&self, hop: &Hop<'_>) -> HeaderMap {
+        let config = &self.inner.config;
+        let mut headers = hop.headers.clone();
+        if !headers.contains_key(USER_AGENT) {
+            headers.insert(USER_AGENT, config.user_agent.clone());
+        }
+        for (name, value) in &config.default_headers {
+            let withheld = hop.cross_origin && redact::is_sensitive_header(name);
+            if !withheld && !headers.contains_key(name) {
+                headers.insert(name.clone(), value.clone());
+            }
+        }
+        for (name, value) in headers.iter_mut() {
+            if !value.is_sensitive() && redact::is_sensitive_header(name) {
+                value.set_sensitive(true);
+            }
+        }
+        headers
     }
 
     fn record(&self, method: &Method, url: &Url, status: Option<StatusCode>, elapsed: Duration) {

@@ -2,6 +2,7 @@
 //! and headers.
 
 use http::{Method, StatusCode};
+use url::Url;
 
 /// How a request follows redirects.
 ///
@@ -42,6 +43,13 @@ pub(super) fn redirect_method(status: StatusCode, method: &Method) -> (Method, b
     }
 }
 
+/// True when two http(s) URLs have the same origin (scheme, host and port,
+/// the scheme's default port when none is given): what `Url::origin`
+/// compares, without building the origins' strings.
+pub(crate) fn same_origin(a: &Url, b: &Url) -> bool {
+    a.scheme() == b.scheme() && a.host() == b.host() && a.port_or_known_default() == b.port_or_known_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,6 +83,29 @@ mod tests {
         }
         for code in [200, 300, 304, 400] {
             assert!(!is_redirect(StatusCode::from_u16(code).unwrap()));
+        }
+    }
+
+    #[test]
+    fn same_origin_is_url_origin() {
+        let urls = [
+            "http://h/a",
+            "http://h:80/b",
+            "http://H/c?x",
+            "https://h/a",
+            "https://h:443/a",
+            "http://h:8080/a",
+            "http://g/a",
+            "http://user:pw@h/a",
+            "http://127.0.0.1/a",
+            "http://[::1]/a",
+            "http://[::1]:80/a",
+        ];
+        for a in urls {
+            for b in urls {
+                let (a, b) = (Url::parse(a).unwrap(), Url::parse(b).unwrap());
+                assert_eq!(same_origin(&a, &b), a.origin() == b.origin(), "{a} {b}");
+            }
         }
     }
 }

@@ -103,19 +103,30 @@ pub(crate) struct RetryOverrides {
 }
 
 impl RetryOverrides {
-    /// The policy in effect: these settings over `base`.
-    pub(crate) fn over(&self, base: &RetryPolicy) -> RetryPolicy {
-        RetryPolicy {
+    /// The policy in effect: these settings over `base` (borrowed: no
+    /// copy of the status list per request).
+    pub(crate) fn over<'a>(&'a self, base: &'a RetryPolicy) -> EffectiveRetry<'a> {
+        EffectiveRetry {
             connect_retries: self.connect_retries.unwrap_or(base.connect_retries),
             connect_retry_delay: self.connect_retry_delay.unwrap_or(base.connect_retry_delay),
             status_code_retries: self.status_code_retries.unwrap_or(base.status_code_retries),
             status_code_retry_delay: self.status_code_retry_delay.unwrap_or(base.status_code_retry_delay),
             retriable_status_codes: self
                 .retriable_status_codes
-                .clone()
-                .unwrap_or_else(|| base.retriable_status_codes.clone()),
+                .as_deref()
+                .unwrap_or(&base.retriable_status_codes),
         }
     }
+}
+
+/// The retry settings one request uses: [`RetryPolicy`]'s fields, the
+/// status list borrowed.
+pub(crate) struct EffectiveRetry<'a> {
+    pub(crate) connect_retries: u32,
+    pub(crate) connect_retry_delay: Option<Duration>,
+    pub(crate) status_code_retries: u32,
+    pub(crate) status_code_retry_delay: Option<Duration>,
+    pub(crate) retriable_status_codes: &'a [u16],
 }
 
 impl RetrySettings for RetryOverrides {
