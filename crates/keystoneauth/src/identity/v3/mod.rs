@@ -1,6 +1,9 @@
 //! Identity v3 plugins: the shared request core, users and scopes.
 
 mod application_credential;
+#[allow(dead_code)] // used by the SAML2 / Keystone-to-Keystone plugins (issue 17)
+pub(crate) mod cookies;
+pub(crate) mod federation;
 mod multi_factor;
 mod oauth1;
 mod oauth2;

@@ -26,7 +26,6 @@
 
 mod auth;
 mod device;
-mod federation;
 mod pkce;
 mod plugins;
 pub(crate) mod provider;
@@ -35,22 +34,16 @@ mod refresh;
 use std::fmt;
 use std::str::FromStr;
 
-use http::header::AUTHORIZATION;
-use http::Method;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
-use super::token::TokenMethod;
-use super::{Scope, V3Auth, V3Options};
-use crate::access::AccessInfo;
 use crate::error::{Error, Result};
-use crate::identity::base::{post_token_request, versioned_url, TokenFetcher};
 use crate::masked_url::MaskedUrl;
-use crate::transport::{HttpRequest, Transport};
+use crate::transport::Transport;
 use provider::{ClientAuth, DiscoveryDocument};
 
+pub(crate) use super::federation::Federation;
 pub(crate) use auth::{GivenToken, OidcAuth, TokenSource};
-pub(crate) use federation::{Federation, Rescope};
 pub(crate) use refresh::Tokens;
 
 pub use device::{
@@ -483,32 +476,6 @@ pub(crate) use oidc_setters;
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn federated_urls_like_keystoneauth1() {
-        for base in [
-            "http://h:5000",
-            "http://h:5000/",
-            "http://h:5000/v3",
-            "http://h:5000/v3/",
-        ] {
-            let f = Federation::new("v3oidcpassword", &V3Options::new(base), "myidp".into(), "openid".into()).unwrap();
-            assert_eq!(
-                f.federated_url.as_str(),
-                "http://h:5000/v3/OS-FEDERATION/identity_providers/myidp/protocols/openid/auth"
-            );
-        }
-        // Names are path segments, encoded.
-        let f = Federation::new("x", &V3Options::new("http://h/v3"), "my idp/x".into(), "oidc".into()).unwrap();
-        assert_eq!(
-            f.federated_url.as_str(),
-            "http://h/v3/OS-FEDERATION/identity_providers/my%20idp%2Fx/protocols/oidc/auth"
-        );
-        let err = Federation::new("x", &V3Options::new("http://h"), String::new(), "p".into())
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("identity-provider"), "{err}");
-    }
 
     #[test]
     fn provider_options_are_validated() {

@@ -48,7 +48,7 @@ use http::{HeaderName, Method};
 use secrecy::SecretString;
 use url::Url;
 
-use super::oidc::Rescope;
+use super::federation::Rescope;
 use super::{scope_setters, Scope, V3Options};
 use crate::access::AccessInfo;
 use crate::error::{Error, Result};

@@ -1,7 +1,24 @@
-//! Keystone's side of OpenID Connect: the federated auth URL, the POST of
-//! the provider's token, and the re-scope.
+//! Keystone's side of federated authentication, shared by every federated
+//! plugin (OpenID Connect, SAML2 ECP, ADFS, Kerberos, browser SSO): the
+//! federated auth URL
+//! `/v3/OS-FEDERATION/identity_providers/{idp}/protocols/{protocol}/auth`,
+//! the request there that yields an unscoped token, and the re-scope
+//! (keystoneauth1's `FederationBaseAuth`).
 
-use super::*;
+use std::fmt;
+
+use http::header::AUTHORIZATION;
+use http::Method;
+use secrecy::{ExposeSecret, SecretString};
+use url::Url;
+
+use super::token::TokenMethod;
+use super::{Scope, V3Auth, V3Options};
+use crate::access::AccessInfo;
+use crate::error::{Error, Result};
+use crate::identity::base::{post_token_request, versioned_url, TokenFetcher};
+use crate::masked_url::MaskedUrl;
+use crate::transport::{HttpRequest, Transport};
 
 /// Where an unscoped federated token is re-scoped, and to what.
 #[derive(Debug)]
@@ -46,10 +63,10 @@ impl Rescope {
 
 /// Keystone's side: the federated auth URL, and the re-scope.
 pub(crate) struct Federation {
-    pub(super) target: Rescope,
-    pub(super) identity_provider: String,
-    pub(super) protocol: String,
-    pub(super) federated_url: Url,
+    pub(crate) target: Rescope,
+    pub(crate) identity_provider: String,
+    pub(crate) protocol: String,
+    pub(crate) federated_url: Url,
 }
 
 impl fmt::Debug for Federation {
@@ -95,16 +112,31 @@ impl Federation {
         })
     }
 
-    /// The unscoped token Keystone gives for an access token.
-    pub(super) async fn unscoped(&self, transport: &Transport, access_token: &SecretString) -> Result<AccessInfo> {
+    /// The unscoped token Keystone gives for an access token (OpenID
+    /// Connect: a POST with `Authorization: Bearer`).
+    pub(crate) async fn unscoped(&self, transport: &Transport, access_token: &SecretString) -> Result<AccessInfo> {
         let bearer = SecretString::from(format!("Bearer {}", access_token.expose_secret()));
         let request = HttpRequest::new(Method::POST, self.federated_url.clone()).header(
             AUTHORIZATION,
             crate::auth::secret_header_value("access-token", &bearer)?,
         );
+        self.unscoped_from(transport, request, &[access_token]).await
+    }
+
+    /// The unscoped token Keystone answers to `request` (a request to the
+    /// federated auth URL, or to a service provider's URL that ends there),
+    /// with `secrets` scrubbed from any error. The request is sent as a
+    /// token request: JSON accepted, the token-body limit, redirects only
+    /// to the same origin, no body logging.
+    pub(crate) async fn unscoped_from(
+        &self,
+        transport: &Transport,
+        request: HttpRequest,
+        secrets: &[&SecretString],
+    ) -> Result<AccessInfo> {
         let response = post_token_request(transport, request)
             .await
-            .map_err(|e| crate::redact::scrub_error(e, &[access_token]))?;
+            .map_err(|e| crate::redact::scrub_error(e, secrets))?;
         let token = crate::identity::base::subject_token(&response, "federated authentication")?;
         tracing::debug!(
             target: crate::transport::LOG_TARGET,
@@ -116,7 +148,7 @@ impl Federation {
         AccessInfo::from_v3(token, response.into_bytes())
     }
 
-    pub(super) fn cache_id_parts(&self, parts: &mut Vec<(&'static str, String)>) {
+    pub(crate) fn cache_id_parts(&self, parts: &mut Vec<(&'static str, String)>) {
         parts.push(("plugin", self.target.plugin_name.to_owned()));
         parts.push((
             "auth_url",
@@ -125,5 +157,36 @@ impl Federation {
         parts.push(("identity_provider", self.identity_provider.clone()));
         parts.push(("protocol", self.protocol.clone()));
         self.target.scope.cache_parts(parts);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn federated_urls_like_keystoneauth1() {
+        for base in [
+            "http://h:5000",
+            "http://h:5000/",
+            "http://h:5000/v3",
+            "http://h:5000/v3/",
+        ] {
+            let f = Federation::new("v3oidcpassword", &V3Options::new(base), "myidp".into(), "openid".into()).unwrap();
+            assert_eq!(
+                f.federated_url.as_str(),
+                "http://h:5000/v3/OS-FEDERATION/identity_providers/myidp/protocols/openid/auth"
+            );
+        }
+        // Names are path segments, encoded.
+        let f = Federation::new("x", &V3Options::new("http://h/v3"), "my idp/x".into(), "oidc".into()).unwrap();
+        assert_eq!(
+            f.federated_url.as_str(),
+            "http://h/v3/OS-FEDERATION/identity_providers/my%20idp%2Fx/protocols/oidc/auth"
+        );
+        let err = Federation::new("x", &V3Options::new("http://h"), String::new(), "p".into())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("identity-provider"), "{err}");
     }
 }
