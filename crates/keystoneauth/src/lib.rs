@@ -115,7 +115,7 @@ pub mod version;
 
 pub use access::{
     AccessInfo, ApplicationCredentialInfo, DomainRef, EntityInfo, EntityRef, IdentityVersion, OAuth1Info, ProjectInfo,
-    RoleRef, TrustInfo, UserInfo,
+    RoleRef, ServiceProviderInfo, TrustInfo, UserInfo,
 };
 pub use adapter::{Adapter, AdapterBuilder};
 

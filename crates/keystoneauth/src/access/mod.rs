@@ -103,6 +103,22 @@ pub struct OAuth1Info {
     pub consumer_id: Option<String>,
 }
 
+/// A Keystone service provider a v3 token lists (`token.service_providers`,
+/// Keystone-to-Keystone federation): where the local Keystone's SAML
+/// assertion goes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ServiceProviderInfo {
+    /// The service provider's id.
+    pub id: String,
+    /// The service provider Keystone's federated auth URL
+    /// (`.../v3/OS-FEDERATION/identity_providers/{idp}/protocols/{protocol}/auth`).
+    pub auth_url: String,
+    /// Where the ECP-wrapped assertion is posted (the SAML service
+    /// provider's endpoint, `.../Shibboleth.sso/SAML2/ECP`).
+    pub sp_url: String,
+}
+
 /// Everything Keystone said about a token.
 #[derive(Clone)]
 pub struct AccessInfo {
@@ -127,6 +143,7 @@ pub struct AccessInfo {
     is_admin_project: bool,
     oauth1: Option<OAuth1Info>,
     is_federated: bool,
+    service_providers: Vec<ServiceProviderInfo>,
     raw: Bytes,
 }
 
@@ -193,6 +210,22 @@ fn json_error(e: serde_json::Error, what: &str) -> Error {
         format!("the body is not a valid {what} token document"),
     )
     .with_source(e)
+}
+
+/// The service providers of a v3 token, as keystoneauth1 reads them: the
+/// entries with an id (anything else in the list is ignored).
+fn service_providers(list: Option<&Value>) -> Vec<ServiceProviderInfo> {
+    let text = |sp: &Value, key: &str| sp.get(key).and_then(Value::as_str).unwrap_or_default().to_owned();
+    list.and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|sp| ServiceProviderInfo {
+            id: text(sp, "id"),
+            auth_url: text(sp, "auth_url"),
+            sp_url: text(sp, "sp_url"),
+        })
+        .filter(|sp| !sp.id.is_empty())
+        .collect()
 }
 
 impl AccessInfo {
@@ -277,6 +310,7 @@ impl AccessInfo {
                 consumer_id: o.consumer_id,
             }),
             is_federated,
+            service_providers: service_providers(t.service_providers.as_ref()),
             raw,
         })
     }
@@ -359,6 +393,7 @@ impl AccessInfo {
             is_admin_project: true,
             oauth1: None,
             is_federated: false,
+            service_providers: Vec::new(),
             raw,
         })
     }
@@ -574,6 +609,17 @@ impl AccessInfo {
     /// The audit ids (the first identifies this token, the second its chain).
     pub fn audit_ids(&self) -> &[String] {
         &self.audit_ids
+    }
+
+    /// The Keystone-to-Keystone service providers the token lists (v3;
+    /// empty when Keystone has none).
+    pub fn service_providers(&self) -> &[ServiceProviderInfo] {
+        &self.service_providers
+    }
+
+    /// The service provider with this id, if the token lists it.
+    pub fn service_provider(&self, id: &str) -> Option<&ServiceProviderInfo> {
+        self.service_providers.iter().find(|sp| sp.id == id)
     }
 
     /// The service catalog (empty for unscoped tokens).

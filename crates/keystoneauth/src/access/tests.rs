@@ -179,3 +179,27 @@ fn timestamps() {
     }
     assert!(parse_timestamp("23/11/2026", "f").is_err());
 }
+
+#[test]
+fn v3_service_providers_like_keystoneauth1() {
+    // Keystone's shape (keystoneauth1's fixture `add_service_provider`);
+    // entries without an id are ignored, odd fields are empty, not errors.
+    let body = r#"{"token": {"methods": ["password"], "user": {"id": "u-1"}, "expires_at": "2099-01-01T00:00:00Z",
+      "service_providers": [
+        {"id": "sp1", "auth_url": "https://sp1/v3/OS-FEDERATION/identity_providers/idp/protocols/saml2/auth",
+         "sp_url": "https://sp1/Shibboleth.sso/SAML2/ECP"},
+        {"auth_url": "https://no-id"},
+        {"id": "sp2", "auth_url": null, "sp_url": 7},
+        "junk"]}}"#;
+    let a = v3(body).unwrap();
+    let ids: Vec<&str> = a.service_providers().iter().map(|sp| sp.id.as_str()).collect();
+    assert_eq!(ids, ["sp1", "sp2"]);
+    let sp1 = a.service_provider("sp1").unwrap();
+    assert_eq!(sp1.sp_url, "https://sp1/Shibboleth.sso/SAML2/ECP");
+    assert!(sp1.auth_url.ends_with("/protocols/saml2/auth"));
+    assert_eq!(a.service_provider("sp2").unwrap().auth_url, "");
+    assert!(a.service_provider("nosuch").is_none());
+    assert!(v3(V3_PROJECT_TOKEN).unwrap().service_providers().is_empty());
+    let restored = AccessInfo::from_state(a.to_state().unwrap().expose_secret()).unwrap();
+    assert_eq!(restored.service_providers(), a.service_providers());
+}

@@ -34,6 +34,7 @@ pub(super) struct V3Token {
     pub(super) is_admin_project: Option<bool>,
     #[serde(rename = "OS-OAUTH1")]
     pub(super) oauth1: Option<OAuth1>,
+    pub(super) service_providers: Option<Value>,
 }
 
 #[derive(Deserialize)]

@@ -164,6 +164,10 @@ impl Error {
         Error::EndpointNotFound { filter: filter.into() }
     }
 
+    pub(crate) fn unknown_service_provider(id: impl Into<String>, known: Vec<String>) -> Self {
+        Error::ServiceProviderNotFound { id: id.into(), known }
+    }
+
     pub(crate) fn discovery(url: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Discovery {
             url: url.into(),

@@ -205,6 +205,18 @@ pub enum Error {
         filter: String,
     },
 
+    /// The token of the local cloud does not list the Keystone-to-Keystone
+    /// service provider asked for (keystoneauth1's
+    /// `ServiceProviderNotFound`).
+    #[non_exhaustive]
+    #[error("service provider {id:?} is not in the token's service providers ({})", known_list(.known))]
+    ServiceProviderNotFound {
+        /// The service provider id asked for.
+        id: String,
+        /// The ids the token lists.
+        known: Vec<String>,
+    },
+
     /// Version discovery failed.
     #[non_exhaustive]
     #[error("version discovery failed for {url}: {message}")]
@@ -374,6 +386,14 @@ pub enum Error {
     MissingAuthMethods(Box<MissingAuthMethods>),
 }
 
+fn known_list(known: &[String]) -> String {
+    if known.is_empty() {
+        "it lists none".to_owned()
+    } else {
+        format!("it lists {}", known.join(", "))
+    }
+}
+
 fn location_suffix(location: &Option<String>) -> String {
     match location {
         Some(l) => format!(" ({l})"),
@@ -453,6 +473,15 @@ impl Error {
     /// True for errors of the endpoint catalog (empty, or nothing matched).
     pub fn is_endpoint_not_found(&self) -> bool {
         matches!(self, Error::EmptyCatalog | Error::EndpointNotFound { .. })
+    }
+
+    /// The service provider id, when the token of the local cloud does not
+    /// list the Keystone-to-Keystone service provider asked for.
+    pub fn service_provider_not_found(&self) -> Option<&str> {
+        match self {
+            Error::ServiceProviderNotFound { id, .. } => Some(id),
+            _ => None,
+        }
     }
 
     /// The receipt and the missing methods, when Keystone needs more auth

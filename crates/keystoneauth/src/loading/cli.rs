@@ -40,6 +40,7 @@ use crate::error::{Error, Result};
 const AUTH_HEADING: &str = "Authentication Options";
 const SESSION_HEADING: &str = "API Connection Options";
 const SERVICE_HEADING: &str = "Service Options";
+const K2K_HEADING: &str = "Keystone-to-Keystone Options";
 
 fn has_long(cmd: &Command, long: &str) -> bool {
     cmd.get_arguments()
@@ -325,8 +326,10 @@ impl Source for Prescan {
 /// derived from `--os-identity-api-version`/`OS_IDENTITY_API_VERSION` as
 /// [`Loader::auth_type`] does, then `default_plugin`. Only that plugin's
 /// options are added (so `--help` lists only them), each with its
-/// deprecated names as hidden aliases. An unknown plugin name is an error
-/// listing the available ones.
+/// deprecated names as hidden aliases, and the Keystone-to-Keystone
+/// options (`--os-service-provider`, `--os-remote-project-*`; see
+/// [`Loader::load_auth`]). An unknown plugin name is an error listing the
+/// available ones.
 pub fn register_auth_args<I, T>(cmd: Command, argv: I, env: &Env, default_plugin: Option<&str>) -> Result<Command>
 where
     I: IntoIterator<Item = T>,
@@ -369,6 +372,9 @@ where
     let heading = format!("{AUTH_HEADING} ({} plugin)", loader.name());
     for opt in loader.options() {
         cmd = add(cmd, auth_arg(&opt, &heading));
+    }
+    for opt in super::k2k::options() {
+        cmd = add(cmd, auth_arg(&opt, K2K_HEADING));
     }
     Ok(cmd)
 }

@@ -215,11 +215,22 @@ impl Loader {
             return Ok(None);
         };
         let loader = self.plugin_loader(&name)?;
-        self.options_for(loader.as_ref(), name).map(Some)
+        self.options_for(loader.options(), name).map(Some)
     }
 
-    fn options_for(&self, loader: &dyn PluginLoader, name: Sourced<String>) -> Result<LoadedOptions> {
-        let opts = loader.options();
+    /// The Keystone-to-Keystone options (`service-provider`,
+    /// `remote-project-*`, as osc-lib names them) with their values and
+    /// sources; [`Loader::load_auth`] wraps the plugin in a
+    /// [`Keystone2Keystone`](crate::identity::v3::Keystone2Keystone) one
+    /// when `service-provider` is given.
+    pub fn k2k_options(&self) -> Result<LoadedOptions> {
+        self.options_for(
+            super::k2k::options(),
+            Sourced::new(super::k2k::NAME.to_owned(), ValueSource::Default),
+        )
+    }
+
+    fn options_for(&self, opts: Vec<Opt>, name: Sourced<String>) -> Result<LoadedOptions> {
         let mut loaded = LoadedOptions::new(name.value.clone(), name.source, opts.clone());
         for opt in &opts {
             let key = Key::Auth(opt);
@@ -251,14 +262,18 @@ impl Loader {
     }
 
     /// Builds the chosen plugin; `None` when no plugin is chosen (as
-    /// keystoneauth1 returns `None` without an `auth_type`).
+    /// keystoneauth1 returns `None` without an `auth_type`). When a
+    /// `service-provider` is given, the plugin is the local cloud's side of
+    /// a [`Keystone2Keystone`](crate::identity::v3::Keystone2Keystone) one,
+    /// which is returned (osc-lib's `--os-service-provider`).
     pub fn load_auth(&self) -> Result<Option<Arc<dyn AuthPlugin>>> {
         let Some(name) = self.auth_type()? else {
             return Ok(None);
         };
         let loader = self.plugin_loader(&name)?;
-        let options = self.options_for(loader.as_ref(), name)?;
-        loader.load(&options).map(Some).map_err(|e| options.locate_error(e))
+        let options = self.options_for(loader.options(), name)?;
+        let plugin = loader.load(&options).map_err(|e| options.locate_error(e))?;
+        super::k2k::wrap(plugin, &options, &self.k2k_options()?).map(Some)
     }
 
     fn typed_value(&self, name: &str, kind: OptKind, key: &Key<'_>) -> Result<Option<(OptValue, ValueSource)>> {

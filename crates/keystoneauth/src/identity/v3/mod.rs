@@ -4,6 +4,7 @@ mod application_credential;
 #[allow(dead_code)] // used by the SAML2 / Keystone-to-Keystone plugins (issue 17)
 pub(crate) mod cookies;
 pub(crate) mod federation;
+mod k2k;
 mod multi_factor;
 mod oauth1;
 mod oauth2;
@@ -32,6 +33,7 @@ use crate::transport::{HttpRequest, Transport};
 
 pub use crate::error::{MissingAuthMethods, ReceiptUser};
 pub use application_credential::{ApplicationCredential, ApplicationCredentialBuilder};
+pub use k2k::{Keystone2Keystone, Keystone2KeystoneBuilder, MAX_ECP_BODY, PAOS_MEDIA_TYPE};
 pub use multi_factor::{IdentityMethod, MultiFactor, MultiFactorBuilder, User};
 pub use oauth1::{OAuth1, OAuth1Builder, OAuth1Signer};
 pub use oauth2::{
