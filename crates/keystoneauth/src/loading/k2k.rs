@@ -17,6 +17,10 @@ use crate::auth::AuthPlugin;
 use crate::error::{Error, Result};
 use crate::identity::v3::Keystone2Keystone;
 
+/// Keystone's default domain: the remote project's domain when only its
+/// name is given.
+const DEFAULT_DOMAIN_ID: &str = "default";
+
 /// The name under which the options are reported.
 pub(crate) const NAME: &str = "keystone2keystone";
 
@@ -34,7 +38,9 @@ pub(crate) fn options() -> Vec<Opt> {
 
 /// `plugin` wrapped in a [`Keystone2Keystone`] plugin when `k2k` names a
 /// service provider, else `plugin` itself. `local` are the local plugin's
-/// options (its `auth-url` is where the assertion is asked for).
+/// options (its `auth-url` is where the assertion is asked for; its
+/// `default-domain-*`, else `default`, the domain of a remote project given
+/// by name alone).
 pub(crate) fn wrap(
     plugin: Arc<dyn AuthPlugin>,
     local: &LoadedOptions,
@@ -66,12 +72,17 @@ pub(crate) fn wrap(
         ) {
             (Some(id), _) => b = b.project_domain_id(id),
             (None, Some(name)) => b = b.project_domain_name(name),
-            (None, None) => {
-                return Err(k2k.locate_error(Error::missing_option_in(
-                    "remote-project-domain-id or remote-project-domain-name",
-                    format!("{NAME}: needed with remote-project-name"),
-                )))
-            }
+            // osc-lib passes the name alone, which Keystone refuses; the
+            // domain defaults as the local project's does in openstackclient
+            // (`--os-default-domain`, itself `default` by default).
+            (None, None) => match (
+                local.string_owned("default-domain-id").ok().flatten(),
+                local.string_owned("default-domain-name").ok().flatten(),
+            ) {
+                (Some(id), _) => b = b.project_domain_id(id),
+                (None, Some(name)) => b = b.project_domain_name(name),
+                (None, None) => b = b.project_domain_id(DEFAULT_DOMAIN_ID),
+            },
         }
     }
     Ok(Arc::new(b.build().map_err(|e| k2k.locate_error(e))?))
