@@ -330,3 +330,21 @@ fn building_checks_the_options() {
     let err = Keystone2Keystone::builder(endpoint, "sp").build().unwrap_err();
     assert!(err.to_string().contains("not an identity plugin"), "{err}");
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn trace_logs_hold_neither_the_local_token_nor_the_cookie() {
+    let (logs, _guards) = common::logs::capture_logs();
+    let mock = K2kMock::start(302).await;
+    let plugin = k2k(&mock).project_id("k2k-project-id").build().unwrap();
+    assert_eq!(token(&plugin).await.unwrap(), "SP-SCOPED-1");
+    let text = logs.text();
+    assert!(
+        text.contains("saml2/ecp") && text.contains(ECP_CONSUMER_PATH),
+        "the flow is logged:\n{text}"
+    );
+    assert_free_of(
+        "the logs",
+        &text,
+        &[LOCAL_TOKEN, SP_COOKIE, PASSWORD, "SP-UNSCOPED-1", "SP-SCOPED-1"],
+    );
+}

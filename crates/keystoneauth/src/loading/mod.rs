@@ -18,7 +18,9 @@
 //!   environment, then clouds.yaml / INI, then defaults) into a plugin
 //!   ([`Loader::load_auth`]), session settings ([`Loader::load_session`])
 //!   and adapter settings ([`Loader::load_adapter`]); every value keeps its
-//!   [`ValueSource`].
+//!   [`ValueSource`]. With a `service-provider` option the plugin is wrapped
+//!   in a Keystone-to-Keystone one, as openstackclient does
+//!   ([`Loader::k2k_options`]).
 //!
 //! See `docs/loading.md` for every option of every plugin and source.
 //!
