@@ -35,6 +35,13 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// The Keystone-to-Keystone service provider in effect
+    /// (`--os-service-provider`...): the plugin's token is then the service
+    /// provider's, not the configured cloud's.
+    pub fn service_provider(&self) -> Option<String> {
+        self.loader.k2k_options().ok()?.string_owned("service-provider").ok()?
+    }
+
     /// The auth plugin, or an error saying how to give one.
     pub fn auth(&self) -> Result<&Arc<dyn AuthPlugin>, keystoneauth::Error> {
         self.auth.as_ref().ok_or_else(|| {

@@ -43,7 +43,10 @@ pub async fn dispatch(ctx: &Ctx) -> Outcome {
     let Some(methods) = promptable(missing) else {
         return Err(error);
     };
-    if !std::io::stdin().is_terminal() {
+    // With a service provider the configured plugin holds the SP's token:
+    // the local multi-factor token is not its to take (the error's hint,
+    // `--os-auth-type v3multifactor`, works there too).
+    if !std::io::stdin().is_terminal() || ctx.service_provider().is_some() {
         return Err(error);
     }
     complete(ctx, missing, &methods).await?;

@@ -38,6 +38,37 @@ fn the_flags_are_offered_with_any_plugin() {
     ] {
         assert!(out.stdout.contains(flag), "{flag} missing from --help:\n{}", out.stdout);
     }
+    // No Keystone needed: `config show` lists the options with their sources,
+    // and a remote project without a service provider is refused before any request.
+    let env = common::pairs(&[
+        ("OS_AUTH_URL", "http://127.0.0.1:9/v3"),
+        ("OS_USERNAME", "alice"),
+        ("OS_PASSWORD", "K2K-CLI-CANARY"),
+        ("OS_USER_DOMAIN_ID", "default"),
+        ("OS_SERVICE_PROVIDER", "ksa-sp"),
+    ]);
+    let rows = sb.json(&env, &["--os-remote-project-id", "rp", "config", "show", "-f", "json"]);
+    let rows = rows.as_array().unwrap();
+    let find = |o: &str| {
+        rows.iter()
+            .find(|r| r["Option"] == o)
+            .unwrap_or_else(|| panic!("{o}: {rows:?}"))
+    };
+    assert_eq!(
+        find("service_provider")["Source"],
+        "environment variable OS_SERVICE_PROVIDER"
+    );
+    assert_eq!(find("remote_project_id")["Value"], "rp");
+    let out = sb.run_args(
+        &env[..4],
+        &["--os-remote-project-name", "rp", "token", "issue", "--no-cache"],
+    );
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("service-provider") && out.stderr.contains("--os-remote-project-name"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -73,6 +104,31 @@ fn token_issue_on_the_service_provider_from_flags_and_clouds_yaml() {
     assert_ne!(local["id"], id.as_str());
     assert_eq!(ks.validate(local["id"].as_str().unwrap()).0, 200);
     assert_eq!(sb.cache_files().len(), 2);
+
+    // `ksa exec`: the SP token, the SP Keystone as auth URL, and no
+    // Keystone-to-Keystone setting left to apply a second time.
+    let mut with_env = env.clone();
+    with_env.push(("OS_SERVICE_PROVIDER".into(), k.sp_id.clone()));
+    with_env.push(("OS_REMOTE_PROJECT_NAME".into(), k.remote_project.clone()));
+    let out = sb.ok(&with_env, &["exec", "--", "env"]);
+    let vars: std::collections::BTreeMap<&str, &str> = out.stdout.lines().filter_map(|l| l.split_once('=')).collect();
+    assert_eq!(vars["OS_TOKEN"], id, "the cached SP token");
+    assert_eq!(
+        vars["OS_AUTH_URL"].trim_end_matches('/').trim_end_matches("/v3"),
+        k.sp_keystone_url.trim_end_matches('/').trim_end_matches("/v3"),
+        "{out:?}"
+    );
+    assert!(!vars.contains_key("OS_SERVICE_PROVIDER") && !vars.contains_key("OS_REMOTE_PROJECT_NAME"));
+    // `ksa config show` says where the service provider came from.
+    let rows = sb.json(&with_env, &["config", "show", "-f", "json"]);
+    let row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["Option"] == "service_provider")
+        .unwrap();
+    assert_eq!(row["Value"], k.sp_id.as_str());
+    assert!(row["Source"].as_str().unwrap().contains("OS_SERVICE_PROVIDER"), "{row}");
 
     sb.write(
         "home/.config/openstack/clouds.yaml",

@@ -8,7 +8,9 @@
 //! `OS_TOKEN`, `OS_APPLICATION_CREDENTIAL_SECRET`, `OS_CLIENT_SECRET`,
 //! `OS_PASSCODE`, and the settings of the old authentication, which would
 //! be mixed with the token's), their aliases (`OS_TENANT_*`,
-//! `OS_AUTH_TOKEN`), `OS_AUTH_TYPE`/`OS_AUTH_PLUGIN`, `OS_CLOUD` (the cloud
+//! `OS_AUTH_TOKEN`), the Keystone-to-Keystone options
+//! (`OS_SERVICE_PROVIDER`, `OS_REMOTE_PROJECT_*`: the token is already the
+//! service provider's), `OS_AUTH_TYPE`/`OS_AUTH_PLUGIN`, `OS_CLOUD` (the cloud
 //! would bring its password back), `OS_ENDPOINT`/`OS_URL`, and, to be safe,
 //! any `OS_*` variable whose name says PASSWORD, SECRET, TOKEN or PASSCODE.
 
@@ -102,9 +104,11 @@ async fn exported(ctx: &Ctx, m: &ArgMatches) -> Result<Vec<(&'static str, Var)>,
         ("OS_AUTH_TYPE", Var::Plain("token".into())),
         ("OS_TOKEN", Var::Secret(a.token().clone())),
     ];
+    // With a service provider the token is the SP Keystone's: its auth URL
+    // is the identity endpoint of that token's catalog, not the configured one.
     let configured = match ctx.loader.auth_options()? {
-        Some(o) => o.string_owned("auth-url")?,
-        None => None,
+        Some(o) if ctx.service_provider().is_none() => o.string_owned("auth-url")?,
+        _ => None,
     };
     let auth_url = match configured {
         Some(u) => u,
@@ -174,6 +178,13 @@ fn auth_variables() -> BTreeSet<String> {
             for name in opt.all_names() {
                 names.insert(format!("OS_{}", name.replace('-', "_").to_ascii_uppercase()));
             }
+        }
+    }
+    // The Keystone-to-Keystone options: the exported token is already the
+    // service provider's.
+    if let Ok(k2k) = keystoneauth::loading::Loader::new().k2k_options() {
+        for opt in k2k.options() {
+            names.insert(opt.env_var());
         }
     }
     names

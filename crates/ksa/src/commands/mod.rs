@@ -598,6 +598,9 @@ fn config_show(ctx: &Ctx) -> CmdResult {
             row(&v.name.replace('-', "_"), v.value.to_string(), v.source.to_string());
         }
     }
+    for v in ctx.loader.k2k_options()?.iter() {
+        row(&v.name.replace('-', "_"), v.value.to_string(), v.source.to_string());
+    }
     let s = ctx.loader.session_options()?;
     if let Some(v) = s.insecure {
         row("insecure", v.value.to_string(), v.source.to_string());
