@@ -181,14 +181,15 @@ async fn an_unknown_service_provider_is_a_typed_error_naming_it() {
 async fn a_refused_ecp_request_is_an_http_error_without_the_local_token() {
     let mock = K2kMock::start(302).await;
     // A hostile or buggy Keystone echoing the request in its error.
-    Mock::given(method("POST"))
-        .and(path(ECP_PATH))
-        .respond_with(ResponseTemplate::new(403).set_body_json(
+    K2kMock::answer(
+        &mock.idp,
+        "POST",
+        ECP_PATH,
+        ResponseTemplate::new(403).set_body_json(
             json!({"error": {"code": 403, "title": "Forbidden", "message": format!("token {LOCAL_TOKEN} may not")}}),
-        ))
-        .with_priority(1)
-        .mount(&mock.idp)
-        .await;
+        ),
+    )
+    .await;
     let plugin = k2k(&mock).build().unwrap();
     let err = token(&plugin).await.unwrap_err();
     assert!(err.is_forbidden(), "{err:?}");
@@ -205,12 +206,13 @@ async fn a_refused_ecp_request_is_an_http_error_without_the_local_token() {
 async fn an_empty_or_oversized_assertion_is_an_invalid_response() {
     for body in [String::new(), "  \n".to_owned(), "x".repeat(MAX_ECP_BODY + 1)] {
         let mock = K2kMock::start(302).await;
-        Mock::given(method("POST"))
-            .and(path(ECP_PATH))
-            .respond_with(ResponseTemplate::new(200).set_body_string(body.clone()))
-            .with_priority(1)
-            .mount(&mock.idp)
-            .await;
+        K2kMock::answer(
+            &mock.idp,
+            "POST",
+            ECP_PATH,
+            ResponseTemplate::new(200).set_body_string(body.clone()),
+        )
+        .await;
         let err = token(&k2k(&mock).build().unwrap()).await.unwrap_err();
         assert!(
             matches!(err, Error::InvalidResponse { .. }),
@@ -225,14 +227,13 @@ async fn an_empty_or_oversized_assertion_is_an_invalid_response() {
 async fn a_refusing_service_provider_is_an_http_error_without_its_cookie() {
     let mock = K2kMock::start(302).await;
     // The SP refuses the session at its federated auth URL and echoes the cookie.
-    Mock::given(method("GET"))
-        .and(path(FEDERATION_PATH))
-        .respond_with(
-            ResponseTemplate::new(401).set_body_string(format!("session {SP_COOKIE} expired; token {LOCAL_TOKEN}?")),
-        )
-        .with_priority(1)
-        .mount(&mock.sp)
-        .await;
+    K2kMock::answer(
+        &mock.sp,
+        "GET",
+        FEDERATION_PATH,
+        ResponseTemplate::new(401).set_body_string(format!("session {SP_COOKIE} expired; token {LOCAL_TOKEN}?")),
+    )
+    .await;
     let err = token(&k2k(&mock).build().unwrap()).await.unwrap_err();
     assert!(err.is_unauthorized(), "{err:?}");
     assert_free_of(
@@ -243,12 +244,13 @@ async fn a_refusing_service_provider_is_an_http_error_without_its_cookie() {
 
     // A consumer that refuses the envelope.
     let mock = K2kMock::start(302).await;
-    Mock::given(method("POST"))
-        .and(path(ECP_CONSUMER_PATH))
-        .respond_with(ResponseTemplate::new(500).set_body_string("bad assertion"))
-        .with_priority(1)
-        .mount(&mock.sp)
-        .await;
+    K2kMock::answer(
+        &mock.sp,
+        "POST",
+        ECP_CONSUMER_PATH,
+        ResponseTemplate::new(500).set_body_string("bad assertion"),
+    )
+    .await;
     let err = token(&k2k(&mock).build().unwrap()).await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(500), "{err:?}");
     assert_eq!(K2kMock::count(&mock.sp, "GET", FEDERATION_PATH).await, 0);
@@ -258,26 +260,26 @@ async fn a_refusing_service_provider_is_an_http_error_without_its_cookie() {
 async fn a_token_answered_to_the_envelope_is_taken_as_it_is() {
     let mock = K2kMock::start(302).await;
     let unscoped = keystoneauth::fixture::V3Token::new().federated("testidp", "saml2", Vec::<String>::new());
-    Mock::given(method("POST"))
-        .and(path(ECP_CONSUMER_PATH))
-        .respond_with(
-            ResponseTemplate::new(201)
-                .insert_header("x-subject-token", "SP-DIRECT")
-                .set_body_json(unscoped.json()),
-        )
-        .with_priority(1)
-        .mount(&mock.sp)
-        .await;
+    K2kMock::answer(
+        &mock.sp,
+        "POST",
+        ECP_CONSUMER_PATH,
+        ResponseTemplate::new(201)
+            .insert_header("x-subject-token", "SP-DIRECT")
+            .set_body_json(unscoped.json()),
+    )
+    .await;
     assert_eq!(token(&k2k(&mock).build().unwrap()).await.unwrap(), "SP-DIRECT");
     assert_eq!(K2kMock::count(&mock.sp, "GET", FEDERATION_PATH).await, 0);
     // A 200 without a token is an invalid response.
     let mock = K2kMock::start(302).await;
-    Mock::given(method("POST"))
-        .and(path(ECP_CONSUMER_PATH))
-        .respond_with(ResponseTemplate::new(200).set_body_string("<html>logged in</html>"))
-        .with_priority(1)
-        .mount(&mock.sp)
-        .await;
+    K2kMock::answer(
+        &mock.sp,
+        "POST",
+        ECP_CONSUMER_PATH,
+        ResponseTemplate::new(200).set_body_string("<html>logged in</html>"),
+    )
+    .await;
     let err = token(&k2k(&mock).build().unwrap()).await.unwrap_err();
     assert!(err.to_string().contains("X-Subject-Token"), "{err}");
 }

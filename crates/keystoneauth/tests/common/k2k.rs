@@ -148,6 +148,17 @@ impl K2kMock {
             .unwrap()
     }
 
+    /// Makes `server` answer `response` to `method` `path` from now on,
+    /// in place of the route `start` mounted.
+    pub async fn answer(server: &MockServer, method_: &str, path_: &str, response: ResponseTemplate) {
+        Mock::given(method(method_))
+            .and(path(path_))
+            .respond_with(response)
+            .with_priority(1)
+            .mount(server)
+            .await;
+    }
+
     /// How many requests `server` got with this method and path.
     pub async fn count(server: &MockServer, method: &str, path: &str) -> usize {
         super::mock::received_with(server, method, path).await.len()

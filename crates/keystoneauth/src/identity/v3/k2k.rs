@@ -21,7 +21,6 @@
 //! (keystoneauth1 keeps them in a domain-scoped jar, see
 //! [`OriginCookies`]).
 
-use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -185,6 +184,7 @@ impl Keystone2KeystoneBuilder {
 }
 
 /// The fetching core.
+#[derive(Debug)]
 struct K2kAuth {
     local: Arc<dyn AuthPlugin>,
     local_cache_id: String,
@@ -193,19 +193,6 @@ struct K2kAuth {
     scope: Scope,
     include_catalog: bool,
     lifecycle: Lifecycle,
-}
-
-impl fmt::Debug for K2kAuth {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Keystone2Keystone")
-            .field("local", &self.local)
-            .field("local_auth_url", &self.local_auth_url)
-            .field("service_provider", &self.service_provider)
-            .field("scope", &self.scope)
-            .field("include_catalog", &self.include_catalog)
-            .field("lifecycle", &self.lifecycle)
-            .finish()
-    }
 }
 
 /// A URL of the service provider entry, parsed.
