@@ -145,3 +145,71 @@ fn token_issue_on_the_service_provider_from_flags_and_clouds_yaml() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["token"]["project"]["name"], k.remote_project.as_str());
 }
+
+/// The values of `header` in raw HTTP messages (case-insensitive name).
+fn header_values(raw: &str, header: &str) -> Vec<String> {
+    raw.lines()
+        .filter_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.trim()
+                .eq_ignore_ascii_case(header)
+                .then(|| value.trim().to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn the_local_token_never_reaches_the_sp_nor_the_sp_cookie_the_local_keystone() {
+    let ks = require_keystone!();
+    let Some(k) = testkit::k2k() else { return };
+    // The local Keystone behind a relay (reached as `localhost`, not proxied);
+    // the service provider through a recording HTTP proxy (HTTP_PROXY, which
+    // ksa's HTTP client honours), so the assertion still names the SP's own
+    // consumer URL, as the stand-in requires.
+    let idp_relay = common::proxy::CountingProxy::start(&ks.host_port(), b"POST /v3/auth/OS-FEDERATION/saml2/ecp");
+    // An HTTP proxy sees the absolute URL in the request line.
+    let presented: &'static [u8] = Box::leak(format!("POST {} ", k.sp_url).into_bytes().into_boxed_slice());
+    let sp_proxy = common::proxy::CountingProxy::start(&common::host_port(&k.sp_url), presented);
+    let port = idp_relay.base.rsplit(':').next().unwrap();
+    let mut env = ks.admin_env(&format!("http://localhost:{port}/v3"));
+    env.extend(common::pairs(&[
+        ("OS_SERVICE_PROVIDER", &k.sp_id),
+        ("OS_REMOTE_PROJECT_NAME", &k.remote_project),
+        ("HTTP_PROXY", &sp_proxy.base),
+        ("NO_PROXY", "localhost"),
+    ]));
+    let sb = Sandbox::new("k2k-leaks");
+    let v = sb.json(&env, &["token", "issue", "-f", "json", "--no-cache"]);
+    let (status, body) = at_sp(&k.sp_keystone_url, v["id"].as_str().unwrap());
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        (idp_relay.count(), sp_proxy.count()),
+        (1, 1),
+        "the assertion asked for and presented once, each through its recorder"
+    );
+
+    let (to_idp, to_sp) = (idp_relay.sent(), sp_proxy.sent());
+    // Every token the local Keystone issued: never sent to the SP.
+    let local_tokens = header_values(&idp_relay.answered(), "x-subject-token");
+    assert!(!local_tokens.is_empty() && to_idp.contains(&local_tokens[0]));
+    for t in &local_tokens {
+        assert!(!to_sp.contains(t.as_str()), "the local token reached the SP:\n{to_sp}");
+    }
+    assert!(!to_sp.contains(&ks.admin_password));
+    assert!(header_values(&to_sp, "x-auth-token").is_empty(), "{to_sp}");
+    // The SP's session cookie: back to the SP, never to the local Keystone.
+    let cookies: Vec<String> = header_values(&sp_proxy.answered(), "set-cookie")
+        .iter()
+        .filter_map(|c| Some(c.split(';').next()?.split_once('=')?.1.to_owned()))
+        .filter(|c| !c.is_empty())
+        .collect();
+    assert!(!cookies.is_empty(), "the SP stand-in set a session cookie");
+    for c in &cookies {
+        assert!(to_sp.contains(c.as_str()), "the cookie went back to the SP");
+        assert!(
+            !to_idp.contains(c.as_str()),
+            "the SP's cookie reached the local Keystone:\n{to_idp}"
+        );
+    }
+    assert!(header_values(&to_idp, "cookie").is_empty(), "{to_idp}");
+}
