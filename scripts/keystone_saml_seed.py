@@ -43,12 +43,8 @@ def group_rule(group_id, user_attr, conditions):
 def ensure_idp(ks, idp, remote_id, protocol, mapping_id, rules):
     put_or_patch(ks, FED + "/mappings/" + mapping_id, {"mapping": {"rules": rules}})
     idp_path = FED + "/identity_providers/" + idp
-    put_or_patch(
-        ks, idp_path, {"identity_provider": {"enabled": True, "remote_ids": [remote_id]}}
-    )
-    put_or_patch(
-        ks, idp_path + "/protocols/" + protocol, {"protocol": {"mapping_id": mapping_id}}
-    )
+    put_or_patch(ks, idp_path, {"identity_provider": {"enabled": True, "remote_ids": [remote_id]}})
+    put_or_patch(ks, idp_path + "/protocols/" + protocol, {"protocol": {"mapping_id": mapping_id}})
 
 
 def project_group(ks, project, group, role_id):

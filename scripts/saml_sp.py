@@ -37,17 +37,16 @@ import json
 import os
 import re
 import secrets
-import subprocess  # nosec: xmlsec1 with fixed arguments
 import sys
-import tempfile
 import threading
 import urllib.parse
 
-from defusedxml import ElementTree
-
 import keystone_wsgi
+from saml_common import MAX_BODY, EventLog, now, parse_xml, read_body, xmlsec1
 
-_CONFIG = json.load(open(os.environ["KSA_SAML_SP_CONFIG"]))  # noqa: SIM115
+with open(os.environ["KSA_SAML_SP_CONFIG"]) as _f:
+    _CONFIG = json.load(_f)
+_EVENTS = EventLog(_CONFIG.get("events_log"))
 
 NS = {
     "S": "http://schemas.xmlsoap.org/soap/envelope/",
@@ -63,7 +62,6 @@ PAOS_TYPE = "application/vnd.paos+xml"
 STATUS_SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success"
 BEARER = ("urn:oasis:names:tc:SAML:2.0:cm:bearer", "urn:oasis:names:tc:SAML:1.0:cm:bearer")
 COOKIE = "_shibsession_64656661756c74"  # hex("default"), as Shibboleth names it
-MAX_BODY = 1 << 20
 MAX_ENTRIES = 1000
 SESSION_LIFETIME = 3600
 CLOCK_SKEW = 180  # Shibboleth's default clockSkew
@@ -89,10 +87,6 @@ class Refused(Exception):
         self.reason = reason
 
 
-def now():
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
-
-
 def parse_time(value):
     value = (value or "").strip()
     match = re.match(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?Z?$", value)
@@ -101,13 +95,7 @@ def parse_time(value):
     return datetime.datetime.strptime(match.group(1), "%Y-%m-%dT%H:%M:%S")
 
 
-def event(kind, **fields):
-    path = _CONFIG.get("events_log")
-    if not path:
-        return
-    fields.update(time=now().isoformat() + "Z", event=kind)
-    with _lock, open(path, "a") as f:
-        f.write(json.dumps(fields, sort_keys=True) + "\n")
+event = _EVENTS.event
 
 
 def remember(store, key, value):
@@ -136,7 +124,9 @@ def _metadata_cert(path):
     if os.path.exists(pem) and os.path.getmtime(pem) >= os.path.getmtime(path):
         return pem
     with open(path, "rb") as f:
-        root = ElementTree.fromstring(f.read(), forbid_dtd=True)
+        root = parse_xml(f.read())
+    if root is None:
+        raise Refused(500, "%s is not well-formed XML" % path)
     certs = [
         c.text
         for kd in root.iter("{%s}KeyDescriptor" % NS["md"])
@@ -182,33 +172,23 @@ def verify_signature(raw, root, assertion, id_attr, node_name, cert):
     refs = direct[0].findall("ds:SignedInfo/ds:Reference", NS)
     if len(refs) != 1 or refs[0].get("URI") != "#" + assertion_id:
         raise Refused(403, "signature does not reference the assertion")
-    fd, path = tempfile.mkstemp(prefix="ksa-saml-sp-", suffix=".xml")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(raw)
-        proc = subprocess.run(  # nosec: fixed arguments, no shell
-            [
-                _CONFIG["xmlsec1"],
-                "--verify",
-                "--enabled-reference-uris",
-                "same-doc",
-                "--enabled-key-data",
-                "raw-x509-cert",
-                "--pubkey-cert-pem",
-                cert,
-                "--id-attr:%s" % id_attr,
-                node_name,
-                "--node-id",
-                assertion_id,
-                path,
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            timeout=30,
-            check=False,
-        )
-    finally:
-        os.unlink(path)
+    proc = xmlsec1(
+        _CONFIG["xmlsec1"],
+        [
+            "--verify",
+            "--enabled-reference-uris",
+            "same-doc",
+            "--enabled-key-data",
+            "raw-x509-cert",
+            "--pubkey-cert-pem",
+            cert,
+            "--id-attr:%s" % id_attr,
+            node_name,
+            "--node-id",
+            assertion_id,
+        ],
+        raw,
+    )
     if proc.returncode != 0:
         raise Refused(403, "assertion signature does not verify (xmlsec1)")
 
@@ -292,15 +272,23 @@ def saml2_response(raw, root, response, consumer):
 
 
 def parse(raw):
-    try:
-        root = ElementTree.fromstring(raw, forbid_dtd=True)
-    except Exception:  # defusedxml raises several kinds
-        raise Refused(400, "body is not well-formed XML") from None
+    root = parse_xml(raw)
+    if root is None:
+        raise Refused(400, "body is not well-formed XML")
     return root
 
 
-def ecp_consumer(environ):
+def body(environ):
     raw = read_body(environ)
+    if raw is None:
+        length = environ.get("CONTENT_LENGTH") or "0"
+        too_large = length.isdigit() and int(length) > MAX_BODY
+        raise Refused(413 if too_large else 400, "a body of 1 to %d bytes is required" % MAX_BODY)
+    return raw
+
+
+def ecp_consumer(environ):
+    raw = body(environ)
     consumer = _CONFIG["ecp_consumer_url"]
     root = parse(raw)
     if root.tag != "{%s}Envelope" % NS["S"]:
@@ -328,7 +316,7 @@ def ecp_consumer(environ):
 
 
 def adfs_consumer(environ):
-    raw = read_body(environ)
+    raw = body(environ)
     try:
         form = urllib.parse.parse_qs(raw.decode("utf-8"), strict_parsing=True, max_num_fields=20)
     except (UnicodeDecodeError, ValueError):
@@ -350,9 +338,7 @@ def adfs_consumer(environ):
     if conditions is None:
         raise Refused(403, "assertion without conditions")
     check_window(conditions.get("NotBefore"), conditions.get("NotOnOrAfter"), "assertion")
-    audiences = [
-        text(a) for a in conditions.findall("saml1:AudienceRestrictionCondition/saml1:Audience", NS)
-    ]
+    audiences = [text(a) for a in conditions.findall("saml1:AudienceRestrictionCondition/saml1:Audience", NS)]
     if not audiences:
         raise Refused(403, "assertion without an audience")
     check_audiences(audiences, [_CONFIG["entity_id"], _CONFIG["adfs_endpoint"]])
@@ -510,24 +496,13 @@ def protected(environ, start_response, idp):
 # ------------------------------------------------------------ WSGI
 
 
-def read_body(environ):
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        raise Refused(400, "bad Content-Length") from None
-    if length <= 0:
-        raise Refused(400, "empty body")
-    if length > MAX_BODY:
-        raise Refused(413, "body larger than %d bytes" % MAX_BODY)
-    return environ["wsgi.input"].read(length)
-
-
 def finish(start_response, status, headers, body):
     headers = list(headers) + [("Content-Length", str(len(body)))]
     start_response(status, headers)
     return [body]
 
 
+REASONS = {400: "Bad Request", 403: "Forbidden", 413: "Payload Too Large", 500: "Internal Server Error"}
 _HANDLERS = {
     "/Shibboleth.sso/SAML2/ECP": ecp_consumer,
     "/Shibboleth.sso/ADFS": adfs_consumer,
@@ -538,6 +513,7 @@ def application(environ, start_response):
     path = environ.get("PATH_INFO", "")
     handler = _HANDLERS.get(path)
     if handler is not None:
+        _EVENTS.request(environ)
         if environ.get("REQUEST_METHOD") != "POST":
             return finish(start_response, "405 Method Not Allowed", [("Allow", "POST")], b"")
         try:
@@ -546,15 +522,16 @@ def application(environ, start_response):
             event("refused", reason=err.reason, path=path)
             return finish(
                 start_response,
-                "%d %s" % (err.status, {400: "Bad Request", 403: "Forbidden", 413: "Payload Too Large"}.get(err.status, "Error")),
+                "%d %s" % (err.status, REASONS.get(err.status, "Error")),
                 [("Content-Type", "text/plain; charset=utf-8")],
                 (err.reason + "\n").encode("utf-8"),
             )
-        except Exception as err:  # never a traceback to the client
+        except Exception as err:  # noqa: BLE001 (never a traceback to the client)
             print("saml_sp: %s: %r" % (path, err), file=sys.stderr)
             return finish(start_response, "500 Internal Server Error", [], b"")
     match = PROTECTED.match(path)
     if match and match.group(2) == _CONFIG["protocol"] and match.group(1) in _CONFIG["idps"]:
+        _EVENTS.request(environ)
         return protected(environ, start_response, match.group(1))
     return keystone_wsgi.application(environ, start_response)
 
