@@ -294,9 +294,15 @@ saml_bootstrap() {
     mkdir -m 0700 "$SP_DIR/fernet-keys" "$SP_DIR/credential-keys"
     owner=$(id -un)
     group=$(id -gn)
-    KM_CONF=$SP_CONF km fernet_setup --keystone-user "$owner" --keystone-group "$group"
-    KM_CONF=$SP_CONF km credential_setup --keystone-user "$owner" --keystone-group "$group"
+    # As for the main Keystone: the key set-ups beside db_sync.
+    local fernet_job cred_job
+    KM_CONF=$SP_CONF km fernet_setup --keystone-user "$owner" --keystone-group "$group" &
+    fernet_job=$!
+    KM_CONF=$SP_CONF km credential_setup --keystone-user "$owner" --keystone-group "$group" &
+    cred_job=$!
     KM_CONF=$SP_CONF km db_sync
+    wait "$fernet_job" || die "keystone-manage fernet_setup (service provider) failed"
+    wait "$cred_job" || die "keystone-manage credential_setup (service provider) failed"
     KM_CONF=$SP_CONF km bootstrap \
         --bootstrap-username admin \
         --bootstrap-password "$ADMIN_PASSWORD" \

@@ -262,3 +262,336 @@ async fn an_assertion_for_another_consumer_or_from_an_unknown_issuer_is_refused(
     let resp = post_envelope(&http, &saml.k2k_sp_url, String::new()).await;
     assert_eq!(resp.status(), 400);
 }
+
+// ------------------------------------------------------------ SAML2 ECP
+
+/// keystoneauth1's PAOS header value: the ECP service a client offers.
+const PAOS_VER: &str = "ver=\"urn:liberty:paos:2003-08\";\"urn:oasis:names:tc:SAML:2.0:profiles:SSO:ecp\"";
+
+/// The text between the first `start` and the next `end`.
+fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
+    let from = text.find(start).unwrap_or_else(|| panic!("no {start} in {text}")) + start.len();
+    let to = from + text[from..].find(end).unwrap_or_else(|| panic!("no {end} in {text}"));
+    &text[from..to]
+}
+
+/// The value of the first attribute `name` in `text`.
+fn attribute<'a>(text: &'a str, name: &str) -> &'a str {
+    between(text, &format!(" {name}=\""), "\"")
+}
+
+/// What the SP's PAOS answer gives an ECP client.
+struct Paos {
+    consumer: String,
+    relay_state: String,
+    request_id: String,
+    /// The SOAP envelope for the IdP: the SP's envelope without its header.
+    authn_request: String,
+}
+
+/// GETs the protected URL as an ECP client; the SP answers a PAOS request.
+async fn paos(http: &reqwest::Client, url: &str) -> Paos {
+    let resp = http
+        .get(url)
+        .header("Accept", format!("text/html, {PAOS}"))
+        .header("PAOS", PAOS_VER)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], PAOS);
+    let body = resp.text().await.unwrap();
+    let request = between(&body, "<samlp:AuthnRequest", ">");
+    assert_eq!(
+        attribute(request, "AssertionConsumerServiceURL"),
+        attribute(&body, "responseConsumerURL")
+    );
+    let relay_element = between(&body, "<ecp:RelayState", "</ecp:RelayState>");
+    let relay_state = &relay_element[relay_element.find('>').unwrap() + 1..];
+    Paos {
+        consumer: attribute(&body, "responseConsumerURL").to_owned(),
+        relay_state: relay_state.trim().to_owned(),
+        request_id: attribute(request, "ID").to_owned(),
+        authn_request: format!(
+            "<S:Envelope xmlns:S=\"http://schemas.xmlsoap.org/soap/envelope/\"><S:Body>{}</S:Body></S:Envelope>",
+            between(&body, "<S:Body>", "</S:Body>")
+        ),
+    }
+}
+
+/// POSTs the AuthnRequest envelope to an ECP IdP with HTTP Basic.
+async fn ecp_idp(http: &reqwest::Client, url: &str, user: &str, password: &str, envelope: &str) -> reqwest::Response {
+    http.post(url)
+        .basic_auth(user, Some(password))
+        .header("Content-Type", "text/xml")
+        .body(envelope.to_owned())
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The IdP's envelope with its header replaced by the SP's RelayState, as
+/// an ECP client sends it to the consumer.
+fn with_relay_state(idp_envelope: &str, relay_state: &str) -> String {
+    let header = between(idp_envelope, "<soap11:Header>", "</soap11:Header>");
+    idp_envelope.replacen(
+        header,
+        &format!(
+            "<ecp:RelayState xmlns:ecp=\"urn:oasis:names:tc:SAML:2.0:profiles:SSO:ecp\" \
+             soap11:actor=\"http://schemas.xmlsoap.org/soap/actor/next\" \
+             soap11:mustUnderstand=\"1\">{relay_state}</ecp:RelayState>"
+        ),
+        1,
+    )
+}
+
+#[tokio::test]
+async fn ecp_paos_request_idp_and_consumer_give_a_token_from_the_sp_keystone() {
+    let Some((_, saml)) = require() else { return };
+    let http = client();
+    let protected = saml.federated_auth_url(&saml.ecp_idp);
+    let paos = paos(&http, &protected).await;
+    assert_eq!(paos.consumer, saml.k2k_sp_url, "one consumer for ECP and K2K");
+    assert!(paos.relay_state.starts_with("ss:mem:"), "{}", paos.relay_state);
+
+    let resp = ecp_idp(
+        &http,
+        &saml.ecp_idp_url,
+        &saml.ecp_username,
+        &saml.ecp_password,
+        &paos.authn_request,
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+    let idp_envelope = resp.text().await.unwrap();
+    assert_eq!(attribute(&idp_envelope, "AssertionConsumerServiceURL"), paos.consumer);
+    assert_eq!(attribute(&idp_envelope, "InResponseTo"), paos.request_id);
+
+    let resp = post_envelope(
+        &http,
+        &paos.consumer,
+        with_relay_state(&idp_envelope, &paos.relay_state),
+    )
+    .await;
+    assert_eq!(resp.status(), 302);
+    assert_eq!(
+        resp.headers()["location"],
+        protected.as_str(),
+        "back to the RelayState's target"
+    );
+    let cookie = session_cookie(&resp).unwrap();
+
+    let (status, token, body) = follow(&http, &protected, &cookie).await;
+    assert_eq!(status, 201, "{body}");
+    let doc: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(doc["token"]["user"]["name"], saml.ecp_username.as_str());
+    assert_eq!(
+        doc["token"]["user"]["OS-FEDERATION"]["identity_provider"]["id"],
+        saml.ecp_idp.as_str()
+    );
+    let body = json!({"auth": {
+        "identity": {"methods": ["token"], "token": {"id": token.unwrap()}},
+        "scope": {"project": {"id": saml.saml_project_id}}}});
+    let resp = http
+        .post(format!("{}/auth/tokens", saml.sp_auth_url))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+}
+
+#[tokio::test]
+async fn the_ecp_idp_checks_credentials_and_the_sp_checks_consumer_and_relay_state() {
+    let Some((_, saml)) = require() else { return };
+    let http = client();
+    let protected = saml.federated_auth_url(&saml.ecp_idp);
+    let first = paos(&http, &protected).await;
+
+    // Bad or no credentials: 401 with a Basic challenge.
+    let resp = ecp_idp(
+        &http,
+        &saml.ecp_idp_url,
+        &saml.ecp_username,
+        "wrong",
+        &first.authn_request,
+    )
+    .await;
+    assert_eq!(resp.status(), 401);
+    assert!(resp.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .starts_with("Basic "));
+    let resp = http
+        .post(&saml.ecp_idp_url)
+        .body(first.authn_request.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+
+    // The wrong-consumer endpoint names another consumer, and its assertion
+    // (for that consumer) is refused by the SP's.
+    let resp = ecp_idp(
+        &http,
+        &saml.ecp_idp_url_wrong_consumer,
+        &saml.ecp_username,
+        &saml.ecp_password,
+        &first.authn_request,
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+    let wrong = resp.text().await.unwrap();
+    assert_eq!(
+        attribute(&wrong, "AssertionConsumerServiceURL"),
+        saml.ecp_wrong_consumer_url
+    );
+    assert_ne!(saml.ecp_wrong_consumer_url, first.consumer);
+    let resp = post_envelope(&http, &first.consumer, with_relay_state(&wrong, &first.relay_state)).await;
+    assert_eq!(resp.status(), 403);
+
+    // A response to one AuthnRequest with the RelayState of another: refused.
+    let second = paos(&http, &protected).await;
+    let resp = ecp_idp(
+        &http,
+        &saml.ecp_idp_url,
+        &saml.ecp_username,
+        &saml.ecp_password,
+        &second.authn_request,
+    )
+    .await;
+    let for_second = resp.text().await.unwrap();
+    let resp = post_envelope(
+        &http,
+        &first.consumer,
+        with_relay_state(&for_second, &first.relay_state),
+    )
+    .await;
+    assert_eq!(resp.status(), 403);
+    assert!(resp.text().await.unwrap().contains("relay state"));
+
+    // A SOAP fault (an ECP client's consumer-mismatch report) is recorded.
+    let faults = saml.sp_event_count("soap_fault_received");
+    let fault = "<S:Envelope xmlns:S=\"http://schemas.xmlsoap.org/soap/envelope/\"><S:Body><S:Fault>\
+                 <faultcode>S:Server</faultcode><faultstring>mismatch</faultstring></S:Fault></S:Body></S:Envelope>";
+    let resp = post_envelope(&http, &first.consumer, fault.into()).await;
+    assert_eq!(resp.status(), 400);
+    assert_eq!(saml.sp_event_count("soap_fault_received"), faults + 1);
+    // A post to the wrong consumer is recorded by the stand-in.
+    let posts = saml.idp_event_count("wrong_consumer_post");
+    let resp = post_envelope(&http, &saml.ecp_wrong_consumer_url, wrong).await;
+    assert_eq!(resp.status(), 400);
+    assert_eq!(saml.idp_event_count("wrong_consumer_post"), posts + 1);
+}
+
+// ------------------------------------------------------------ ADFS
+
+/// keystoneauth1's WS-Trust 1.3 RequestSecurityToken (SOAP 1.2, UsernameToken).
+fn request_security_token(url: &str, user: &str, password: &str, applies_to: &str) -> String {
+    let wsse = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd";
+    let wsu = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd";
+    let created = chrono::Utc::now();
+    let expires = created + chrono::Duration::seconds(120);
+    let fmt = "%Y-%m-%dT%H:%M:%S%.3fZ";
+    format!(
+        r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://www.w3.org/2005/08/addressing" xmlns:u="{wsu}"><s:Header><a:Action s:mustUnderstand="1">http://docs.oasis-open.org/ws-sx/ws-trust/200512/RST/Issue</a:Action><a:MessageID>urn:uuid:0123456789abcdef0123456789abcdef</a:MessageID><a:ReplyTo><a:Address>http://www.w3.org/2005/08/addressing/anonymous</a:Address></a:ReplyTo><a:To s:mustUnderstand="1">{url}</a:To><o:Security xmlns:o="{wsse}" s:mustUnderstand="1"><u:Timestamp u:Id="_0"><u:Created>{}</u:Created><u:Expires>{}</u:Expires></u:Timestamp><o:UsernameToken u:u="uuid-1"><o:Username>{user}</o:Username><o:Password Type="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordText">{password}</o:Password></o:UsernameToken></o:Security></s:Header><s:Body><trust:RequestSecurityToken xmlns:trust="http://docs.oasis-open.org/ws-sx/ws-trust/200512"><wsp:AppliesTo xmlns:wsp="http://schemas.xmlsoap.org/ws/2004/09/policy"><wsa:EndpointReference xmlns:wsa="http://www.w3.org/2005/08/addressing"><wsa:Address>{applies_to}</wsa:Address></wsa:EndpointReference></wsp:AppliesTo><trust:KeyType>http://docs.oasis-open.org/ws-sx/ws-trust/200512/Bearer</trust:KeyType><trust:RequestType>http://docs.oasis-open.org/ws-sx/ws-trust/200512/Issue</trust:RequestType><trust:TokenType>urn:oasis:names:tc:SAML:1.0:assertion</trust:TokenType></trust:RequestSecurityToken></s:Body></s:Envelope>"#,
+        created.format(fmt),
+        expires.format(fmt),
+    )
+}
+
+/// POSTs a RequestSecurityToken to the ADFS stand-in; returns status and body.
+async fn adfs(http: &reqwest::Client, saml: &Saml, password: &str, applies_to: &str) -> (u16, String) {
+    let rst = request_security_token(&saml.adfs_url, &saml.adfs_username, password, applies_to);
+    let resp = http
+        .post(&saml.adfs_url)
+        .header("Content-Type", "application/soap+xml; charset=utf-8")
+        .body(rst)
+        .send()
+        .await
+        .unwrap();
+    (resp.status().as_u16(), resp.text().await.unwrap())
+}
+
+/// The RequestSecurityTokenResponse of an RSTR, as keystoneauth1 posts it
+/// (the WS-Trust 1.3 namespace renamed to the 2005/02 one).
+fn wresult(rstr: &str) -> String {
+    let inner = between(
+        rstr,
+        "<trust:RequestSecurityTokenResponse>",
+        "</trust:RequestSecurityTokenResponse>",
+    );
+    format!(
+        "<trust:RequestSecurityTokenResponse xmlns:trust=\"http://schemas.xmlsoap.org/ws/2005/02/trust\">{inner}\
+         </trust:RequestSecurityTokenResponse>"
+    )
+}
+
+/// POSTs the WS-Federation sign-in form to the SP's ADFS endpoint.
+async fn adfs_sign_in(http: &reqwest::Client, saml: &Saml, wresult: &str) -> reqwest::Response {
+    let form = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("wa", "wsignin1.0")
+        .append_pair("wresult", wresult)
+        .finish();
+    http.post(&saml.adfs_sp_endpoint)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn adfs_security_token_posted_to_the_sp_gives_a_token_from_the_sp_keystone() {
+    let Some((_, saml)) = require() else { return };
+    let http = client();
+    let (status, rstr) = adfs(&http, &saml, &saml.adfs_password, &saml.adfs_sp_entity_id).await;
+    assert_eq!(status, 200, "{rstr}");
+    assert!(rstr.contains("urn:oasis:names:tc:SAML:1.0:assertion") && rstr.contains("SignatureValue"));
+
+    let resp = adfs_sign_in(&http, &saml, &wresult(&rstr)).await;
+    assert_eq!(resp.status(), 302);
+    let protected = saml.federated_auth_url(&saml.adfs_idp);
+    assert_eq!(resp.headers()["location"], protected.as_str());
+    let cookie = session_cookie(&resp).unwrap();
+    let (status, _, body) = follow(&http, &protected, &cookie).await;
+    assert_eq!(status, 201, "{body}");
+    let doc: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(doc["token"]["user"]["name"], format!("{}@ksa.test", saml.adfs_username));
+    assert_eq!(
+        doc["token"]["user"]["OS-FEDERATION"]["identity_provider"]["id"],
+        saml.adfs_idp.as_str()
+    );
+}
+
+#[tokio::test]
+async fn adfs_faults_and_a_tampered_saml1_assertion_are_refused() {
+    let Some((_, saml)) = require() else { return };
+    let http = client();
+    let (status, fault) = adfs(&http, &saml, "wrong", &saml.adfs_sp_entity_id).await;
+    assert_eq!(status, 500);
+    assert!(fault.contains("a:FailedAuthentication"), "{fault}");
+    let (status, fault) = adfs(&http, &saml, &saml.adfs_password, "https://unknown.ksa.test/").await;
+    assert_eq!(status, 500);
+    assert!(fault.contains("a:InvalidRequest"), "{fault}");
+
+    let (_, rstr) = adfs(&http, &saml, &saml.adfs_password, &saml.adfs_sp_entity_id).await;
+    let good = wresult(&rstr);
+    let tampered = good.replacen(">ksa-users<", ">ksa-userz<", 1);
+    assert_ne!(tampered, good);
+    let resp = adfs_sign_in(&http, &saml, &tampered).await;
+    assert_eq!(resp.status(), 403);
+    assert!(session_cookie(&resp).is_none());
+    assert!(resp.text().await.unwrap().contains("signature"));
+    let resp = http
+        .post(&saml.adfs_sp_endpoint)
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("wa=wsignout1.0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    // The untouched one passes, once.
+    assert_eq!(adfs_sign_in(&http, &saml, &good).await.status(), 302);
+    assert_eq!(adfs_sign_in(&http, &saml, &good).await.status(), 403);
+}
