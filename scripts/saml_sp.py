@@ -469,21 +469,9 @@ def protected(environ, start_response, idp):
     if session is None:
         if wants_ecp(environ):
             return finish(start_response, *paos_request(environ, idp))
-        event("refused", reason="no session", path=environ.get("PATH_INFO"))
-        return finish(
-            start_response,
-            "401 Unauthorized",
-            [("Content-Type", "text/plain; charset=utf-8")],
-            b"No Shibboleth session\n",
-        )
+        raise Refused(401, "no Shibboleth session")
     if session["idp"] != idp:
-        event("refused", reason="session of another identity provider", path=environ.get("PATH_INFO"))
-        return finish(
-            start_response,
-            "403 Forbidden",
-            [("Content-Type", "text/plain; charset=utf-8")],
-            b"The session belongs to another identity provider\n",
-        )
+        raise Refused(403, "the session belongs to another identity provider")
     environ["Shib-Identity-Provider"] = session["entity_id"]
     environ["Shib-Application-ID"] = "default"
     for name, values in session["attributes"].items():
@@ -502,7 +490,14 @@ def finish(start_response, status, headers, body):
     return [body]
 
 
-REASONS = {400: "Bad Request", 403: "Forbidden", 413: "Payload Too Large", 500: "Internal Server Error"}
+REASONS = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    405: "Method Not Allowed",
+    413: "Payload Too Large",
+    500: "Internal Server Error",
+}
 _HANDLERS = {
     "/Shibboleth.sso/SAML2/ECP": ecp_consumer,
     "/Shibboleth.sso/ADFS": adfs_consumer,
@@ -512,28 +507,27 @@ _HANDLERS = {
 def application(environ, start_response):
     path = environ.get("PATH_INFO", "")
     handler = _HANDLERS.get(path)
-    if handler is not None:
-        _EVENTS.request(environ)
-        if environ.get("REQUEST_METHOD") != "POST":
-            return finish(start_response, "405 Method Not Allowed", [("Allow", "POST")], b"")
-        try:
-            return finish(start_response, *handler(environ))
-        except Refused as err:
-            event("refused", reason=err.reason, path=path)
-            return finish(
-                start_response,
-                "%d %s" % (err.status, REASONS.get(err.status, "Error")),
-                [("Content-Type", "text/plain; charset=utf-8")],
-                (err.reason + "\n").encode("utf-8"),
-            )
-        except Exception as err:  # noqa: BLE001 (never a traceback to the client)
-            print("saml_sp: %s: %r" % (path, err), file=sys.stderr)
-            return finish(start_response, "500 Internal Server Error", [], b"")
     match = PROTECTED.match(path)
-    if match and match.group(2) == _CONFIG["protocol"] and match.group(1) in _CONFIG["idps"]:
-        _EVENTS.request(environ)
-        return protected(environ, start_response, match.group(1))
-    return keystone_wsgi.application(environ, start_response)
+    idp = match.group(1) if match and match.group(2) == _CONFIG["protocol"] else None
+    if handler is None and idp not in _CONFIG["idps"]:
+        return keystone_wsgi.application(environ, start_response)
+    _EVENTS.request(environ)
+    try:
+        if handler is None:
+            return protected(environ, start_response, idp)
+        if environ.get("REQUEST_METHOD") != "POST":
+            raise Refused(405, "POST only")
+        return finish(start_response, *handler(environ))
+    except Refused as err:
+        event("refused", reason=err.reason, path=path)
+        headers = [("Content-Type", "text/plain; charset=utf-8")]
+        if err.status == 405:
+            headers.append(("Allow", "POST"))
+        status = "%d %s" % (err.status, REASONS.get(err.status, "Error"))
+        return finish(start_response, status, headers, (err.reason + "\n").encode("utf-8"))
+    except Exception as err:  # noqa: BLE001 (never a traceback to the client)
+        print("saml_sp: %s: %r" % (path, err), file=sys.stderr)
+        return finish(start_response, "500 Internal Server Error", [], b"")
 
 
 __all__ = ["application"]

@@ -27,20 +27,32 @@ fn client() -> reqwest::Client {
         .unwrap()
 }
 
-/// A token of the main Keystone (the identity provider): demo, scoped to demo.
-async fn idp_token(ks: &Keystone, http: &reqwest::Client) -> String {
-    let body = json!({"auth": {
-        "identity": {"methods": ["password"], "password": {"user": {
-            "name": ks.demo_username, "domain": {"id": "default"}, "password": ks.demo_password}}},
-        "scope": {"project": {"id": ks.demo_project_id}}}});
+/// POST `{auth_url}/auth/tokens`: the token (201 asserted) and the body.
+async fn issue_token(http: &reqwest::Client, auth_url: &str, auth: Value) -> (String, Value) {
     let resp = http
-        .post(format!("{}/auth/tokens", ks.auth_url))
-        .json(&body)
+        .post(format!("{auth_url}/auth/tokens"))
+        .json(&json!({ "auth": auth }))
         .send()
         .await
         .unwrap();
     assert_eq!(resp.status(), 201);
-    resp.headers()["x-subject-token"].to_str().unwrap().to_owned()
+    let token = resp.headers()["x-subject-token"].to_str().unwrap().to_owned();
+    (token, resp.json().await.unwrap())
+}
+
+/// The SP Keystone's token for `token` re-scoped to the project `scope`.
+async fn rescope(http: &reqwest::Client, saml: &Saml, token: &str, scope: Value) -> Value {
+    let auth = json!({"identity": {"methods": ["token"], "token": {"id": token}}, "scope": {"project": scope}});
+    issue_token(http, &saml.sp_auth_url, auth).await.1
+}
+
+/// A token of the main Keystone (the identity provider): demo, scoped to demo.
+async fn idp_token(ks: &Keystone, http: &reqwest::Client) -> String {
+    let auth = json!({
+        "identity": {"methods": ["password"], "password": {"user": {
+            "name": ks.demo_username, "domain": {"id": "default"}, "password": ks.demo_password}}},
+        "scope": {"project": {"id": ks.demo_project_id}}});
+    issue_token(http, &ks.auth_url, auth).await.0
 }
 
 /// The main Keystone's ECP envelope for the service provider: a real
@@ -151,17 +163,8 @@ async fn k2k_assertion_gets_a_token_from_the_sp_keystone_which_rescopes_it() {
     assert_eq!(user["OS-FEDERATION"]["protocol"]["id"], saml.protocol.as_str());
 
     // The federated user's group has member on the remote project.
-    let body = json!({"auth": {
-        "identity": {"methods": ["token"], "token": {"id": token.unwrap()}},
-        "scope": {"project": {"name": saml.k2k_remote_project, "domain": {"id": "default"}}}}});
-    let resp = http
-        .post(format!("{}/auth/tokens", saml.sp_auth_url))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 201);
-    let doc: Value = resp.json().await.unwrap();
+    let scope = json!({"name": saml.k2k_remote_project, "domain": {"id": "default"}});
+    let doc = rescope(&http, &saml, &token.unwrap(), scope).await;
     assert_eq!(doc["token"]["project"]["id"], saml.k2k_remote_project_id.as_str());
     let roles: Vec<&str> = doc["token"]["roles"]
         .as_array()
@@ -389,16 +392,8 @@ async fn ecp_paos_request_idp_and_consumer_give_a_token_from_the_sp_keystone() {
         doc["token"]["user"]["OS-FEDERATION"]["identity_provider"]["id"],
         saml.ecp_idp.as_str()
     );
-    let body = json!({"auth": {
-        "identity": {"methods": ["token"], "token": {"id": token.unwrap()}},
-        "scope": {"project": {"id": saml.saml_project_id}}}});
-    let resp = http
-        .post(format!("{}/auth/tokens", saml.sp_auth_url))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 201);
+    let doc = rescope(&http, &saml, &token.unwrap(), json!({"id": saml.saml_project_id})).await;
+    assert_eq!(doc["token"]["project"]["name"], saml.saml_project.as_str());
 }
 
 #[tokio::test]
