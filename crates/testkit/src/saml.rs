@@ -42,6 +42,8 @@ pub struct Saml {
     pub idp_events: String,
     /// `KSA_TEST_ECP_IDP`: the ECP identity provider's id in the SP.
     pub ecp_idp: String,
+    /// `KSA_TEST_ECP_IDP_ENTITY_ID`: its SAML entity id (the assertion's issuer).
+    pub ecp_idp_entity_id: String,
     /// `KSA_TEST_ECP_IDP_URL`: the ECP stand-in's SOAP endpoint.
     pub ecp_idp_url: String,
     /// `KSA_TEST_ECP_IDP_URL_WRONG_CONSUMER`: the same, answering another consumer URL.
@@ -54,6 +56,8 @@ pub struct Saml {
     pub ecp_password: String,
     /// `KSA_TEST_ADFS_IDP`: the ADFS identity provider's id in the SP.
     pub adfs_idp: String,
+    /// `KSA_TEST_ADFS_IDP_ENTITY_ID`: its entity id (the SAML 1.1 assertion's issuer).
+    pub adfs_idp_entity_id: String,
     /// `KSA_TEST_ADFS_URL`: the ADFS stand-in's WS-Trust 1.3 endpoint.
     pub adfs_url: String,
     /// `KSA_TEST_ADFS_SP_ENDPOINT`: the mod_shib stand-in's ADFS endpoint.
@@ -98,12 +102,14 @@ pub fn saml() -> Option<Saml> {
         sp_events: get("KSA_TEST_SAML_SP_EVENTS"),
         idp_events: get("KSA_TEST_SAML_IDP_EVENTS"),
         ecp_idp: get("KSA_TEST_ECP_IDP"),
+        ecp_idp_entity_id: get("KSA_TEST_ECP_IDP_ENTITY_ID"),
         ecp_idp_url: get("KSA_TEST_ECP_IDP_URL"),
         ecp_idp_url_wrong_consumer: get("KSA_TEST_ECP_IDP_URL_WRONG_CONSUMER"),
         ecp_wrong_consumer_url: get("KSA_TEST_ECP_WRONG_CONSUMER_URL"),
         ecp_username: get("KSA_TEST_ECP_USERNAME"),
         ecp_password: get("KSA_TEST_ECP_PASSWORD"),
         adfs_idp: get("KSA_TEST_ADFS_IDP"),
+        adfs_idp_entity_id: get("KSA_TEST_ADFS_IDP_ENTITY_ID"),
         adfs_url: get("KSA_TEST_ADFS_URL"),
         adfs_sp_endpoint: get("KSA_TEST_ADFS_SP_ENDPOINT"),
         adfs_sp_entity_id: get("KSA_TEST_ADFS_SP_ENTITY_ID"),
@@ -125,20 +131,32 @@ impl Saml {
 
     /// How many events of `kind` the mod_shib stand-in has logged so far.
     pub fn sp_event_count(&self, kind: &str) -> usize {
-        count_events(&self.sp_events, kind)
+        events(&self.sp_events, kind).len()
     }
 
     /// How many events of `kind` the identity provider stand-ins have logged so far.
     pub fn idp_event_count(&self, kind: &str) -> usize {
-        count_events(&self.idp_events, kind)
+        events(&self.idp_events, kind).len()
+    }
+
+    /// The mod_shib stand-in's events of `kind` so far, one JSON object per
+    /// line (`request` events name the headers and cookies that arrived).
+    pub fn sp_events_of(&self, kind: &str) -> Vec<String> {
+        events(&self.sp_events, kind)
+    }
+
+    /// The identity provider stand-ins' events of `kind` so far (JSON lines).
+    pub fn idp_events_of(&self, kind: &str) -> Vec<String> {
+        events(&self.idp_events, kind)
     }
 }
 
-fn count_events(path: &str, kind: &str) -> usize {
+fn events(path: &str, kind: &str) -> Vec<String> {
     let needle = format!("\"event\": \"{kind}\"");
     std::fs::read_to_string(path)
         .unwrap_or_default()
         .lines()
         .filter(|l| l.contains(&needle))
-        .count()
+        .map(str::to_owned)
+        .collect()
 }
