@@ -79,7 +79,8 @@ saml_launch() {
 
 # ------------------------------------------------------------------ install
 
-xmlsec1_bin() { command -v xmlsec1 || true; }
+# KSA_XMLSEC1: another xmlsec1 binary (a name on PATH or a path).
+xmlsec1_bin() { command -v "${KSA_XMLSEC1:-xmlsec1}" || true; }
 
 # saml_install: xmlsec1 from the distribution (Keystone signs with it, the
 # stand-ins sign and verify with it), as scripts/redis installs redis-server.
@@ -106,7 +107,7 @@ saml_install() {
             DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends xmlsec1 >/dev/null; } ||
         true
     if [[ -z $(xmlsec1_bin) ]]; then
-        log "warning: apt-get install xmlsec1 failed: no SAML federation"
+        log "warning: no ${KSA_XMLSEC1:-xmlsec1} after apt-get install xmlsec1: no SAML federation"
         return 1
     fi
 }

@@ -76,7 +76,7 @@ RESERVED = re.compile(
 
 _lock = threading.Lock()
 _sessions = collections.OrderedDict()  # id -> dict(idp, entity_id, attributes, expires)
-_relay_states = collections.OrderedDict()  # relay state -> dict(target, request_id, expires)
+_relay_states = collections.OrderedDict()  # relay state -> dict(target, request_id)
 _seen_assertions = collections.OrderedDict()  # assertion id -> expiry
 
 
@@ -117,16 +117,17 @@ def protected_url(idp):
 # ------------------------------------------------------------------ trust
 
 
-def _metadata_cert(path):
-    """The signing certificate of an identity provider's SAML metadata,
-    written as PEM beside it (rewritten when the metadata changes)."""
+def _metadata_cert(path, entity_id):
+    """The signing certificate of an identity provider's SAML metadata (which
+    must describe entity_id), written as PEM beside it (rewritten when the
+    metadata changes)."""
     pem = path + ".signing-cert.pem"
     if os.path.exists(pem) and os.path.getmtime(pem) >= os.path.getmtime(path):
         return pem
     with open(path, "rb") as f:
         root = parse_xml(f.read())
-    if root is None:
-        raise Refused(500, "%s is not well-formed XML" % path)
+    if root is None or root.get("entityID") != entity_id:
+        raise Refused(500, "%s is not the metadata of %s" % (path, entity_id))
     certs = [
         c.text
         for kd in root.iter("{%s}KeyDescriptor" % NS["md"])
@@ -150,7 +151,7 @@ def trusted_idp(entity_id):
     """(idp id, certificate path) of a known identity provider."""
     for idp, conf in _CONFIG["idps"].items():
         if conf["entity_id"] == entity_id:
-            cert = conf.get("cert") or _metadata_cert(conf["metadata"])
+            cert = conf.get("cert") or _metadata_cert(conf["metadata"], entity_id)
             return idp, cert
     raise Refused(403, "issuer %r is not a trusted identity provider" % entity_id[:200])
 

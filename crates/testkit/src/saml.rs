@@ -79,7 +79,7 @@ pub fn saml() -> Option<Saml> {
                 "KSA_TEST_SP_AUTH_URL is not set under CI=true: scripts/test starts the SAML federation with Keystone"
             );
         }
-        crate::skip("KSA_TEST_SP_AUTH_URL is not set: run scripts/keystone start && eval \"$(scripts/keystone env)\" (the harness predates its SAML federation?)");
+        crate::skip("KSA_TEST_SP_AUTH_URL is not set: the harness runs without its SAML federation (no xmlsec1: see scripts/keystone start's warning) or predates it; run scripts/keystone start && eval \"$(scripts/keystone env)\"");
         return None;
     };
     let get = |n: &str| crate::var(n).unwrap_or_default();
