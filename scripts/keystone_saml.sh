@@ -319,8 +319,9 @@ saml_bootstrap() {
 # saml_seed: register the SP in the main Keystone; identity providers,
 # mappings, protocols and projects in the SP Keystone.
 saml_seed() {
-    local marker=$DIR/.saml-seeded
-    if [[ -f $marker && -f $SP_DIR/seed.env && "$(<"$marker")" == "$SAML_SEED_VERSION" ]]; then
+    # The URLs seeded follow the port offset: another offset seeds again.
+    local marker=$DIR/.saml-seeded want="$SAML_SEED_VERSION $PORT_OFFSET"
+    if [[ -f $marker && -f $SP_DIR/seed.env && "$(<"$marker")" == "$want" ]]; then
         return 0
     fi
     log "seeding the SAML federation (service provider $K2K_SP_ID, identity providers)"
@@ -333,7 +334,7 @@ saml_seed() {
         --adfs-idp "$ADFS_IDP" --adfs-remote-id "$ADFS_ENTITY_ID" \
         --saml-project "$SAML_PROJECT" ||
         die "seeding the SAML federation failed"
-    echo "$SAML_SEED_VERSION" >"$marker"
+    echo "$want" >"$marker"
 }
 
 # saml_env: the federation's lines for the env file (NAME=value).
