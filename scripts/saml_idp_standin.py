@@ -16,6 +16,9 @@ assertions with xmlsec1 and its own certificate. See docs/keystone-harness.md,
   consumer URL (/wrong-consumer/... on this server), so that a client's
   refusal to send the assertion there can be tested; a POST to that URL is
   recorded (event wrong_consumer_post).
+- ?flaw=expired or ?flaw=other-audience on either ECP path: the assertion is
+  well signed but expired an hour ago, or for another audience; the SP must
+  refuse it.
 - POST /adfs/services/trust/13/usernamemixed (ADFS 2.0 / WS-Trust 1.3): a
   SOAP 1.2 RequestSecurityToken with a WS-Security UsernameToken. Answers a
   RequestSecurityTokenResponse with a signed SAML 1.1 assertion for the
@@ -34,6 +37,7 @@ import json
 import os
 import secrets
 import sys
+import urllib.parse
 
 from saml_common import EventLog, now, parse_xml, read_body, xmlsec1
 
@@ -144,8 +148,7 @@ def basic_credentials(environ):
     return user, password
 
 
-def ecp_assertion(conf, request_id, consumer, audience):
-    t = now()
+def ecp_assertion(conf, request_id, consumer, audience, t):
     assertion_id = new_id()
     entity = esc(conf["entity_id"])
     attrs = [
@@ -220,8 +223,17 @@ def ecp(environ, wrong_consumer):
         raise soap11_fault("AssertionConsumerServiceURL is not in the service provider's metadata")
     if wrong_consumer:
         consumer = _CONFIG["wrong_consumer_url"]
+    # ?flaw=expired|other-audience: a well-signed assertion the SP must refuse.
+    flaw = urllib.parse.parse_qs(environ.get("QUERY_STRING", "")).get("flaw", [""])[0]
     t = now()
-    assertion = ecp_assertion(conf, request_id, consumer, issuer)
+    issued, audience = t, issuer
+    if flaw == "expired":
+        issued = t - datetime.timedelta(hours=1)
+    elif flaw == "other-audience":
+        audience = "https://other-sp.ksa.test/shibboleth"
+    elif flaw:
+        raise soap11_fault("unknown flaw %r" % flaw[:40])
+    assertion = ecp_assertion(conf, request_id, consumer, audience, issued)
     body = f"""<soap11:Envelope xmlns:soap11="http://schemas.xmlsoap.org/soap/envelope/">
   <soap11:Header>
     <ecp:Response xmlns:ecp="urn:oasis:names:tc:SAML:2.0:profiles:SSO:ecp"
@@ -243,7 +255,7 @@ def ecp(environ, wrong_consumer):
   </soap11:Body>
 </soap11:Envelope>
 """
-    event("ecp_assertion_issued", wrong_consumer=wrong_consumer)
+    event("ecp_assertion_issued", wrong_consumer=wrong_consumer, flaw=flaw)
     return "200 OK", "text/xml; charset=utf-8", body.encode("utf-8")
 
 

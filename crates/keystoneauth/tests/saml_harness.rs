@@ -481,6 +481,25 @@ async fn the_ecp_idp_checks_credentials_and_the_sp_checks_consumer_and_relay_sta
     assert_eq!(resp.status(), 403);
     assert!(resp.text().await.unwrap().contains("relay state"));
 
+    // Well-signed assertions that are expired, or for another audience.
+    for (flaw, reason) in [("expired", "expired"), ("other-audience", "audience")] {
+        let request = paos(&http, &protected).await;
+        let url = format!("{}?flaw={flaw}", saml.ecp_idp_url);
+        let resp = ecp_idp(
+            &http,
+            &url,
+            &saml.ecp_username,
+            &saml.ecp_password,
+            &request.authn_request,
+        )
+        .await;
+        assert_eq!(resp.status(), 200);
+        let envelope = with_relay_state(&resp.text().await.unwrap(), &request.relay_state);
+        let resp = post_envelope(&http, &request.consumer, envelope).await;
+        assert_eq!(resp.status(), 403, "{flaw}");
+        assert!(resp.text().await.unwrap().contains(reason), "{flaw}");
+    }
+
     // A SOAP fault (an ECP client's consumer-mismatch report) is recorded.
     let faults = saml.sp_event_count("soap_fault_received");
     let fault = "<S:Envelope xmlns:S=\"http://schemas.xmlsoap.org/soap/envelope/\"><S:Body><S:Fault>\
