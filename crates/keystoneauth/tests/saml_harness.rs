@@ -325,10 +325,11 @@ async fn paos(http: &reqwest::Client, url: &str) -> Paos {
     }
 }
 
-/// POSTs the AuthnRequest envelope to an ECP IdP with HTTP Basic.
-async fn ecp_idp(http: &reqwest::Client, url: &str, user: &str, password: &str, envelope: &str) -> reqwest::Response {
+/// POSTs the AuthnRequest envelope to the ECP IdP at `url` with HTTP Basic
+/// (the stand-in's user, `password`).
+async fn ecp_idp(http: &reqwest::Client, saml: &Saml, url: &str, password: &str, envelope: &str) -> reqwest::Response {
     http.post(url)
-        .basic_auth(user, Some(password))
+        .basic_auth(&saml.ecp_username, Some(password))
         .header("Content-Type", "text/xml")
         .body(envelope.to_owned())
         .send()
@@ -360,14 +361,7 @@ async fn ecp_paos_request_idp_and_consumer_give_a_token_from_the_sp_keystone() {
     assert_eq!(paos.consumer, saml.k2k_sp_url, "one consumer for ECP and K2K");
     assert!(paos.relay_state.starts_with("ss:mem:"), "{}", paos.relay_state);
 
-    let resp = ecp_idp(
-        &http,
-        &saml.ecp_idp_url,
-        &saml.ecp_username,
-        &saml.ecp_password,
-        &paos.authn_request,
-    )
-    .await;
+    let resp = ecp_idp(&http, &saml, &saml.ecp_idp_url, &saml.ecp_password, &paos.authn_request).await;
     assert_eq!(resp.status(), 200);
     let idp_envelope = resp.text().await.unwrap();
     assert_eq!(attribute(&idp_envelope, "AssertionConsumerServiceURL"), paos.consumer);
@@ -420,14 +414,7 @@ async fn the_ecp_idp_checks_credentials_and_the_sp_checks_consumer_and_relay_sta
     let first = paos(&http, &protected).await;
 
     // Bad or no credentials: 401 with a Basic challenge.
-    let resp = ecp_idp(
-        &http,
-        &saml.ecp_idp_url,
-        &saml.ecp_username,
-        "wrong",
-        &first.authn_request,
-    )
-    .await;
+    let resp = ecp_idp(&http, &saml, &saml.ecp_idp_url, "wrong", &first.authn_request).await;
     assert_eq!(resp.status(), 401);
     assert!(resp.headers()["www-authenticate"]
         .to_str()
@@ -445,8 +432,8 @@ async fn the_ecp_idp_checks_credentials_and_the_sp_checks_consumer_and_relay_sta
     // (for that consumer) is refused by the SP's.
     let resp = ecp_idp(
         &http,
+        &saml,
         &saml.ecp_idp_url_wrong_consumer,
-        &saml.ecp_username,
         &saml.ecp_password,
         &first.authn_request,
     )
@@ -465,8 +452,8 @@ async fn the_ecp_idp_checks_credentials_and_the_sp_checks_consumer_and_relay_sta
     let second = paos(&http, &protected).await;
     let resp = ecp_idp(
         &http,
+        &saml,
         &saml.ecp_idp_url,
-        &saml.ecp_username,
         &saml.ecp_password,
         &second.authn_request,
     )
@@ -485,14 +472,7 @@ async fn the_ecp_idp_checks_credentials_and_the_sp_checks_consumer_and_relay_sta
     for (flaw, reason) in [("expired", "expired"), ("other-audience", "audience")] {
         let request = paos(&http, &protected).await;
         let url = format!("{}?flaw={flaw}", saml.ecp_idp_url);
-        let resp = ecp_idp(
-            &http,
-            &url,
-            &saml.ecp_username,
-            &saml.ecp_password,
-            &request.authn_request,
-        )
-        .await;
+        let resp = ecp_idp(&http, &saml, &url, &saml.ecp_password, &request.authn_request).await;
         assert_eq!(resp.status(), 200);
         let envelope = with_relay_state(&resp.text().await.unwrap(), &request.relay_state);
         let resp = post_envelope(&http, &request.consumer, envelope).await;
