@@ -9,7 +9,7 @@
 mod common;
 use common::proxy::CountingProxy;
 use common::{assert_free_of, chain, Keystone, KeystoneExt};
-use testkit::{require_keystone, K2k};
+use testkit::{require_keystone, Saml};
 
 use std::sync::Arc;
 
@@ -40,12 +40,12 @@ async fn validate(keystone_url: &str, token: &str) -> (u16, Value) {
 
 /// Checks that `access` is a token of the SP Keystone for a user federated
 /// from the harness's identity provider, unknown to the local Keystone.
-async fn assert_sp_token(ks: &Keystone, k: &K2k, access: &AccessInfo) {
+async fn assert_sp_token(ks: &Keystone, k: &Saml, access: &AccessInfo) {
     let token = access.token().expose_secret();
-    let (status, body) = validate(&k.sp_keystone_url, token).await;
+    let (status, body) = validate(&k.sp_auth_url, token).await;
     assert_eq!(status, 200, "the SP Keystone validates its token: {body}");
     assert_eq!(
-        body["token"]["user"]["OS-FEDERATION"]["identity_provider"]["id"], k.idp,
+        body["token"]["user"]["OS-FEDERATION"]["identity_provider"]["id"], k.k2k_idp,
         "{body}"
     );
     let (status, _) = validate(&ks.auth_url, token).await;
@@ -55,20 +55,20 @@ async fn assert_sp_token(ks: &Keystone, k: &K2k, access: &AccessInfo) {
 #[tokio::test]
 async fn an_sp_token_unscoped_and_in_the_remote_project() {
     let ks = require_keystone!();
-    let Some(k) = testkit::k2k() else { return };
+    let Some(k) = testkit::saml() else { return };
     let local: Arc<dyn AuthPlugin> = Arc::new(ks.admin_project_plugin(&ks.auth_url));
-    let unscoped = Keystone2Keystone::builder(local.clone(), &k.sp_id).build().unwrap();
+    let unscoped = Keystone2Keystone::builder(local.clone(), &k.k2k_sp_id).build().unwrap();
     let a = access(&unscoped).await.unwrap();
     assert!(a.is_unscoped() && a.is_federated(), "{a:?}");
     assert_sp_token(&ks, &k, &a).await;
 
-    let scoped = Keystone2Keystone::builder(local, &k.sp_id)
-        .project_name(&k.remote_project)
+    let scoped = Keystone2Keystone::builder(local, &k.k2k_sp_id)
+        .project_name(&k.k2k_remote_project)
         .project_domain_id("default")
         .build()
         .unwrap();
     let a = access(&scoped).await.unwrap();
-    assert_eq!(a.project_name(), Some(k.remote_project.as_str()), "{a:?}");
+    assert_eq!(a.project_name(), Some(k.k2k_remote_project.as_str()), "{a:?}");
     assert_sp_token(&ks, &k, &a).await;
     // Its catalog is the SP's: the identity endpoint is the SP Keystone.
     let session = common::mock::session_with(Arc::new(scoped));
@@ -82,18 +82,18 @@ async fn an_sp_token_unscoped_and_in_the_remote_project() {
         identity
             .url()
             .as_str()
-            .starts_with(&k.sp_keystone_url.trim_end_matches("/v3").to_string()),
+            .starts_with(&k.sp_auth_url.trim_end_matches("/v3").to_string()),
         "{}",
         identity.url()
     );
     let projects: Value = identity.json().unwrap();
-    assert!(projects.to_string().contains(&k.remote_project), "{projects}");
+    assert!(projects.to_string().contains(&k.k2k_remote_project), "{projects}");
 }
 
 #[tokio::test]
 async fn from_os_variables_like_openstackclient() {
     let ks = require_keystone!();
-    let Some(k) = testkit::k2k() else { return };
+    let Some(k) = testkit::saml() else { return };
     let env = Env::from_pairs([
         ("OS_AUTH_URL", ks.auth_url.as_str()),
         ("OS_IDENTITY_API_VERSION", "3"),
@@ -102,12 +102,12 @@ async fn from_os_variables_like_openstackclient() {
         ("OS_PROJECT_NAME", &ks.demo_project),
         ("OS_USER_DOMAIN_NAME", "Default"),
         ("OS_PROJECT_DOMAIN_NAME", "Default"),
-        ("OS_SERVICE_PROVIDER", &k.sp_id),
-        ("OS_REMOTE_PROJECT_NAME", &k.remote_project),
+        ("OS_SERVICE_PROVIDER", &k.k2k_sp_id),
+        ("OS_REMOTE_PROJECT_NAME", &k.k2k_remote_project),
     ]);
     let plugin = Loader::new().env(env).load_auth().unwrap().unwrap();
     let a = access(plugin.as_ref()).await.unwrap();
-    assert_eq!(a.project_name(), Some(k.remote_project.as_str()));
+    assert_eq!(a.project_name(), Some(k.k2k_remote_project.as_str()));
     assert_sp_token(&ks, &k, &a).await;
 }
 
@@ -118,13 +118,13 @@ async fn the_local_keystone_gets_the_local_token_and_no_cookie() {
     // against its own consumer URL, so the SP cannot be registered behind a
     // relay of another address.
     let ks = require_keystone!();
-    let Some(k) = testkit::k2k() else { return };
+    let Some(k) = testkit::saml() else { return };
     let idp_relay = CountingProxy::start(&ks.host_port(), b"POST /v3/auth/OS-FEDERATION/saml2/ecp");
     let local_url = format!("{}/v3", idp_relay.base);
     let local = Arc::new(ks.admin_project_plugin(&local_url));
-    let plugin = Keystone2Keystone::builder(local.clone(), &k.sp_id)
+    let plugin = Keystone2Keystone::builder(local.clone(), &k.k2k_sp_id)
         .local_auth_url(&local_url)
-        .project_name(&k.remote_project)
+        .project_name(&k.k2k_remote_project)
         .project_domain_id("default")
         .build()
         .unwrap();
@@ -147,17 +147,20 @@ async fn the_local_keystone_gets_the_local_token_and_no_cookie() {
 #[tokio::test]
 async fn errors_name_the_provider_and_hold_no_secret() {
     let ks = require_keystone!();
-    let Some(k) = testkit::k2k() else { return };
+    let Some(k) = testkit::saml() else { return };
     let local: Arc<dyn AuthPlugin> = Arc::new(ks.admin_project_plugin(&ks.auth_url));
     let err = access(&Keystone2Keystone::builder(local.clone(), "nosuch-sp").build().unwrap())
         .await
         .unwrap_err();
     assert_eq!(err.service_provider_not_found(), Some("nosuch-sp"), "{err:?}");
-    assert!(err.to_string().contains(&k.sp_id), "the known ones are listed: {err}");
+    assert!(
+        err.to_string().contains(&k.k2k_sp_id),
+        "the known ones are listed: {err}"
+    );
 
     // A remote project the federated user has no role on: the SP refuses.
     let err = access(
-        &Keystone2Keystone::builder(local.clone(), &k.sp_id)
+        &Keystone2Keystone::builder(local.clone(), &k.k2k_sp_id)
             .project_name("no-such-remote-project")
             .project_domain_id("default")
             .build()

@@ -74,24 +74,24 @@ fn the_flags_are_offered_with_any_plugin() {
 #[test]
 fn token_issue_on_the_service_provider_from_flags_and_clouds_yaml() {
     let ks = require_keystone!();
-    let Some(k) = testkit::k2k() else { return };
+    let Some(k) = testkit::saml() else { return };
     let sb = Sandbox::new("k2k");
     let env = ks.admin_env(&ks.auth_url);
     let args = [
         "token",
         "issue",
         "--os-service-provider",
-        &k.sp_id,
+        &k.k2k_sp_id,
         "--os-remote-project-name",
-        &k.remote_project,
+        &k.k2k_remote_project,
         "-f",
         "json",
     ];
     let v = sb.json(&env, &args);
     let id = v["id"].as_str().unwrap().to_owned();
-    let (status, body) = at_sp(&k.sp_keystone_url, &id);
+    let (status, body) = at_sp(&k.sp_auth_url, &id);
     assert_eq!(status, 200, "an SP token: {body}");
-    assert_eq!(body["token"]["project"]["name"], k.remote_project.as_str());
+    assert_eq!(body["token"]["project"]["name"], k.k2k_remote_project.as_str());
     assert_eq!(v["project_id"], body["token"]["project"]["id"]);
     let (status, _) = ks.validate(&id);
     assert_eq!(status, 404, "not a token of the local Keystone");
@@ -108,14 +108,14 @@ fn token_issue_on_the_service_provider_from_flags_and_clouds_yaml() {
     // `ksa exec`: the SP token, the SP Keystone as auth URL, and no
     // Keystone-to-Keystone setting left to apply a second time.
     let mut with_env = env.clone();
-    with_env.push(("OS_SERVICE_PROVIDER".into(), k.sp_id.clone()));
-    with_env.push(("OS_REMOTE_PROJECT_NAME".into(), k.remote_project.clone()));
+    with_env.push(("OS_SERVICE_PROVIDER".into(), k.k2k_sp_id.clone()));
+    with_env.push(("OS_REMOTE_PROJECT_NAME".into(), k.k2k_remote_project.clone()));
     let out = sb.ok(&with_env, &["exec", "--", "env"]);
     let vars: std::collections::BTreeMap<&str, &str> = out.stdout.lines().filter_map(|l| l.split_once('=')).collect();
     assert_eq!(vars["OS_TOKEN"], id, "the cached SP token");
     assert_eq!(
         vars["OS_AUTH_URL"].trim_end_matches('/').trim_end_matches("/v3"),
-        k.sp_keystone_url.trim_end_matches('/').trim_end_matches("/v3"),
+        k.sp_auth_url.trim_end_matches('/').trim_end_matches("/v3"),
         "{out:?}"
     );
     assert!(!vars.contains_key("OS_SERVICE_PROVIDER") && !vars.contains_key("OS_REMOTE_PROJECT_NAME"));
@@ -127,23 +127,23 @@ fn token_issue_on_the_service_provider_from_flags_and_clouds_yaml() {
         .iter()
         .find(|r| r["Option"] == "service_provider")
         .unwrap();
-    assert_eq!(row["Value"], k.sp_id.as_str());
+    assert_eq!(row["Value"], k.k2k_sp_id.as_str());
     assert!(row["Source"].as_str().unwrap().contains("OS_SERVICE_PROVIDER"), "{row}");
 
     sb.write(
         "home/.config/openstack/clouds.yaml",
         &format!(
             "clouds:\n  remote:\n    auth_type: v3password\n    service_provider: {}\n    remote_project_name: {}\n    auth:\n      auth_url: {}\n      username: {}\n      password: {}\n      project_name: {}\n      user_domain_name: Default\n      project_domain_name: Default\n",
-            k.sp_id, k.remote_project, ks.auth_url, ks.demo_username, ks.demo_password, ks.demo_project
+            k.k2k_sp_id, k.k2k_remote_project, ks.auth_url, ks.demo_username, ks.demo_password, ks.demo_project
         ),
     );
     let v = sb.json(
         &[],
         &["--os-cloud", "remote", "token", "issue", "-f", "json", "--no-cache"],
     );
-    let (status, body) = at_sp(&k.sp_keystone_url, v["id"].as_str().unwrap());
+    let (status, body) = at_sp(&k.sp_auth_url, v["id"].as_str().unwrap());
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["token"]["project"]["name"], k.remote_project.as_str());
+    assert_eq!(body["token"]["project"]["name"], k.k2k_remote_project.as_str());
 }
 
 /// The values of `header` in raw HTTP messages (case-insensitive name).
@@ -161,26 +161,26 @@ fn header_values(raw: &str, header: &str) -> Vec<String> {
 #[test]
 fn the_local_token_never_reaches_the_sp_nor_the_sp_cookie_the_local_keystone() {
     let ks = require_keystone!();
-    let Some(k) = testkit::k2k() else { return };
+    let Some(k) = testkit::saml() else { return };
     // The local Keystone behind a relay (reached as `localhost`, not proxied);
     // the service provider through a recording HTTP proxy (HTTP_PROXY, which
     // ksa's HTTP client honours), so the assertion still names the SP's own
     // consumer URL, as the stand-in requires.
     let idp_relay = common::proxy::CountingProxy::start(&ks.host_port(), b"POST /v3/auth/OS-FEDERATION/saml2/ecp");
     // An HTTP proxy sees the absolute URL in the request line.
-    let presented: &'static [u8] = Box::leak(format!("POST {} ", k.sp_url).into_bytes().into_boxed_slice());
-    let sp_proxy = common::proxy::CountingProxy::start(&common::host_port(&k.sp_url), presented);
+    let presented: &'static [u8] = Box::leak(format!("POST {} ", k.k2k_sp_url).into_bytes().into_boxed_slice());
+    let sp_proxy = common::proxy::CountingProxy::start(&common::host_port(&k.k2k_sp_url), presented);
     let port = idp_relay.base.rsplit(':').next().unwrap();
     let mut env = ks.admin_env(&format!("http://localhost:{port}/v3"));
     env.extend(common::pairs(&[
-        ("OS_SERVICE_PROVIDER", &k.sp_id),
-        ("OS_REMOTE_PROJECT_NAME", &k.remote_project),
+        ("OS_SERVICE_PROVIDER", &k.k2k_sp_id),
+        ("OS_REMOTE_PROJECT_NAME", &k.k2k_remote_project),
         ("HTTP_PROXY", &sp_proxy.base),
         ("NO_PROXY", "localhost"),
     ]));
     let sb = Sandbox::new("k2k-leaks");
     let v = sb.json(&env, &["token", "issue", "-f", "json", "--no-cache"]);
-    let (status, body) = at_sp(&k.sp_keystone_url, v["id"].as_str().unwrap());
+    let (status, body) = at_sp(&k.sp_auth_url, v["id"].as_str().unwrap());
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         (idp_relay.count(), sp_proxy.count()),

@@ -10,8 +10,10 @@
 //! - [`totp`]: RFC 4648 base32 and RFC 6238 TOTP codes;
 //! - [`proxy::CountingProxy`]: a loopback proxy that counts requests and
 //!   records what it relays;
-//! - [`redis_url`], [`sso`] and [`k2k()`]: the harness's Redis, WebSSO and
-//!   Keystone-to-Keystone federations, skipped the same way when absent;
+//! - [`redis_url`] and [`sso`]: the harness's Redis and WebSSO federation,
+//!   skipped the same way when absent;
+//! - [`saml()`]: the harness's SAML federation (Keystone-to-Keystone, the
+//!   service provider Keystone, the ECP and ADFS stand-ins), the same way;
 //! - small helpers: [`temp_dir`], [`chain`], [`host_port`].
 //!
 //! Panicking is how test support reports a broken test environment, so
@@ -19,15 +21,15 @@
 #![deny(missing_docs)]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod k2k;
 mod keystone;
 pub mod proxy;
+mod saml;
 mod services;
 pub mod totp;
 mod wait;
 
-pub use k2k::{k2k, K2k};
 pub use keystone::{keystone, skip, Keystone};
+pub use saml::{saml, Saml};
 pub use services::{redis_url, sso, Sso};
 pub use wait::{block_until, wait_until, DEADLINE};
 
