@@ -176,3 +176,30 @@ async fn errors_name_the_provider_and_hold_no_secret() {
         &[&local_token, &ks.admin_password],
     );
 }
+
+#[tokio::test]
+async fn a_revoked_local_token_is_replaced() {
+    let ks = require_keystone!();
+    let Some(k) = testkit::saml() else { return };
+    let local: Arc<dyn AuthPlugin> = Arc::new(ks.admin_project_plugin(&ks.auth_url));
+    let plugin = Keystone2Keystone::builder(local.clone(), &k.k2k_sp_id).build().unwrap();
+    let first = access(&plugin).await.unwrap();
+    let revoked = access(local.as_ref()).await.unwrap().token().expose_secret().to_owned();
+    let r = Session::new()
+        .unwrap()
+        .delete(format!("{}/auth/tokens", ks.auth_url))
+        .header("x-auth-token", revoked.as_str())
+        .header("x-subject-token", revoked.as_str())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 204);
+    // The SP token is dropped (as after a 401); the next one needs a new
+    // assertion, which the revoked local token cannot get.
+    assert!(plugin.invalidate());
+    let second = access(&plugin).await.unwrap();
+    assert_ne!(second.token().expose_secret(), first.token().expose_secret());
+    assert_sp_token(&ks, &k, &second).await;
+    let renewed = access(local.as_ref()).await.unwrap().token().expose_secret().to_owned();
+    assert_ne!(renewed, revoked, "the local plugin got a new token");
+}

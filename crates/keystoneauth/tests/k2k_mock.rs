@@ -350,3 +350,45 @@ async fn trace_logs_hold_neither_the_local_token_nor_the_cookie() {
         &[LOCAL_TOKEN, SP_COOKIE, PASSWORD, "SP-UNSCOPED-1", "SP-SCOPED-1"],
     );
 }
+
+#[tokio::test]
+async fn a_local_token_the_local_keystone_refuses_is_replaced_once() {
+    const SECOND: &str = "LOCAL-2-CANARY-e4b0";
+    for always in [false, true] {
+        let mock = K2kMock::start(302).await;
+        let tokens = common::tokens::TokenResponder::in_turn(&[LOCAL_TOKEN, SECOND], mock.local_token.clone());
+        K2kMock::answer(&mock.idp, "POST", "/v3/auth/tokens", tokens).await;
+        // Revoked before its expiry: Keystone no longer finds the first token.
+        let refusal = ResponseTemplate::new(404)
+            .set_body_json(json!({"error": {"code": 404, "title": "Not Found", "message": "Could not find token"}}));
+        let refused = if always { None } else { Some(LOCAL_TOKEN) };
+        let mut m = Mock::given(method("POST")).and(path(ECP_PATH));
+        if let Some(t) = refused {
+            m = m.and(wiremock::matchers::body_string_contains(t));
+        }
+        m.respond_with(refusal).with_priority(1).mount(&mock.idp).await;
+        let result = token(&k2k(&mock).build().unwrap()).await;
+        assert_eq!(
+            K2kMock::count(&mock.idp, "POST", "/v3/auth/tokens").await,
+            2,
+            "one new local token"
+        );
+        assert_eq!(
+            K2kMock::count(&mock.idp, "POST", ECP_PATH).await,
+            2,
+            "asked once more, not again"
+        );
+        if always {
+            let err = result.unwrap_err();
+            assert!(err.is_not_found(), "{err:?}");
+            assert_free_of("the error", &format!("{} {err:?}", chain(&err)), &[LOCAL_TOKEN, SECOND]);
+        } else {
+            assert_eq!(result.unwrap(), "SP-UNSCOPED-1");
+        }
+        common::k2k::assert_nothing_carries(
+            "the service provider",
+            &common::mock::received(&mock.sp).await,
+            &[LOCAL_TOKEN, SECOND],
+        );
+    }
+}

@@ -11,7 +11,7 @@ use keystoneauth::fixture::{V3Service, V3Token};
 use keystoneauth::identity::v3::Password;
 use serde_json::Value;
 use wiremock::matchers::{header, method, path};
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use super::mock::received;
 use super::tokens::{compute_service, TokenResponder};
@@ -44,6 +44,8 @@ pub struct K2kMock {
     pub idp: MockServer,
     /// The remote Keystone behind its SAML service provider.
     pub sp: MockServer,
+    /// The body of the local Keystone's token (listing the service providers).
+    pub local_token: Value,
 }
 
 impl K2kMock {
@@ -51,7 +53,11 @@ impl K2kMock {
     /// `redirect` (302 or 303).
     pub async fn start(redirect: u16) -> Self {
         let (idp, sp) = (MockServer::start().await, MockServer::start().await);
-        let mock = K2kMock { idp, sp };
+        let mut mock = K2kMock {
+            idp,
+            sp,
+            local_token: Value::Null,
+        };
         let local = V3Token::new()
             .user("alice-id", "alice")
             .project_scope("local-project", "demo")
@@ -60,6 +66,7 @@ impl K2kMock {
             .service(V3Service::new("identity", "keystone").endpoint("public", "RegionOne", mock.idp_auth_url()))
             .service_provider(SP_ID, &mock.sp_auth_url(), &mock.sp_url())
             .service_provider("other-sp", "http://127.0.0.1:9/v3", "http://127.0.0.1:9/ECP");
+        mock.local_token = local.json();
         Mock::given(method("POST"))
             .and(path("/v3/auth/tokens"))
             .respond_with(TokenResponder::in_turn(&[LOCAL_TOKEN], local.json()))
@@ -150,7 +157,7 @@ impl K2kMock {
 
     /// Makes `server` answer `response` to `method` `path` from now on,
     /// in place of the route `start` mounted.
-    pub async fn answer(server: &MockServer, method_: &str, path_: &str, response: ResponseTemplate) {
+    pub async fn answer(server: &MockServer, method_: &str, path_: &str, response: impl Respond + 'static) {
         Mock::given(method(method_))
             .and(path(path_))
             .respond_with(response)

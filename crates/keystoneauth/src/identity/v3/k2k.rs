@@ -226,6 +226,45 @@ impl K2kAuth {
         versioned_url(&MaskedUrl::from(found.endpoint.url.as_str()), "/v3", ECP_PATH)
     }
 
+    /// Steps 1 and 2: the local token, the service provider it lists, and
+    /// the envelope. A local token the local Keystone refuses (401, 404:
+    /// revoked before its expiry) is dropped from the local plugin and
+    /// replaced, once; keystoneauth1 fails until it expires.
+    async fn local_assertion(&self, transport: &Transport) -> Result<(Arc<AccessInfo>, ServiceProviderInfo, Bytes)> {
+        let mut replaced = false;
+        loop {
+            let local = self.local.access_info(transport).await?.ok_or_else(|| {
+                Error::invalid_option_in(
+                    "local plugin",
+                    NAME,
+                    "the local plugin has no token to list service providers",
+                )
+            })?;
+            let sp = local.service_provider(&self.service_provider).cloned().ok_or_else(|| {
+                let known = local.service_providers().iter().map(|sp| sp.id.clone()).collect();
+                Error::unknown_service_provider(self.service_provider.clone(), known)
+            })?;
+            let token = local.token();
+            match self.ecp_assertion(transport, self.ecp_url(&local)?, token).await {
+                Ok(envelope) => return Ok((local, sp, envelope)),
+                Err(e)
+                    if !replaced
+                        && (e.is_unauthorized() || e.is_not_found())
+                        && self.local.invalidate_rejected(&crate::auth::token_headers(token)?) =>
+                {
+                    tracing::debug!(
+                        target: crate::transport::LOG_TARGET,
+                        plugin = NAME,
+                        status = ?e.status(),
+                        "the local Keystone refused the local token; replacing it once"
+                    );
+                    replaced = true;
+                }
+                Err(e) => return Err(scrub_error(e, &[token])),
+            }
+        }
+    }
+
     /// Step 2: the ECP envelope the local Keystone issues for the service
     /// provider.
     async fn ecp_assertion(&self, transport: &Transport, url: Url, token: &SecretString) -> Result<Bytes> {
@@ -284,24 +323,10 @@ impl TokenFetcher for K2kAuth {
     }
 
     async fn fetch(&self, transport: &Transport) -> Result<AccessInfo> {
-        let local = self.local.access_info(transport).await?.ok_or_else(|| {
-            Error::invalid_option_in(
-                "local plugin",
-                NAME,
-                "the local plugin has no token to list service providers",
-            )
-        })?;
-        let sp = local.service_provider(&self.service_provider).ok_or_else(|| {
-            let known = local.service_providers().iter().map(|sp| sp.id.clone()).collect();
-            Error::unknown_service_provider(self.service_provider.clone(), known)
-        })?;
-        let sp_url = sp_field(sp, "sp_url", &sp.sp_url)?;
-        let sp_auth_url = sp_field(sp, "auth_url", &sp.auth_url)?;
+        let (local, sp, envelope) = self.local_assertion(transport).await?;
         let token = local.token();
-        let envelope = self
-            .ecp_assertion(transport, self.ecp_url(&local)?, token)
-            .await
-            .map_err(|e| scrub_error(e, &[token]))?;
+        let sp_url = sp_field(&sp, "sp_url", &sp.sp_url)?;
+        let sp_auth_url = sp_field(&sp, "auth_url", &sp.auth_url)?;
         let mut cookies = OriginCookies::default();
         let presented = self
             .present(transport, sp_url, sp_auth_url, envelope, &mut cookies)
