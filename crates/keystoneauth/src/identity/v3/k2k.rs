@@ -159,10 +159,7 @@ impl Keystone2KeystoneBuilder {
             Error::invalid_option_in(
                 "local plugin",
                 NAME,
-                format!(
-                    "{:?} is not an identity plugin (it has no cache id); the service providers come from its token",
-                    self.local
-                ),
+                "it is not an identity plugin (it has no cache id); the service providers come from its token",
             )
         })?;
         let local_auth_url = Some(self.options.auth_url.clone()).filter(|u| !u.expose().is_empty());
