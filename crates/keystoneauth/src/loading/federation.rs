@@ -39,7 +39,7 @@ enum OidcKind {
 #[derive(Debug)]
 struct Oidc(OidcKind);
 
-fn federation_opts() -> Vec<Opt> {
+pub(super) fn federation_opts() -> Vec<Opt> {
     let mut o = v3_scope_opts();
     o.push(
         Opt::new("identity-provider")

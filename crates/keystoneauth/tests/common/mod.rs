@@ -15,6 +15,7 @@ pub mod oauth1;
 pub mod peers;
 pub mod pki;
 pub mod redis;
+pub mod saml2;
 pub mod shown;
 pub mod tokens;
 pub mod websso;

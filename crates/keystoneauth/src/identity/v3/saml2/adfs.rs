@@ -101,11 +101,8 @@ impl AdfsPasswordBuilder {
     /// the endpoint when no entity id is given; so does this builder).
     pub fn build(self) -> Result<AdfsPassword> {
         const NAME: &str = "v3adfspassword";
-        let endpoint = crate::identity::v3::required(
-            self.service_provider_endpoint,
-            "service-provider-endpoint",
-            NAME,
-        )?;
+        let endpoint =
+            crate::identity::v3::required(self.service_provider_endpoint, "service-provider-endpoint", NAME)?;
         let endpoint = super::url_option("service-provider-endpoint", NAME, &endpoint)?;
         let entity_id = self
             .service_provider_entity_id

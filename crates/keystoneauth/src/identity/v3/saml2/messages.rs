@@ -153,11 +153,7 @@ impl EcpResponse {
     /// (when the SP sent one), as the ECP profile asks.
     pub fn for_service_provider(&self, relay_state: Option<&str>) -> SecretString {
         match relay_state {
-            Some(relay) => SecretString::from(xml::splice(
-                self.text.expose_secret(),
-                self.ecp_response.clone(),
-                relay,
-            )),
+            Some(relay) => SecretString::from(xml::splice(self.text.expose_secret(), self.ecp_response.clone(), relay)),
             None => self.text.clone(),
         }
     }
@@ -262,7 +258,10 @@ impl SoapFault {
     }
 
     fn in_envelope(envelope: roxmltree::Node<'_, '_>) -> Option<SoapFault> {
-        let soap = envelope.tag_name().namespace().filter(|ns| *ns == SOAP11 || *ns == SOAP12)?;
+        let soap = envelope
+            .tag_name()
+            .namespace()
+            .filter(|ns| *ns == SOAP11 || *ns == SOAP12)?;
         if !envelope.has_tag_name((soap, "Envelope")) {
             return None;
         }

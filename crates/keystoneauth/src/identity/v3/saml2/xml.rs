@@ -74,13 +74,22 @@ impl<'a> Message<'a> {
         if root.has_tag_name((soap, "Envelope")) {
             Ok(root)
         } else {
-            Err(self.missing(&format!("{name} Envelope (its root element is {:?})", root.tag_name().name())))
+            Err(self.missing(&format!(
+                "{name} Envelope (its root element is {:?})",
+                root.tag_name().name()
+            )))
         }
     }
 
     /// The only child element of `parent` named `name` (`{ns}local`), which
     /// `shown` ("S:Header") names in errors.
-    pub(crate) fn only_child<'s>(&self, parent: Node<'s, 'a>, ns: &str, local: &str, shown: &str) -> Result<Node<'s, 'a>> {
+    pub(crate) fn only_child<'s>(
+        &self,
+        parent: Node<'s, 'a>,
+        ns: &str,
+        local: &str,
+        shown: &str,
+    ) -> Result<Node<'s, 'a>> {
         let mut found = children(parent, ns, local);
         let first = found.next().ok_or_else(|| self.missing(shown))?;
         if found.next().is_some() {
@@ -127,13 +136,17 @@ impl<'a> Message<'a> {
     }
 }
 
-/// The child elements of `parent` named `{ns}local`.
+/// The child elements of `parent` named `{ns}local` (`ns` empty: in no
+/// namespace).
 pub(crate) fn children<'s, 'i, 'q>(
     parent: Node<'s, 'i>,
     ns: &'q str,
     local: &'q str,
 ) -> impl Iterator<Item = Node<'s, 'i>> + use<'s, 'i, 'q> {
-    parent.children().filter(move |n| n.has_tag_name((ns, local)))
+    parent.children().filter(move |n| {
+        let name = n.tag_name();
+        n.is_element() && name.name() == local && name.namespace().unwrap_or("") == ns
+    })
 }
 
 /// The trimmed text of an element, at most [`MAX_TEXT`] bytes of it.
@@ -253,10 +266,7 @@ mod tests {
         // A fragment that declares everything itself is unchanged.
         let own = "<a xmlns=\"urn:a\" xmlns:b=\"urn:&quot;b\"><b:c xmlns:b=\"urn:b2\"/></a>";
         assert_eq!(standalone_of(own, "a"), own);
-        assert_eq!(
-            standalone_of(own, "c"),
-            "<b:c xmlns=\"urn:a\" xmlns:b=\"urn:b2\"/>"
-        );
+        assert_eq!(standalone_of(own, "c"), "<b:c xmlns=\"urn:a\" xmlns:b=\"urn:b2\"/>");
         // Inherited URIs are escaped again.
         assert_eq!(
             standalone_of("<a xmlns:q=\"urn:&amp;&lt;\"><q:b/></a>", "b"),
@@ -271,7 +281,10 @@ mod tests {
             .err()
             .unwrap()
             .to_string();
-        assert!(err.contains("not well-formed XML") && err.contains("http://idp/"), "{err}");
+        assert!(
+            err.contains("not well-formed XML") && err.contains("http://idp/"),
+            "{err}"
+        );
         let many = format!("<a>{}</a>", "<b/>".repeat(MAX_NODES as usize));
         assert!(Message::parse(&many, "u", "m").is_err());
     }
