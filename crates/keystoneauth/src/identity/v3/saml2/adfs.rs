@@ -118,10 +118,18 @@ impl AdfsPasswordBuilder {
 }
 
 /// The service provider's side of an ADFS login.
-#[derive(Debug)]
 pub(crate) struct AdfsSp {
     endpoint: Url,
     entity_id: String,
+}
+
+impl std::fmt::Debug for AdfsSp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdfsSp")
+            .field("endpoint", &crate::redact::url(&self.endpoint))
+            .field("entity_id", &self.entity_id)
+            .finish()
+    }
 }
 
 impl AdfsSp {

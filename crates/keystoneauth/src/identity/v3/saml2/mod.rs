@@ -77,13 +77,27 @@ pub(crate) enum Login {
 
 /// The core of both plugins: the login, then Keystone's federated auth URL
 /// with the SP's cookies, then the re-scope.
-#[derive(Debug)]
 pub(crate) struct SamlAuth {
     federation: Federation,
     identity_provider_url: Url,
     credentials: Credentials,
     login: Login,
     lifecycle: Lifecycle,
+}
+
+impl fmt::Debug for SamlAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SamlAuth")
+            .field("federation", &self.federation)
+            .field(
+                "identity_provider_url",
+                &crate::redact::url(&self.identity_provider_url),
+            )
+            .field("credentials", &self.credentials)
+            .field("login", &self.login)
+            .field("lifecycle", &self.lifecycle)
+            .finish()
+    }
 }
 
 impl SamlAuth {
