@@ -10,9 +10,9 @@ mod common;
 
 use common::hostile::alias_bomb;
 use keystoneauth::discovery::Discovered;
+use keystoneauth::identity::v3::{EcpResponse, PaosRequest, SoapFault, WsTrustResponse};
 use keystoneauth::loading::{CloudsConfig, Env, IniFile, IniSource, Loader};
 use keystoneauth::secrecy::{ExposeSecret, SecretString};
-use keystoneauth::identity::v3::{EcpResponse, PaosRequest, SoapFault, WsTrustResponse};
 use keystoneauth::{AccessInfo, ServiceCatalog, TokenCache};
 
 /// fuzz/artifacts/token_v3/crash-73666b2d9fdbdd2a1e167bbd76e2d6e7697a9fa9
@@ -218,11 +218,13 @@ fn fuzz_seeds_are_accepted() {
 fn hostile_saml2_messages_are_refused() {
     let soap = "http://schemas.xmlsoap.org/soap/envelope/";
     let entity_bomb = "<?xml version=\"1.0\"?><!DOCTYPE S [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;\"><!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;\">]><S>&c;</S>";
-    let deep = format!("<S:Envelope xmlns:S=\"{soap}\">{}{}</S:Envelope>", "<a>".repeat(90_000), "</a>".repeat(90_000));
-    let wide = format!("<S:Envelope xmlns:S=\"{soap}\">{}</S:Envelope>", "<a/>".repeat(150_000));
-    let two_headers = format!(
-        "<S:Envelope xmlns:S=\"{soap}\"><S:Header/><S:Header/><S:Body/></S:Envelope>"
+    let deep = format!(
+        "<S:Envelope xmlns:S=\"{soap}\">{}{}</S:Envelope>",
+        "<a>".repeat(90_000),
+        "</a>".repeat(90_000)
     );
+    let wide = format!("<S:Envelope xmlns:S=\"{soap}\">{}</S:Envelope>", "<a/>".repeat(150_000));
+    let two_headers = format!("<S:Envelope xmlns:S=\"{soap}\"><S:Header/><S:Header/><S:Body/></S:Envelope>");
     let no_consumer = format!(
         "<S:Envelope xmlns:S=\"{soap}\"><S:Header><paos:Request xmlns:paos=\"urn:liberty:paos:2003-08\"/></S:Header><S:Body/></S:Envelope>"
     );
@@ -240,13 +242,21 @@ fn hostile_saml2_messages_are_refused() {
     ];
     for (label, body, expected) in cases {
         let err = PaosRequest::parse(body, "http://sp/v3").unwrap_err();
-        assert!(matches!(err, keystoneauth::Error::InvalidResponse { .. }), "{label}: {err:?}");
+        assert!(
+            matches!(err, keystoneauth::Error::InvalidResponse { .. }),
+            "{label}: {err:?}"
+        );
         let text = err.to_string();
-        assert!(text.contains(expected) && text.contains("http://sp/v3"), "{label}: {text}");
+        assert!(
+            text.contains(expected) && text.contains("http://sp/v3"),
+            "{label}: {text}"
+        );
         assert!(EcpResponse::parse(body, "http://idp/").is_err(), "{label}");
         assert!(WsTrustResponse::parse(body, "http://adfs/").is_err(), "{label}");
         let _ = SoapFault::parse(body);
     }
-    let err = WsTrustResponse::parse(soap12.as_bytes(), "http://adfs/").unwrap_err().to_string();
+    let err = WsTrustResponse::parse(soap12.as_bytes(), "http://adfs/")
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("trust:RequestSecurityTokenResponseCollection"), "{err}");
 }
