@@ -52,6 +52,14 @@ fn element<'a>(text: &'a str, open: &str, close: &str) -> &'a str {
     &text[start..end]
 }
 
+/// `METHOD path` of each request, in order.
+fn methods_and_paths(requests: &[Request]) -> Vec<String> {
+    requests
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.url.path()))
+        .collect()
+}
+
 /// No request to `server` carried the identity provider's password or
 /// cookie, and none carried an `Authorization` header.
 fn assert_no_idp_credentials(requests: &[Request]) {
@@ -89,12 +97,8 @@ async fn ecp_login_forwards_the_messages_byte_for_byte_and_rescopes() {
 
     // The SP: the PAOS GET, the consumer POST, the GET with the cookie, the re-scope.
     let sp_requests = received(&sp).await;
-    let order: Vec<String> = sp_requests
-        .iter()
-        .map(|r| format!("{} {}", r.method, r.url.path()))
-        .collect();
     assert_eq!(
-        order,
+        methods_and_paths(&sp_requests),
         [
             format!("GET {FEDERATION_PATH}"),
             format!("POST {CONSUMER_PATH}"),
@@ -138,13 +142,8 @@ async fn ecp_login_forwards_the_messages_byte_for_byte_and_rescopes() {
     assert!(cookie.contains(SP_COOKIE) && !cookie.contains(IDP_COOKIE), "{cookie}");
     assert!(header_str(&sp_requests[3], "cookie").is_none());
 
-    let mut shown = Shown::default();
-    shown.debug("plugin", &plugin);
-    shown.texts.push(("logs".into(), logs.text()));
-    for i in 0..10 {
-        shown.texts.push((format!("pad {i}"), String::new()));
-    }
-    shown.assert_clean(SECRETS);
+    common::assert_debug_free_of("the plugin", &plugin, SECRETS);
+    common::assert_free_of("the logs", &logs.text(), SECRETS);
 }
 
 #[tokio::test]
@@ -244,9 +243,6 @@ async fn ecp_wrong_password_and_faults_never_show_the_secrets() {
     assert_eq!(fault.code(), "S:Client");
     assert!(fault.reason().unwrap().starts_with("bad password"), "{fault:?}");
     assert!(received_at(&sp, CONSUMER_PATH).await.is_empty());
-    for i in 0..4 {
-        shown.texts.push((format!("pad {i}"), String::new()));
-    }
     shown.assert_clean(&[wrong, echoed, PASSWORD]);
 }
 
@@ -284,12 +280,8 @@ async fn adfs_login_sends_an_escaped_token_request_and_the_assertion_byte_for_by
     // The sign-in: wa, wresult (the response standing alone, in WS-Trust
     // 2005's namespace, the assertion byte for byte), wctx.
     let sp_requests = received(&sp).await;
-    let order: Vec<String> = sp_requests
-        .iter()
-        .map(|r| format!("{} {}", r.method, r.url.path()))
-        .collect();
     assert_eq!(
-        order,
+        methods_and_paths(&sp_requests),
         [
             format!("POST {ADFS_SP_PATH}"),
             format!("GET {FEDERATION_PATH}"),
@@ -320,13 +312,8 @@ async fn adfs_login_sends_an_escaped_token_request_and_the_assertion_byte_for_by
     assert!(header_str(&sp_requests[1], "cookie").unwrap().contains(SP_COOKIE));
     assert_no_idp_credentials(&sp_requests);
 
-    let mut shown = Shown::default();
-    shown.debug("plugin", &plugin);
-    shown.texts.push(("logs".into(), logs.text()));
-    for i in 0..10 {
-        shown.texts.push((format!("pad {i}"), String::new()));
-    }
-    shown.assert_clean(SECRETS);
+    common::assert_debug_free_of("the plugin", &plugin, SECRETS);
+    common::assert_free_of("the logs", &logs.text(), SECRETS);
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use super::base_opts::v3_scope;
-use super::federation::federation_opts;
+use super::federation::{federation_opts, username_password_opts};
 use super::loaded::LoadedOptions;
 use super::opt::Opt;
 use super::plugin_loader::PluginLoader;
@@ -33,14 +33,7 @@ fn options(idp_url_help: &str, extra: Vec<Opt>) -> Vec<Opt> {
     let mut o = federation_opts();
     o.push(Opt::new("identity-provider-url").required().help(idp_url_help));
     o.extend(extra);
-    o.push(Opt::new("username").required().help("Username"));
-    o.push(
-        Opt::new("password")
-            .secret()
-            .required()
-            .prompt("Password: ")
-            .help("Password"),
-    );
+    o.extend(username_password_opts());
     o
 }
 

@@ -100,24 +100,6 @@ impl fmt::Debug for SamlAuth {
     }
 }
 
-impl SamlAuth {
-    pub(crate) fn auth_url(&self) -> &MaskedUrl {
-        &self.federation.target.auth_url
-    }
-
-    pub(crate) fn identity_provider(&self) -> &str {
-        &self.federation.identity_provider
-    }
-
-    pub(crate) fn protocol(&self) -> &str {
-        &self.federation.protocol
-    }
-
-    pub(crate) fn identity_provider_url(&self) -> &Url {
-        &self.identity_provider_url
-    }
-}
-
 #[async_trait]
 impl TokenFetcher for SamlAuth {
     fn lifecycle(&self) -> &Lifecycle {
@@ -363,22 +345,22 @@ macro_rules! saml_plugin {
 
             /// The auth URL.
             pub fn auth_url(&self) -> &$crate::MaskedUrl {
-                self.inner.auth_url()
+                &self.inner.federation.target.auth_url
             }
 
             /// The identity provider's name in Keystone.
             pub fn identity_provider(&self) -> &str {
-                self.inner.identity_provider()
+                &self.inner.federation.identity_provider
             }
 
             /// The federation protocol's name in Keystone.
             pub fn protocol(&self) -> &str {
-                self.inner.protocol()
+                &self.inner.federation.protocol
             }
 
             /// The identity provider's URL, where the login is sent.
             pub fn identity_provider_url(&self) -> &url::Url {
-                self.inner.identity_provider_url()
+                &self.inner.identity_provider_url
             }
         }
 
