@@ -173,6 +173,12 @@ def ensure_group(ks, name):
     return group["id"]
 
 
+def put_or_patch(ks, path, body):
+    """Create the resource at path with PUT, or update it with PATCH."""
+    status, _, _ = ks.call("GET", path, expect=(200, 404))
+    ks.call("PUT" if status == 404 else "PATCH", path, body)
+
+
 def ensure_federation(ks, idp, protocol, remote_id, remote_id_attr, group_id):
     """An identity provider, a mapping and a protocol for browser single
     sign-on: the federated user (REMOTE_USER) joins group_id."""
@@ -185,32 +191,13 @@ def ensure_federation(ks, idp, protocol, remote_id, remote_id_attr, group_id):
             }
         ]
     }
-    status, _, _ = ks.call("GET", "/OS-FEDERATION/mappings/" + mapping_id, expect=(200, 404))
-    if status == 404:
-        ks.call("PUT", "/OS-FEDERATION/mappings/" + mapping_id, {"mapping": rules})
-    else:
-        ks.call("PATCH", "/OS-FEDERATION/mappings/" + mapping_id, {"mapping": rules})
+    put_or_patch(ks, "/OS-FEDERATION/mappings/" + mapping_id, {"mapping": rules})
     idp_path = "/OS-FEDERATION/identity_providers/" + idp
-    status, _, _ = ks.call("GET", idp_path, expect=(200, 404))
-    if status == 404:
-        ks.call(
-            "PUT",
-            idp_path,
-            {"identity_provider": {"enabled": True, "remote_ids": [remote_id]}},
-        )
-    else:
-        ks.call(
-            "PATCH",
-            idp_path,
-            {"identity_provider": {"enabled": True, "remote_ids": [remote_id]}},
-        )
+    put_or_patch(
+        ks, idp_path, {"identity_provider": {"enabled": True, "remote_ids": [remote_id]}}
+    )
     proto = {"protocol": {"mapping_id": mapping_id, "remote_id_attribute": remote_id_attr}}
-    proto_path = idp_path + "/protocols/" + protocol
-    status, _, _ = ks.call("GET", proto_path, expect=(200, 404))
-    if status == 404:
-        ks.call("PUT", proto_path, proto)
-    else:
-        ks.call("PATCH", proto_path, proto)
+    put_or_patch(ks, idp_path + "/protocols/" + protocol, proto)
 
 
 def totp_secret(state_dir):

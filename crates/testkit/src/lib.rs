@@ -11,6 +11,8 @@
 //! - [`proxy::CountingProxy`]: a loopback proxy that counts requests;
 //! - [`redis_url`] and [`sso`]: the harness's Redis and WebSSO federation,
 //!   skipped the same way when absent;
+//! - [`saml()`]: the harness's SAML federation (Keystone-to-Keystone, the
+//!   service provider Keystone, the ECP and ADFS stand-ins), the same way;
 //! - small helpers: [`temp_dir`], [`chain`], [`host_port`].
 //!
 //! Panicking is how test support reports a broken test environment, so
@@ -20,11 +22,13 @@
 
 mod keystone;
 pub mod proxy;
+mod saml;
 mod services;
 pub mod totp;
 mod wait;
 
 pub use keystone::{keystone, skip, Keystone};
+pub use saml::{saml, Saml};
 pub use services::{redis_url, sso, Sso};
 pub use wait::{block_until, wait_until, DEADLINE};
 

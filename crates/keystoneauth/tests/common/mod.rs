@@ -21,7 +21,9 @@ pub mod shown;
 pub mod tokens;
 pub mod websso;
 
-pub use testkit::{block_until, chain, host_port, keystone, proxy, skip, temp_dir, totp, wait_until, Keystone};
+pub use testkit::{
+    block_until, chain, host_port, keystone, proxy, saml, skip, temp_dir, totp, wait_until, Keystone, Saml,
+};
 
 /// keystoneauth's own helpers on the shared [`Keystone`] facts.
 pub trait KeystoneExt {
