@@ -1,8 +1,9 @@
 //! `ksa token issue` with `v3samlpassword` (SAML2 ECP) and
-//! `v3adfspassword` (ADFS), from flags, `OS_*` variables and clouds.yaml,
-//! against keystoneauth's stand-ins for a service provider (Keystone
-//! behind mod_shib) and the identity providers, which speak the wire
-//! format of keystoneauth1's own test messages. No secret is shown.
+//! `v3adfspassword` (ADFS), from flags, `OS_*` variables and clouds.yaml:
+//! against keystoneauth's wiremock stand-ins for a service provider and
+//! the identity providers (keystoneauth1's own test messages), and against
+//! the harness's SP Keystone with its identity provider stand-ins. No
+//! secret is shown.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -124,4 +125,55 @@ fn token_issue_with_v3adfspassword_from_os_variables() {
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stderr.contains("a:FailedAuthentication"), "{}", out.stderr);
     assert!(!out.stderr.contains("WRONG-CANARY-PASSWORD-94"), "{}", out.stderr);
+}
+
+/// Against the harness's SAML federation: the SP Keystone behind the
+/// mod_shib stand-in (which verifies the signatures with xmlsec1) and the
+/// ECP and ADFS identity provider stand-ins.
+#[test]
+fn token_issue_against_the_harness_sp_keystone() {
+    let Some(s) = testkit::saml() else { return };
+    let sb = Sandbox::with_secrets("saml2-harness", &[&s.ecp_password, &s.adfs_password]);
+    let v = sb.json(
+        &[],
+        &[
+            "--os-auth-type",
+            "v3samlpassword",
+            "--os-auth-url",
+            &s.sp_auth_url,
+            "--os-identity-provider",
+            &s.ecp_idp,
+            "--os-protocol",
+            &s.protocol,
+            "--os-identity-provider-url",
+            &s.ecp_idp_url,
+            "--os-username",
+            &s.ecp_username,
+            "--os-password",
+            &s.ecp_password,
+            "--os-project-id",
+            &s.saml_project_id,
+            "token",
+            "issue",
+            "-f",
+            "json",
+            "--no-cache",
+        ],
+    );
+    assert_eq!(v["project_id"], s.saml_project_id.as_str(), "{v}");
+    let env = pairs(&[
+        ("OS_AUTH_TYPE", "v3adfspassword"),
+        ("OS_AUTH_URL", &s.sp_auth_url),
+        ("OS_IDENTITY_PROVIDER", &s.adfs_idp),
+        ("OS_PROTOCOL", &s.protocol),
+        ("OS_IDENTITY_PROVIDER_URL", &s.adfs_url),
+        ("OS_SERVICE_PROVIDER_ENDPOINT", &s.adfs_sp_endpoint),
+        ("OS_SERVICE_PROVIDER_ENTITY_ID", &s.adfs_sp_entity_id),
+        ("OS_USERNAME", &s.adfs_username),
+        ("OS_PASSWORD", &s.adfs_password),
+        ("OS_PROJECT_NAME", &s.saml_project),
+        ("OS_PROJECT_DOMAIN_ID", "default"),
+    ]);
+    let v = sb.json(&env, &["token", "issue", "-f", "json", "--no-cache"]);
+    assert_eq!(v["project_id"], s.saml_project_id.as_str(), "{v}");
 }
