@@ -1,7 +1,6 @@
 //! Identity v3 plugins: the shared request core, users and scopes.
 
 mod application_credential;
-#[allow(dead_code)] // used by the SAML2 / Keystone-to-Keystone plugins (issue 17)
 pub(crate) mod cookies;
 pub(crate) mod federation;
 mod multi_factor;
@@ -11,6 +10,7 @@ mod oidc;
 mod options;
 mod password;
 mod receipt;
+mod saml2;
 mod token;
 mod tokenless;
 mod totp;
@@ -50,6 +50,10 @@ pub(crate) use options::{
 };
 pub use password::{Password, PasswordBuilder};
 pub use receipt::AUTH_RECEIPT_HEADER;
+pub use saml2::{
+    AdfsPassword, AdfsPasswordBuilder, EcpResponse, PaosRequest, Saml2Password, Saml2PasswordBuilder, SoapFault,
+    WsTrustResponse,
+};
 pub use token::{Token, TokenBuilder};
 pub use tokenless::{TokenlessAuth, TokenlessAuthBuilder};
 pub use totp::{Totp, TotpBuilder};
