@@ -10,6 +10,7 @@ mod common;
 
 use common::hostile::alias_bomb;
 use keystoneauth::discovery::Discovered;
+use keystoneauth::identity::v3::{EcpResponse, PaosRequest, SoapFault, WsTrustResponse};
 use keystoneauth::loading::{CloudsConfig, Env, IniFile, IniSource, Loader};
 use keystoneauth::secrecy::{ExposeSecret, SecretString};
 use keystoneauth::{AccessInfo, ServiceCatalog, TokenCache};
@@ -185,6 +186,19 @@ fn fuzz_seeds_are_accepted() {
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(!clouds.cloud_names().is_empty(), "{name}");
     }
+    for (name, body) in files("saml2_messages") {
+        let parsed = if name.ends_with("paos_request.xml") || name.ends_with("paos_request_no_relay_state.xml") {
+            PaosRequest::parse(&body, &name).map(|_| ())
+        } else if name.ends_with("ecp_response.xml") {
+            EcpResponse::parse(&body, &name).map(|_| ())
+        } else if name.ends_with("adfs_response.xml") {
+            WsTrustResponse::parse(&body, &name).map(|_| ())
+        } else {
+            assert!(SoapFault::parse(&body).is_some(), "{name}");
+            Ok(())
+        };
+        parsed.unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
     // The token_cache target's cache id.
     let id = "5a3bbad5b05a3e8b7d6fd4a4d9f5a0f3c6e1b2d9a8c7f6e5d4c3b2a1f0e9d8c7";
     for (name, text) in files("token_cache") {
@@ -195,4 +209,54 @@ fn fuzz_seeds_are_accepted() {
             AccessInfo::from_state(entry.unwrap().expose_secret()).unwrap_or_else(|e| panic!("{name}: {e}"));
         }
     }
+}
+
+/// Hostile SAML2 messages (saml2_messages target): each is refused with
+/// an invalid-response error naming what it lacks, never a panic, a deep
+/// recursion or an unbounded allocation.
+#[test]
+fn hostile_saml2_messages_are_refused() {
+    let soap = "http://schemas.xmlsoap.org/soap/envelope/";
+    let entity_bomb = "<?xml version=\"1.0\"?><!DOCTYPE S [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;\"><!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;\">]><S>&c;</S>";
+    let deep = format!(
+        "<S:Envelope xmlns:S=\"{soap}\">{}{}</S:Envelope>",
+        "<a>".repeat(90_000),
+        "</a>".repeat(90_000)
+    );
+    let wide = format!("<S:Envelope xmlns:S=\"{soap}\">{}</S:Envelope>", "<a/>".repeat(150_000));
+    let two_headers = format!("<S:Envelope xmlns:S=\"{soap}\"><S:Header/><S:Header/><S:Body/></S:Envelope>");
+    let no_consumer = format!(
+        "<S:Envelope xmlns:S=\"{soap}\"><S:Header><paos:Request xmlns:paos=\"urn:liberty:paos:2003-08\"/></S:Header><S:Body/></S:Envelope>"
+    );
+    let soap12 = "<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\"><s:Body/></s:Envelope>";
+    let not_utf8: &[u8] = b"<S:Envelope xmlns:S=\"http://schemas.xmlsoap.org/soap/envelope/\">\xff\xfe</S:Envelope>";
+    let cases: Vec<(&str, &[u8], &str)> = vec![
+        ("entity bomb", entity_bomb.as_bytes(), "not well-formed XML"),
+        ("deep nesting", deep.as_bytes(), "no S:Header"),
+        ("many nodes", wide.as_bytes(), "not well-formed XML"),
+        ("two headers", two_headers.as_bytes(), "more than one S:Header"),
+        ("no consumer URL", no_consumer.as_bytes(), "responseConsumerURL"),
+        ("SOAP 1.2", soap12.as_bytes(), "SOAP 1.1 Envelope"),
+        ("not UTF-8", not_utf8, "not UTF-8"),
+        ("empty", b"", "not well-formed XML"),
+    ];
+    for (label, body, expected) in cases {
+        let err = PaosRequest::parse(body, "http://sp/v3").unwrap_err();
+        assert!(
+            matches!(err, keystoneauth::Error::InvalidResponse { .. }),
+            "{label}: {err:?}"
+        );
+        let text = err.to_string();
+        assert!(
+            text.contains(expected) && text.contains("http://sp/v3"),
+            "{label}: {text}"
+        );
+        assert!(EcpResponse::parse(body, "http://idp/").is_err(), "{label}");
+        assert!(WsTrustResponse::parse(body, "http://adfs/").is_err(), "{label}");
+        let _ = SoapFault::parse(body);
+    }
+    let err = WsTrustResponse::parse(soap12.as_bytes(), "http://adfs/")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("trust:RequestSecurityTokenResponseCollection"), "{err}");
 }

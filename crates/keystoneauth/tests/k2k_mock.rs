@@ -15,7 +15,12 @@ use common::{assert_debug_free_of, assert_free_of, chain, compute};
 
 use std::sync::Arc;
 
-use keystoneauth::identity::v3::{Keystone2Keystone, MAX_ECP_BODY, PAOS_MEDIA_TYPE};
+use keystoneauth::identity::v3::Keystone2Keystone;
+
+/// The ECP envelope's media type.
+const PAOS_MEDIA_TYPE: &str = "application/vnd.paos+xml";
+/// The largest SAML message the library reads.
+const MAX_ECP_BODY: usize = 1024 * 1024;
 use keystoneauth::{AuthPlugin, Error, Session};
 use secrecy::ExposeSecret;
 use serde_json::json;

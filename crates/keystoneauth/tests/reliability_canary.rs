@@ -596,6 +596,45 @@ async fn identity_plugins_against_mocks(shown: &mut Shown, server: &MockServer) 
         .unwrap();
 }
 
+/// SAML2 ECP and ADFS at the stand-ins of `tests/common/saml2.rs` (their
+/// password, cookies and ECP assertion are canaries; the ADFS assertion's
+/// digest is learnt as a secret): a login each, and a wrong password each.
+async fn saml2_plugins(shown: &mut Shown) {
+    use common::saml2::*;
+    shown.secret(ADFS_ASSERTION);
+    let sp = service_provider(|uri| paos_request(&format!("{uri}{CONSUMER_PATH}"), true)).await;
+    mount_consumer(&sp, FEDERATION_PATH).await;
+    mount_adfs_endpoint(&sp).await;
+    let ecp = ecp_identity_provider(ecp_response(&format!("{}{CONSUMER_PATH}", sp.uri()))).await;
+    let adfs = adfs_identity_provider().await;
+    let auth_url = format!("{}/v3", sp.uri());
+    for (label, password) in [("", PASSWORD), (" (wrong password)", WRONG_PASSWORD)] {
+        let builder = v3::Saml2Password::builder(&auth_url, IDP, PROTOCOL)
+            .identity_provider_url(format!("{}{ECP_IDP_PATH}", ecp.uri()))
+            .username(USERNAME)
+            .password(password)
+            .project_id("p1");
+        shown.debug("v3 saml2 builder", &builder);
+        let _ = use_plugin(shown, &format!("v3 saml2{label}"), Arc::new(builder.build().unwrap())).await;
+        let builder = v3::AdfsPassword::builder(&auth_url, IDP, PROTOCOL)
+            .identity_provider_url(format!("{}{ADFS_IDP_PATH}", adfs.uri()))
+            .service_provider_endpoint(format!("{}{ADFS_SP_PATH}", sp.uri()))
+            .service_provider_entity_id(SP_ENTITY_ID)
+            .username(USERNAME)
+            .password(password)
+            .project_id("p1");
+        shown.debug("v3 adfs builder", &builder);
+        let _ = use_plugin(shown, &format!("v3 adfs{label}"), Arc::new(builder.build().unwrap())).await;
+    }
+    // Both logins reached Keystone's federated auth URL with the SP's cookie.
+    let with_cookie = common::mock::received_at(&sp, FEDERATION_PATH)
+        .await
+        .iter()
+        .filter(|r| common::mock::header_str(r, "cookie").is_some())
+        .count();
+    assert_eq!(with_cookie, 2);
+}
+
 async fn sessions_adapters_and_errors(shown: &mut Shown, server: &MockServer) {
     let uri = server.uri();
     let auth_url = format!("{uri}/v3");
@@ -1263,6 +1302,7 @@ async fn no_secret_reaches_logs_errors_or_debug_output() {
     tokio::time::timeout(Duration::from_secs(120), async {
         let server = mock_cloud().await;
         identity_plugins_against_mocks(&mut shown, &server).await;
+        saml2_plugins(&mut shown).await;
         sessions_adapters_and_errors(&mut shown, &server).await;
         loading(&mut shown, &server).await;
         token_cache(&mut shown, &server).await;
@@ -1343,8 +1383,8 @@ async fn no_secret_reaches_logs_errors_or_debug_output() {
     );
 }
 
-/// The canaries above (all contain MARKER).
-const CANARY_COUNT: usize = 25;
+/// The canaries above and the four of the SAML2 stand-ins (all contain MARKER).
+const CANARY_COUNT: usize = 29;
 
 /// A leak the library is known to have.
 struct KnownLeak {

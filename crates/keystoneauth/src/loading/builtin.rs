@@ -35,6 +35,7 @@ pub(crate) fn loaders() -> Vec<Arc<dyn PluginLoader>> {
         .chain(super::auth_methods::loaders())
         .chain(super::federation::loaders())
         .chain(super::oauth1::loaders())
+        .chain(super::saml2::loaders())
         .collect()
 }
 

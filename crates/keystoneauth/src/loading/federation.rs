@@ -39,7 +39,20 @@ enum OidcKind {
 #[derive(Debug)]
 struct Oidc(OidcKind);
 
-fn federation_opts() -> Vec<Opt> {
+/// The required `username` and secret `password` of the federated
+/// password plugins (the user's at the identity provider).
+pub(super) fn username_password_opts() -> [Opt; 2] {
+    [
+        Opt::new("username").required().help("Username"),
+        Opt::new("password")
+            .secret()
+            .required()
+            .prompt("Password: ")
+            .help("Password"),
+    ]
+}
+
+pub(super) fn federation_opts() -> Vec<Opt> {
     let mut o = v3_scope_opts();
     o.push(
         Opt::new("identity-provider")
@@ -119,14 +132,7 @@ impl PluginLoader for Oidc {
         }
         match self.0 {
             OidcKind::Password => {
-                o.push(Opt::new("username").required().help("Username"));
-                o.push(
-                    Opt::new("password")
-                        .secret()
-                        .required()
-                        .prompt("Password: ")
-                        .help("Password"),
-                );
+                o.extend(username_password_opts());
                 o.push(
                     Opt::new("idp_otp_key")
                         .help("A key to be used in the Identity Provider access token endpoint to pass the OTP value"),

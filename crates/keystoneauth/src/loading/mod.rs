@@ -65,6 +65,7 @@ mod options;
 mod plugin_loader;
 mod prompt;
 mod registry;
+mod saml2;
 mod source;
 
 pub use clouds::{load_cloud, CloudConfig, CloudsConfig, CloudsConfigBuilder, REMOTE_PROFILE_TIMEOUT};

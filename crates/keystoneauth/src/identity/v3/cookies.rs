@@ -89,6 +89,7 @@ impl OriginCookies {
     }
 
     /// Whether no cookie is kept.
+    #[allow(dead_code)] // for the Keystone-to-Keystone plugin (issue 17)
     pub(crate) fn is_empty(&self) -> bool {
         self.cookies.is_empty()
     }

@@ -7,7 +7,8 @@
 //!    `service_providers` list (`sp_url`, `auth_url`).
 //! 2. `POST {local auth url}/v3/auth/OS-FEDERATION/saml2/ecp` with the
 //!    token method, scoped to `{"service_provider": {"id": ...}}`: the local
-//!    Keystone answers with a signed SAML assertion in an ECP envelope.
+//!    Keystone answers with a signed SAML assertion in an ECP envelope (read
+//!    up to 1 MiB, as every SAML message).
 //! 3. The envelope is posted to `sp_url` (the SAML service provider in
 //!    front of the remote Keystone, `application/vnd.paos+xml`), redirects
 //!    off. On `302`/`303` the SAML session is open: `GET auth_url` (the
@@ -33,6 +34,7 @@ use url::Url;
 
 use super::cookies::OriginCookies;
 use super::federation::Rescope;
+use super::saml2::{MAX_SAML_BODY, PAOS_MEDIA_TYPE};
 use super::{scope_setters, Scope, V3Options};
 use crate::access::{AccessInfo, ServiceProviderInfo};
 use crate::auth::AuthPlugin;
@@ -50,13 +52,6 @@ const NAME: &str = "keystone2keystone";
 
 /// The local Keystone's ECP endpoint, under its `/v3`.
 const ECP_PATH: &str = "auth/OS-FEDERATION/saml2/ecp";
-
-/// The media type of the ECP envelope sent to the service provider.
-pub const PAOS_MEDIA_TYPE: &str = "application/vnd.paos+xml";
-
-/// The largest ECP envelope read from the local Keystone (a signed
-/// assertion is a few KiB).
-pub const MAX_ECP_BODY: usize = 1024 * 1024;
 
 /// Keystone-to-Keystone federation: a token of a remote Keystone, the
 /// service provider, obtained with a SAML assertion the local Keystone
@@ -271,7 +266,7 @@ impl K2kAuth {
         }});
         let request = HttpRequest::new(Method::POST, url)
             .json(&body)?
-            .max_body(MAX_ECP_BODY)
+            .max_body(MAX_SAML_BODY)
             .redirect_policy(RedirectPolicy::SameOriginOnly)
             .log(false);
         let response = transport.send(request).await?.error_for_status()?;

@@ -1,7 +1,6 @@
 //! Identity v3 plugins: the shared request core, users and scopes.
 
 mod application_credential;
-#[allow(dead_code)] // used by the SAML2 / Keystone-to-Keystone plugins (issue 17)
 pub(crate) mod cookies;
 pub(crate) mod federation;
 mod k2k;
@@ -12,6 +11,7 @@ mod oidc;
 mod options;
 mod password;
 mod receipt;
+mod saml2;
 mod token;
 mod tokenless;
 mod totp;
@@ -33,7 +33,7 @@ use crate::transport::{HttpRequest, Transport};
 
 pub use crate::error::{MissingAuthMethods, ReceiptUser};
 pub use application_credential::{ApplicationCredential, ApplicationCredentialBuilder};
-pub use k2k::{Keystone2Keystone, Keystone2KeystoneBuilder, MAX_ECP_BODY, PAOS_MEDIA_TYPE};
+pub use k2k::{Keystone2Keystone, Keystone2KeystoneBuilder};
 pub use multi_factor::{IdentityMethod, MultiFactor, MultiFactorBuilder, User};
 pub use oauth1::{OAuth1, OAuth1Builder, OAuth1Signer};
 pub use oauth2::{
@@ -52,6 +52,10 @@ pub(crate) use options::{
 };
 pub use password::{Password, PasswordBuilder};
 pub use receipt::AUTH_RECEIPT_HEADER;
+pub use saml2::{
+    AdfsPassword, AdfsPasswordBuilder, EcpResponse, PaosRequest, Saml2Password, Saml2PasswordBuilder, SoapFault,
+    WsTrustResponse,
+};
 pub use token::{Token, TokenBuilder};
 pub use tokenless::{TokenlessAuth, TokenlessAuthBuilder};
 pub use totp::{Totp, TotpBuilder};
