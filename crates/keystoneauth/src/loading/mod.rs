@@ -53,6 +53,7 @@ mod clouds;
 mod env;
 mod federation;
 mod ini;
+mod kerberos;
 mod limits;
 mod loaded;
 mod loader;

@@ -137,6 +137,11 @@ impl Federation {
         let response = post_token_request(transport, request)
             .await
             .map_err(|e| crate::redact::scrub_error(e, secrets))?;
+        self.access_from(response)
+    }
+
+    /// The unscoped token of a successful answer from the federated auth URL.
+    pub(crate) fn access_from(&self, response: crate::transport::Response) -> Result<AccessInfo> {
         let token = crate::identity::base::subject_token(&response, "federated authentication")?;
         tracing::debug!(
             target: crate::transport::LOG_TARGET,
