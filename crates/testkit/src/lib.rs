@@ -11,6 +11,8 @@
 //! - [`proxy::CountingProxy`]: a loopback proxy that counts requests;
 //! - [`redis_url`] and [`sso`]: the harness's Redis and WebSSO federation,
 //!   skipped the same way when absent;
+//! - [`kerberos()`]: the harness's Kerberos realm and the Keystone behind
+//!   its SPNEGO layer, with [`Kerberos::kinit`];
 //! - small helpers: [`temp_dir`], [`chain`], [`host_port`].
 //!
 //! Panicking is how test support reports a broken test environment, so
@@ -18,12 +20,14 @@
 #![deny(missing_docs)]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod kerberos;
 mod keystone;
 pub mod proxy;
 mod services;
 pub mod totp;
 mod wait;
 
+pub use kerberos::{kerberos, Kerberos};
 pub use keystone::{keystone, skip, Keystone};
 pub use services::{redis_url, sso, Sso};
 pub use wait::{block_until, wait_until, DEADLINE};
@@ -71,6 +75,19 @@ pub fn host_port(url: &str) -> String {
 macro_rules! require_keystone {
     () => {
         match $crate::keystone() {
+            Some(k) => k,
+            None => return,
+        }
+    };
+}
+
+/// Returns from the test (skipping it, with a visible `SKIPPED` line) when
+/// the harness has no Kerberos realm; otherwise evaluates to its
+/// [`Kerberos`].
+#[macro_export]
+macro_rules! require_kerberos {
+    () => {
+        match $crate::kerberos() {
             Some(k) => k,
             None => return,
         }

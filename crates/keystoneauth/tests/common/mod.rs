@@ -7,6 +7,7 @@ pub mod bulk_server;
 pub mod echo;
 pub mod fault_proxy;
 pub mod hostile;
+pub mod kerberos;
 pub mod logs;
 pub mod memory;
 pub mod mock;

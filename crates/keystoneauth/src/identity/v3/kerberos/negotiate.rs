@@ -1,9 +1,9 @@
 //! HTTP Negotiate (SPNEGO, RFC 4559) with the system's GSSAPI, as
 //! requests-kerberos does it for keystoneauth1: a token for
 //! `HTTP@<host of the URL>` in `Authorization: Negotiate <token>`, one
-//! more try with a new token when the server answers 401 with
-//! `WWW-Authenticate: Negotiate`, and the server's mutual authentication
-//! token checked as `mutual-auth` says.
+//! more try with a new token when the server answers 401 with a bare
+//! `WWW-Authenticate: Negotiate` challenge, and the server's mutual
+//! authentication token checked as `mutual-auth` says.
 //!
 //! GSSAPI calls block (they read the credential cache and may ask the KDC
 //! for a service ticket), so they run on tokio's blocking pool.
@@ -57,9 +57,13 @@ impl Negotiate {
                 crate::auth::secret_header_value("negotiate token", &value)?,
             );
             let response = send_token_request(transport, attempt).await?;
-            if response.status() == StatusCode::UNAUTHORIZED && !retried && server_token(response.headers()).is_some() {
-                // As requests-kerberos: the server refused this token (a
-                // replay cache hit, a clock skew); one more with a new context.
+            let bare_challenge = server_token(response.headers()).is_some_and(str::is_empty);
+            if response.status() == StatusCode::UNAUTHORIZED && !retried && bare_challenge {
+                // The server refused this token (a replay cache hit, a clock
+                // skew): one more with a new context, as requests-kerberos
+                // does. A 401 with the server's own token answers a token it
+                // accepted (Keystone refused the user): trying again would
+                // only repeat it, so that one is the answer.
                 tracing::debug!(
                     target: crate::transport::LOG_TARGET,
                     service = %service,
