@@ -82,12 +82,16 @@ class Spnego:
             token = base64.b64decode(value.strip(), validate=True)
             context = gssapi.SecurityContext(creds=self.creds, usage="accept")
             out = context.step(token)
+            # gssapi keeps an error of SPNEGO's step (which still gives a
+            # reject token) and raises it here.
+            complete = context.complete
+            principal = str(context.initiator_name) if complete else ""
         except (binascii.Error, ValueError, gssapi.exceptions.GSSError) as e:
             return _challenge(start_response, "the token does not verify (%s)" % e)
-        if not context.complete:
+        if not complete:
             # Kerberos through SPNEGO completes in one leg; nothing else is served.
             return _challenge(start_response, "the security context needs more than one leg")
-        user, _, realm = str(context.initiator_name).rpartition("@")
+        user, _, realm = principal.rpartition("@")
         environ["REMOTE_USER"] = user
         environ["AUTH_TYPE"] = "Negotiate"
         if self.realm_attr:

@@ -64,7 +64,8 @@ impl KerberosError {
         &self.service
     }
 
-    /// GSSAPI's own message, or what was wrong with the server's token.
+    /// GSSAPI's own message, or what was wrong with the server's token
+    /// (also what it shows as).
     pub fn detail(&self) -> &str {
         &self.detail
     }
@@ -106,9 +107,10 @@ impl KerberosError {
     }
 }
 
+/// Shows the detail: the error it is the source of says what went wrong.
 impl fmt::Display for KerberosError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.summary(), self.detail)
+        f.write_str(&self.detail)
     }
 }
 

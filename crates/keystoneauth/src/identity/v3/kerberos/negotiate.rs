@@ -15,7 +15,7 @@ use libgssapi::context::{ClientCtx, CtxFlags, SecurityContext};
 use libgssapi::credential::{Cred, CredUsage};
 use libgssapi::error::MajorFlags;
 use libgssapi::name::Name;
-use libgssapi::oid::{GSS_MECH_SPNEGO, GSS_NT_HOSTBASED_SERVICE};
+use libgssapi::oid::{OidSet, GSS_MECH_KRB5, GSS_MECH_SPNEGO, GSS_NT_HOSTBASED_SERVICE};
 use secrecy::SecretString;
 
 use super::error::{KerberosError, KerberosErrorKind};
@@ -185,16 +185,24 @@ fn base64_engine() -> &'static base64::engine::GeneralPurpose {
 
 /// The error for a failed `gss_init_sec_context` (or name import).
 fn initiate_error(service: &str, e: libgssapi::error::Error) -> Error {
-    let no_ticket = e
-        .major
-        .intersects(MajorFlags::GSS_S_NO_CRED | MajorFlags::GSS_S_CREDENTIALS_EXPIRED)
+    // The routine error is a number in bits 16-23, not a set of flags.
+    let routine = e.major.bits() & (0xff << 16);
+    let no_ticket = [MajorFlags::GSS_S_NO_CRED, MajorFlags::GSS_S_CREDENTIALS_EXPIRED]
+        .iter()
+        .any(|m| m.bits() == routine)
         || NO_TICKET_MINORS.contains(&i64::from(e.minor as i32));
-    let kind = if no_ticket {
-        KerberosErrorKind::NoCredentials
-    } else {
-        KerberosErrorKind::Gssapi
+    if !no_ticket {
+        return KerberosError::new(KerberosErrorKind::Gssapi, service, e.to_string()).into_error();
+    }
+    // SPNEGO only says it has no mechanism; the Kerberos mechanism says why
+    // (which credential cache it read, and what was wrong with it).
+    let detail = match OidSet::singleton(GSS_MECH_KRB5)
+        .and_then(|mechs| Cred::acquire(None, None, CredUsage::Initiate, Some(&mechs)))
+    {
+        Err(krb5) => krb5.to_string(),
+        Ok(_) => e.to_string(),
     };
-    KerberosError::new(kind, service, e.to_string()).into_error()
+    KerberosError::new(KerberosErrorKind::NoCredentials, service, detail).into_error()
 }
 
 /// Runs GSSAPI calls on the blocking pool.
