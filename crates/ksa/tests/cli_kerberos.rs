@@ -75,7 +75,10 @@ fn token_issue_with_v3kerberos_and_v3fedkerb() {
     // No ticket: an error that says what to do, no panic.
     let none = pairs(&[
         ("KRB5_CONFIG", &k.krb5_config),
-        ("KRB5CCNAME", &format!("FILE:{}", s.root.join("no-such-ccache").display())),
+        (
+            "KRB5CCNAME",
+            &format!("FILE:{}", s.root.join("no-such-ccache").display()),
+        ),
     ]);
     let out = s.run_args(&none, &[&["--no-cache"][..], &v3kerberos[..]].concat());
     assert_ne!(out.code, 0, "{}", out.stdout);
@@ -89,7 +92,14 @@ fn the_kerberos_plugins_need_the_kerberos_feature() {
     for name in ["v3kerberos", "v3fedkerb"] {
         let out = s.run_args(
             &[],
-            &["--os-auth-type", name, "--os-auth-url", "http://localhost:1/v3", "token", "issue"],
+            &[
+                "--os-auth-type",
+                name,
+                "--os-auth-url",
+                "http://localhost:1/v3",
+                "token",
+                "issue",
+            ],
         );
         assert_ne!(out.code, 0, "{}", out.stdout);
         assert!(
