@@ -6,7 +6,9 @@
 //!   `TokenlessAuth`, the OpenID Connect flows (`OidcPassword`,
 //!   `OidcClientCredentials`, `OidcAuthorizationCode`, `OidcAccessToken`,
 //!   `OidcDeviceAuthorization`), OAuth2 (`OAuth2ClientCredential`,
-//!   `OAuth2MtlsClientCredential`) and browser single sign-on (`WebSso`).
+//!   `OAuth2MtlsClientCredential`), OAuth1 (`OAuth1`), browser single
+//!   sign-on (`WebSso`) and, with the cargo feature `kerberos`, Kerberos
+//!   (`Kerberos`, `MappedKerberos`).
 //! - [`v2`]: `Password` and `Token` against the v2.0 API, for old clouds.
 //! - [`generic`]: `Password` and `Token` that discover which of the two the
 //!   service speaks.

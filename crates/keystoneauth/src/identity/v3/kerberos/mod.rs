@@ -8,8 +8,8 @@
 //! (RFC 4559, as curl and browsers send them) for the service
 //! `HTTP@<host of the auth URL>`, sent with the first request (requests-
 //! kerberos waits for a 401 first, which costs a round trip and sends the
-//! body twice); a 401 with `WWW-Authenticate: Negotiate` gets one more
-//! try with a new token.
+//! body twice); a 401 with a bare `WWW-Authenticate: Negotiate` challenge
+//! gets one more try with a new token (docs/loading.md has the details).
 
 mod error;
 mod negotiate;
