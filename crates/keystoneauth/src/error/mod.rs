@@ -382,6 +382,21 @@ fn location_suffix(location: &Option<String>) -> String {
 }
 
 impl Error {
+    /// The first error of type `T` in this error's source chain, looking
+    /// inside the [`SharedError`]s that hold sources (for the typed sources
+    /// a plugin attaches, such as `OAuthError`).
+    pub(crate) fn find_source<T: std::error::Error + 'static>(&self) -> Option<&T> {
+        let mut current: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(self);
+        while let Some(e) = current {
+            let shared = e.downcast_ref::<SharedError>().and_then(SharedError::downcast_ref);
+            if let Some(found) = e.downcast_ref::<T>().or(shared) {
+                return Some(found);
+            }
+            current = e.source();
+        }
+        None
+    }
+
     /// The HTTP status of a status error, if this is one.
     pub fn status(&self) -> Option<StatusCode> {
         self.http().map(HttpError::status)

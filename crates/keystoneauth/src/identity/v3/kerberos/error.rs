@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::error::{Error, SharedError};
+use crate::error::Error;
 
 /// The kinds of [`KerberosError`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -72,16 +72,7 @@ impl KerberosError {
 
     /// The Kerberos error in an error's source chain, if any.
     pub fn find(error: &Error) -> Option<&KerberosError> {
-        let mut current: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(error);
-        while let Some(e) = current {
-            // A source kept on an `Error` is a `SharedError`: look inside it.
-            let shared = e.downcast_ref::<SharedError>().and_then(SharedError::downcast_ref);
-            if let Some(found) = e.downcast_ref::<KerberosError>().or(shared) {
-                return Some(found);
-            }
-            current = e.source();
-        }
-        None
+        error.find_source()
     }
 
     /// This error as the [`Error::Authorization`] a plugin returns.

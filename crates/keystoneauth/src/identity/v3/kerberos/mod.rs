@@ -235,14 +235,20 @@ pub struct KerberosBuilder {
     mutual_auth: MutualAuth,
 }
 
-impl KerberosBuilder {
-    /// How the server's mutual authentication token is checked (default
-    /// [`MutualAuth::Optional`]).
-    pub fn mutual_auth(mut self, mode: MutualAuth) -> Self {
-        self.mutual_auth = mode;
-        self
-    }
+/// The `mutual_auth` setter of both builders.
+macro_rules! mutual_auth_setter {
+    () => {
+        /// How the server's mutual authentication token is checked (default
+        /// [`MutualAuth::Optional`]).
+        pub fn mutual_auth(mut self, mode: MutualAuth) -> Self {
+            self.mutual_auth = mode;
+            self
+        }
+    };
+}
 
+impl KerberosBuilder {
+    mutual_auth_setter!();
     scope_setters!();
 
     /// Validates the options and builds the plugin.
@@ -330,13 +336,7 @@ pub struct MappedKerberosBuilder {
 }
 
 impl MappedKerberosBuilder {
-    /// How the server's mutual authentication token is checked (default
-    /// [`MutualAuth::Optional`]).
-    pub fn mutual_auth(mut self, mode: MutualAuth) -> Self {
-        self.mutual_auth = mode;
-        self
-    }
-
+    mutual_auth_setter!();
     scope_setters!();
 
     /// Validates the options and builds the plugin.

@@ -12,7 +12,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value};
 use url::Url;
 
-use crate::error::{Error, HttpError, Result, SharedError};
+use crate::error::{Error, HttpError, Result};
 use crate::transport::{HttpRequest, Response, Transport};
 
 /// The content type of OAuth 2.0 requests.
@@ -80,16 +80,7 @@ impl OAuthError {
 
     /// The OAuth 2.0 error in an error's source chain, if any.
     pub fn find(error: &Error) -> Option<&OAuthError> {
-        let mut current: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(error);
-        while let Some(e) = current {
-            // A source kept on an `Error` is a `SharedError`: look inside it.
-            let shared = e.downcast_ref::<SharedError>().and_then(SharedError::downcast_ref);
-            if let Some(found) = e.downcast_ref::<OAuthError>().or(shared) {
-                return Some(found);
-            }
-            current = e.source();
-        }
-        None
+        error.find_source()
     }
 }
 
