@@ -49,6 +49,7 @@ kerberos_prepare() {
     install_gssapi
     local kdc_dir=$DIR/kdc
     KRB_ENABLED=1
+    # shellcheck disable=SC2034 # used by scripts/keystone's launch
     KRB_LAUNCH_ENV=(
         KRB5_CONFIG="$kdc_dir/krb5.conf"
         KRB5_KTNAME="FILE:$kdc_dir/http.keytab"
@@ -108,5 +109,5 @@ kerberos_env() {
 }
 
 kerberos_stop() {
-    [[ -x $KDC_SCRIPT ]] && kdc stop || true
+    if [[ -x $KDC_SCRIPT ]]; then kdc stop || true; fi
 }
