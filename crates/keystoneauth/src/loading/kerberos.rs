@@ -19,7 +19,7 @@ pub(crate) fn unavailable(name: &str) -> Option<Error> {
         "auth-type",
         format!(
             "the auth plugin {name:?} is not in this build: keystoneauth was built without its `kerberos` \
-             cargo feature (for ksa: cargo install ksa --features kerberos)"
+             cargo feature (ksa: build it with --features kerberos)"
         ),
     ))
 }
