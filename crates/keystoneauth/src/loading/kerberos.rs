@@ -128,4 +128,36 @@ mod tests {
             assert!(err.contains("`kerberos` cargo feature"), "{err}");
         }
     }
+
+    /// keystoneauth1's `test_kerberos_loading` and `test_fedkerb_loading`.
+    #[cfg(feature = "kerberos")]
+    #[test]
+    fn options_are_keystoneauth1s() {
+        let names = |plugin: &str| {
+            let loader = with_feature::loaders()
+                .into_iter()
+                .find(|l| l.name() == plugin)
+                .unwrap();
+            let mut names: Vec<String> = loader.options().iter().map(|o| o.name().to_owned()).collect();
+            names.sort();
+            names
+        };
+        let mut v3 = vec![
+            "auth-url",
+            "system-scope",
+            "domain-id",
+            "domain-name",
+            "project-id",
+            "project-name",
+            "project-domain-id",
+            "project-domain-name",
+            "trust-id",
+            "mutual-auth",
+        ];
+        v3.sort_unstable();
+        assert_eq!(names("v3kerberos"), v3);
+        v3.extend(["identity-provider", "protocol"]);
+        v3.sort_unstable();
+        assert_eq!(names("v3fedkerb"), v3);
+    }
 }
