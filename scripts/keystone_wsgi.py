@@ -53,4 +53,12 @@ def application(environ, start_response):
     return _keystone(environ, start_response)
 
 
+# Kerberos (v3kerberos, v3fedkerb): a SPNEGO layer in front of everything
+# when scripts/keystone started this server with a keytab (scripts/kdc).
+if os.environ.get("KRB5_KTNAME"):
+    import ksa_spnego  # noqa: E402
+
+    application = ksa_spnego.wrap(application)
+
+
 __all__ = ["application"]

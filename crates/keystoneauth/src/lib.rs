@@ -16,7 +16,8 @@
 //!   loader builds), [`NoAuth`], [`HttpBasic`], the Keystone plugins in
 //!   [`identity`] (password, token,
 //!   application credential, TOTP, multi-factor with auth receipts,
-//!   tokenless, OpenID Connect, OAuth2), [`ServiceToken`] to add a service's
+//!   tokenless, OpenID Connect, OAuth2, OAuth1, browser single sign-on,
+//!   Kerberos with the `kerberos` feature), [`ServiceToken`] to add a service's
 //!   token to a user's, and any plugin a third-party crate implements.
 //! - [`ServiceCatalog`] and [`EndpointFilter`]: v2 and v3 catalogs, service
 //!   type aliases, interface preference lists, regions.
@@ -74,9 +75,11 @@
 //! | `reqwest-middleware` | no | `middleware::KeystoneAuthMiddleware` for `reqwest_middleware` clients |
 //! | `tower` | no | `middleware::KeystoneAuthLayer`, a `tower` layer for any `Service<http::Request<B>>` |
 //! | `redis` | no | `RedisTokenStore`: tokens shared by a fleet of hosts through Redis, encrypted |
+//! | `kerberos` | no | `identity::v3::{Kerberos, MappedKerberos}` (`v3kerberos`, `v3fedkerb`) with the system's GSSAPI |
 //!
-//! No feature needs a system library: TLS is rustls with the platform's
-//! root certificates.
+//! Only `kerberos` needs a system library (the GSSAPI of MIT Kerberos or
+//! Heimdal; building needs its development files and libclang). TLS is
+//! rustls with the platform's root certificates.
 //!
 //! ## Logging
 //!

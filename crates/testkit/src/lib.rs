@@ -14,6 +14,8 @@
 //!   skipped the same way when absent;
 //! - [`saml()`]: the harness's SAML federation (Keystone-to-Keystone, the
 //!   service provider Keystone, the ECP and ADFS stand-ins), the same way;
+//! - [`kerberos()`]: the harness's Kerberos realm and the Keystone behind
+//!   its SPNEGO layer, with [`Kerberos::kinit`];
 //! - small helpers: [`temp_dir`], [`chain`], [`host_port`].
 //!
 //! Panicking is how test support reports a broken test environment, so
@@ -21,6 +23,7 @@
 #![deny(missing_docs)]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod kerberos;
 mod keystone;
 pub mod proxy;
 mod saml;
@@ -28,6 +31,7 @@ mod services;
 pub mod totp;
 mod wait;
 
+pub use kerberos::{kerberos, Kerberos};
 pub use keystone::{keystone, skip, Keystone};
 pub use saml::{saml, Saml};
 pub use services::{redis_url, sso, Sso};
@@ -76,6 +80,19 @@ pub fn host_port(url: &str) -> String {
 macro_rules! require_keystone {
     () => {
         match $crate::keystone() {
+            Some(k) => k,
+            None => return,
+        }
+    };
+}
+
+/// Returns from the test (skipping it, with a visible `SKIPPED` line) when
+/// the harness has no Kerberos realm; otherwise evaluates to its
+/// [`Kerberos`].
+#[macro_export]
+macro_rules! require_kerberos {
+    () => {
+        match $crate::kerberos() {
             Some(k) => k,
             None => return,
         }

@@ -289,12 +289,19 @@ pub(crate) fn state(lifecycle: &Lifecycle) -> Option<SecretString> {
 /// Sends a token request and returns the response, failing on error
 /// statuses with the server's message. Bodies are never logged.
 pub(crate) async fn post_token_request(transport: &Transport, request: HttpRequest) -> Result<Response> {
+    send_token_request(transport, request).await?.error_for_status()
+}
+
+/// Sends a token request as [`post_token_request`] does (JSON accepted,
+/// the token-body limit, redirects only to the same origin, no body
+/// logging) and returns the response whatever its status.
+pub(crate) async fn send_token_request(transport: &Transport, request: HttpRequest) -> Result<Response> {
     let request = request
         .header(http::header::ACCEPT, http::HeaderValue::from_static("application/json"))
         .max_body(crate::transport::MAX_TOKEN_BODY)
         .redirect_policy(crate::transport::RedirectPolicy::SameOriginOnly)
         .log(false);
-    transport.send(request).await?.error_for_status()
+    transport.send(request).await
 }
 
 /// The token of a token response (its `X-Subject-Token` header), or an

@@ -7,8 +7,9 @@
 //!   `OidcClientCredentials`, `OidcAuthorizationCode`, `OidcAccessToken`,
 //!   `OidcDeviceAuthorization`), OAuth2 (`OAuth2ClientCredential`,
 //!   `OAuth2MtlsClientCredential`), OAuth1 delegation (`OAuth1`), browser
-//!   single sign-on (`WebSso`) and Keystone-to-Keystone federation
-//!   (`Keystone2Keystone`).
+//!   single sign-on (`WebSso`), Keystone-to-Keystone federation
+//!   (`Keystone2Keystone`) and, with the cargo feature `kerberos`, Kerberos
+//!   (`Kerberos`, `MappedKerberos`).
 //! - [`v2`]: `Password` and `Token` against the v2.0 API, for old clouds.
 //! - [`generic`]: `Password` and `Token` that discover which of the two the
 //!   service speaks.

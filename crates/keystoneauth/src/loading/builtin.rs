@@ -30,13 +30,17 @@ pub(crate) fn loaders() -> Vec<Arc<dyn PluginLoader>> {
         Arc::new(NoAuthLoader),
         Arc::new(HttpBasicLoader),
     ];
-    builtins
+    #[allow(unused_mut)] // without the kerberos feature
+    let mut all: Vec<Arc<dyn PluginLoader>> = builtins
         .into_iter()
         .chain(super::auth_methods::loaders())
         .chain(super::federation::loaders())
         .chain(super::oauth1::loaders())
         .chain(super::saml2::loaders())
-        .collect()
+        .collect();
+    #[cfg(feature = "kerberos")]
+    all.extend(super::kerberos::loaders());
+    all
 }
 
 /// `password`: generic password authentication with version discovery.

@@ -52,7 +52,9 @@ pub(super) fn username_password_opts() -> [Opt; 2] {
     ]
 }
 
-pub(super) fn federation_opts() -> Vec<Opt> {
+/// keystoneauth1's `BaseFederationLoader` options: the v3 scope, the
+/// identity provider and the protocol.
+pub(crate) fn federation_opts() -> Vec<Opt> {
     let mut o = v3_scope_opts();
     o.push(
         Opt::new("identity-provider")

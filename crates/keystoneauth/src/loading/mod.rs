@@ -56,6 +56,7 @@ mod env;
 mod federation;
 mod ini;
 mod k2k;
+mod kerberos;
 mod limits;
 mod loaded;
 mod loader;

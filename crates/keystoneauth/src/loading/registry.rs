@@ -63,9 +63,13 @@ impl Registry {
     }
 
     /// The loader named `name`; an unknown name is an error listing the
-    /// available names.
+    /// available names (or, for a plugin of a cargo feature this build
+    /// lacks, saying so).
     pub fn get(&self, name: &str) -> Result<Arc<dyn PluginLoader>> {
         self.find(name).ok_or_else(|| {
+            if let Some(unavailable) = super::kerberos::unavailable(name) {
+                return unavailable;
+            }
             Error::invalid_option(
                 "auth-type",
                 format!(

@@ -15,7 +15,9 @@
 //! - [`FaultProxy::set_reset_after`]: send the response head and K bytes of
 //!   the body, then reset the connection (RST);
 //! - [`FaultProxy::fail_next`]: answer the next N requests with
-//!   `503 Service Unavailable` and `Retry-After`, without forwarding them.
+//!   `503 Service Unavailable` and `Retry-After`, without forwarding them;
+//! - [`FaultProxy::rewrite_response_header`]: replace (or remove) one
+//!   header of every response, keeping what the server sent.
 //!
 //! Every request is counted by method and path. Everything stops when the
 //! test's runtime ends. Loopback only; no sleeping to wait for a socket:
@@ -65,6 +67,38 @@ struct State {
     /// Client connections open (their serving tasks not yet ended).
     connections: AtomicUsize,
     counters: Counters,
+    rewrite: Mutex<Option<HeaderRewrite>>,
+}
+
+/// A response header replaced in every forwarded response.
+struct HeaderRewrite {
+    /// Lower case.
+    name: String,
+    value: Option<String>,
+    /// The upstream's values, oldest first.
+    seen: Vec<String>,
+}
+
+impl HeaderRewrite {
+    /// `head` with the header's lines replaced.
+    fn apply(&mut self, head: Vec<u8>) -> Vec<u8> {
+        let Ok(text) = String::from_utf8(head.clone()) else {
+            return head;
+        };
+        let mut lines: Vec<String> = Vec::new();
+        for line in text.trim_end_matches("\r\n").split("\r\n") {
+            match line.split_once(':') {
+                Some((name, value)) if !lines.is_empty() && name.trim().eq_ignore_ascii_case(&self.name) => {
+                    self.seen.push(value.trim().to_owned());
+                }
+                _ => lines.push(line.to_owned()),
+            }
+        }
+        if let Some(value) = &self.value {
+            lines.push(format!("{}: {value}", self.name));
+        }
+        format!("{}\r\n\r\n", lines.join("\r\n")).into_bytes()
+    }
 }
 
 /// Counts one open client connection until dropped.
@@ -109,6 +143,7 @@ impl FaultProxy {
             gate: tokio::sync::RwLock::new(()),
             connections: AtomicUsize::new(0),
             counters: Counters::default(),
+            rewrite: Mutex::new(None),
         });
         let accept = tokio::spawn(accept_loop(listener, state.clone()));
         FaultProxy {
@@ -219,11 +254,29 @@ impl FaultProxy {
         self.state.fail_503.store(n, Ordering::SeqCst);
     }
 
+    /// Replaces the header `name` of every response forwarded from now on
+    /// with `name: value`, or removes it (`None`); the values the server
+    /// sent are kept ([`FaultProxy::rewritten_headers`]).
+    pub fn rewrite_response_header(&self, name: &str, value: Option<&str>) {
+        *self.state.rewrite.lock().unwrap() = Some(HeaderRewrite {
+            name: name.to_ascii_lowercase(),
+            value: value.map(str::to_owned),
+            seen: Vec::new(),
+        });
+    }
+
+    /// The server's values of the header being rewritten, oldest first.
+    pub fn rewritten_headers(&self) -> Vec<String> {
+        let rewrite = self.state.rewrite.lock().unwrap();
+        rewrite.as_ref().map(|r| r.seen.clone()).unwrap_or_default()
+    }
+
     /// Back to pass-through (does not bring a stopped proxy up).
     pub fn pass_through(&self) {
         self.set_delay(Duration::ZERO);
         self.set_reset_after(None);
         self.state.fail_503.store(0, Ordering::SeqCst);
+        *self.state.rewrite.lock().unwrap() = None;
     }
 
     /// Requests received from clients (answered or not).
@@ -616,7 +669,10 @@ async fn one_request(client: &mut Conn, upstream: &mut Option<Conn>, state: &Sta
         *upstream = None;
         return Outcome::Close;
     }
-    let mut answer = response.raw;
+    let mut answer = match state.rewrite.lock().unwrap().as_mut() {
+        Some(rewrite) => rewrite.apply(response.raw),
+        None => response.raw,
+    };
     answer.extend_from_slice(&response_body);
     if client.stream.write_all(&answer).await.is_err() {
         return Outcome::Close;

@@ -9,6 +9,7 @@ pub mod fault_proxy;
 pub mod hostile;
 pub mod k2k;
 pub mod loading;
+pub mod kerberos;
 pub mod logs;
 pub mod memory;
 pub mod mock;

@@ -4,6 +4,8 @@ mod application_credential;
 pub(crate) mod cookies;
 pub(crate) mod federation;
 mod k2k;
+#[cfg(feature = "kerberos")]
+mod kerberos;
 mod multi_factor;
 mod oauth1;
 mod oauth2;
@@ -34,6 +36,11 @@ use crate::transport::{HttpRequest, Transport};
 pub use crate::error::{MissingAuthMethods, ReceiptUser};
 pub use application_credential::{ApplicationCredential, ApplicationCredentialBuilder};
 pub use k2k::{Keystone2Keystone, Keystone2KeystoneBuilder};
+#[cfg(feature = "kerberos")]
+#[cfg_attr(docsrs, doc(cfg(feature = "kerberos")))]
+pub use kerberos::{
+    Kerberos, KerberosBuilder, KerberosError, KerberosErrorKind, MappedKerberos, MappedKerberosBuilder, MutualAuth,
+};
 pub use multi_factor::{IdentityMethod, MultiFactor, MultiFactorBuilder, User};
 pub use oauth1::{OAuth1, OAuth1Builder, OAuth1Signer};
 pub use oauth2::{
@@ -285,6 +292,35 @@ impl V3Auth {
         &self.auth_url
     }
 
+    /// The token request: the methods' payloads and headers, the scope,
+    /// the receipt.
+    pub(crate) fn token_request(&self) -> Result<HttpRequest> {
+        let mut url = self.token_url.clone();
+        if !self.include_catalog {
+            url.set_query(Some("nocatalog"));
+        }
+        let mut request = HttpRequest::new(Method::POST, url).json(&self.body())?;
+        for m in &self.methods {
+            for (name, value) in m.headers(&self.token_url)? {
+                request = request.header(name, value);
+            }
+        }
+        if let Some(receipt) = &self.receipt {
+            request = request.header(
+                http::HeaderName::from_static(AUTH_RECEIPT_HEADER),
+                crate::auth::secret_header_value("receipt", receipt)?,
+            );
+        }
+        Ok(request)
+    }
+
+    /// The token of a successful token response.
+    pub(crate) fn access_from(&self, response: crate::transport::Response) -> Result<AccessInfo> {
+        let token = crate::identity::base::subject_token(&response, "token")?;
+        tracing::debug!(target: crate::transport::LOG_TARGET, plugin = self.plugin_name, "authenticated with Identity v3");
+        AccessInfo::from_v3(token, response.into_bytes())
+    }
+
     fn body(&self) -> Value {
         let mut identity = Map::new();
         identity.insert(
@@ -310,28 +346,10 @@ impl TokenFetcher for V3Auth {
     }
 
     async fn fetch(&self, transport: &Transport) -> Result<AccessInfo> {
-        let mut url = self.token_url.clone();
-        if !self.include_catalog {
-            url.set_query(Some("nocatalog"));
-        }
-        let mut request = HttpRequest::new(Method::POST, url).json(&self.body())?;
-        for m in &self.methods {
-            for (name, value) in m.headers(&self.token_url)? {
-                request = request.header(name, value);
-            }
-        }
-        if let Some(receipt) = &self.receipt {
-            request = request.header(
-                http::HeaderName::from_static(AUTH_RECEIPT_HEADER),
-                crate::auth::secret_header_value("receipt", receipt)?,
-            );
-        }
-        let response = post_token_request(transport, request)
+        let response = post_token_request(transport, self.token_request()?)
             .await
             .map_err(|e| receipt::token_error(e, self.receipt.as_ref()))?;
-        let token = crate::identity::base::subject_token(&response, "token")?;
-        tracing::debug!(target: crate::transport::LOG_TARGET, plugin = self.plugin_name, "authenticated with Identity v3");
-        AccessInfo::from_v3(token, response.into_bytes())
+        self.access_from(response)
     }
 
     fn cache_id_parts(&self) -> Vec<(&'static str, String)> {
