@@ -144,6 +144,9 @@ struct Hop<'a> {
     url: &'a Url,
     /// Without the user agent and default headers, which each attempt adds.
     headers: &'a HeaderMap,
+    /// Credentials laid over `headers` (they replace headers of the same
+    /// name); none to another origin.
+    auth: Option<&'a HeaderMap>,
     /// At another origin than the request's: no sensitive default header.
     cross_origin: bool,
     body: Option<&'a RequestBody>,
@@ -250,7 +253,7 @@ impl Transport {
     /// the first [`MAX_ERROR_BODY`] bytes of their body read (unless the
     /// request asks for the whole); see [`Response::error_for_status`].
     pub async fn send(&self, request: HttpRequest) -> Result<Response> {
-        Ok(self.exchange_raw(&request, false).await?.0)
+        Ok(self.exchange_raw(&request, None, false).await?.0)
     }
 
     /// Sends a request like [`Transport::send`] but returns as soon as the
@@ -264,18 +267,24 @@ impl Transport {
 
     /// [`Transport::send`] (its body read) or [`Transport::send_streaming`].
     pub(crate) async fn exchange(&self, request: HttpRequest, stream: bool) -> Result<StreamingResponse> {
-        self.exchange_ref(&request, stream).await
+        self.exchange_with(&request, None, stream).await
     }
 
-    /// [`Transport::exchange`] of a borrowed request: what is sent is
-    /// copied per attempt, so the caller keeps the request (for a
-    /// re-authentication) without cloning it up front.
-    pub(crate) async fn exchange_ref(&self, request: &HttpRequest, stream: bool) -> Result<StreamingResponse> {
-        let (head, raw) = self.exchange_raw(request, stream).await?;
+    /// [`Transport::exchange`] of a borrowed request with credential
+    /// headers `auth` laid over its own: what is sent is built per attempt,
+    /// so the caller keeps the request and the credentials (for a
+    /// re-authentication) without copying them up front.
+    pub(crate) async fn exchange_with(
+        &self,
+        request: &HttpRequest,
+        auth: Option<&HeaderMap>,
+        stream: bool,
+    ) -> Result<StreamingResponse> {
+        let (head, raw) = self.exchange_raw(request, auth, stream).await?;
         Ok(StreamingResponse::new(head, raw))
     }
 
-    async fn exchange_raw(&self, request: &HttpRequest, stream: bool) -> Result<Answer> {
+    async fn exchange_raw(&self, request: &HttpRequest, auth: Option<&HeaderMap>, stream: bool) -> Result<Answer> {
         let HttpRequest {
             method,
             url,
@@ -326,6 +335,7 @@ impl Transport {
                 method: &method,
                 url: current,
                 headers: hop_headers,
+                auth,
                 cross_origin,
                 body,
                 log_body,
@@ -482,19 +492,33 @@ impl Transport {
         };
         let split = self.inner.config.split_loggers;
         log_request(method, url, &headers, logged, hop.log_body, split);
-        let mut builder = self
-            .client()
-            .map_err(Failure::Fatal)?
-            .request(method.clone(), url.clone())
-            .headers(headers);
-        if let Some(body) = body {
-            builder = builder.body(body);
-        }
-        if let Some(timeout) = hop.overrides.timeout {
-            builder = builder.timeout(timeout);
-        }
+        let client = self.client().map_err(Failure::Fatal)?;
+        let request = if url.username().is_empty() && url.password().is_none() {
+            // Built whole, the header map moved in (reqwest's builder would
+            // copy it header by header).
+            let mut request = reqwest::Request::new(method.clone(), url.clone());
+            *request.headers_mut() = headers;
+            *request.body_mut() = body;
+            *request.timeout_mut() = hop.overrides.timeout;
+            Ok(request)
+        } else {
+            // reqwest's builder moves the URL's user and password into an
+            // `Authorization` header, out of the URL it logs and pools by.
+            let mut builder = client.request(method.clone(), url.clone()).headers(headers);
+            if let Some(body) = body {
+                builder = builder.body(body);
+            }
+            if let Some(timeout) = hop.overrides.timeout {
+                builder = builder.timeout(timeout);
+            }
+            builder.build()
+        };
         let start = Instant::now();
-        let mut response = match builder.send().await {
+        let sent = match request {
+            Ok(request) => client.execute(request).await,
+            Err(e) => Err(e),
+        };
+        let mut response = match sent {
             Ok(r) => r,
             Err(e) => {
                 let failure = classify_send_error(e, method, url);
@@ -552,6 +576,11 @@ impl Transport {
     fn headers_for(&self, hop: &Hop<'_>) -> HeaderMap {
         let config = &self.inner.config;
         let mut headers = hop.headers.clone();
+        for (name, value) in hop.auth.into_iter().flatten() {
+            if !(hop.cross_origin && redact::is_sensitive_header(name)) {
+                headers.insert(name.clone(), value.clone());
+            }
+        }
         if !headers.contains_key(USER_AGENT) {
             headers.insert(USER_AGENT, config.user_agent.clone());
         }
