@@ -125,7 +125,11 @@ impl PreparedAuth {
     /// or the catalog has none for the filter (the caller then asks the
     /// plugin, which reports the error). Filters with a version request go
     /// through discovery, not here.
-    pub(crate) fn with_endpoint<R>(&self, filter: &EndpointFilter, f: impl FnOnce(&PreparedEndpoint) -> R) -> Option<R> {
+    pub(crate) fn with_endpoint<R>(
+        &self,
+        filter: &EndpointFilter,
+        f: impl FnOnce(&PreparedEndpoint) -> R,
+    ) -> Option<R> {
         match &self.endpoints {
             Endpoints::Unknown => None,
             Endpoints::Fixed(endpoint) => Some(f(endpoint)),

@@ -574,7 +574,10 @@ mod tests {
         lifecycle.store(Arc::new(access_with("t-1", "http://nova-1/v2.1", 0)));
         assert_eq!(prepared_parts(&lifecycle), ("t-1".into(), "http://nova-1/v2.1".into()));
         // asked again: the same prepared value, not a new one
-        assert!(Arc::ptr_eq(&lifecycle.prepared().unwrap(), &lifecycle.prepared().unwrap()));
+        assert!(Arc::ptr_eq(
+            &lifecycle.prepared().unwrap(),
+            &lifecycle.prepared().unwrap()
+        ));
         // a new token (re-authentication, restored state) brings its own header and catalog
         lifecycle.store(Arc::new(access_with("t-2", "http://nova-2/v2.1", 0)));
         assert_eq!(prepared_parts(&lifecycle), ("t-2".into(), "http://nova-2/v2.1".into()));
@@ -590,7 +593,10 @@ mod tests {
             }
         }
         assert!(lifecycle.valid().is_none());
-        assert!(lifecycle.prepared().is_none(), "what `valid` refuses is not prepared either");
+        assert!(
+            lifecycle.prepared().is_none(),
+            "what `valid` refuses is not prepared either"
+        );
     }
 
     #[test]

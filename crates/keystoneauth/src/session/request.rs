@@ -685,7 +685,15 @@ mod tests {
 
     #[test]
     fn relative_urls_are_told_from_absolute_ones() {
-        for url in ["/servers", "servers", "servers/a:b", "", "?x=1", "a/b?c=d:e", " /servers"] {
+        for url in [
+            "/servers",
+            "servers",
+            "servers/a:b",
+            "",
+            "?x=1",
+            "a/b?c=d:e",
+            " /servers",
+        ] {
             assert!(is_relative(url), "{url:?}");
         }
         for url in ["http://h/v3", "https:x", "localhost:8080/x", "mailto:x"] {

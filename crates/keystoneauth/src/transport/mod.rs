@@ -408,7 +408,10 @@ impl Transport {
         }
     }
 
-    /// One hop: send, with connection and status retries.
+    /// One hop: send, with connection and status retries. The rare paths
+    /// (a retry's timer, a file body, an error body's prefix) are boxed so
+    /// that the future of a plain request stays small: it is moved on every
+    /// request, its rare parts would be too.
     async fn send_with_retries(&self, hop: &Hop<'_>) -> Result<Answer> {
         let policy = hop.overrides.retry.over(&self.inner.config.retry);
         let connect_retries = policy.connect_retries;
@@ -443,7 +446,7 @@ impl Transport {
                             status_retries
                         );
                         status_attempt += 1;
-                        tokio::time::sleep(delay).await;
+                        Box::pin(tokio::time::sleep(delay)).await;
                         continue;
                     }
                     return Ok((response, raw));
@@ -468,7 +471,7 @@ impl Transport {
                         connect_retries
                     );
                     connect_attempt += 1;
-                    tokio::time::sleep(delay).await;
+                    Box::pin(tokio::time::sleep(delay)).await;
                 }
             }
         }
@@ -483,7 +486,7 @@ impl Transport {
         let mut headers = self.headers_for(hop);
         let body = match hop.body {
             None => None,
-            Some(body) => Some(body::to_reqwest(body, &mut headers).await?),
+            Some(body) => Some(Box::pin(body::to_reqwest(body, &mut headers)).await?),
         };
         let logged = match hop.body {
             None => LoggedBody::None,
@@ -499,7 +502,10 @@ impl Transport {
             let mut request = reqwest::Request::new(method.clone(), url.clone());
             *request.headers_mut() = headers;
             *request.body_mut() = body;
-            *request.timeout_mut() = hop.overrides.timeout;
+            if let Some(timeout) = hop.overrides.timeout {
+                // only when set: the first write allocates the request's extensions
+                *request.timeout_mut() = Some(timeout);
+            }
             Ok(request)
         } else {
             // reqwest's builder moves the URL's user and password into an
@@ -559,7 +565,7 @@ impl Transport {
             return Ok((head, Some(response)));
         }
         let read = if prefix_only {
-            read_prefix(response, MAX_ERROR_BODY, method, url).await
+            Box::pin(read_prefix(response, MAX_ERROR_BODY, method, url)).await
         } else {
             read_body(response, limit, method, url).await.map(|b| (b, false))
         };
