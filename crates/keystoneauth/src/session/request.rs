@@ -375,6 +375,13 @@ impl RequestBuilder {
             Some(l) => l.acquire().await?,
             None => None,
         };
+        // Two steps, so that the builder is gone (not carried in the
+        // future) while the request is on the wire.
+        self.prepare().await?.exchange(stream).await
+    }
+
+    /// Resolves the URL and the headers: the request as it will be sent.
+    async fn prepare(mut self) -> Result<Prepared> {
         let session = &self.session;
         let plugin = self.auth.as_ref().or(session.inner.auth.as_ref());
         let transport = session.transport_for(plugin)?;
@@ -390,6 +397,7 @@ impl RequestBuilder {
             Some(true) => Some(plugin.ok_or(Error::missing_auth_plugin("authenticate the request"))?),
             None => plugin,
         };
+        let auth = authenticate.map(|p| (p.clone(), prepared));
 
         let mut headers = std::mem::take(&mut self.headers);
         if self.microversion.is_some() || self.user_agent.is_some() || self.client.is_some() {
@@ -403,33 +411,12 @@ impl RequestBuilder {
         request.body = self.body;
         request.whole_error_body = !self.raise_error;
         request.overrides = self.overrides;
-
-        let Some(plugin) = authenticate else {
-            return transport.exchange_with(&request, None, stream).await;
-        };
-        // The request is lent to the transport, not cloned, and the auth
-        // headers are laid over its own when each attempt is sent: only a
-        // re-authentication needs them again.
-        let fetched;
-        let auth_headers = match &prepared {
-            Some(p) => p.headers(),
-            None => {
-                fetched = plugin.headers(&transport).await?;
-                &fetched
-            }
-        };
-        let response = transport.exchange_with(&request, Some(auth_headers), stream).await?;
-        // A 401 from another origin (after a redirect) was answered by a
-        // server that never saw the credentials: it says nothing about
-        // them, so they are kept.
-        if response.status() == StatusCode::UNAUTHORIZED
-            && self.allow_reauth
-            && same_origin(response.url(), &request.url)
-            && plugin.invalidate_rejected(auth_headers)
-        {
-            return Box::pin(reauthenticate(plugin.as_ref(), &transport, &request, response, stream)).await;
-        }
-        Ok(response)
+        Ok(Prepared {
+            transport,
+            request,
+            auth,
+            allow_reauth: self.allow_reauth,
+        })
     }
 
     /// The microversion and user agent headers, when the request sets them.
@@ -525,6 +512,53 @@ impl RequestBuilder {
         };
         let joined = join_url(&base, &self.url);
         Url::parse(&joined).map_err(|e| Error::invalid_url(&joined, e))
+    }
+}
+
+/// A request ready to be sent: the URL resolved, the headers set, and the
+/// plugin that authenticates it with its prepared credentials (if any).
+struct Prepared {
+    transport: Transport,
+    request: HttpRequest,
+    auth: Option<(Arc<dyn AuthPlugin>, Option<Arc<PreparedAuth>>)>,
+    allow_reauth: bool,
+}
+
+impl Prepared {
+    /// Sends the request, re-authenticating once on a 401.
+    async fn exchange(self, stream: bool) -> Result<StreamingResponse> {
+        let Prepared {
+            transport,
+            request,
+            auth,
+            allow_reauth,
+        } = self;
+        let Some((plugin, prepared)) = auth else {
+            return transport.exchange_with(&request, None, stream).await;
+        };
+        // The request is lent to the transport, not cloned, and the auth
+        // headers are laid over its own when each attempt is sent: only a
+        // re-authentication needs them again.
+        let fetched;
+        let auth_headers = match &prepared {
+            Some(p) => p.headers(),
+            None => {
+                fetched = plugin.headers(&transport).await?;
+                &fetched
+            }
+        };
+        let response = transport.exchange_with(&request, Some(auth_headers), stream).await?;
+        // A 401 from another origin (after a redirect) was answered by a
+        // server that never saw the credentials: it says nothing about
+        // them, so they are kept.
+        if response.status() == StatusCode::UNAUTHORIZED
+            && allow_reauth
+            && same_origin(response.url(), &request.url)
+            && plugin.invalidate_rejected(auth_headers)
+        {
+            return Box::pin(reauthenticate(plugin.as_ref(), &transport, &request, response, stream)).await;
+        }
+        Ok(response)
     }
 }
 

@@ -253,7 +253,7 @@ impl Transport {
     /// the first [`MAX_ERROR_BODY`] bytes of their body read (unless the
     /// request asks for the whole); see [`Response::error_for_status`].
     pub async fn send(&self, request: HttpRequest) -> Result<Response> {
-        Ok(self.exchange_raw(&request, None, false).await?.0)
+        Ok(self.exchange_with(&request, None, false).await?.into_head())
     }
 
     /// Sends a request like [`Transport::send`] but returns as soon as the
@@ -280,11 +280,6 @@ impl Transport {
         auth: Option<&HeaderMap>,
         stream: bool,
     ) -> Result<StreamingResponse> {
-        let (head, raw) = self.exchange_raw(request, auth, stream).await?;
-        Ok(StreamingResponse::new(head, raw))
-    }
-
-    async fn exchange_raw(&self, request: &HttpRequest, auth: Option<&HeaderMap>, stream: bool) -> Result<Answer> {
         let HttpRequest {
             method,
             url,
@@ -347,12 +342,12 @@ impl Transport {
             let status = response.status;
             if redirect == RedirectPolicy::None || !is_redirect(status) {
                 response.history = history;
-                return Ok((response, raw));
+                return Ok(StreamingResponse::new(response, raw));
             }
             let Some(location) = response.headers.get(LOCATION).and_then(|v| v.to_str().ok()) else {
                 tracing::warn!(target: LOG_TARGET, url = %redact::url(current), "redirect without a Location header; not followed");
                 response.history = history;
-                return Ok((response, raw));
+                return Ok(StreamingResponse::new(response, raw));
             };
             let next = current.join(location).map_err(|e| {
                 Error::invalid_response(redact::url(current), "the redirect's Location is not a valid URL")
@@ -378,7 +373,7 @@ impl Transport {
                     status.as_u16()
                 );
                 response.history = history;
-                return Ok((response, raw));
+                return Ok(StreamingResponse::new(response, raw));
             }
             if keep_body && body.is_some() && cross_origin && !body_cross_origin {
                 tracing::warn!(
@@ -389,7 +384,7 @@ impl Transport {
                     status.as_u16()
                 );
                 response.history = history;
-                return Ok((response, raw));
+                return Ok(StreamingResponse::new(response, raw));
             }
             history.push(RedirectHop {
                 status,
