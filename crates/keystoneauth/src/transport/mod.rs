@@ -599,6 +599,7 @@ impl Transport {
         headers
     }
 
+    #[inline]
     fn record(&self, method: &Method, url: &Url, status: Option<StatusCode>, elapsed: Duration) {
         if !self.inner.config.collect_timing {
             return;
