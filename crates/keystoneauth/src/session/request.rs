@@ -520,9 +520,12 @@ impl RequestBuilder {
 struct Prepared {
     transport: Transport,
     request: HttpRequest,
-    auth: Option<(Arc<dyn AuthPlugin>, Option<Arc<PreparedAuth>>)>,
+    auth: Option<Authenticator>,
     allow_reauth: bool,
 }
+
+/// The plugin that authenticates a request and its prepared credentials.
+type Authenticator = (Arc<dyn AuthPlugin>, Option<Arc<PreparedAuth>>);
 
 impl Prepared {
     /// Sends the request, re-authenticating once on a 401.
