@@ -123,7 +123,8 @@ pub use access::{
 pub use adapter::{Adapter, AdapterBuilder};
 
 pub use auth::{
-    AuthPlugin, ConnectionParams, HttpBasic, NoAuth, ServiceToken, AUTH_TOKEN_HEADER, SERVICE_TOKEN_HEADER,
+    AuthPlugin, ConnectionParams, HttpBasic, NoAuth, PreparedAuth, ServiceToken, AUTH_TOKEN_HEADER,
+    MAX_PREPARED_ENDPOINTS, SERVICE_TOKEN_HEADER,
 };
 pub use catalog::{
     service_types, CatalogEndpoint, CatalogMatch, CatalogService, EndpointFilter, Interface, ServiceCatalog,

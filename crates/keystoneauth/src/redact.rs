@@ -49,12 +49,22 @@ const SECRET_KEYS: &[&str] = &["code", "key", "totp"];
 /// The text shown for a masked value.
 pub(crate) const MASK: &str = "***";
 
+/// [`SENSITIVE_HEADERS`] as header names: the standard ones compare as
+/// their tag, without spelling the name out.
+static SENSITIVE_HEADER_NAMES: [HeaderName; 8] = [
+    HeaderName::from_static("x-auth-token"),
+    HeaderName::from_static("x-subject-token"),
+    HeaderName::from_static("x-service-token"),
+    http::header::AUTHORIZATION,
+    http::header::PROXY_AUTHORIZATION,
+    http::header::COOKIE,
+    http::header::SET_COOKIE,
+    HeaderName::from_static("openstack-auth-receipt"),
+];
+
 /// True if the header carries a credential.
 pub(crate) fn is_sensitive_header(name: &HeaderName) -> bool {
-    // A `HeaderName` is always lowercase and the list is too: an exact
-    // comparison (length first) suffices.
-    let name = name.as_str();
-    SENSITIVE_HEADERS.iter().any(|h| h.len() == name.len() && *h == name)
+    SENSITIVE_HEADER_NAMES.iter().any(|h| h == name)
 }
 
 /// True if a JSON, form or query key names a secret.
@@ -269,6 +279,26 @@ fn limit(mut s: String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sensitive_header_names_are_the_listed_ones() {
+        let names: Vec<&str> = SENSITIVE_HEADER_NAMES.iter().map(HeaderName::as_str).collect();
+        assert_eq!(names, SENSITIVE_HEADERS);
+        for name in SENSITIVE_HEADERS {
+            let upper = name.to_ascii_uppercase();
+            let parsed = HeaderName::from_bytes(upper.as_bytes()).unwrap();
+            assert!(is_sensitive_header(&parsed), "{name}");
+        }
+        for name in [
+            "user-agent",
+            "accept",
+            "x-auth-tokens",
+            "x-openstack-request-id",
+            "cookie2",
+        ] {
+            assert!(!is_sensitive_header(&HeaderName::from_static(name)), "{name}");
+        }
+    }
 
     #[test]
     fn hashes_like_keystoneauth1() {

@@ -8,6 +8,7 @@
 mod http_basic;
 mod lookup;
 mod noauth;
+mod prepared;
 mod service_token;
 pub(crate) mod token_endpoint;
 
@@ -26,6 +27,8 @@ use crate::transport::{ClientIdentity, Transport};
 
 pub use http_basic::HttpBasic;
 pub use noauth::NoAuth;
+pub(crate) use prepared::PreparedEndpoint;
+pub use prepared::{PreparedAuth, MAX_PREPARED_ENDPOINTS};
 pub use service_token::{ServiceToken, SERVICE_TOKEN_HEADER};
 
 /// The header that carries an OpenStack token.
@@ -69,6 +72,17 @@ pub trait AuthPlugin: Send + Sync + fmt::Debug {
 
     /// The endpoint URL for a filter, or `None` when the plugin knows none.
     async fn endpoint(&self, transport: &Transport, filter: &EndpointFilter) -> Result<Option<String>>;
+
+    /// The credentials of the current token, prepared once per token
+    /// ([`PreparedAuth`]: the headers and the endpoint lookups), when the
+    /// plugin has a valid token in hand; `None` (the default) when it has
+    /// none or builds its headers per request. The session uses them
+    /// instead of calling [`AuthPlugin::headers`] and
+    /// [`AuthPlugin::endpoint`] for every request, so they must be what
+    /// those two would give now. Called on every request: it must not wait.
+    fn prepared_auth(&self) -> Option<Arc<PreparedAuth>> {
+        None
+    }
 
     /// Drops cached credentials so that the next request fetches new ones.
     /// Returns whether anything was dropped, that is whether sending the

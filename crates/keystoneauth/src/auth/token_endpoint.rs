@@ -1,12 +1,13 @@
 //! A fixed endpoint and a token, with no identity service involved.
 
 use std::fmt;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use http::HeaderMap;
 use secrecy::SecretString;
 
-use super::{check_endpoint, token_headers, AuthPlugin};
+use super::{check_endpoint, token_headers, AuthPlugin, PreparedAuth};
 use crate::catalog::EndpointFilter;
 use crate::error::Result;
 use crate::masked_url::MaskedUrl;
@@ -25,6 +26,9 @@ use crate::transport::Transport;
 pub struct Token {
     endpoint: MaskedUrl,
     token: SecretString,
+    /// The header and the endpoint, made once; `None` when the token
+    /// cannot be a header value (every request then fails with that error).
+    prepared: Option<Arc<PreparedAuth>>,
 }
 
 impl Token {
@@ -32,9 +36,14 @@ impl Token {
     pub fn new(endpoint: impl Into<MaskedUrl>, token: impl Into<SecretString>) -> Result<Self> {
         let endpoint = endpoint.into();
         check_endpoint("endpoint", endpoint.expose())?;
+        let token = token.into();
+        let prepared = token_headers(&token)
+            .ok()
+            .map(|h| Arc::new(PreparedAuth::new(h).with_fixed_endpoint(endpoint.expose())));
         Ok(Token {
             endpoint,
-            token: token.into(),
+            token,
+            prepared,
         })
     }
 
@@ -66,5 +75,9 @@ impl AuthPlugin for Token {
 
     async fn token(&self, _transport: &Transport) -> Result<Option<SecretString>> {
         Ok(Some(self.token.clone()))
+    }
+
+    fn prepared_auth(&self) -> Option<Arc<PreparedAuth>> {
+        self.prepared.clone()
     }
 }

@@ -12,7 +12,7 @@ use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 
 use crate::access::AccessInfo;
-use crate::auth::AUTH_TOKEN_HEADER;
+use crate::auth::{PreparedAuth, AUTH_TOKEN_HEADER};
 use crate::catalog::EndpointFilter;
 use crate::error::{Error, Result};
 use crate::masked_url::MaskedUrl;
@@ -30,6 +30,9 @@ const MIN_TOKEN_USE: Duration = Duration::from_secs(1);
 struct Cached {
     access: Arc<AccessInfo>,
     fetched: Instant,
+    /// The token's header and catalog lookups, made once for this token;
+    /// `None` when the token cannot be a header value.
+    prepared: Option<Arc<PreparedAuth>>,
 }
 
 /// After a failed early renewal, the still-valid token is used without
@@ -99,6 +102,18 @@ impl Lifecycle {
         let guard = self.current.read().ok()?;
         let cached = guard.as_ref()?;
         self.usable(cached).then(|| cached.access.clone())
+    }
+
+    /// The prepared credentials of the cached token if it is still good
+    /// to use (the token [`Lifecycle::valid`] would give).
+    pub(crate) fn prepared(&self) -> Option<Arc<PreparedAuth>> {
+        let guard = self.current.read().ok()?;
+        let cached = guard.as_ref()?;
+        if self.usable(cached) {
+            cached.prepared.clone()
+        } else {
+            None
+        }
     }
 
     /// The cached token, whatever its expiry.
@@ -184,10 +199,14 @@ impl Lifecycle {
     }
 
     pub(crate) fn store(&self, access: Arc<AccessInfo>) {
+        let prepared = crate::auth::token_headers(access.token())
+            .ok()
+            .map(|headers| Arc::new(PreparedAuth::for_catalog(headers, access.clone())));
         if let Ok(mut guard) = self.current.write() {
             *guard = Some(Cached {
                 access,
                 fetched: Instant::now(),
+                prepared,
             });
         }
     }
@@ -358,6 +377,11 @@ macro_rules! identity_plugin {
                 $crate::identity::base::endpoint_from(&access, filter)
             }
 
+            fn prepared_auth(&self) -> Option<std::sync::Arc<$crate::auth::PreparedAuth>> {
+                use $crate::identity::base::TokenFetcher;
+                self.$field.lifecycle().prepared()
+            }
+
             fn invalidate(&self) -> bool {
                 use $crate::identity::base::TokenFetcher;
                 self.$field.lifecycle().invalidate()
@@ -523,6 +547,83 @@ mod tests {
         expired.store(Arc::new(access_expiring_in(-1, 40)));
         let err = expired.get(fail).await.unwrap_err();
         assert!(err.is_connect(), "{err}");
+    }
+
+    /// A token `token` whose catalog has compute at `compute` and `extra`
+    /// more services (`service-0`...).
+    fn access_with(token: &str, compute: &str, extra: usize) -> AccessInfo {
+        let endpoint = |ty: &str, url: &str| {
+            serde_json::json!({"type": ty, "id": ty, "endpoints": [
+                {"id": ty, "interface": "public", "region_id": "R", "url": url}]})
+        };
+        let mut catalog = vec![endpoint("compute", compute)];
+        catalog.extend((0..extra).map(|i| endpoint(&format!("service-{i}"), &format!("http://s{i}/v1"))));
+        let state = serde_json::json!({"auth_token": token, "body": {"token": {
+            "expires_at": "2099-01-01T00:00:00Z", "issued_at": "2026-01-01T00:00:00Z",
+            "user": {"id": "u"}, "methods": ["password"], "catalog": catalog}}});
+        AccessInfo::from_state(&state.to_string()).unwrap()
+    }
+
+    fn prepared_parts(lifecycle: &Lifecycle) -> (String, String) {
+        let prepared = lifecycle.prepared().expect("a valid token has prepared credentials");
+        let header = prepared.headers()[AUTH_TOKEN_HEADER].clone();
+        assert!(header.is_sensitive());
+        let url = prepared
+            .with_endpoint(&EndpointFilter::new("compute"), |e| e.url().to_owned())
+            .unwrap();
+        (header.to_str().unwrap().to_owned(), url)
+    }
+
+    #[test]
+    fn prepared_credentials_follow_the_token() {
+        let lifecycle = Lifecycle::new(None);
+        assert!(lifecycle.prepared().is_none(), "no token, nothing prepared");
+        lifecycle.store(Arc::new(access_with("t-1", "http://nova-1/v2.1", 0)));
+        assert_eq!(prepared_parts(&lifecycle), ("t-1".into(), "http://nova-1/v2.1".into()));
+        // asked again: the same prepared value, not a new one
+        assert!(Arc::ptr_eq(
+            &lifecycle.prepared().unwrap(),
+            &lifecycle.prepared().unwrap()
+        ));
+        // a new token (re-authentication, restored state) brings its own header and catalog
+        lifecycle.store(Arc::new(access_with("t-2", "http://nova-2/v2.1", 0)));
+        assert_eq!(prepared_parts(&lifecycle), ("t-2".into(), "http://nova-2/v2.1".into()));
+        // a rejected token is dropped with its prepared credentials
+        let rejected = lifecycle.prepared().unwrap().headers().clone();
+        assert!(lifecycle.invalidate_rejected(&rejected));
+        assert!(lifecycle.prepared().is_none());
+        // a token within its re-authentication margin is not handed out
+        lifecycle.store(Arc::new(access_expiring_in(8, 40)));
+        if let Ok(mut g) = lifecycle.current.write() {
+            if let Some(c) = g.as_mut() {
+                c.fetched = Instant::now() - Duration::from_secs(30);
+            }
+        }
+        assert!(lifecycle.valid().is_none());
+        assert!(
+            lifecycle.prepared().is_none(),
+            "what `valid` refuses is not prepared either"
+        );
+    }
+
+    #[test]
+    fn prepared_endpoints_are_bounded_and_misses_are_not_kept() {
+        let extra = crate::auth::MAX_PREPARED_ENDPOINTS + 4;
+        let access = Arc::new(access_with("t-1", "http://nova/v2.1", extra));
+        let prepared = PreparedAuth::for_catalog(HeaderMap::new(), access);
+        for i in 0..extra {
+            let filter = EndpointFilter::new(format!("service-{i}"));
+            for _ in 0..2 {
+                let url = prepared.with_endpoint(&filter, |e| e.url().to_owned());
+                assert_eq!(url.as_deref(), Some(format!("http://s{i}/v1").as_str()));
+            }
+        }
+        assert_eq!(prepared.remembered(), crate::auth::MAX_PREPARED_ENDPOINTS);
+        // not in the catalog: no answer (the plugin reports the error), nothing kept
+        assert!(prepared
+            .with_endpoint(&EndpointFilter::new("nothing"), |e| e.url().to_owned())
+            .is_none());
+        assert_eq!(prepared.remembered(), crate::auth::MAX_PREPARED_ENDPOINTS);
     }
 
     #[test]

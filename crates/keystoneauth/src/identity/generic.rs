@@ -259,6 +259,10 @@ macro_rules! generic_plugin {
                     .await
             }
 
+            fn prepared_auth(&self) -> Option<Arc<crate::auth::PreparedAuth>> {
+                self.0.inner.get().and_then(|p| p.prepared_auth())
+            }
+
             fn invalidate(&self) -> bool {
                 self.0.inner.get().is_some_and(|p| p.invalidate())
             }

@@ -11,7 +11,7 @@ use url::Url;
 
 use super::Limits;
 use super::Session;
-use crate::auth::AuthPlugin;
+use crate::auth::{AuthPlugin, PreparedAuth, PreparedEndpoint};
 use crate::catalog::EndpointFilter;
 use crate::discovery::set_microversion_headers;
 use crate::error::{Error, Result};
@@ -375,10 +375,20 @@ impl RequestBuilder {
             Some(l) => l.acquire().await?,
             None => None,
         };
+        // Two steps, so that the builder is gone (not carried in the
+        // future) while the request is on the wire.
+        self.prepare().await?.exchange(stream).await
+    }
+
+    /// Resolves the URL and the headers: the request as it will be sent.
+    async fn prepare(mut self) -> Result<Prepared> {
         let session = &self.session;
         let plugin = self.auth.as_ref().or(session.inner.auth.as_ref());
         let transport = session.transport_for(plugin)?;
-        let mut url = self.resolve_url(plugin, &transport).await?;
+        // The plugin's credentials for its current token, when it has them
+        // in hand: the header and the endpoint without asking it again.
+        let prepared = plugin.and_then(|p| p.prepared_auth());
+        let mut url = self.resolve_url(plugin, prepared.as_deref(), &transport).await?;
         if !self.query.is_empty() {
             url.query_pairs_mut().extend_pairs(&self.query);
         }
@@ -387,8 +397,35 @@ impl RequestBuilder {
             Some(true) => Some(plugin.ok_or(Error::missing_auth_plugin("authenticate the request"))?),
             None => plugin,
         };
+        let auth = authenticate.map(|p| (p.clone(), prepared));
 
         let mut headers = std::mem::take(&mut self.headers);
+        if self.microversion.is_some() || self.user_agent.is_some() || self.client.is_some() {
+            self.set_rare_headers(&mut headers, plugin, &transport).await?;
+        }
+
+        let mut request = HttpRequest::new(self.method, url)
+            .follow_redirects(self.follow_redirects)
+            .log(self.log);
+        request.headers = headers;
+        request.body = self.body;
+        request.whole_error_body = !self.raise_error;
+        request.overrides = self.overrides;
+        Ok(Prepared {
+            transport,
+            request,
+            auth,
+            allow_reauth: self.allow_reauth,
+        })
+    }
+
+    /// The microversion and user agent headers, when the request sets them.
+    async fn set_rare_headers(
+        &self,
+        headers: &mut HeaderMap,
+        plugin: Option<&Arc<dyn AuthPlugin>>,
+        transport: &Transport,
+    ) -> Result<()> {
         if let Some(mv) = self.microversion {
             let service_type = self
                 .microversion_service_type
@@ -398,16 +435,16 @@ impl RequestBuilder {
                         "microversion {mv} was asked for but no service type is known; give an endpoint filter with a service type or a microversion service type"
                     )))?;
             let mv = if mv.is_latest() {
-                self.latest_microversion(plugin, &transport).await?
+                Box::pin(self.latest_microversion(plugin, transport)).await?
             } else {
                 mv
             };
-            set_microversion_headers(&mut headers, &service_type, mv)?;
+            set_microversion_headers(headers, &service_type, mv)?;
         }
         if !headers.contains_key(USER_AGENT) {
             let ua = match (&self.user_agent, &self.client) {
                 (Some(ua), _) => Some(ua.clone()),
-                (None, Some(client)) => session.user_agent_for_client(client),
+                (None, Some(client)) => self.session.user_agent_for_client(client),
                 (None, None) => None,
             };
             if let Some(ua) = ua {
@@ -417,54 +454,7 @@ impl RequestBuilder {
                 headers.insert(USER_AGENT, value);
             }
         }
-
-        let mut request = HttpRequest::new(self.method, url)
-            .follow_redirects(self.follow_redirects)
-            .log(self.log);
-        request.body = self.body;
-        request.whole_error_body = !self.raise_error;
-        request.overrides = self.overrides;
-
-        let response = match authenticate {
-            None => {
-                request.headers = headers;
-                transport.exchange_ref(&request, stream).await?
-            }
-            Some(plugin) => {
-                let auth_headers = plugin.headers(&transport).await?;
-                // The request is lent to the transport, not cloned: only a
-                // re-authentication needs it again.
-                request.headers = headers;
-                let displaced = set_auth_headers(&mut request.headers, &auth_headers);
-                let response = transport.exchange_ref(&request, stream).await?;
-                // A 401 from another origin (after a redirect) was answered
-                // by a server that never saw the credentials: it says
-                // nothing about them, so they are kept.
-                if response.status() == StatusCode::UNAUTHORIZED
-                    && self.allow_reauth
-                    && same_origin(response.url(), &request.url)
-                    && plugin.invalidate_rejected(&auth_headers)
-                {
-                    if !request.body.as_ref().is_none_or(RequestBody::is_replayable) {
-                        return Err(Error::body_not_replayable(
-                            "the server answered 401 and re-authenticating would send the request again",
-                            response.into_response(None).await?,
-                        ));
-                    }
-                    tracing::debug!(
-                        target: crate::transport::LOG_TARGET,
-                        "401 with credentials that may have expired; re-authenticating once"
-                    );
-                    let fresh = plugin.headers(&transport).await?;
-                    unset_auth_headers(&mut request.headers, &auth_headers, displaced);
-                    set_auth_headers(&mut request.headers, &fresh);
-                    transport.exchange_ref(&request, stream).await?
-                } else {
-                    response
-                }
-            }
-        };
-        Ok(response)
+        Ok(())
     }
 
     /// The service's maximum microversion, for a request of `latest`.
@@ -488,14 +478,29 @@ impl RequestBuilder {
         })
     }
 
-    async fn resolve_url(&self, plugin: Option<&Arc<dyn AuthPlugin>>, transport: &Transport) -> Result<Url> {
-        match Url::parse(&self.url) {
-            Ok(u) if u.has_host() => return Ok(u),
-            Ok(_) => {
-                return Err(Error::invalid_url(&self.url, "the URL has no host"));
+    async fn resolve_url(
+        &self,
+        plugin: Option<&Arc<dyn AuthPlugin>>,
+        prepared: Option<&PreparedAuth>,
+        transport: &Transport,
+    ) -> Result<Url> {
+        if is_relative(&self.url) {
+            if let (None, Some(filter), Some(prepared)) = (&self.endpoint_override, &self.endpoint_filter, prepared) {
+                if !filter.has_version_request() {
+                    if let Some(url) = prepared.with_endpoint(filter, |e| join_endpoint(e, &self.url)) {
+                        return url;
+                    }
+                }
             }
-            Err(url::ParseError::RelativeUrlWithoutBase) => {}
-            Err(e) => return Err(Error::invalid_url(&self.url, e)),
+        } else {
+            match Url::parse(&self.url) {
+                Ok(u) if u.has_host() => return Ok(u),
+                Ok(_) => {
+                    return Err(Error::invalid_url(&self.url, "the URL has no host"));
+                }
+                Err(url::ParseError::RelativeUrlWithoutBase) => {}
+                Err(e) => return Err(Error::invalid_url(&self.url, e)),
+            }
         }
         let base = if let Some(endpoint) = &self.endpoint_override {
             substitute(endpoint, plugin, transport).await?
@@ -508,6 +513,112 @@ impl RequestBuilder {
         let joined = join_url(&base, &self.url);
         Url::parse(&joined).map_err(|e| Error::invalid_url(&joined, e))
     }
+}
+
+/// A request ready to be sent: the URL resolved, the headers set, and the
+/// plugin that authenticates it with its prepared credentials (if any).
+struct Prepared {
+    transport: Transport,
+    request: HttpRequest,
+    auth: Option<Authenticator>,
+    allow_reauth: bool,
+}
+
+/// The plugin that authenticates a request and its prepared credentials.
+type Authenticator = (Arc<dyn AuthPlugin>, Option<Arc<PreparedAuth>>);
+
+impl Prepared {
+    /// Sends the request, re-authenticating once on a 401.
+    async fn exchange(self, stream: bool) -> Result<StreamingResponse> {
+        let Prepared {
+            transport,
+            request,
+            auth,
+            allow_reauth,
+        } = self;
+        let Some((plugin, prepared)) = auth else {
+            return transport.exchange_with(&request, None, stream).await;
+        };
+        // The request is lent to the transport, not cloned, and the auth
+        // headers are laid over its own when each attempt is sent: only a
+        // re-authentication needs them again.
+        let fetched;
+        let auth_headers = match &prepared {
+            Some(p) => p.headers(),
+            None => {
+                fetched = plugin.headers(&transport).await?;
+                &fetched
+            }
+        };
+        let response = transport.exchange_with(&request, Some(auth_headers), stream).await?;
+        // A 401 from another origin (after a redirect) was answered by a
+        // server that never saw the credentials: it says nothing about
+        // them, so they are kept.
+        if response.status() == StatusCode::UNAUTHORIZED
+            && allow_reauth
+            && same_origin(response.url(), &request.url)
+            && plugin.invalidate_rejected(auth_headers)
+        {
+            return Box::pin(reauthenticate(plugin.as_ref(), &transport, &request, response, stream)).await;
+        }
+        Ok(response)
+    }
+}
+
+/// Sends a request again with fresh credentials after a 401 (rare, so
+/// boxed: the common path's future does not carry it).
+async fn reauthenticate(
+    plugin: &dyn AuthPlugin,
+    transport: &Transport,
+    request: &HttpRequest,
+    response: StreamingResponse,
+    stream: bool,
+) -> Result<StreamingResponse> {
+    if !request.body.as_ref().is_none_or(RequestBody::is_replayable) {
+        return Err(Error::body_not_replayable(
+            "the server answered 401 and re-authenticating would send the request again",
+            response.into_response(None).await?,
+        ));
+    }
+    drop(response);
+    tracing::debug!(
+        target: crate::transport::LOG_TARGET,
+        "401 with credentials that may have expired; re-authenticating once"
+    );
+    let fresh = plugin.headers(transport).await?;
+    transport.exchange_with(request, Some(&fresh), stream).await
+}
+
+/// True when `url` cannot be an absolute URL: it starts with `/` (a path)
+/// or has no `:` before its first `/`, `?` or `#` (so no scheme). Such a
+/// URL is joined to an endpoint without being parsed on its own first.
+fn is_relative(url: &str) -> bool {
+    url.starts_with('/') || !url.split(['/', '?', '#']).next().unwrap_or("").contains(':')
+}
+
+/// `Url::parse(&join_url(endpoint, path))`, without parsing the endpoint's
+/// scheme and host again when it was parsed already and `path` holds only
+/// characters a URL path keeps as they are.
+fn join_endpoint(endpoint: &PreparedEndpoint, path: &str) -> Result<Url> {
+    if let Some(base) = endpoint.parsed() {
+        if path.bytes().all(is_plain_path_byte) {
+            let mut url = base.clone();
+            let mut joined = String::with_capacity(base.path().len() + path.len() + 1);
+            joined.push_str(base.path().trim_end_matches('/'));
+            joined.push('/');
+            joined.push_str(path.trim_start_matches('/'));
+            url.set_path(&joined);
+            return Ok(url);
+        }
+    }
+    let joined = join_url(endpoint.url(), path);
+    Url::parse(&joined).map_err(|e| Error::invalid_url(&joined, e))
+}
+
+/// A byte a URL path keeps as it is (no query, fragment, space, backslash,
+/// control or non-ASCII byte, which a full parse treats specially).
+fn is_plain_path_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@%".contains(&b)
 }
 
 /// A request's endpoint filter: its own, or one shared with others.
@@ -560,30 +671,72 @@ async fn substitute(endpoint: &str, plugin: Option<&Arc<dyn AuthPlugin>>, transp
     Ok(out)
 }
 
-/// Sets the auth plugin's headers over the request's; returns the request's
-/// values they replaced (almost always none), for [`unset_auth_headers`].
-fn set_auth_headers(headers: &mut HeaderMap, auth: &HeaderMap) -> Vec<(HeaderName, HeaderValue)> {
-    let mut displaced = Vec::new();
-    for (name, value) in auth {
-        displaced.extend(headers.get_all(name).iter().map(|v| (name.clone(), v.clone())));
-        headers.insert(name.clone(), value.clone());
-    }
-    displaced
-}
-
-/// Undoes [`set_auth_headers`]: the request's headers as they were.
-fn unset_auth_headers(headers: &mut HeaderMap, auth: &HeaderMap, displaced: Vec<(HeaderName, HeaderValue)>) {
-    for name in auth.keys() {
-        headers.remove(name);
-    }
-    for (name, value) in displaced {
-        headers.append(name, value);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_prepared_endpoint_joins_as_a_full_parse_would() {
+        let bases = [
+            "http://h/v3",
+            "http://h/v3/",
+            "http://h",
+            "http://h/",
+            "https://compute.example.com:8774/v2.1/abc",
+            "http://10.0.0.1:8774/v2.1/%7Euser/",
+            "http://[::1]:8080/a%20b",
+            "HTTP://Example.COM/x",
+            "http://h/v3?x=1",
+            "http://h/v3#f",
+        ];
+        let paths = [
+            "",
+            "/",
+            "servers",
+            "/servers/detail",
+            "//servers",
+            "servers/",
+            "servers/../../x",
+            "./a/./b/..",
+            "%2e%2e/x",
+            "a%20b/c%2Fd",
+            "a:b@c/d;e=f,g!$&'()*+",
+            "~user/-._",
+            "servers?limit=1",
+            "servers#frag",
+            "a b",
+            "a\\b",
+            "caf\u{e9}",
+            "a\tb",
+        ];
+        for base in bases {
+            let endpoint = PreparedEndpoint::for_test(base);
+            for path in paths {
+                let expected = Url::parse(&join_url(base, path)).unwrap();
+                let got = join_endpoint(&endpoint, path).unwrap();
+                assert_eq!(got.as_str(), expected.as_str(), "{base} + {path:?}");
+                assert_eq!(got, expected, "{base} + {path:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn relative_urls_are_told_from_absolute_ones() {
+        for url in [
+            "/servers",
+            "servers",
+            "servers/a:b",
+            "",
+            "?x=1",
+            "a/b?c=d:e",
+            " /servers",
+        ] {
+            assert!(is_relative(url), "{url:?}");
+        }
+        for url in ["http://h/v3", "https:x", "localhost:8080/x", "mailto:x"] {
+            assert!(!is_relative(url), "{url:?}");
+        }
+    }
 
     #[test]
     fn joins_like_keystoneauth1() {

@@ -144,6 +144,9 @@ struct Hop<'a> {
     url: &'a Url,
     /// Without the user agent and default headers, which each attempt adds.
     headers: &'a HeaderMap,
+    /// Credentials laid over `headers` (they replace headers of the same
+    /// name); none to another origin.
+    auth: Option<&'a HeaderMap>,
     /// At another origin than the request's: no sensitive default header.
     cross_origin: bool,
     body: Option<&'a RequestBody>,
@@ -250,7 +253,7 @@ impl Transport {
     /// the first [`MAX_ERROR_BODY`] bytes of their body read (unless the
     /// request asks for the whole); see [`Response::error_for_status`].
     pub async fn send(&self, request: HttpRequest) -> Result<Response> {
-        Ok(self.exchange_raw(&request, false).await?.0)
+        Ok(self.exchange_with(&request, None, false).await?.into_head())
     }
 
     /// Sends a request like [`Transport::send`] but returns as soon as the
@@ -264,18 +267,19 @@ impl Transport {
 
     /// [`Transport::send`] (its body read) or [`Transport::send_streaming`].
     pub(crate) async fn exchange(&self, request: HttpRequest, stream: bool) -> Result<StreamingResponse> {
-        self.exchange_ref(&request, stream).await
+        self.exchange_with(&request, None, stream).await
     }
 
-    /// [`Transport::exchange`] of a borrowed request: what is sent is
-    /// copied per attempt, so the caller keeps the request (for a
-    /// re-authentication) without cloning it up front.
-    pub(crate) async fn exchange_ref(&self, request: &HttpRequest, stream: bool) -> Result<StreamingResponse> {
-        let (head, raw) = self.exchange_raw(request, stream).await?;
-        Ok(StreamingResponse::new(head, raw))
-    }
-
-    async fn exchange_raw(&self, request: &HttpRequest, stream: bool) -> Result<Answer> {
+    /// [`Transport::exchange`] of a borrowed request with credential
+    /// headers `auth` laid over its own: what is sent is built per attempt,
+    /// so the caller keeps the request and the credentials (for a
+    /// re-authentication) without copying them up front.
+    pub(crate) async fn exchange_with(
+        &self,
+        request: &HttpRequest,
+        auth: Option<&HeaderMap>,
+        stream: bool,
+    ) -> Result<StreamingResponse> {
         let HttpRequest {
             method,
             url,
@@ -326,6 +330,7 @@ impl Transport {
                 method: &method,
                 url: current,
                 headers: hop_headers,
+                auth,
                 cross_origin,
                 body,
                 log_body,
@@ -337,12 +342,12 @@ impl Transport {
             let status = response.status;
             if redirect == RedirectPolicy::None || !is_redirect(status) {
                 response.history = history;
-                return Ok((response, raw));
+                return Ok(StreamingResponse::new(response, raw));
             }
             let Some(location) = response.headers.get(LOCATION).and_then(|v| v.to_str().ok()) else {
                 tracing::warn!(target: LOG_TARGET, url = %redact::url(current), "redirect without a Location header; not followed");
                 response.history = history;
-                return Ok((response, raw));
+                return Ok(StreamingResponse::new(response, raw));
             };
             let next = current.join(location).map_err(|e| {
                 Error::invalid_response(redact::url(current), "the redirect's Location is not a valid URL")
@@ -368,7 +373,7 @@ impl Transport {
                     status.as_u16()
                 );
                 response.history = history;
-                return Ok((response, raw));
+                return Ok(StreamingResponse::new(response, raw));
             }
             if keep_body && body.is_some() && cross_origin && !body_cross_origin {
                 tracing::warn!(
@@ -379,7 +384,7 @@ impl Transport {
                     status.as_u16()
                 );
                 response.history = history;
-                return Ok((response, raw));
+                return Ok(StreamingResponse::new(response, raw));
             }
             history.push(RedirectHop {
                 status,
@@ -398,7 +403,10 @@ impl Transport {
         }
     }
 
-    /// One hop: send, with connection and status retries.
+    /// One hop: send, with connection and status retries. The rare paths
+    /// (a retry's timer, a file body, an error body's prefix) are boxed so
+    /// that the future of a plain request stays small: it is moved on every
+    /// request, its rare parts would be too.
     async fn send_with_retries(&self, hop: &Hop<'_>) -> Result<Answer> {
         let policy = hop.overrides.retry.over(&self.inner.config.retry);
         let connect_retries = policy.connect_retries;
@@ -433,7 +441,7 @@ impl Transport {
                             status_retries
                         );
                         status_attempt += 1;
-                        tokio::time::sleep(delay).await;
+                        Box::pin(tokio::time::sleep(delay)).await;
                         continue;
                     }
                     return Ok((response, raw));
@@ -458,7 +466,7 @@ impl Transport {
                         connect_retries
                     );
                     connect_attempt += 1;
-                    tokio::time::sleep(delay).await;
+                    Box::pin(tokio::time::sleep(delay)).await;
                 }
             }
         }
@@ -473,7 +481,7 @@ impl Transport {
         let mut headers = self.headers_for(hop);
         let body = match hop.body {
             None => None,
-            Some(body) => Some(body::to_reqwest(body, &mut headers).await?),
+            Some(body) => Some(Box::pin(body::to_reqwest(body, &mut headers)).await?),
         };
         let logged = match hop.body {
             None => LoggedBody::None,
@@ -482,19 +490,36 @@ impl Transport {
         };
         let split = self.inner.config.split_loggers;
         log_request(method, url, &headers, logged, hop.log_body, split);
-        let mut builder = self
-            .client()
-            .map_err(Failure::Fatal)?
-            .request(method.clone(), url.clone())
-            .headers(headers);
-        if let Some(body) = body {
-            builder = builder.body(body);
-        }
-        if let Some(timeout) = hop.overrides.timeout {
-            builder = builder.timeout(timeout);
-        }
+        let client = self.client().map_err(Failure::Fatal)?;
+        let request = if url.username().is_empty() && url.password().is_none() {
+            // Built whole, the header map moved in (reqwest's builder would
+            // copy it header by header).
+            let mut request = reqwest::Request::new(method.clone(), url.clone());
+            *request.headers_mut() = headers;
+            *request.body_mut() = body;
+            if let Some(timeout) = hop.overrides.timeout {
+                // only when set: the first write allocates the request's extensions
+                *request.timeout_mut() = Some(timeout);
+            }
+            Ok(request)
+        } else {
+            // reqwest's builder moves the URL's user and password into an
+            // `Authorization` header, out of the URL it logs and pools by.
+            let mut builder = client.request(method.clone(), url.clone()).headers(headers);
+            if let Some(body) = body {
+                builder = builder.body(body);
+            }
+            if let Some(timeout) = hop.overrides.timeout {
+                builder = builder.timeout(timeout);
+            }
+            builder.build()
+        };
         let start = Instant::now();
-        let mut response = match builder.send().await {
+        let sent = match request {
+            Ok(request) => client.execute(request).await,
+            Err(e) => Err(e),
+        };
+        let mut response = match sent {
             Ok(r) => r,
             Err(e) => {
                 let failure = classify_send_error(e, method, url);
@@ -535,7 +560,7 @@ impl Transport {
             return Ok((head, Some(response)));
         }
         let read = if prefix_only {
-            read_prefix(response, MAX_ERROR_BODY, method, url).await
+            Box::pin(read_prefix(response, MAX_ERROR_BODY, method, url)).await
         } else {
             read_body(response, limit, method, url).await.map(|b| (b, false))
         };
@@ -552,6 +577,11 @@ impl Transport {
     fn headers_for(&self, hop: &Hop<'_>) -> HeaderMap {
         let config = &self.inner.config;
         let mut headers = hop.headers.clone();
+        for (name, value) in hop.auth.into_iter().flatten() {
+            if !(hop.cross_origin && redact::is_sensitive_header(name)) {
+                headers.insert(name.clone(), value.clone());
+            }
+        }
         if !headers.contains_key(USER_AGENT) {
             headers.insert(USER_AGENT, config.user_agent.clone());
         }
@@ -569,6 +599,7 @@ impl Transport {
         headers
     }
 
+    #[inline]
     fn record(&self, method: &Method, url: &Url, status: Option<StatusCode>, elapsed: Duration) {
         if !self.inner.config.collect_timing {
             return;

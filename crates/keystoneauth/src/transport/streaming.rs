@@ -119,6 +119,11 @@ impl StreamingResponse {
         tokio_util::io::StreamReader::new(self.bytes_stream().map_err(std::io::Error::other).boxed())
     }
 
+    /// The response of an exchange that was not streamed (its body read).
+    pub(super) fn into_head(self) -> Response {
+        self.head
+    }
+
     /// Reads the whole body (refusing more than `limit` bytes when one is
     /// given) into a buffered [`Response`]. An error status gives only the
     /// first [`MAX_ERROR_BODY`] bytes.
