@@ -1276,3 +1276,49 @@ fn token_store_settings_from_environment_clouds_yaml_and_command_line() {
     let s = Loader::new().command_line(&m).session_options().unwrap();
     assert_eq!(s.token_store.unwrap().source, cli_source("--token-store"));
 }
+
+/// keystoneauth1 5.18's 26 `keystoneauth1.plugin` entry points, each a
+/// loader here under that name (the Kerberos two with the `kerberos`
+/// feature; without it, naming them says the build lacks the feature).
+#[test]
+fn every_keystoneauth1_plugin_name_has_a_loader() {
+    const KEYSTONEAUTH1_NAMES: [&str; 26] = [
+        "admin_token",
+        "http_basic",
+        "none",
+        "password",
+        "token",
+        "v2password",
+        "v2token",
+        "v3adfspassword",
+        "v3applicationcredential",
+        "v3fedkerb",
+        "v3kerberos",
+        "v3multifactor",
+        "v3oauth1",
+        "v3oauth2clientcredential",
+        "v3oauth2mtlsclientcredential",
+        "v3oidcaccesstoken",
+        "v3oidcauthcode",
+        "v3oidcclientcredentials",
+        "v3oidcdeviceauthz",
+        "v3oidcpassword",
+        "v3password",
+        "v3samlpassword",
+        "v3token",
+        "v3tokenlessauth",
+        "v3totp",
+        "v3websso",
+    ];
+    let names = registry().names();
+    for name in KEYSTONEAUTH1_NAMES {
+        let kerberos = matches!(name, "v3kerberos" | "v3fedkerb");
+        if kerberos && !cfg!(feature = "kerberos") {
+            let err = registry().get(name).err().expect("no loader without the feature").to_string();
+            assert!(err.contains("kerberos"), "{name}: {err}");
+            continue;
+        }
+        assert!(names.iter().any(|n| n == name), "{name} is not registered: {names:?}");
+        assert!(registry().get(name).is_ok(), "{name}");
+    }
+}
