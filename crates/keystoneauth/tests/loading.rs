@@ -1314,11 +1314,10 @@ fn every_keystoneauth1_plugin_name_has_a_loader() {
     for name in KEYSTONEAUTH1_NAMES {
         let kerberos = matches!(name, "v3kerberos" | "v3fedkerb");
         if kerberos && !cfg!(feature = "kerberos") {
-            let err = registry()
-                .get(name)
-                .err()
-                .expect("no loader without the feature")
-                .to_string();
+            let Err(err) = registry().get(name) else {
+                panic!("{name}: a loader without the kerberos feature");
+            };
+            let err = err.to_string();
             assert!(err.contains("kerberos"), "{name}: {err}");
             continue;
         }
