@@ -21,6 +21,15 @@ pub(super) enum Failure {
     MaybeSent(Error),
 }
 
+impl Failure {
+    /// The error, when no retry is to be made.
+    pub(super) fn into_error(self) -> Error {
+        match self {
+            Failure::Fatal(e) | Failure::NotSent(e) | Failure::MaybeSent(e) => e,
+        }
+    }
+}
+
 /// The size of the reads from a file body.
 const FILE_CHUNK: usize = 256 * 1024;
 

@@ -159,6 +159,25 @@ struct Hop<'a> {
     stream: bool,
 }
 
+impl<'a> Hop<'a> {
+    /// The first hop of `request`: at its URL, with its own headers.
+    fn first(request: &'a HttpRequest, auth: Option<&'a HeaderMap>, stream: bool) -> Self {
+        Hop {
+            overrides: &request.overrides,
+            method: &request.method,
+            url: &request.url,
+            headers: &request.headers,
+            auth,
+            cross_origin: false,
+            body: request.body.as_ref(),
+            log_body: request.log_body,
+            whole_error_body: request.whole_error_body,
+            following: request.redirect != RedirectPolicy::None,
+            stream,
+        }
+    }
+}
+
 /// A response, and its body still unread when it is streamed.
 type Answer = (Response, Option<reqwest::Response>);
 
@@ -280,24 +299,48 @@ impl Transport {
         auth: Option<&HeaderMap>,
         stream: bool,
     ) -> Result<StreamingResponse> {
-        let HttpRequest {
-            method,
-            url,
-            headers,
-            body,
-            log_body,
-            redirect,
-            whole_error_body,
-            overrides,
-        } = request;
-        let (log_body, redirect, whole_error_body) = (*log_body, *redirect, *whole_error_body);
-        let config = &self.inner.config;
+        let url = &request.url;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(Error::invalid_url(
                 url.as_str(),
                 format!("the scheme {:?} is not http or https", url.scheme()),
             ));
         }
+        let policy = request.overrides.retry.over(&self.inner.config.retry);
+        if policy.connect_retries > 0 || policy.status_code_retries > 0 {
+            return Box::pin(self.follow(request, auth, stream, None)).await;
+        }
+        // The common case, flat: one attempt, no retry configured. The
+        // redirect and retry machinery (its state and its code) is entered,
+        // boxed, only when the response is a redirect to follow.
+        let hop = Hop::first(request, auth, stream);
+        let (response, raw) = self.attempt(&hop).await.map_err(Failure::into_error)?;
+        if request.redirect == RedirectPolicy::None || !is_redirect(response.status) {
+            return Ok(StreamingResponse::new(response, raw));
+        }
+        Box::pin(self.follow(request, auth, stream, Some((response, raw)))).await
+    }
+
+    /// The exchange with redirects and retries: from the start, or from
+    /// the first hop's `answer` when the flat path already has it.
+    async fn follow(
+        &self,
+        request: &HttpRequest,
+        auth: Option<&HeaderMap>,
+        stream: bool,
+        mut answer: Option<Answer>,
+    ) -> Result<StreamingResponse> {
+        let HttpRequest {
+            method,
+            url,
+            headers,
+            body,
+            redirect,
+            overrides,
+            ..
+        } = request;
+        let redirect = *redirect;
+        let config = &self.inner.config;
         // Copied only when a redirect changes them; the user agent, the
         // default headers and the sensitive marks are added per attempt,
         // to the copy that is sent.
@@ -326,19 +369,17 @@ impl Transport {
                 })
             };
             let hop = Hop {
-                overrides,
                 method: &method,
                 url: current,
                 headers: hop_headers,
-                auth,
                 cross_origin,
                 body,
-                log_body,
-                whole_error_body,
-                following: redirect != RedirectPolicy::None,
-                stream,
+                ..Hop::first(request, auth, stream)
             };
-            let (mut response, raw) = self.send_with_retries(&hop).await?;
+            let (mut response, raw) = match answer.take() {
+                Some(first) => first,
+                None => self.send_with_retries(&hop).await?,
+            };
             let status = response.status;
             if redirect == RedirectPolicy::None || !is_redirect(status) {
                 response.history = history;
