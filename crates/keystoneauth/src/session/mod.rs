@@ -3,6 +3,7 @@
 
 mod limits;
 mod request;
+mod url;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -22,9 +23,9 @@ use crate::transport::{
 use crate::version::ApiVersion;
 
 pub(crate) use limits::Limits;
-#[cfg(any(feature = "reqwest-middleware", feature = "tower"))]
-pub(crate) use request::join_url;
 pub use request::RequestBuilder;
+#[cfg(any(feature = "reqwest-middleware", feature = "tower"))]
+pub(crate) use url::join_url;
 
 /// The shared transport plus an optional default auth plugin.
 ///

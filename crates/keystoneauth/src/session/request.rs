@@ -9,9 +9,10 @@ use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use serde::Serialize;
 use url::Url;
 
+use super::url::{is_relative, join_endpoint, join_url};
 use super::Limits;
 use super::Session;
-use crate::auth::{AuthPlugin, PreparedAuth, PreparedEndpoint};
+use crate::auth::{AuthPlugin, PreparedAuth};
 use crate::catalog::EndpointFilter;
 use crate::discovery::set_microversion_headers;
 use crate::error::{Error, Result};
@@ -589,38 +590,6 @@ async fn reauthenticate(
     transport.exchange_with(request, Some(&fresh), stream).await
 }
 
-/// True when `url` cannot be an absolute URL: it starts with `/` (a path)
-/// or has no `:` before its first `/`, `?` or `#` (so no scheme). Such a
-/// URL is joined to an endpoint without being parsed on its own first.
-fn is_relative(url: &str) -> bool {
-    url.starts_with('/') || !url.split(['/', '?', '#']).next().unwrap_or("").contains(':')
-}
-
-/// `Url::parse(&join_url(endpoint, path))`, without parsing the endpoint's
-/// scheme and host again when it was parsed already and `path` holds only
-/// characters a URL path keeps as they are.
-fn join_endpoint(endpoint: &PreparedEndpoint, path: &str) -> Result<Url> {
-    if let Some(base) = endpoint.parsed() {
-        if path.bytes().all(is_plain_path_byte) {
-            let mut url = base.clone();
-            let mut joined = String::with_capacity(base.path().len() + path.len() + 1);
-            joined.push_str(base.path().trim_end_matches('/'));
-            joined.push('/');
-            joined.push_str(path.trim_start_matches('/'));
-            url.set_path(&joined);
-            return Ok(url);
-        }
-    }
-    let joined = join_url(endpoint.url(), path);
-    Url::parse(&joined).map_err(|e| Error::invalid_url(&joined, e))
-}
-
-/// A byte a URL path keeps as it is (no query, fragment, space, backslash,
-/// control or non-ASCII byte, which a full parse treats specially).
-fn is_plain_path_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@%".contains(&b)
-}
-
 /// A request's endpoint filter: its own, or one shared with others.
 // Owned is as large as the `Option<EndpointFilter>` it replaces; boxing it
 // would add an allocation per request.
@@ -639,12 +608,6 @@ impl std::ops::Deref for RequestFilter {
             RequestFilter::Shared(f) => f,
         }
     }
-}
-
-/// Joins a path to a base URL the way keystoneauth1 does:
-/// `base.rstrip('/') + '/' + path.lstrip('/')`.
-pub(crate) fn join_url(base: &str, path: &str) -> String {
-    format!("{}/{}", base.trim_end_matches('/'), path.trim_start_matches('/'))
 }
 
 /// Fills `%(project_id)s` and `%(user_id)s` in an endpoint override.
@@ -669,83 +632,4 @@ async fn substitute(endpoint: &str, plugin: Option<&Arc<dyn AuthPlugin>>, transp
         out = out.replace(placeholder, &value);
     }
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_prepared_endpoint_joins_as_a_full_parse_would() {
-        let bases = [
-            "http://h/v3",
-            "http://h/v3/",
-            "http://h",
-            "http://h/",
-            "https://compute.example.com:8774/v2.1/abc",
-            "http://10.0.0.1:8774/v2.1/%7Euser/",
-            "http://[::1]:8080/a%20b",
-            "HTTP://Example.COM/x",
-            "http://h/v3?x=1",
-            "http://h/v3#f",
-        ];
-        let paths = [
-            "",
-            "/",
-            "servers",
-            "/servers/detail",
-            "//servers",
-            "servers/",
-            "servers/../../x",
-            "./a/./b/..",
-            "%2e%2e/x",
-            "a%20b/c%2Fd",
-            "a:b@c/d;e=f,g!$&'()*+",
-            "~user/-._",
-            "servers?limit=1",
-            "servers#frag",
-            "a b",
-            "a\\b",
-            "caf\u{e9}",
-            "a\tb",
-        ];
-        for base in bases {
-            let endpoint = PreparedEndpoint::for_test(base);
-            for path in paths {
-                let expected = Url::parse(&join_url(base, path)).unwrap();
-                let got = join_endpoint(&endpoint, path).unwrap();
-                assert_eq!(got.as_str(), expected.as_str(), "{base} + {path:?}");
-                assert_eq!(got, expected, "{base} + {path:?}");
-            }
-        }
-    }
-
-    #[test]
-    fn relative_urls_are_told_from_absolute_ones() {
-        for url in [
-            "/servers",
-            "servers",
-            "servers/a:b",
-            "",
-            "?x=1",
-            "a/b?c=d:e",
-            " /servers",
-        ] {
-            assert!(is_relative(url), "{url:?}");
-        }
-        for url in ["http://h/v3", "https:x", "localhost:8080/x", "mailto:x"] {
-            assert!(!is_relative(url), "{url:?}");
-        }
-    }
-
-    #[test]
-    fn joins_like_keystoneauth1() {
-        assert_eq!(join_url("http://h/v3/", "/users"), "http://h/v3/users");
-        assert_eq!(join_url("http://h/v3", "users"), "http://h/v3/users");
-        assert_eq!(join_url("http://h/v3", ""), "http://h/v3/");
-        assert_eq!(
-            join_url("http://h:8774/v2.1/abc", "servers/detail"),
-            "http://h:8774/v2.1/abc/servers/detail"
-        );
-    }
 }
