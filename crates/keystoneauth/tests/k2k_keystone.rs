@@ -7,6 +7,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+
+use common::access;
 use common::proxy::CountingProxy;
 use common::{assert_free_of, chain, Keystone, KeystoneExt};
 use testkit::{require_keystone, Saml};
@@ -18,10 +20,6 @@ use keystoneauth::loading::{Env, Loader};
 use keystoneauth::{AccessInfo, AuthPlugin, Session};
 use secrecy::ExposeSecret;
 use serde_json::Value;
-
-async fn access(plugin: &dyn AuthPlugin) -> keystoneauth::Result<Arc<AccessInfo>> {
-    common::access(plugin).await
-}
 
 /// Keystone's answer (status, body) about `token` at `keystone_url`
 /// (the token validates itself).

@@ -12,6 +12,8 @@
 
 mod common;
 
+use common::access;
+
 use std::sync::Arc;
 
 use clap::Command;
@@ -42,10 +44,6 @@ fn v3fedkerb(k: &testkit::Kerberos, url: &str, mode: MutualAuth) -> MappedKerber
         .project_id(&k.project_id)
         .build()
         .unwrap()
-}
-
-async fn access(plugin: &dyn AuthPlugin) -> keystoneauth::Result<Arc<AccessInfo>> {
-    common::access(plugin).await
 }
 
 /// The Kerberos error of `err` (panics with the chain if there is none).

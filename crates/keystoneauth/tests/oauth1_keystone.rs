@@ -7,19 +7,16 @@
 
 mod common;
 
+use common::access;
+
 use std::sync::Arc;
 
 use common::KeystoneExt;
 use keystoneauth::identity::v3;
 use keystoneauth::loading::{Env, Loader};
-use keystoneauth::{AccessInfo, AuthPlugin, Session};
+use keystoneauth::{AccessInfo, Session};
 use secrecy::ExposeSecret;
 use testkit::require_keystone;
-
-async fn access(plugin: &dyn AuthPlugin) -> keystoneauth::Result<Arc<AccessInfo>> {
-    let session = Session::new().unwrap();
-    plugin.access_info(session.transport()).await.map(Option::unwrap)
-}
 
 fn plugin(ks: &common::Keystone, d: &common::oauth1::Delegation, access_secret: &str) -> v3::OAuth1Builder {
     v3::OAuth1::builder(ks.auth_url.as_str())

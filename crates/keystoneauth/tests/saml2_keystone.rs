@@ -9,13 +9,11 @@
 
 mod common;
 
-use keystoneauth::identity::v3::{AdfsPassword, Saml2Password, SoapFault};
-use keystoneauth::{AccessInfo, AuthPlugin, Error, Session};
-use testkit::Saml;
+use common::access;
 
-async fn access(plugin: &dyn AuthPlugin) -> keystoneauth::Result<std::sync::Arc<AccessInfo>> {
-    common::access(plugin).await
-}
+use keystoneauth::identity::v3::{AdfsPassword, Saml2Password, SoapFault};
+use keystoneauth::{AuthPlugin, Error, Session};
+use testkit::Saml;
 
 fn ecp(s: &Saml, idp_url: &str, password: &str) -> Saml2Password {
     Saml2Password::builder(&s.sp_auth_url, &s.ecp_idp, &s.protocol)
