@@ -87,12 +87,6 @@ impl OriginCookies {
     pub(crate) fn secrets(&self) -> Vec<&SecretString> {
         self.cookies.iter().map(|c| &c.value).collect()
     }
-
-    /// Whether no cookie is kept.
-    #[allow(dead_code)] // for the Keystone-to-Keystone plugin (issue 17)
-    pub(crate) fn is_empty(&self) -> bool {
-        self.cookies.is_empty()
-    }
 }
 
 impl fmt::Debug for OriginCookies {
@@ -162,6 +156,6 @@ mod tests {
         let long = format!("big={}", "x".repeat(MAX_COOKIE_LEN));
         let mut fresh = OriginCookies::default();
         fresh.store(&u, &set(&[&long]));
-        assert!(fresh.is_empty());
+        assert!(fresh.cookies.is_empty());
     }
 }
