@@ -11,8 +11,11 @@
 //! `BENCH_JSON` (a file to write the summary to, for `scripts/bench-nginx`),
 //! `BENCH_CSV` (a file for every round: `variant,round,cpu_ns,wall_ns` per
 //! request),
-//! `BENCH_ONLY` (`bare`, `session` or `adapter`: run that variant alone, for
-//! profiling).
+//! `BENCH_ONLY` (`bare`, `session`, `adapter` or `floor`: run that variant
+//! alone, for profiling), `BENCH_FLOOR` (set: add the `floor` variant, what
+//! the library's per-request work costs written by hand on reqwest: the
+//! prepared URL and credentials, the response's headers taken and its body
+//! read into one buffer).
 //!
 //! Run through `scripts/bench-nginx run`; prints a markdown table.
 
@@ -33,6 +36,22 @@ enum Client {
     },
     Session(Session),
     Adapter(Adapter),
+    Floor {
+        client: reqwest::Client,
+        url: url::Url,
+        headers: http::HeaderMap,
+    },
+}
+
+/// What the floor variant builds, as large as the library's `Response`.
+struct FloorResponse {
+    status: reqwest::StatusCode,
+    _headers: http::HeaderMap,
+    _url: url::Url,
+    _method: reqwest::Method,
+    body: bytes::Bytes,
+    _history: Vec<u8>,
+    _elapsed: std::time::Duration,
 }
 
 impl Client {
@@ -41,6 +60,7 @@ impl Client {
             Client::Bare { .. } => "bare reqwest::Client",
             Client::Session(_) => "Session + token_endpoint::Token",
             Client::Adapter(_) => "Adapter + v3::Password (token cached)",
+            Client::Floor { .. } => "floor: the library's work by hand",
         }
     }
 
@@ -49,6 +69,7 @@ impl Client {
             Client::Bare { .. } => "bare",
             Client::Session(_) => "session",
             Client::Adapter(_) => "adapter",
+            Client::Floor { .. } => "floor",
         }
     }
 
@@ -72,12 +93,50 @@ impl Client {
                 let r = adapter.get("/servers").send().await?;
                 (r.status(), r.bytes().len())
             }
+            Client::Floor { client, url, headers } => {
+                let r = floor(client, url, headers).await?;
+                (r.status, r.body.len())
+            }
         };
         if status != reqwest::StatusCode::OK {
             return Err(format!("{}: status {status}", self.name()).into());
         }
         Ok(len)
     }
+}
+
+/// The floor variant's request: the endpoint joined to the path, the
+/// prepared credentials copied in, the response's headers taken and its
+/// body read into one buffer, as the library does, with nothing else.
+async fn floor(client: &reqwest::Client, endpoint: &url::Url, auth: &http::HeaderMap) -> BoxResult<FloorResponse> {
+    let mut url = endpoint.clone();
+    url.set_path("/v2.1/servers");
+    let mut headers = http::HeaderMap::new();
+    for (k, v) in auth {
+        headers.insert(k.clone(), v.clone());
+    }
+    let mut request = reqwest::Request::new(reqwest::Method::GET, url.clone());
+    *request.headers_mut() = headers;
+    let start = Instant::now();
+    let mut response = client.execute(request).await?;
+    let status = response.status();
+    let mut response_headers = std::mem::take(response.headers_mut());
+    for (_, v) in response_headers.iter_mut() {
+        v.set_sensitive(false);
+    }
+    let mut body = bytes::BytesMut::with_capacity(response.content_length().unwrap_or(0) as usize);
+    while let Some(chunk) = response.chunk().await? {
+        body.extend_from_slice(&chunk);
+    }
+    Ok(FloorResponse {
+        status,
+        _headers: response_headers,
+        _url: url,
+        _method: reqwest::Method::GET,
+        body: body.freeze(),
+        _history: Vec::new(),
+        _elapsed: start.elapsed(),
+    })
 }
 
 /// CPU time of the calling thread, in ns (first field of its schedstat).
@@ -134,6 +193,20 @@ async fn clients(base: &str, token: &str) -> BoxResult<Vec<Client>> {
         },
         Client::Session(session),
         Client::Adapter(adapter),
+        Client::Floor {
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent("keystoneauth-rs/x")
+                .build()?,
+            url: url::Url::parse(&format!("{base}/v2.1"))?,
+            headers: {
+                let mut h = http::HeaderMap::new();
+                let mut v = http::HeaderValue::from_str(token)?;
+                v.set_sensitive(true);
+                h.insert("x-auth-token", v);
+                h
+            },
+        },
     ])
 }
 
@@ -238,7 +311,7 @@ fn main() -> BoxResult<()> {
         if let Some(only) = only {
             clients.retain(|c| c.key() == only);
             if clients.is_empty() {
-                return Err(format!("BENCH_ONLY={only}: not bare, session or adapter").into());
+                return Err(format!("BENCH_ONLY={only}: not bare, session, adapter or floor").into());
             }
         }
         let per_round = measure(&clients, rounds, requests).await?;

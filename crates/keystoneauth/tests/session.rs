@@ -186,6 +186,37 @@ async fn token_endpoint_resolves_any_filter_to_its_endpoint() {
     );
 }
 
+/// `send()` resolves the common request at once but hands it to reqwest
+/// only when polled: a future made outside any runtime, for a session whose
+/// client has a timeout (reqwest starts its timer when it takes a request),
+/// runs in a runtime afterwards, on the plain way and on the general one
+/// (retries configured).
+#[test]
+fn a_request_future_made_outside_a_runtime_runs_in_one() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let server = rt.block_on(MockServer::start());
+    rt.block_on(
+        Mock::given(method("GET"))
+            .and(path("/v2.1/servers"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"servers": []})))
+            .mount(&server),
+    );
+    let session = Session::builder()
+        .auth(token_plugin(&format!("{}/v2.1", server.uri()), "tok-1"))
+        .timeout(Duration::from_secs(300))
+        .build()
+        .unwrap();
+    let compute = || session.get("/servers").endpoint_filter(EndpointFilter::new("compute"));
+    let plain = compute().send();
+    let general = compute().connect_retries(1).send();
+    let streamed = compute().send_streaming();
+    let (plain, general, streamed) = rt.block_on(async { (plain.await, general.await, streamed.await) });
+    assert_eq!(plain.unwrap().status(), StatusCode::OK);
+    assert_eq!(general.unwrap().status(), StatusCode::OK);
+    assert_eq!(streamed.unwrap().status(), StatusCode::OK);
+    assert_eq!(rt.block_on(received(&server)).len(), 3);
+}
+
 #[tokio::test]
 async fn per_request_plugin_overrides_the_sessions() {
     let session_server = MockServer::start().await;

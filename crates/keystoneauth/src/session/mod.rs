@@ -3,6 +3,7 @@
 
 mod limits;
 mod request;
+mod send;
 mod url;
 
 use std::path::PathBuf;
@@ -600,17 +601,17 @@ pub(crate) use method_shortcuts;
 /// `user_agent` and `client_name`, onto the builder's `user_agent` and
 /// `client` fields, or those of its field named (adapters and requests).
 macro_rules! user_agent_setters {
-    ($($field:ident)?) => {
+    ($($path:tt)+) => {
         /// Replaces the whole user agent.
         pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-            self$(.$field)?.user_agent = Some(user_agent.into());
+            self.$($path)+.user_agent = Some(user_agent.into());
             self
         }
 
         /// Names the service client making the requests; its name and
         /// version appear in the user agent after the application's.
         pub fn client_name(mut self, name: impl Into<String>, version: Option<&str>) -> Self {
-            self$(.$field)?.client = Some($crate::transport::UserAgentItem::new(name, version));
+            self.$($path)+.client = Some($crate::transport::UserAgentItem::new(name, version));
             self
         }
     };

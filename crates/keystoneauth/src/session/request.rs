@@ -1,14 +1,16 @@
 //! Per-request options: where to send, whether and how to authenticate.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, USER_AGENT};
-use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use serde::Serialize;
 use url::Url;
 
+use super::send::{Authenticator, Prepared, SendFuture};
 use super::url::{is_relative, join_endpoint, join_url};
 use super::Limits;
 use super::Session;
@@ -18,7 +20,7 @@ use crate::discovery::set_microversion_headers;
 use crate::error::{Error, Result};
 use crate::redact;
 use crate::transport::{
-    same_origin, HttpRequest, RequestBody, RequestOverrides, Response, StreamingResponse, Transport, UserAgentItem,
+    HttpRequest, RequestBody, RequestOverrides, Response, StreamingResponse, Transport, UserAgentItem,
 };
 use crate::version::ApiVersion;
 
@@ -33,15 +35,23 @@ pub struct RequestBuilder {
     url: String,
     authenticated: Option<bool>,
     endpoint_filter: Option<RequestFilter>,
-    endpoint_override: Option<String>,
     auth: Option<Arc<dyn AuthPlugin>>,
     raise_error: bool,
     allow_reauth: bool,
-    headers: HeaderMap,
-    query: Vec<(String, String)>,
-    body: Option<RequestBody>,
     log: bool,
     follow_redirects: bool,
+    headers: HeaderMap,
+    body: Option<RequestBody>,
+    /// The options most requests leave alone, allocated when one is set,
+    /// so that the builder (moved by each call) stays small.
+    extras: Option<Box<Extras>>,
+}
+
+/// A request's less common options.
+#[derive(Default)]
+struct Extras {
+    endpoint_override: Option<String>,
+    query: Vec<(String, String)>,
     overrides: RequestOverrides,
     user_agent: Option<String>,
     client: Option<UserAgentItem>,
@@ -60,7 +70,10 @@ impl std::fmt::Debug for RequestBuilder {
             .field("endpoint_filter", &self.endpoint_filter.as_deref())
             .field(
                 "endpoint_override",
-                &self.endpoint_override.as_deref().map(redact::url_str),
+                &self
+                    .extra()
+                    .and_then(|x| x.endpoint_override.as_deref())
+                    .map(redact::url_str),
             )
             .field("headers", &self.headers.keys().map(|k| k.as_str()).collect::<Vec<_>>())
             .finish_non_exhaustive()
@@ -75,23 +88,25 @@ impl RequestBuilder {
             url,
             authenticated: None,
             endpoint_filter: None,
-            endpoint_override: None,
             auth: None,
             raise_error: true,
             allow_reauth: true,
-            headers: HeaderMap::new(),
-            query: Vec::new(),
-            body: None,
             log: true,
             follow_redirects: true,
-            overrides: RequestOverrides::default(),
-            user_agent: None,
-            client: None,
-            limits: None,
-            microversion: None,
-            microversion_service_type: None,
-            error: None,
+            headers: HeaderMap::new(),
+            body: None,
+            extras: None,
         }
+    }
+
+    /// The less common options, to set.
+    fn extras(&mut self) -> &mut Extras {
+        self.extras.get_or_insert_with(Box::default)
+    }
+
+    /// The less common options, when any is set.
+    fn extra(&self) -> Option<&Extras> {
+        self.extras.as_deref()
     }
 
     /// Whether to send credentials: `None` (the default) sends them when a
@@ -104,7 +119,7 @@ impl RequestBuilder {
 
     /// Resolves a relative URL against the endpoint this filter selects.
     pub fn endpoint_filter(mut self, filter: EndpointFilter) -> Self {
-        self.endpoint_filter = Some(RequestFilter::Owned(filter));
+        self.endpoint_filter = Some(RequestFilter::Owned(Box::new(filter)));
         self
     }
 
@@ -119,7 +134,7 @@ impl RequestBuilder {
     /// catalog. `%(project_id)s` and `%(user_id)s` are filled in from the
     /// auth plugin.
     pub fn endpoint_override(mut self, endpoint: impl Into<String>) -> Self {
-        self.endpoint_override = Some(endpoint.into());
+        self.extras().endpoint_override = Some(endpoint.into());
         self
     }
 
@@ -179,7 +194,8 @@ impl RequestBuilder {
 
     /// Adds query parameters.
     pub fn query<K: ToString, V: ToString>(mut self, params: &[(K, V)]) -> Self {
-        self.query
+        self.extras()
+            .query
             .extend(params.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         self
     }
@@ -240,7 +256,7 @@ impl RequestBuilder {
     /// `max_response_size`. With [`RequestBuilder::send_streaming`] a body
     /// announced larger by `Content-Length` is refused.
     pub fn max_response_size(mut self, bytes: usize) -> Self {
-        self.overrides.max_body = Some(bytes);
+        self.extras().overrides.max_body = Some(bytes);
         self
     }
 
@@ -271,32 +287,34 @@ impl RequestBuilder {
     /// `send` succeeds with it). Credential headers are never sent to
     /// another origin either way.
     pub fn redirect_body_cross_origin(mut self, allow: bool) -> Self {
-        self.overrides.redirect_body_cross_origin = Some(allow);
+        self.extras().overrides.redirect_body_cross_origin = Some(allow);
         self
     }
 
-    crate::transport::retry_setters!(overrides.retry);
+    crate::transport::retry_setters!(extras().overrides.retry);
 
     /// The retry settings of an adapter, under this request's own.
     pub(crate) fn retry_overrides(mut self, retry: crate::transport::RetryOverrides) -> Self {
-        self.overrides.retry = retry;
+        if retry != crate::transport::RetryOverrides::default() {
+            self.extras().overrides.retry = retry;
+        }
         self
     }
 
     /// The total time allowed for this request.
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.overrides.timeout = Some(timeout);
+        self.extras().overrides.timeout = Some(timeout);
         self
     }
 
-    super::user_agent_setters!();
+    super::user_agent_setters!(extras());
 
     /// Sends this microversion (`OpenStack-API-Version` and the service's
     /// legacy header). `latest` is resolved to the service's discovered
     /// maximum; a request for `N.latest` is refused.
     pub fn microversion(mut self, microversion: impl AsRef<str>) -> Self {
         match ApiVersion::parse_option(microversion.as_ref(), "microversion") {
-            Ok(v) => self.microversion = Some(v),
+            Ok(v) => self.extras().microversion = Some(v),
             Err(e) => self.fail(e),
         }
         self
@@ -305,32 +323,42 @@ impl RequestBuilder {
     /// The service type named in the microversion header (default: the
     /// endpoint filter's service type).
     pub fn microversion_service_type(mut self, service_type: impl Into<String>) -> Self {
-        self.microversion_service_type = Some(service_type.into());
+        self.extras().microversion_service_type = Some(service_type.into());
         self
     }
 
     /// Runs the request under an adapter's concurrency and rate limits.
     pub(crate) fn limits(mut self, limits: Arc<Limits>) -> Self {
-        self.limits = Some(limits);
+        self.extras().limits = Some(limits);
         self
     }
 
     fn fail(&mut self, error: Error) {
-        if self.error.is_none() {
-            self.error = Some(error);
+        let extras = self.extras();
+        if extras.error.is_none() {
+            extras.error = Some(error);
         }
     }
 
     /// Sends the request: resolves the URL, authenticates, follows
     /// redirects, retries, and re-authenticates once on a 401. The whole
     /// body is read (up to `max_response_size` when one is set).
-    pub async fn send(self) -> Result<Response> {
+    ///
+    /// When everything the request needs is in hand (the plugin's
+    /// credentials for its current token and the endpoint they resolve
+    /// to), it is prepared when `send` is called, and the future only
+    /// awaits the response; otherwise all of it happens when the future is
+    /// polled.
+    pub fn send(self) -> impl Future<Output = Result<Response>> + Send + 'static {
         let raise = self.raise_error;
-        let response = self.dispatch(false).await?.into_response(None).await?;
-        if raise {
-            response.error_for_status()
-        } else {
-            Ok(response)
+        let prepared = match self.prepare_now() {
+            Ok(Ok(prepared)) => prepared,
+            Ok(Err(e)) => return SendFuture::later(std::future::ready(Err(e)), raise),
+            Err(builder) => return SendFuture::later(builder.dispatch(false), raise),
+        };
+        match prepared.plain_exchange() {
+            Some(exchange) => SendFuture::plain(prepared, exchange, raise),
+            None => SendFuture::later(prepared.exchange(false), raise),
         }
     }
 
@@ -367,11 +395,15 @@ impl RequestBuilder {
         }
     }
 
+    /// The general way: the concurrency and rate limits, then the request
+    /// prepared, awaiting what it needs, and sent.
     async fn dispatch(mut self, stream: bool) -> Result<StreamingResponse> {
-        if let Some(e) = self.error.take() {
+        let mut extras = self.extras.take();
+        if let Some(e) = extras.as_mut().and_then(|x| x.error.take()) {
             return Err(e);
         }
-        let limits = self.limits.take();
+        let limits = extras.as_mut().and_then(|x| x.limits.take());
+        self.extras = extras;
         let _permit = match &limits {
             Some(l) => l.acquire().await?,
             None => None,
@@ -381,37 +413,99 @@ impl RequestBuilder {
         self.prepare().await?.exchange(stream).await
     }
 
+    /// [`RequestBuilder::prepare`] without awaiting anything, when nothing
+    /// needs it: no error, no limits, no `latest` microversion to
+    /// discover, the credentials prepared (or none sent) and the URL
+    /// absolute or joined to a prepared endpoint. `Err(self)` otherwise.
+    // The builder is handed back whole to take the general way; boxing it
+    // would cost an allocation on the common way too.
+    #[allow(clippy::result_large_err)]
+    fn prepare_now(self) -> std::result::Result<Result<Prepared>, Self> {
+        if let Some(x) = self.extra() {
+            if x.error.is_some() || x.limits.is_some() || x.microversion.is_some_and(|v| v.is_latest()) {
+                return Err(self);
+            }
+        }
+        let plugin = self.auth.as_ref().or(self.session.inner.auth.as_ref()).cloned();
+        let authenticate = match self.authenticated {
+            Some(false) => false,
+            Some(true) if plugin.is_none() => return Err(self),
+            _ => plugin.is_some(),
+        };
+        let prepared = plugin.as_ref().and_then(|p| p.prepared_auth());
+        if authenticate && prepared.is_none() {
+            return Err(self);
+        }
+        let Some(url) = self.resolve_url_now(prepared.as_deref()) else {
+            return Err(self);
+        };
+        let transport = match self.session.transport_for(plugin.as_ref()) {
+            Ok(t) => t,
+            Err(e) => return Ok(Err(e)),
+        };
+        let auth = plugin.filter(|_| authenticate).map(|p| (p, prepared));
+        let microversion = match self.microversion_to_send() {
+            Ok(mv) => mv,
+            Err(e) => return Ok(Err(e)),
+        };
+        Ok(url.and_then(|url| self.assemble(transport, url, auth, microversion)))
+    }
+
     /// Resolves the URL and the headers: the request as it will be sent.
-    async fn prepare(mut self) -> Result<Prepared> {
+    async fn prepare(self) -> Result<Prepared> {
         let session = &self.session;
         let plugin = self.auth.as_ref().or(session.inner.auth.as_ref());
         let transport = session.transport_for(plugin)?;
         // The plugin's credentials for its current token, when it has them
         // in hand: the header and the endpoint without asking it again.
         let prepared = plugin.and_then(|p| p.prepared_auth());
-        let mut url = self.resolve_url(plugin, prepared.as_deref(), &transport).await?;
-        if !self.query.is_empty() {
-            url.query_pairs_mut().extend_pairs(&self.query);
-        }
+        let url = self.resolve_url(plugin, prepared.as_deref(), &transport).await?;
         let authenticate = match self.authenticated {
             Some(false) => None,
             Some(true) => Some(plugin.ok_or(Error::missing_auth_plugin("authenticate the request"))?),
             None => plugin,
         };
         let auth = authenticate.map(|p| (p.clone(), prepared));
-
-        let mut headers = std::mem::take(&mut self.headers);
-        if self.microversion.is_some() || self.user_agent.is_some() || self.client.is_some() {
-            self.set_rare_headers(&mut headers, plugin, &transport).await?;
+        let mut microversion = self.microversion_to_send()?;
+        if let Some((_, mv)) = &mut microversion {
+            if mv.is_latest() {
+                *mv = Box::pin(self.latest_microversion(plugin, &transport)).await?;
+            }
         }
+        self.assemble(transport, url, auth, microversion)
+    }
 
+    /// The request as it will be sent, from its resolved URL, credentials
+    /// and microversion.
+    fn assemble(
+        mut self,
+        transport: Transport,
+        mut url: Url,
+        auth: Option<Authenticator>,
+        microversion: Option<(String, ApiVersion)>,
+    ) -> Result<Prepared> {
+        let mut headers = std::mem::take(&mut self.headers);
+        let extras = self.extras.take();
+        if let Some(x) = &extras {
+            if !x.query.is_empty() {
+                url.query_pairs_mut().extend_pairs(&x.query);
+            }
+            if let Some((service_type, mv)) = microversion {
+                set_microversion_headers(&mut headers, &service_type, mv)?;
+            }
+            if (x.user_agent.is_some() || x.client.is_some()) && !headers.contains_key(USER_AGENT) {
+                self.set_user_agent(x, &mut headers)?;
+            }
+        }
         let mut request = HttpRequest::new(self.method, url)
             .follow_redirects(self.follow_redirects)
             .log(self.log);
         request.headers = headers;
         request.body = self.body;
         request.whole_error_body = !self.raise_error;
-        request.overrides = self.overrides;
+        if let Some(x) = extras {
+            request.overrides = x.overrides;
+        }
         Ok(Prepared {
             transport,
             request,
@@ -420,40 +514,36 @@ impl RequestBuilder {
         })
     }
 
-    /// The microversion and user agent headers, when the request sets them.
-    async fn set_rare_headers(
-        &self,
-        headers: &mut HeaderMap,
-        plugin: Option<&Arc<dyn AuthPlugin>>,
-        transport: &Transport,
-    ) -> Result<()> {
-        if let Some(mv) = self.microversion {
-            let service_type = self
-                .microversion_service_type
-                .clone()
-                .or_else(|| self.endpoint_filter.as_ref().and_then(|f| f.service_type.clone()))
-                .ok_or_else(|| Error::invalid_option("microversion", format!(
-                        "microversion {mv} was asked for but no service type is known; give an endpoint filter with a service type or a microversion service type"
-                    )))?;
-            let mv = if mv.is_latest() {
-                Box::pin(self.latest_microversion(plugin, transport)).await?
-            } else {
-                mv
-            };
-            set_microversion_headers(headers, &service_type, mv)?;
-        }
-        if !headers.contains_key(USER_AGENT) {
-            let ua = match (&self.user_agent, &self.client) {
-                (Some(ua), _) => Some(ua.clone()),
-                (None, Some(client)) => self.session.user_agent_for_client(client),
-                (None, None) => None,
-            };
-            if let Some(ua) = ua {
-                let value = HeaderValue::from_str(&ua).map_err(|_| {
-                    Error::invalid_request("the user agent contains characters not allowed in a header")
-                })?;
-                headers.insert(USER_AGENT, value);
-            }
+    /// The microversion asked for and the service type it names (`latest`
+    /// not yet resolved).
+    fn microversion_to_send(&self) -> Result<Option<(String, ApiVersion)>> {
+        let Some(x) = self.extra() else {
+            return Ok(None);
+        };
+        let Some(mv) = x.microversion else {
+            return Ok(None);
+        };
+        let service_type = x
+            .microversion_service_type
+            .clone()
+            .or_else(|| self.endpoint_filter.as_ref().and_then(|f| f.service_type.clone()))
+            .ok_or_else(|| Error::invalid_option("microversion", format!(
+                    "microversion {mv} was asked for but no service type is known; give an endpoint filter with a service type or a microversion service type"
+                )))?;
+        Ok(Some((service_type, mv)))
+    }
+
+    /// The user agent of a request that sets its own or names its client.
+    fn set_user_agent(&self, extras: &Extras, headers: &mut HeaderMap) -> Result<()> {
+        let ua = match (&extras.user_agent, &extras.client) {
+            (Some(ua), _) => Some(ua.clone()),
+            (None, Some(client)) => self.session.user_agent_for_client(client),
+            (None, None) => None,
+        };
+        if let Some(ua) = ua {
+            let value = HeaderValue::from_str(&ua)
+                .map_err(|_| Error::invalid_request("the user agent contains characters not allowed in a header"))?;
+            headers.insert(USER_AGENT, value);
         }
         Ok(())
     }
@@ -479,31 +569,36 @@ impl RequestBuilder {
         })
     }
 
+    /// The URL when it is absolute or joins an endpoint in hand (the
+    /// prepared credentials'); `None` when resolving it needs the plugin.
+    fn resolve_url_now(&self, prepared: Option<&PreparedAuth>) -> Option<Result<Url>> {
+        if is_relative(&self.url) {
+            let endpoint_override = self.extra().and_then(|x| x.endpoint_override.as_ref());
+            if let (None, Some(filter), Some(prepared)) = (endpoint_override, &self.endpoint_filter, prepared) {
+                if !filter.has_version_request() {
+                    return prepared.with_endpoint(filter, |e| join_endpoint(e, &self.url));
+                }
+            }
+            return None;
+        }
+        match Url::parse(&self.url) {
+            Ok(u) if u.has_host() => Some(Ok(u)),
+            Ok(_) => Some(Err(Error::invalid_url(&self.url, "the URL has no host"))),
+            Err(url::ParseError::RelativeUrlWithoutBase) => None,
+            Err(e) => Some(Err(Error::invalid_url(&self.url, e))),
+        }
+    }
+
     async fn resolve_url(
         &self,
         plugin: Option<&Arc<dyn AuthPlugin>>,
         prepared: Option<&PreparedAuth>,
         transport: &Transport,
     ) -> Result<Url> {
-        if is_relative(&self.url) {
-            if let (None, Some(filter), Some(prepared)) = (&self.endpoint_override, &self.endpoint_filter, prepared) {
-                if !filter.has_version_request() {
-                    if let Some(url) = prepared.with_endpoint(filter, |e| join_endpoint(e, &self.url)) {
-                        return url;
-                    }
-                }
-            }
-        } else {
-            match Url::parse(&self.url) {
-                Ok(u) if u.has_host() => return Ok(u),
-                Ok(_) => {
-                    return Err(Error::invalid_url(&self.url, "the URL has no host"));
-                }
-                Err(url::ParseError::RelativeUrlWithoutBase) => {}
-                Err(e) => return Err(Error::invalid_url(&self.url, e)),
-            }
+        if let Some(url) = self.resolve_url_now(prepared) {
+            return url;
         }
-        let base = if let Some(endpoint) = &self.endpoint_override {
+        let base = if let Some(endpoint) = self.extra().and_then(|x| x.endpoint_override.as_ref()) {
             substitute(endpoint, plugin, transport).await?
         } else if let Some(filter) = &self.endpoint_filter {
             let plugin = plugin.ok_or(Error::missing_auth_plugin("resolve an endpoint filter"))?;
@@ -516,86 +611,10 @@ impl RequestBuilder {
     }
 }
 
-/// A request ready to be sent: the URL resolved, the headers set, and the
-/// plugin that authenticates it with its prepared credentials (if any).
-struct Prepared {
-    transport: Transport,
-    request: HttpRequest,
-    auth: Option<Authenticator>,
-    allow_reauth: bool,
-}
-
-/// The plugin that authenticates a request and its prepared credentials.
-type Authenticator = (Arc<dyn AuthPlugin>, Option<Arc<PreparedAuth>>);
-
-impl Prepared {
-    /// Sends the request, re-authenticating once on a 401.
-    async fn exchange(self, stream: bool) -> Result<StreamingResponse> {
-        let Prepared {
-            transport,
-            request,
-            auth,
-            allow_reauth,
-        } = self;
-        let Some((plugin, prepared)) = auth else {
-            return transport.exchange_with(&request, None, stream).await;
-        };
-        // The request is lent to the transport, not cloned, and the auth
-        // headers are laid over its own when each attempt is sent: only a
-        // re-authentication needs them again.
-        let fetched;
-        let auth_headers = match &prepared {
-            Some(p) => p.headers(),
-            None => {
-                fetched = plugin.headers(&transport).await?;
-                &fetched
-            }
-        };
-        let response = transport.exchange_with(&request, Some(auth_headers), stream).await?;
-        // A 401 from another origin (after a redirect) was answered by a
-        // server that never saw the credentials: it says nothing about
-        // them, so they are kept.
-        if response.status() == StatusCode::UNAUTHORIZED
-            && allow_reauth
-            && same_origin(response.url(), &request.url)
-            && plugin.invalidate_rejected(auth_headers)
-        {
-            return Box::pin(reauthenticate(plugin.as_ref(), &transport, &request, response, stream)).await;
-        }
-        Ok(response)
-    }
-}
-
-/// Sends a request again with fresh credentials after a 401 (rare, so
-/// boxed: the common path's future does not carry it).
-async fn reauthenticate(
-    plugin: &dyn AuthPlugin,
-    transport: &Transport,
-    request: &HttpRequest,
-    response: StreamingResponse,
-    stream: bool,
-) -> Result<StreamingResponse> {
-    if !request.body.as_ref().is_none_or(RequestBody::is_replayable) {
-        return Err(Error::body_not_replayable(
-            "the server answered 401 and re-authenticating would send the request again",
-            response.into_response(None).await?,
-        ));
-    }
-    drop(response);
-    tracing::debug!(
-        target: crate::transport::LOG_TARGET,
-        "401 with credentials that may have expired; re-authenticating once"
-    );
-    let fresh = plugin.headers(transport).await?;
-    transport.exchange_with(request, Some(&fresh), stream).await
-}
-
 /// A request's endpoint filter: its own, or one shared with others.
-// Owned is as large as the `Option<EndpointFilter>` it replaces; boxing it
-// would add an allocation per request.
-#[allow(clippy::large_enum_variant)]
+// Owned is boxed so that the builder, moved by each call, stays small.
 enum RequestFilter {
-    Owned(EndpointFilter),
+    Owned(Box<EndpointFilter>),
     Shared(Arc<EndpointFilter>),
 }
 

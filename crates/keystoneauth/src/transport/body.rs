@@ -38,7 +38,6 @@ const FILE_CHUNK: usize = 256 * 1024;
 /// (it can be sent once).
 pub(super) async fn to_reqwest(body: &RequestBody, headers: &mut HeaderMap) -> Result<reqwest::Body, Failure> {
     match body {
-        RequestBody::Bytes(b) => Ok(reqwest::Body::from(b.clone())),
         RequestBody::File(path) => {
             let file_error = |source| Failure::Fatal(Error::file("request body file", path.clone(), source));
             let file = tokio::fs::File::open(path).await.map_err(file_error)?;
@@ -47,6 +46,18 @@ pub(super) async fn to_reqwest(body: &RequestBody, headers: &mut HeaderMap) -> R
             let stream = tokio_util::io::ReaderStream::with_capacity(file, FILE_CHUNK);
             Ok(reqwest::Body::wrap_stream(stream))
         }
+        other => to_reqwest_now(other, headers),
+    }
+}
+
+/// [`to_reqwest`] of a body in hand: bytes or a stream. A file must be
+/// opened, asynchronously, by [`to_reqwest`]: asked here, it is an error.
+pub(super) fn to_reqwest_now(body: &RequestBody, headers: &mut HeaderMap) -> Result<reqwest::Body, Failure> {
+    match body {
+        RequestBody::Bytes(b) => Ok(reqwest::Body::from(b.clone())),
+        RequestBody::File(_) => Err(Failure::Fatal(Error::invalid_request(
+            "a file body must be opened before the request is sent",
+        ))),
         RequestBody::Stream { body, len } => {
             let taken = body.lock().ok().and_then(|mut b| b.take()).ok_or_else(|| {
                 Failure::Fatal(Error::invalid_request(
@@ -85,19 +96,30 @@ pub(super) async fn read_body(
     if response.content_length().is_some_and(|n| n > limit as u64) {
         return Err(Failure::Fatal(too_large(url, limit)));
     }
-    let reserve = response.content_length().unwrap_or(0).min(MAX_RESERVED) as usize;
-    let mut buf = BytesMut::with_capacity(reserve);
+    let mut buf = body_buffer(response.content_length());
     while let Some(chunk) = response
         .chunk()
         .await
         .map_err(|e| classify_body_error(e, method, url))?
     {
-        if buf.len().saturating_add(chunk.len()) > limit {
-            return Err(Failure::Fatal(too_large(url, limit)));
-        }
-        buf.extend_from_slice(&chunk);
+        add_chunk(&mut buf, &chunk, limit, url)?;
     }
     Ok(buf.freeze())
+}
+
+/// The buffer for a body of `content_length` bytes (when announced), so
+/// that a body costs its own size, not twice it.
+pub(super) fn body_buffer(content_length: Option<u64>) -> BytesMut {
+    BytesMut::with_capacity(content_length.unwrap_or(0).min(MAX_RESERVED) as usize)
+}
+
+/// Adds a chunk to a body being read, refusing more than `limit` bytes.
+pub(super) fn add_chunk(buf: &mut BytesMut, chunk: &[u8], limit: usize, url: &Url) -> Result<(), Failure> {
+    if buf.len().saturating_add(chunk.len()) > limit {
+        return Err(Failure::Fatal(too_large(url, limit)));
+    }
+    buf.extend_from_slice(chunk);
+    Ok(())
 }
 
 /// Reads at most `limit` bytes of the body and drops the rest unread (the

@@ -3,8 +3,10 @@
 //! [`Session`](crate::Session) adds that on top, and auth plugins use the
 //! transport directly to talk to Keystone.
 
+mod attempt;
 mod body;
 mod log;
+mod plain;
 mod redirect;
 mod request;
 mod response;
@@ -17,16 +19,16 @@ use std::borrow::Cow;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use http::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, LOCATION, USER_AGENT};
+use http::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, LOCATION};
 use http::{HeaderMap, Method, StatusCode};
 use url::Url;
 
 use crate::error::{Error, Result};
 use crate::redact;
 
-use body::{classify_send_error, read_body, read_prefix, Failure};
-use log::{log_request, log_response, LoggedBody, LoggedResponse};
+pub(crate) use attempt::Sending;
+use body::Failure;
+pub(crate) use plain::{BodyChunks, Landed, PlainExchange};
 use redirect::{is_redirect, redirect_method};
 
 pub use crate::error::{parse_retry_after, MAX_ERROR_BODY};
@@ -299,6 +301,19 @@ impl Transport {
         auth: Option<&HeaderMap>,
         stream: bool,
     ) -> Result<StreamingResponse> {
+        match self.start(request, auth)? {
+            Some(sending) => self.complete(request, auth, stream, sending).await,
+            None => Box::pin(self.follow(request, auth, stream, None)).await,
+        }
+    }
+
+    /// Puts the first attempt of `request` on the wire without awaiting
+    /// anything (its future is returned unpolled), for the common case:
+    /// no retry configured and no file body to open. `None` otherwise: the
+    /// caller then takes [`Transport::exchange_with`]'s general way.
+    /// Finish it with [`Transport::complete`], with the same request and
+    /// credentials.
+    pub(crate) fn start(&self, request: &HttpRequest, auth: Option<&HeaderMap>) -> Result<Option<impl Sending>> {
         let url = &request.url;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(Error::invalid_url(
@@ -306,15 +321,64 @@ impl Transport {
                 format!("the scheme {:?} is not http or https", url.scheme()),
             ));
         }
-        let policy = request.overrides.retry.over(&self.inner.config.retry);
-        if policy.connect_retries > 0 || policy.status_code_retries > 0 {
-            return Box::pin(self.follow(request, auth, stream, None)).await;
+        if !self.can_start(request) {
+            return Ok(None);
         }
-        // The common case, flat: one attempt, no retry configured. The
-        // redirect and retry machinery (its state and its code) is entered,
-        // boxed, only when the response is a redirect to follow.
+        let hop = Hop::first(request, auth, false);
+        self.launch(&hop).map(Some).map_err(Failure::into_error)
+    }
+
+    /// Whether [`Transport::start`] can send `request` at once: no retry
+    /// configured and no file body to open.
+    pub(crate) fn can_start(&self, request: &HttpRequest) -> bool {
+        let policy = request.overrides.retry.over(&self.inner.config.retry);
+        policy.connect_retries == 0
+            && policy.status_code_retries == 0
+            && !matches!(request.body, Some(RequestBody::File(_)))
+    }
+
+    /// The rest of an exchange begun by [`Transport::start`]: the response
+    /// read, and the redirect and retry machinery (its state and its code)
+    /// entered, boxed, only when the response is a redirect to follow.
+    pub(crate) async fn complete(
+        &self,
+        request: &HttpRequest,
+        auth: Option<&HeaderMap>,
+        stream: bool,
+        sending: impl Sending,
+    ) -> Result<StreamingResponse> {
         let hop = Hop::first(request, auth, stream);
-        let (response, raw) = self.attempt(&hop).await.map_err(Failure::into_error)?;
+        let answer = self.land(&hop, sending).await.map_err(Failure::into_error)?;
+        self.after_first(request, auth, stream, answer).await
+    }
+
+    /// [`Transport::complete`] from a response already received (at
+    /// `start`), its body unread: what a [`PlainExchange`] hands back when
+    /// the response is not a plain success.
+    pub(crate) async fn complete_received(
+        &self,
+        request: &HttpRequest,
+        auth: Option<&HeaderMap>,
+        stream: bool,
+        response: reqwest::Response,
+        start: Instant,
+    ) -> Result<StreamingResponse> {
+        let hop = Hop::first(request, auth, stream);
+        let answer = self
+            .received(&hop, response, start)
+            .await
+            .map_err(Failure::into_error)?;
+        self.after_first(request, auth, stream, answer).await
+    }
+
+    /// The first hop's answer, or where its redirect leads.
+    async fn after_first(
+        &self,
+        request: &HttpRequest,
+        auth: Option<&HeaderMap>,
+        stream: bool,
+        (response, raw): Answer,
+    ) -> Result<StreamingResponse> {
         if request.redirect == RedirectPolicy::None || !is_redirect(response.status) {
             return Ok(StreamingResponse::new(response, raw));
         }
@@ -510,148 +574,6 @@ impl Transport {
                     Box::pin(tokio::time::sleep(delay)).await;
                 }
             }
-        }
-    }
-
-    /// One attempt: one request on the wire, the body read: whole (within
-    /// the size limit) for a success, only a bounded prefix for an error
-    /// status or a redirect that will be followed; or, for a streamed
-    /// success, not read at all.
-    async fn attempt(&self, hop: &Hop<'_>) -> std::result::Result<Answer, Failure> {
-        let (method, url) = (hop.method, hop.url);
-        let mut headers = self.headers_for(hop);
-        let body = match hop.body {
-            None => None,
-            Some(body) => Some(Box::pin(body::to_reqwest(body, &mut headers)).await?),
-        };
-        let logged = match hop.body {
-            None => LoggedBody::None,
-            Some(RequestBody::Bytes(b)) => LoggedBody::Bytes(b),
-            Some(_) => LoggedBody::Streamed(headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse().ok())),
-        };
-        let split = self.inner.config.split_loggers;
-        log_request(method, url, &headers, logged, hop.log_body, split);
-        let client = self.client().map_err(Failure::Fatal)?;
-        let request = if url.username().is_empty() && url.password().is_none() {
-            // Built whole, the header map moved in (reqwest's builder would
-            // copy it header by header).
-            let mut request = reqwest::Request::new(method.clone(), url.clone());
-            *request.headers_mut() = headers;
-            *request.body_mut() = body;
-            if let Some(timeout) = hop.overrides.timeout {
-                // only when set: the first write allocates the request's extensions
-                *request.timeout_mut() = Some(timeout);
-            }
-            Ok(request)
-        } else {
-            // reqwest's builder moves the URL's user and password into an
-            // `Authorization` header, out of the URL it logs and pools by.
-            let mut builder = client.request(method.clone(), url.clone()).headers(headers);
-            if let Some(body) = body {
-                builder = builder.body(body);
-            }
-            if let Some(timeout) = hop.overrides.timeout {
-                builder = builder.timeout(timeout);
-            }
-            builder.build()
-        };
-        let start = Instant::now();
-        let sent = match request {
-            Ok(request) => client.execute(request).await,
-            Err(e) => Err(e),
-        };
-        let mut response = match sent {
-            Ok(r) => r,
-            Err(e) => {
-                let failure = classify_send_error(e, method, url);
-                if !matches!(failure, Failure::Fatal(_)) {
-                    self.record(method, url, None, start.elapsed());
-                }
-                return Err(failure);
-            }
-        };
-        let status = response.status();
-        // Taken, not copied: nothing reads the raw response's headers.
-        let mut response_headers = std::mem::take(response.headers_mut());
-        for (name, value) in response_headers.iter_mut() {
-            if redact::is_sensitive_header(name) {
-                value.set_sensitive(true);
-            }
-        }
-        let prefix_only = (status.as_u16() >= 400 && !hop.whole_error_body) || (hop.following && is_redirect(status));
-        let mut head = Response {
-            status,
-            headers: response_headers,
-            url: url.clone(),
-            method: method.clone(),
-            body: Bytes::new(),
-            body_truncated: false,
-            history: Vec::new(),
-            elapsed: start.elapsed(),
-        };
-        let limit = hop.overrides.max_body.or(self.inner.config.max_response_size);
-        if hop.stream && !prefix_only {
-            if let (Some(limit), Some(len)) = (limit, response.content_length()) {
-                if len > limit as u64 {
-                    return Err(Failure::Fatal(body::too_large(url, limit)));
-                }
-            }
-            self.record(method, url, Some(status), head.elapsed);
-            log_response(&LoggedResponse::of(&head, None), hop.log_body, split);
-            return Ok((head, Some(response)));
-        }
-        let read = if prefix_only {
-            Box::pin(read_prefix(response, MAX_ERROR_BODY, method, url)).await
-        } else {
-            read_body(response, limit, method, url).await.map(|b| (b, false))
-        };
-        head.elapsed = start.elapsed();
-        self.record(method, url, Some(status), head.elapsed);
-        (head.body, head.body_truncated) = read?;
-        log_response(&LoggedResponse::of(&head, Some(&head.body)), hop.log_body, split);
-        Ok((head, None))
-    }
-
-    /// The headers one attempt sends: the hop's, then the user agent and
-    /// the default headers the request does not set (no sensitive default
-    /// header to another origin), credentials marked sensitive.
-    fn headers_for(&self, hop: &Hop<'_>) -> HeaderMap {
-        let config = &self.inner.config;
-        let mut headers = hop.headers.clone();
-        for (name, value) in hop.auth.into_iter().flatten() {
-            if !(hop.cross_origin && redact::is_sensitive_header(name)) {
-                headers.insert(name.clone(), value.clone());
-            }
-        }
-        if !headers.contains_key(USER_AGENT) {
-            headers.insert(USER_AGENT, config.user_agent.clone());
-        }
-        for (name, value) in &config.default_headers {
-            let withheld = hop.cross_origin && redact::is_sensitive_header(name);
-            if !withheld && !headers.contains_key(name) {
-                headers.insert(name.clone(), value.clone());
-            }
-        }
-        for (name, value) in headers.iter_mut() {
-            if !value.is_sensitive() && redact::is_sensitive_header(name) {
-                value.set_sensitive(true);
-            }
-        }
-        headers
-    }
-
-    #[inline]
-    fn record(&self, method: &Method, url: &Url, status: Option<StatusCode>, elapsed: Duration) {
-        if !self.inner.config.collect_timing {
-            return;
-        }
-        if let Ok(mut t) = self.inner.timings.lock() {
-            t.push(RequestTiming {
-                method: method.clone(),
-                url: redact::url(url),
-                status,
-                elapsed,
-            });
         }
     }
 }

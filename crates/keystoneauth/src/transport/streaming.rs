@@ -120,7 +120,7 @@ impl StreamingResponse {
     }
 
     /// The response of an exchange that was not streamed (its body read).
-    pub(super) fn into_head(self) -> Response {
+    pub(crate) fn into_head(self) -> Response {
         self.head
     }
 
