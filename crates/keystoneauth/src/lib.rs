@@ -123,7 +123,7 @@ pub use access::{
 pub use adapter::{Adapter, AdapterBuilder};
 
 pub use auth::{
-    AuthPlugin, ConnectionParams, HttpBasic, NoAuth, PreparedAuth, ServiceToken, AUTH_TOKEN_HEADER,
+    AuthPlugin, ConnectionParams, HttpBasic, NoAuth, PreparedAuth, ServiceToken, AUTH_TOKEN_HEADER, MAX_JOINED_PATHS,
     MAX_PREPARED_ENDPOINTS, SERVICE_TOKEN_HEADER,
 };
 pub use catalog::{

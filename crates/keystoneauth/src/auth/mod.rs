@@ -28,7 +28,7 @@ use crate::transport::{ClientIdentity, Transport};
 pub use http_basic::HttpBasic;
 pub use noauth::NoAuth;
 pub(crate) use prepared::PreparedEndpoint;
-pub use prepared::{PreparedAuth, MAX_PREPARED_ENDPOINTS};
+pub use prepared::{PreparedAuth, MAX_JOINED_PATHS, MAX_PREPARED_ENDPOINTS};
 pub use service_token::{ServiceToken, SERVICE_TOKEN_HEADER};
 
 /// The header that carries an OpenStack token.

@@ -19,6 +19,11 @@ use crate::error::Result;
 /// a handful of services, so the bound is never reached in practice).
 pub const MAX_PREPARED_ENDPOINTS: usize = 16;
 
+/// At most this many paths are remembered, joined to their endpoint, per
+/// endpoint and token; further paths are joined each time (a program's
+/// repeated requests, such as listings, use a few paths).
+pub const MAX_JOINED_PATHS: usize = 16;
+
 /// What a plugin has in hand for its current token: the headers that
 /// authenticate a request, built once, and, when the plugin resolves
 /// endpoints from a fixed URL or the token's catalog, those endpoints,
@@ -55,10 +60,11 @@ enum Endpoints {
 }
 
 /// An endpoint URL and, when it can serve as a base for joining paths, its
-/// parse.
+/// parse; and the URLs of the paths joined to it so far.
 pub(crate) struct PreparedEndpoint {
     url: String,
     parsed: Option<Url>,
+    joined: Mutex<Vec<(String, Url)>>,
 }
 
 impl PreparedEndpoint {
@@ -66,13 +72,38 @@ impl PreparedEndpoint {
         let parsed = Url::parse(url.trim_end_matches('/'))
             .ok()
             .filter(|u| u.has_host() && u.query().is_none() && u.fragment().is_none());
-        PreparedEndpoint { url, parsed }
+        PreparedEndpoint {
+            url,
+            parsed,
+            joined: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The URL of `path` joined to this endpoint by `join`, which is
+    /// called the first time only for the first [`MAX_JOINED_PATHS`]
+    /// paths (errors are not kept).
+    pub(crate) fn joined(&self, path: &str, join: impl FnOnce() -> Result<Url>) -> Result<Url> {
+        let mut joined = self.joined.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, url)) = joined.iter().find(|(p, _)| p == path) {
+            return Ok(url.clone());
+        }
+        let url = join()?;
+        if joined.len() < MAX_JOINED_PATHS {
+            joined.push((path.to_owned(), url.clone()));
+        }
+        Ok(url)
     }
 
     /// An endpoint for unit tests.
     #[cfg(test)]
     pub(crate) fn for_test(url: &str) -> Self {
         PreparedEndpoint::new(url.to_owned())
+    }
+
+    /// How many joined paths are remembered (for tests of the bound).
+    #[cfg(test)]
+    pub(crate) fn joined_paths(&self) -> usize {
+        self.joined.lock().map(|j| j.len()).unwrap_or(0)
     }
 
     /// The endpoint URL as the plugin gives it.

@@ -14,6 +14,7 @@ use super::{BoxError, Error, Response, SharedError};
 
 impl Error {
     /// A required option was not given.
+    #[cold]
     pub fn missing_option(option: impl Into<String>) -> Self {
         Error::MissingOption {
             option: option.into(),
@@ -23,6 +24,7 @@ impl Error {
 
     /// A required option was not given where it was expected (`location`:
     /// a plugin, a file and group, the command line).
+    #[cold]
     pub fn missing_option_in(option: impl Into<String>, location: impl Into<String>) -> Self {
         Error::MissingOption {
             option: option.into(),
@@ -32,6 +34,7 @@ impl Error {
 
     /// An option had a value that cannot be used; `message` says why (never
     /// the value itself when it is secret).
+    #[cold]
     pub fn invalid_option(option: impl Into<String>, message: impl Into<String>) -> Self {
         Error::InvalidOption {
             option: option.into(),
@@ -41,6 +44,7 @@ impl Error {
     }
 
     /// An option given in `location` had a value that cannot be used.
+    #[cold]
     pub fn invalid_option_in(
         option: impl Into<String>,
         location: impl Into<String>,
@@ -54,6 +58,7 @@ impl Error {
     }
 
     /// The response from `url` (secrets masked) could not be understood.
+    #[cold]
     pub fn invalid_response(url: impl Into<String>, message: impl Into<String>) -> Self {
         Error::InvalidResponse {
             url: url.into(),
@@ -63,6 +68,7 @@ impl Error {
     }
 
     /// Authentication could not be performed or produced no usable result.
+    #[cold]
     pub fn authorization(message: impl Into<String>) -> Self {
         Error::Authorization {
             message: message.into(),
@@ -74,6 +80,7 @@ impl Error {
     /// ([`Error::InvalidRequest`], [`Error::InvalidResponse`],
     /// [`Error::Discovery`], [`Error::Authorization`],
     /// [`Error::TokenStore`]); any other error is returned unchanged.
+    #[cold]
     pub fn with_source(mut self, error: impl Into<BoxError>) -> Self {
         match &mut self {
             Error::InvalidRequest { source, .. }
@@ -86,6 +93,7 @@ impl Error {
         self
     }
 
+    #[cold]
     pub(crate) fn connect_failure(url: impl Into<String>, source: impl Into<BoxError>) -> Self {
         Error::ConnectFailure {
             url: url.into(),
@@ -93,6 +101,7 @@ impl Error {
         }
     }
 
+    #[cold]
     pub(crate) fn connect_timeout(url: impl Into<String>, source: impl Into<BoxError>) -> Self {
         Error::ConnectTimeout {
             url: url.into(),
@@ -100,6 +109,7 @@ impl Error {
         }
     }
 
+    #[cold]
     pub(crate) fn read_timeout(method: Method, url: impl Into<String>, source: impl Into<BoxError>) -> Self {
         Error::ReadTimeout {
             method,
@@ -108,6 +118,7 @@ impl Error {
         }
     }
 
+    #[cold]
     pub(crate) fn tls(url: impl Into<String>, source: impl Into<BoxError>) -> Self {
         Error::Tls {
             url: url.into(),
@@ -115,6 +126,7 @@ impl Error {
         }
     }
 
+    #[cold]
     pub(crate) fn connection(method: Method, url: impl Into<String>, source: impl Into<BoxError>) -> Self {
         Error::Connection {
             method,
@@ -123,10 +135,12 @@ impl Error {
         }
     }
 
+    #[cold]
     pub(crate) fn too_many_redirects(url: impl Into<String>, limit: usize) -> Self {
         Error::TooManyRedirects { url: url.into(), limit }
     }
 
+    #[cold]
     pub(crate) fn cross_origin_redirect(url: impl Into<String>, status: u16, target: impl Into<String>) -> Self {
         Error::CrossOriginRedirect {
             url: url.into(),
@@ -135,6 +149,7 @@ impl Error {
         }
     }
 
+    #[cold]
     pub(crate) fn body_not_replayable(reason: &'static str, response: Response) -> Self {
         Error::BodyNotReplayable {
             reason,
@@ -142,6 +157,7 @@ impl Error {
         }
     }
 
+    #[cold]
     pub(crate) fn invalid_url(url: &str, source: impl Into<BoxError>) -> Self {
         Error::InvalidUrl {
             url: crate::redact::url_str(url),
@@ -149,10 +165,12 @@ impl Error {
         }
     }
 
+    #[cold]
     pub(crate) fn relative_url(path: impl Into<String>) -> Self {
         Error::RelativeUrl { path: path.into() }
     }
 
+    #[cold]
     pub(crate) fn invalid_request(message: impl Into<String>) -> Self {
         Error::InvalidRequest {
             message: message.into(),
@@ -160,14 +178,17 @@ impl Error {
         }
     }
 
+    #[cold]
     pub(crate) fn endpoint_not_found(filter: impl Into<String>) -> Self {
         Error::EndpointNotFound { filter: filter.into() }
     }
 
+    #[cold]
     pub(crate) fn unknown_service_provider(id: impl Into<String>, known: Vec<String>) -> Self {
         Error::ServiceProviderNotFound { id: id.into(), known }
     }
 
+    #[cold]
     pub(crate) fn discovery(url: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Discovery {
             url: url.into(),
@@ -176,6 +197,7 @@ impl Error {
         }
     }
 
+    #[cold]
     pub(crate) fn callback_listen(address: impl Into<String>, source: std::io::Error) -> Self {
         Error::CallbackListen {
             address: address.into(),
@@ -183,6 +205,7 @@ impl Error {
         }
     }
 
+    #[cold]
     pub(crate) fn login_timeout(waited: std::time::Duration, callback: impl Into<String>) -> Self {
         Error::LoginTimeout {
             waited,
@@ -190,14 +213,17 @@ impl Error {
         }
     }
 
+    #[cold]
     pub(crate) fn missing_auth_plugin(action: &'static str) -> Self {
         Error::MissingAuthPlugin { action }
     }
 
+    #[cold]
     pub(crate) fn env_not_utf8(var: impl Into<String>) -> Self {
         Error::EnvNotUtf8 { var: var.into() }
     }
 
+    #[cold]
     pub(crate) fn file(what: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::File {
             what,
@@ -206,6 +232,7 @@ impl Error {
         }
     }
 
+    #[cold]
     pub(crate) fn invalid_certificate(
         what: &'static str,
         path: impl Into<PathBuf>,
@@ -218,6 +245,7 @@ impl Error {
         }
     }
 
+    #[cold]
     pub(crate) fn untrusted_file(what: &'static str, path: impl Into<PathBuf>, reason: impl Into<String>) -> Self {
         Error::UntrustedFile {
             what,
@@ -226,6 +254,7 @@ impl Error {
         }
     }
 
+    #[cold]
     pub(crate) fn token_store(store: impl Into<String>, message: impl Into<String>) -> Self {
         Error::TokenStore {
             store: store.into(),
@@ -234,6 +263,7 @@ impl Error {
         }
     }
 
+    #[cold]
     pub(crate) fn client_build(source: impl Into<BoxError>) -> Self {
         Error::ClientBuild {
             source: SharedError::new(source),

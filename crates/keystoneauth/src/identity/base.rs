@@ -4,7 +4,7 @@
 
 use std::future::Future;
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use async_trait::async_trait;
 use http::HeaderMap;
@@ -30,6 +30,11 @@ const MIN_TOKEN_USE: Duration = Duration::from_secs(1);
 struct Cached {
     access: Arc<AccessInfo>,
     fetched: Instant,
+    /// Until when the token is used without a second look: its expiry less
+    /// the margin, as a system time, so that a request compares two clock
+    /// readings instead of doing calendar arithmetic (`None` when that
+    /// instant is not representable: the full check then decides).
+    renew_at: Option<SystemTime>,
     /// The token's header and catalog lookups, made once for this token;
     /// `None` when the token cannot be a header value.
     prepared: Option<Arc<PreparedAuth>>,
@@ -91,6 +96,9 @@ impl Lifecycle {
     }
 
     fn usable(&self, cached: &Cached) -> bool {
+        if cached.renew_at.is_some_and(|at| SystemTime::now() < at) {
+            return true;
+        }
         if !cached.access.will_expire_soon(self.effective_margin(&cached.access)) {
             return true;
         }
@@ -202,10 +210,15 @@ impl Lifecycle {
         let prepared = crate::auth::token_headers(access.token())
             .ok()
             .map(|headers| Arc::new(PreparedAuth::for_catalog(headers, access.clone())));
+        let margin = chrono::Duration::from_std(self.effective_margin(&access)).ok();
+        let renew_at = margin
+            .and_then(|m| access.expires_at().checked_sub_signed(m))
+            .map(SystemTime::from);
         if let Ok(mut guard) = self.current.write() {
             *guard = Some(Cached {
                 access,
                 fetched: Instant::now(),
+                renew_at,
                 prepared,
             });
         }

@@ -14,10 +14,17 @@ pub(super) fn is_relative(url: &str) -> bool {
     url.starts_with('/') || !url.split(['/', '?', '#']).next().unwrap_or("").contains(':')
 }
 
-/// `Url::parse(&join_url(endpoint, path))`, without parsing the endpoint's
-/// scheme and host again when it was parsed already and `path` holds only
-/// characters a URL path keeps as they are.
+/// `Url::parse(&join_url(endpoint, path))`, remembered per path (up to
+/// [`MAX_JOINED_PATHS`](crate::auth::MAX_JOINED_PATHS) of them) for the
+/// token's endpoint, and without parsing the endpoint's scheme and host
+/// again when it was parsed already and `path` holds only characters a URL
+/// path keeps as they are.
 pub(super) fn join_endpoint(endpoint: &PreparedEndpoint, path: &str) -> Result<Url> {
+    endpoint.joined(path, || join_endpoint_now(endpoint, path))
+}
+
+/// [`join_endpoint`] without the remembered paths.
+fn join_endpoint_now(endpoint: &PreparedEndpoint, path: &str) -> Result<Url> {
     if let Some(base) = endpoint.parsed() {
         if path.bytes().all(is_plain_path_byte) {
             let mut url = base.clone();
@@ -48,6 +55,25 @@ pub(crate) fn join_url(base: &str, path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn joined_paths_are_remembered_bounded_and_the_same_as_joined_anew() {
+        let endpoint = PreparedEndpoint::for_test("http://nova:8774/v2.1/p1");
+        let extra = crate::auth::MAX_JOINED_PATHS + 4;
+        for round in 0..3 {
+            for i in 0..extra {
+                let path = format!("/servers/{i}/a/../detail");
+                let url = join_endpoint(&endpoint, &path).unwrap();
+                assert_eq!(
+                    url,
+                    join_endpoint_now(&endpoint, &path).unwrap(),
+                    "round {round}, {path}"
+                );
+                assert_eq!(url.as_str(), format!("http://nova:8774/v2.1/p1/servers/{i}/detail"));
+            }
+        }
+        assert_eq!(endpoint.joined_paths(), crate::auth::MAX_JOINED_PATHS);
+    }
 
     #[test]
     fn a_prepared_endpoint_joins_as_a_full_parse_would() {

@@ -114,6 +114,7 @@ impl Transport {
     }
 
     /// The failure of a hop that got no response.
+    #[cold]
     pub(super) fn not_answered(&self, hop: &Hop<'_>, e: reqwest::Error, start: Instant) -> Failure {
         let failure = classify_send_error(e, hop.method, hop.url);
         if !matches!(failure, Failure::Fatal(_)) {

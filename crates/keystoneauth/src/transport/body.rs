@@ -73,6 +73,7 @@ pub(super) fn to_reqwest_now(body: &RequestBody, headers: &mut HeaderMap) -> Res
 }
 
 /// The error for a body over a size limit.
+#[cold]
 pub(super) fn too_large(url: &Url, limit: usize) -> Error {
     Error::invalid_response(
         redact::url(url),
@@ -176,6 +177,7 @@ fn boxed(e: reqwest::Error) -> BoxError {
     Box::new(e.without_url())
 }
 
+#[cold]
 pub(super) fn classify_send_error(e: reqwest::Error, method: &Method, url: &Url) -> Failure {
     let shown = redact::url(url);
     if is_tls_error(&e) {
@@ -199,6 +201,7 @@ pub(super) fn classify_send_error(e: reqwest::Error, method: &Method, url: &Url)
     Failure::MaybeSent(Error::connection(method.clone(), shown, boxed(e)))
 }
 
+#[cold]
 pub(super) fn classify_body_error(e: reqwest::Error, method: &Method, url: &Url) -> Failure {
     let shown = redact::url(url);
     Failure::MaybeSent(if e.is_timeout() {
