@@ -217,6 +217,52 @@ fn a_request_future_made_outside_a_runtime_runs_in_one() {
     assert_eq!(rt.block_on(received(&server)).len(), 3);
 }
 
+/// One plugin shared by two sessions with different user agents and default
+/// headers: the headers prepared once per token for the first session are
+/// never sent by the second, and a request's own headers still win.
+#[tokio::test]
+async fn sessions_sharing_a_plugin_send_their_own_headers() {
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    let plugin = token_plugin(&format!("{}/v2.1", server.uri()), "tok-shared");
+    let session = |agent: &str, value: &'static str| {
+        Session::builder()
+            .auth(plugin.clone())
+            .user_agent(agent)
+            .default_header(HeaderName::from_static("x-tenant-hint"), HeaderValue::from_static(value))
+            .build()
+            .unwrap()
+    };
+    let (one, two) = (session("agent-one", "one"), session("agent-two", "two"));
+    let compute = || EndpointFilter::new("compute");
+    for _ in 0..2 {
+        one.get("/a").endpoint_filter(compute()).send().await.unwrap();
+        two.get("/b").endpoint_filter(compute()).send().await.unwrap();
+    }
+    two.get("/c")
+        .endpoint_filter(compute())
+        .header("x-tenant-hint", "own")
+        .header("user-agent", "own-agent")
+        .send()
+        .await
+        .unwrap();
+    let requests = received(&server).await;
+    assert_eq!(requests.len(), 5);
+    for r in &requests {
+        let (agent, hint) = match r.url.path() {
+            "/v2.1/a" => ("agent-one", "one"),
+            "/v2.1/b" => ("agent-two", "two"),
+            _ => ("own-agent", "own"),
+        };
+        assert_eq!(header_str(r, "user-agent"), Some(agent), "{}", r.url);
+        assert_eq!(header_str(r, "x-tenant-hint"), Some(hint), "{}", r.url);
+        assert_eq!(header_str(r, "x-auth-token"), Some("tok-shared"), "{}", r.url);
+    }
+}
+
 #[tokio::test]
 async fn per_request_plugin_overrides_the_sessions() {
     let session_server = MockServer::start().await;

@@ -5,7 +5,7 @@
 //! [`PreparedAuth`], so nothing here outlives the token it was made from.
 
 use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use http::HeaderMap;
 use url::Url;
@@ -13,6 +13,7 @@ use url::Url;
 use crate::access::AccessInfo;
 use crate::catalog::EndpointFilter;
 use crate::error::Result;
+use crate::transport::{Transport, TransportKey};
 
 /// At most this many endpoint filters are remembered per token; lookups for
 /// further filters are answered from the catalog each time (a program uses
@@ -45,6 +46,10 @@ pub const MAX_JOINED_PATHS: usize = 16;
 pub struct PreparedAuth {
     headers: HeaderMap,
     endpoints: Endpoints,
+    /// The headers a request with none of its own sends with these
+    /// credentials through the first transport that asked (with its user
+    /// agent and default headers), made once.
+    sent: OnceLock<(TransportKey, HeaderMap)>,
 }
 
 enum Endpoints {
@@ -125,6 +130,7 @@ impl PreparedAuth {
         PreparedAuth {
             headers,
             endpoints: Endpoints::Unknown,
+            sent: OnceLock::new(),
         }
     }
 
@@ -143,12 +149,24 @@ impl PreparedAuth {
                 access,
                 found: Mutex::new(Vec::new()),
             },
+            sent: OnceLock::new(),
         }
     }
 
     /// The headers that authenticate a request.
     pub fn headers(&self) -> &HeaderMap {
         &self.headers
+    }
+
+    /// The headers a request with none of its own sends with these
+    /// credentials through `transport` (see
+    /// [`Transport::first_hop_headers`]), made the first time; `None` for
+    /// a transport other than the first that asked.
+    pub(crate) fn headers_sent_by(&self, transport: &Transport) -> Option<&HeaderMap> {
+        let (key, headers) = self
+            .sent
+            .get_or_init(|| (transport.key(), transport.first_hop_headers(&self.headers)));
+        transport.is(key).then_some(headers)
     }
 
     /// Calls `f` with the endpoint for `filter` (the catalog looked up the

@@ -81,8 +81,9 @@ impl<S: Sending + Unpin, B: BodyChunks> Future for SendFuture<S, B> {
         loop {
             match this {
                 SendFuture::Plain { prepared, exchange, .. } => {
-                    let auth = prepared.headers_in_hand().flatten();
-                    let (response, start) = match exchange.poll(&prepared.transport, &prepared.request, auth, cx) {
+                    let credentials = prepared.credentials();
+                    let (response, start) = match exchange.poll(&prepared.transport, &prepared.request, credentials, cx)
+                    {
                         Poll::Pending => return Poll::Pending,
                         // a plain success: below 300, nothing to raise
                         Poll::Ready(Landed::Response(result)) => {
@@ -127,6 +128,15 @@ impl Prepared {
             None => Some(None),
             Some((_, Some(prepared))) => Some(Some(prepared.headers())),
             Some((_, None)) => None,
+        }
+    }
+
+    /// The credentials in hand and the headers ready for them
+    /// ([`PreparedAuth::headers_sent_by`]).
+    fn credentials(&self) -> (Option<&HeaderMap>, Option<&HeaderMap>) {
+        match &self.auth {
+            Some((_, Some(prepared))) => (Some(prepared.headers()), prepared.headers_sent_by(&self.transport)),
+            _ => (None, None),
         }
     }
 

@@ -198,10 +198,22 @@ impl Transport {
     /// the default headers the request does not set (no sensitive default
     /// header to another origin), credentials marked sensitive.
     fn headers_for(&self, hop: &Hop<'_>) -> HeaderMap {
+        if let Some(ready) = hop.ready {
+            if hop.headers.is_empty() && !hop.cross_origin {
+                return ready.clone();
+            }
+        }
+        self.merged_headers(hop.headers, hop.auth, hop.cross_origin)
+    }
+
+    /// `own` headers with the credentials `auth` laid over them, then the
+    /// user agent and the default headers they do not set (no sensitive
+    /// credential or default header to another origin), secrets marked.
+    fn merged_headers(&self, own: &HeaderMap, auth: Option<&HeaderMap>, cross_origin: bool) -> HeaderMap {
         let config = &self.inner.config;
-        let mut headers = hop.headers.clone();
-        for (name, value) in hop.auth.into_iter().flatten() {
-            if !(hop.cross_origin && redact::is_sensitive_header(name)) {
+        let mut headers = own.clone();
+        for (name, value) in auth.into_iter().flatten() {
+            if !(cross_origin && redact::is_sensitive_header(name)) {
                 headers.insert(name.clone(), value.clone());
             }
         }
@@ -209,7 +221,7 @@ impl Transport {
             headers.insert(USER_AGENT, config.user_agent.clone());
         }
         for (name, value) in &config.default_headers {
-            let withheld = hop.cross_origin && redact::is_sensitive_header(name);
+            let withheld = cross_origin && redact::is_sensitive_header(name);
             if !withheld && !headers.contains_key(name) {
                 headers.insert(name.clone(), value.clone());
             }
@@ -220,6 +232,14 @@ impl Transport {
             }
         }
         headers
+    }
+
+    /// The headers a first hop with no header of its own sends with the
+    /// credentials `auth`: made once per token and transport
+    /// ([`PreparedAuth`](crate::auth::PreparedAuth) keeps them), so that
+    /// such a request copies one map instead of building it.
+    pub(crate) fn first_hop_headers(&self, auth: &HeaderMap) -> HeaderMap {
+        self.merged_headers(&HeaderMap::new(), Some(auth), false)
     }
 
     #[inline]

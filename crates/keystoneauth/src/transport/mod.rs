@@ -27,6 +27,7 @@ use crate::error::{Error, Result};
 use crate::redact;
 
 pub(crate) use attempt::Sending;
+
 use body::Failure;
 pub(crate) use plain::{BodyChunks, Landed, PlainExchange};
 use redirect::{is_redirect, redirect_method};
@@ -139,6 +140,11 @@ impl std::fmt::Debug for Transport {
     }
 }
 
+/// A transport's identity: it keeps no transport alive, and while it is
+/// held no other transport can take its place in memory (the allocation
+/// stays), so comparing addresses is sound.
+pub(crate) struct TransportKey(std::sync::Weak<TransportInner>);
+
 /// One hop's request: what does not change between retries.
 struct Hop<'a> {
     overrides: &'a RequestOverrides,
@@ -149,6 +155,10 @@ struct Hop<'a> {
     /// Credentials laid over `headers` (they replace headers of the same
     /// name); none to another origin.
     auth: Option<&'a HeaderMap>,
+    /// What [`Transport::headers_for`] gives for these credentials when
+    /// the hop's own headers are empty and it stays at the request's
+    /// origin, made once per token ([`Transport::first_hop_headers`]).
+    ready: Option<&'a HeaderMap>,
     /// At another origin than the request's: no sensitive default header.
     cross_origin: bool,
     body: Option<&'a RequestBody>,
@@ -170,6 +180,7 @@ impl<'a> Hop<'a> {
             url: &request.url,
             headers: &request.headers,
             auth,
+            ready: None,
             cross_origin: false,
             body: request.body.as_ref(),
             log_body: request.log_body,
@@ -249,6 +260,16 @@ impl Transport {
         Ok(self.inner.client.get_or_init(|| client))
     }
 
+    /// This transport's identity, for what is kept per transport.
+    pub(crate) fn key(&self) -> TransportKey {
+        TransportKey(Arc::downgrade(&self.inner))
+    }
+
+    /// Whether `key` is this transport's.
+    pub(crate) fn is(&self, key: &TransportKey) -> bool {
+        std::ptr::eq(key.0.as_ptr(), Arc::as_ptr(&self.inner))
+    }
+
     /// The retry policy used when a request does not override it.
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.inner.config.retry
@@ -314,6 +335,18 @@ impl Transport {
     /// Finish it with [`Transport::complete`], with the same request and
     /// credentials.
     pub(crate) fn start(&self, request: &HttpRequest, auth: Option<&HeaderMap>) -> Result<Option<impl Sending>> {
+        self.start_ready(request, auth, None)
+    }
+
+    /// [`Transport::start`] with the headers `ready` for the credentials,
+    /// from [`Transport::first_hop_headers`] (used when the request sets
+    /// no header of its own).
+    pub(crate) fn start_ready(
+        &self,
+        request: &HttpRequest,
+        auth: Option<&HeaderMap>,
+        ready: Option<&HeaderMap>,
+    ) -> Result<Option<impl Sending>> {
         let url = &request.url;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(Error::invalid_url(
@@ -324,7 +357,10 @@ impl Transport {
         if !self.can_start(request) {
             return Ok(None);
         }
-        let hop = Hop::first(request, auth, false);
+        let hop = Hop {
+            ready,
+            ..Hop::first(request, auth, false)
+        };
         self.launch(&hop).map(Some).map_err(Failure::into_error)
     }
 

@@ -29,7 +29,7 @@ pub(crate) trait BodyChunks: Stream<Item = reqwest::Result<Bytes>> + Send + Unpi
 impl<T: Stream<Item = reqwest::Result<Bytes>> + Send + Unpin> BodyChunks for T {}
 
 /// How a request is put on the wire ([`Transport::start`]).
-type Launch<S> = fn(&Transport, &HttpRequest, Option<&HeaderMap>) -> Result<Option<S>>;
+type Launch<S> = fn(&Transport, &HttpRequest, Option<&HeaderMap>, Option<&HeaderMap>) -> Result<Option<S>>;
 
 /// The exchange of [`Transport::plain_exchange`].
 pub(crate) struct PlainExchange<S, B> {
@@ -83,7 +83,7 @@ impl Transport {
     ) -> Option<PlainExchange<impl Sending + Unpin, impl BodyChunks>> {
         self.can_start(request).then(|| PlainExchange {
             state: State::Unsent,
-            launch: Transport::start,
+            launch: Transport::start_ready,
             into_chunks: chunks_of,
         })
     }
@@ -96,19 +96,20 @@ fn chunks_of(response: reqwest::Response) -> impl BodyChunks {
 
 impl<S: Sending + Unpin, B: BodyChunks> PlainExchange<S, B> {
     /// Polls the exchange of `request` (the one it was made for) on
-    /// `transport`, with the credentials `auth`.
+    /// `transport`, with the credentials `auth` (and the headers `ready`
+    /// for them, see [`Transport::start_ready`]).
     pub(crate) fn poll(
         &mut self,
         transport: &Transport,
         request: &HttpRequest,
-        auth: Option<&HeaderMap>,
+        (auth, ready): (Option<&HeaderMap>, Option<&HeaderMap>),
         cx: &mut Context<'_>,
     ) -> Poll<Landed> {
         let hop = Hop::first(request, None, false);
         loop {
             match &mut self.state {
                 State::Unsent => {
-                    self.state = match (self.launch)(transport, request, auth) {
+                    self.state = match (self.launch)(transport, request, auth, ready) {
                         Ok(Some(sending)) => State::Waiting { sending, start: None },
                         Ok(None) => {
                             self.state = State::Done;
