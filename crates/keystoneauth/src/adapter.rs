@@ -58,6 +58,9 @@ struct AdapterConfig {
 struct AdapterInner {
     config: AdapterConfig,
     limits: Option<Arc<Limits>>,
+    /// Whether the adapter sets any retry option (else its requests take
+    /// the session's policy without a copy of the empty overrides).
+    retries_set: bool,
 }
 
 impl std::fmt::Debug for Adapter {
@@ -143,7 +146,9 @@ impl Adapter {
         if let Some(c) = &i.config.client {
             b = b.client_name(c.name.clone(), c.version.as_deref());
         }
-        b = b.retry_overrides(i.config.retry.clone());
+        if i.retries_set {
+            b = b.retry_overrides(i.config.retry.clone());
+        }
         if let Some(v) = i.config.raise_error {
             b = b.raise_error(v);
         }
@@ -469,6 +474,7 @@ impl AdapterBuilder {
         let limits = Limits::new(self.concurrency, interval).map(Arc::new);
         Ok(Adapter {
             inner: Arc::new(AdapterInner {
+                retries_set: self.config.retry != RetryOverrides::default(),
                 config: self.config,
                 limits,
             }),

@@ -232,7 +232,10 @@ async fn sessions_sharing_a_plugin_send_their_own_headers() {
         Session::builder()
             .auth(plugin.clone())
             .user_agent(agent)
-            .default_header(HeaderName::from_static("x-tenant-hint"), HeaderValue::from_static(value))
+            .default_header(
+                HeaderName::from_static("x-tenant-hint"),
+                HeaderValue::from_static(value),
+            )
             .build()
             .unwrap()
     };

@@ -85,10 +85,17 @@ impl<S: Sending + Unpin, B: BodyChunks> Future for SendFuture<S, B> {
                     let (response, start) = match exchange.poll(&prepared.transport, &prepared.request, credentials, cx)
                     {
                         Poll::Pending => return Poll::Pending,
-                        // a plain success: below 300, nothing to raise
-                        Poll::Ready(Landed::Response(result)) => {
-                            *this = SendFuture::Done;
-                            return Poll::Ready(result);
+                        // a plain success: below 300, nothing to raise; the
+                        // request's method and URL go into the response
+                        Poll::Ready(Landed::Read(result)) => {
+                            let done = std::mem::replace(this, SendFuture::Done);
+                            return Poll::Ready(match (result, done) {
+                                (Ok(read), SendFuture::Plain { prepared, .. }) => {
+                                    Ok(read.into_response(prepared.request.method, prepared.request.url))
+                                }
+                                (Ok(_), _) => Err(Error::invalid_request("the request's state was lost")),
+                                (Err(e), _) => Err(e),
+                            });
                         }
                         Poll::Ready(Landed::Other(response, start)) => (response, start),
                     };

@@ -22,6 +22,18 @@ pub(crate) trait Sending: Future<Output = reqwest::Result<reqwest::Response>> + 
 
 impl<T: Future<Output = reqwest::Result<reqwest::Response>> + Send> Sending for T {}
 
+/// A response's headers, taken from reqwest's response (not copied: nothing
+/// reads them there), the secret ones marked.
+pub(super) fn marked_headers(response: &mut reqwest::Response) -> HeaderMap {
+    let mut headers = std::mem::take(response.headers_mut());
+    for (name, value) in headers.iter_mut() {
+        if redact::is_sensitive_header(name) {
+            value.set_sensitive(true);
+        }
+    }
+    headers
+}
+
 impl Transport {
     /// One attempt: one request on the wire, the body read: whole (within
     /// the size limit) for a success, only a bounded prefix for an error
@@ -159,18 +171,11 @@ impl Transport {
         Ok((head, None))
     }
 
-    /// The response's head, its headers taken from reqwest's response (not
-    /// copied: nothing reads them there) with the secret ones marked.
+    /// The response's head, its headers taken ([`marked_headers`]).
     pub(super) fn head_of(&self, hop: &Hop<'_>, response: &mut reqwest::Response, start: Instant) -> Response {
-        let mut headers = std::mem::take(response.headers_mut());
-        for (name, value) in headers.iter_mut() {
-            if redact::is_sensitive_header(name) {
-                value.set_sensitive(true);
-            }
-        }
         Response {
             status: response.status(),
-            headers,
+            headers: marked_headers(response),
             url: hop.url.clone(),
             method: hop.method.clone(),
             body: Bytes::new(),
@@ -192,6 +197,27 @@ impl Transport {
             hop.log_body,
             self.inner.config.split_loggers,
         );
+    }
+
+    /// [`Transport::log_read`] of a response in parts, whole.
+    pub(super) fn log_read_parts(
+        &self,
+        hop: &Hop<'_>,
+        status: StatusCode,
+        headers: &HeaderMap,
+        elapsed: Duration,
+        body: &[u8],
+    ) {
+        let logged = LoggedResponse {
+            status,
+            method: hop.method,
+            url: hop.url,
+            headers,
+            elapsed,
+            body: Some(body),
+            truncated: false,
+        };
+        log_response(&logged, hop.log_body, self.inner.config.split_loggers);
     }
 
     /// The headers one attempt sends: the hop's, then the user agent and

@@ -13,12 +13,14 @@
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use futures::Stream;
-use http::HeaderMap;
+use http::{HeaderMap, Method, StatusCode};
+use url::Url;
 
+use super::attempt::marked_headers;
 use super::body::{add_chunk, body_buffer, classify_body_error, too_large, Failure};
 use super::{Hop, HttpRequest, Response, Sending, Transport};
 use crate::error::{Error, Result};
@@ -56,7 +58,8 @@ enum State<S, B> {
     },
     /// A plain success whose body is being read.
     Reading {
-        head: Response,
+        status: StatusCode,
+        headers: HeaderMap,
         buf: BytesMut,
         limit: usize,
         chunks: B,
@@ -68,9 +71,34 @@ enum State<S, B> {
 /// What polling a [`PlainExchange`] ends with.
 pub(crate) enum Landed {
     /// A plain success, read; or the error that ended the exchange.
-    Response(Result<Response>),
+    Read(Result<PlainRead>),
     /// Any other response, received at the instant given, body unread.
     Other(reqwest::Response, Instant),
+}
+
+/// A plain success read whole: the [`Response`] but for the method and URL,
+/// which the request hands over instead of a copy being made.
+pub(crate) struct PlainRead {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+    elapsed: Duration,
+}
+
+impl PlainRead {
+    /// The response to the request of `method` at `url`.
+    pub(crate) fn into_response(self, method: Method, url: Url) -> Response {
+        Response {
+            status: self.status,
+            headers: self.headers,
+            url,
+            method,
+            body: self.body,
+            body_truncated: false,
+            history: Vec::new(),
+            elapsed: self.elapsed,
+        }
+    }
 }
 
 impl Transport {
@@ -113,13 +141,13 @@ impl<S: Sending + Unpin, B: BodyChunks> PlainExchange<S, B> {
                         Ok(Some(sending)) => State::Waiting { sending, start: None },
                         Ok(None) => {
                             self.state = State::Done;
-                            return Poll::Ready(Landed::Response(Err(Error::invalid_request(
+                            return Poll::Ready(Landed::Read(Err(Error::invalid_request(
                                 "the request cannot be sent the plain way",
                             ))));
                         }
                         Err(e) => {
                             self.state = State::Done;
-                            return Poll::Ready(Landed::Response(Err(e)));
+                            return Poll::Ready(Landed::Read(Err(e)));
                         }
                     };
                 }
@@ -131,7 +159,7 @@ impl<S: Sending + Unpin, B: BodyChunks> PlainExchange<S, B> {
                         Poll::Ready(Err(e)) => {
                             self.state = State::Done;
                             let failure = transport.not_answered(&hop, e, start);
-                            return Poll::Ready(Landed::Response(Err(failure.into_error())));
+                            return Poll::Ready(Landed::Read(Err(failure.into_error())));
                         }
                     };
                     if response.status().as_u16() >= 300 {
@@ -142,11 +170,11 @@ impl<S: Sending + Unpin, B: BodyChunks> PlainExchange<S, B> {
                     let announced = response.content_length();
                     if announced.is_some_and(|n| n > limit as u64) {
                         self.state = State::Done;
-                        return Poll::Ready(Landed::Response(Err(too_large(hop.url, limit))));
+                        return Poll::Ready(Landed::Read(Err(too_large(hop.url, limit))));
                     }
-                    let head = transport.head_of(&hop, &mut response, start);
                     self.state = State::Reading {
-                        head,
+                        status: response.status(),
+                        headers: marked_headers(&mut response),
                         buf: body_buffer(announced),
                         limit,
                         chunks: (self.into_chunks)(response),
@@ -163,10 +191,10 @@ impl<S: Sending + Unpin, B: BodyChunks> PlainExchange<S, B> {
                         Poll::Ready(Some(Err(e))) => Some(classify_body_error(e, hop.method, hop.url)),
                         Poll::Ready(None) => None,
                     };
-                    return Poll::Ready(Landed::Response(self.read(transport, &hop, failure)));
+                    return Poll::Ready(Landed::Read(self.read(transport, &hop, failure)));
                 }
                 State::Done => {
-                    return Poll::Ready(Landed::Response(Err(Error::invalid_request(
+                    return Poll::Ready(Landed::Read(Err(Error::invalid_request(
                         "the request's future was polled after it completed",
                     ))))
                 }
@@ -176,20 +204,29 @@ impl<S: Sending + Unpin, B: BodyChunks> PlainExchange<S, B> {
 
     /// The response whose body has been read whole, or the failure that
     /// ended the reading; the exchange is done either way.
-    fn read(&mut self, transport: &Transport, hop: &Hop<'_>, failure: Option<Failure>) -> Result<Response> {
+    fn read(&mut self, transport: &Transport, hop: &Hop<'_>, failure: Option<Failure>) -> Result<PlainRead> {
         let State::Reading {
-            mut head, buf, start, ..
+            status,
+            headers,
+            buf,
+            start,
+            ..
         } = std::mem::replace(&mut self.state, State::Done)
         else {
             return Err(Error::invalid_request("the request's body was read twice"));
         };
-        head.elapsed = start.elapsed();
-        transport.record(hop.method, hop.url, Some(head.status), head.elapsed);
+        let elapsed = start.elapsed();
+        transport.record(hop.method, hop.url, Some(status), elapsed);
         if let Some(failure) = failure {
             return Err(failure.into_error());
         }
-        head.body = buf.freeze();
-        transport.log_read(hop, &head);
-        Ok(head)
+        let read = PlainRead {
+            status,
+            headers,
+            body: buf.freeze(),
+            elapsed,
+        };
+        transport.log_read_parts(hop, read.status, &read.headers, read.elapsed, &read.body);
+        Ok(read)
     }
 }
