@@ -187,12 +187,7 @@ impl PreparedAuth {
                 if let Some((_, endpoint)) = found.iter().find(|(k, _)| k == filter) {
                     return Some(f(endpoint));
                 }
-                let endpoint = PreparedEndpoint::new(lookup(access, filter).ok()?);
-                let out = f(&endpoint);
-                if found.len() < MAX_PREPARED_ENDPOINTS {
-                    found.push((filter.clone(), endpoint));
-                }
-                Some(out)
+                first_lookup(access, &mut found, filter, f)
             }
         }
     }
@@ -205,6 +200,24 @@ impl PreparedAuth {
             _ => 0,
         }
     }
+}
+
+/// The first lookup of `filter` in a token's catalog, remembered in
+/// `found` within the bound (out of line: once per filter and token).
+#[cold]
+#[inline(never)]
+fn first_lookup<R>(
+    access: &AccessInfo,
+    found: &mut Vec<(EndpointFilter, PreparedEndpoint)>,
+    filter: &EndpointFilter,
+    f: impl FnOnce(&PreparedEndpoint) -> R,
+) -> Option<R> {
+    let endpoint = PreparedEndpoint::new(lookup(access, filter).ok()?);
+    let out = f(&endpoint);
+    if found.len() < MAX_PREPARED_ENDPOINTS {
+        found.push((filter.clone(), endpoint));
+    }
+    Some(out)
 }
 
 fn lookup(access: &AccessInfo, filter: &EndpointFilter) -> Result<String> {

@@ -232,9 +232,17 @@ impl Session {
     /// The transport to use with a plugin: the session's, or one presenting
     /// the client certificate the plugin asks for.
     pub(crate) fn transport_for(&self, plugin: Option<&Arc<dyn AuthPlugin>>) -> Result<Transport> {
-        let Some(identity) = plugin.and_then(|p| p.connection_params().client_identity) else {
-            return Ok(self.inner.transport.clone());
-        };
+        match plugin.and_then(|p| p.connection_params().client_identity) {
+            None => Ok(self.inner.transport.clone()),
+            Some(identity) => self.identity_transport(identity),
+        }
+    }
+
+    /// The transport that presents a plugin's client certificate, made once
+    /// per certificate (out of line: rare).
+    #[cold]
+    #[inline(never)]
+    fn identity_transport(&self, identity: crate::transport::ClientIdentity) -> Result<Transport> {
         let key = identity.fingerprint();
         let mut cache = self
             .inner

@@ -487,15 +487,7 @@ impl RequestBuilder {
         let mut headers = std::mem::take(&mut self.headers);
         let extras = self.extras.take();
         if let Some(x) = &extras {
-            if !x.query.is_empty() {
-                url.query_pairs_mut().extend_pairs(&x.query);
-            }
-            if let Some((service_type, mv)) = microversion {
-                set_microversion_headers(&mut headers, &service_type, mv)?;
-            }
-            if (x.user_agent.is_some() || x.client.is_some()) && !headers.contains_key(USER_AGENT) {
-                self.set_user_agent(x, &mut headers)?;
-            }
+            self.apply_extras(x, &mut url, &mut headers, microversion)?;
         }
         let mut request = HttpRequest::new(self.method, url)
             .follow_redirects(self.follow_redirects)
@@ -512,6 +504,29 @@ impl RequestBuilder {
             auth,
             allow_reauth: self.allow_reauth,
         })
+    }
+
+    /// The query, microversion and user agent of a request that sets them
+    /// (out of line: most requests set none).
+    #[cold]
+    #[inline(never)]
+    fn apply_extras(
+        &self,
+        x: &Extras,
+        url: &mut Url,
+        headers: &mut HeaderMap,
+        microversion: Option<(String, ApiVersion)>,
+    ) -> Result<()> {
+        if !x.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(&x.query);
+        }
+        if let Some((service_type, mv)) = microversion {
+            set_microversion_headers(headers, &service_type, mv)?;
+        }
+        if (x.user_agent.is_some() || x.client.is_some()) && !headers.contains_key(USER_AGENT) {
+            self.set_user_agent(x, headers)?;
+        }
+        Ok(())
     }
 
     /// The microversion asked for and the service type it names (`latest`

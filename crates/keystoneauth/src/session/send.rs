@@ -73,6 +73,21 @@ impl<S: Sending + Unpin, B: BodyChunks> SendFuture<S, B> {
     }
 }
 
+impl<S: Sending + Unpin, B: BodyChunks> SendFuture<S, B> {
+    /// A plain exchange whose response (received at `start`) is not a
+    /// plain success, continued the general way (out of line: rare).
+    #[cold]
+    #[inline(never)]
+    fn the_general_way(self, response: reqwest::Response, start: Instant) -> Self {
+        match self {
+            SendFuture::Plain { prepared, raise, .. } => {
+                SendFuture::later(prepared.complete_received(response, start), raise)
+            }
+            other => other,
+        }
+    }
+}
+
 impl<S: Sending + Unpin, B: BodyChunks> Future for SendFuture<S, B> {
     type Output = Result<Response>;
 
@@ -99,9 +114,7 @@ impl<S: Sending + Unpin, B: BodyChunks> Future for SendFuture<S, B> {
                         }
                         Poll::Ready(Landed::Other(response, start)) => (response, start),
                     };
-                    if let SendFuture::Plain { prepared, raise, .. } = std::mem::replace(this, SendFuture::Done) {
-                        *this = SendFuture::later(prepared.complete_received(response, start), raise);
-                    }
+                    *this = std::mem::replace(this, SendFuture::Done).the_general_way(response, start);
                 }
                 SendFuture::Later { exchange, raise } => {
                     let result = match exchange.as_mut().poll(cx) {

@@ -95,24 +95,38 @@ impl Transport {
             }
             request
         } else {
-            // reqwest's builder moves the URL's user and password into an
-            // `Authorization` header, out of the URL it logs and pools by.
-            let mut builder = client.request(method.clone(), url.clone()).headers(headers);
-            if let Some(body) = body {
-                builder = builder.body(body);
-            }
-            if let Some(timeout) = hop.overrides.timeout {
-                builder = builder.timeout(timeout);
-            }
-            builder.build().map_err(|e| {
-                let failure = classify_send_error(e, method, url);
-                if !matches!(failure, Failure::Fatal(_)) {
-                    self.record(method, url, None, Duration::ZERO);
-                }
-                failure
-            })?
+            self.request_with_userinfo(client, hop, headers, body)?
         };
         Ok(client.execute(request))
+    }
+
+    /// The request of a URL with a user or password: reqwest's builder
+    /// moves them into an `Authorization` header, out of the URL it logs
+    /// and pools by (out of line: rare).
+    #[cold]
+    #[inline(never)]
+    fn request_with_userinfo(
+        &self,
+        client: &reqwest::Client,
+        hop: &Hop<'_>,
+        headers: HeaderMap,
+        body: Option<reqwest::Body>,
+    ) -> Result<reqwest::Request, Failure> {
+        let (method, url) = (hop.method, hop.url);
+        let mut builder = client.request(method.clone(), url.clone()).headers(headers);
+        if let Some(body) = body {
+            builder = builder.body(body);
+        }
+        if let Some(timeout) = hop.overrides.timeout {
+            builder = builder.timeout(timeout);
+        }
+        builder.build().map_err(|e| {
+            let failure = classify_send_error(e, method, url);
+            if !matches!(failure, Failure::Fatal(_)) {
+                self.record(method, url, None, Duration::ZERO);
+            }
+            failure
+        })
     }
 
     /// Awaits the response of a hop put on the wire and reads its body as
