@@ -61,6 +61,9 @@ struct AdapterInner {
     /// Whether the adapter sets any retry option (else its requests take
     /// the session's policy without a copy of the empty overrides).
     retries_set: bool,
+    /// Whether the adapter sets anything besides its endpoint filter (else
+    /// its requests are built in one step, see [`Adapter::request`]).
+    plain: bool,
 }
 
 impl std::fmt::Debug for Adapter {
@@ -129,7 +132,17 @@ impl Adapter {
     /// Starts a request with the adapter's defaults.
     pub fn request(&self, method: Method, url: impl Into<String>) -> RequestBuilder {
         let i = &self.inner;
-        let mut b = i.config.session.request(method, url);
+        if i.plain {
+            let filter = Arc::clone(&i.config.filter);
+            return RequestBuilder::with_shared_filter(i.config.session.clone(), method, url.into(), filter);
+        }
+        self.configured(i.config.session.request(method, url))
+    }
+
+    /// `b` with what the adapter sets (the request of an adapter that sets
+    /// more than its filter).
+    fn configured(&self, mut b: RequestBuilder) -> RequestBuilder {
+        let i = &self.inner;
         if !i.config.headers.is_empty() {
             b = b.headers(i.config.headers.clone());
         }
@@ -472,9 +485,24 @@ impl AdapterBuilder {
             }
         };
         let limits = Limits::new(self.concurrency, interval).map(Arc::new);
+        let retries_set = self.config.retry != RetryOverrides::default();
+        let c = &self.config;
+        // Everything `Adapter::configured` sets, unset.
+        let plain = c.headers.is_empty()
+            && c.endpoint_override.is_none()
+            && c.auth.is_none()
+            && c.user_agent.is_none()
+            && c.client.is_none()
+            && !retries_set
+            && c.raise_error.is_none()
+            && c.global_request_id.is_none()
+            && c.max_response_size.is_none()
+            && limits.is_none()
+            && c.microversion.is_none();
         Ok(Adapter {
             inner: Arc::new(AdapterInner {
-                retries_set: self.config.retry != RetryOverrides::default(),
+                retries_set,
+                plain,
                 config: self.config,
                 limits,
             }),

@@ -60,7 +60,9 @@ enum Endpoints {
     /// The token's catalog, each filter looked up once.
     Catalog {
         access: Arc<AccessInfo>,
-        found: Mutex<Vec<(EndpointFilter, PreparedEndpoint)>>,
+        /// Keyed by the filter; a shared filter (an adapter's) is kept
+        /// as its `Arc`, so that its own requests find it by address.
+        found: Mutex<Vec<(Arc<EndpointFilter>, PreparedEndpoint)>>,
     },
 }
 
@@ -174,9 +176,14 @@ impl PreparedAuth {
     /// or the catalog has none for the filter (the caller then asks the
     /// plugin, which reports the error). Filters with a version request go
     /// through discovery, not here.
+    ///
+    /// `filter` is `shared`'s when given: a filter shared by many requests
+    /// (an adapter's) is then found by its address before its fields are
+    /// compared.
     pub(crate) fn with_endpoint<R>(
         &self,
         filter: &EndpointFilter,
+        shared: Option<&Arc<EndpointFilter>>,
         f: impl FnOnce(&PreparedEndpoint) -> R,
     ) -> Option<R> {
         match &self.endpoints {
@@ -184,10 +191,16 @@ impl PreparedAuth {
             Endpoints::Fixed(endpoint) => Some(f(endpoint)),
             Endpoints::Catalog { access, found } => {
                 let mut found = found.lock().unwrap_or_else(PoisonError::into_inner);
-                if let Some((_, endpoint)) = found.iter().find(|(k, _)| k == filter) {
+                // The address first: the remembered `Arc` keeps it from
+                // being reused by another filter.
+                let hit = found
+                    .iter()
+                    .position(|(k, _)| std::ptr::eq(Arc::as_ptr(k), filter))
+                    .or_else(|| found.iter().position(|(k, _)| **k == *filter));
+                if let Some((_, endpoint)) = hit.and_then(|i| found.get(i)) {
                     return Some(f(endpoint));
                 }
-                first_lookup(access, &mut found, filter, f)
+                first_lookup(access, &mut found, filter, shared, f)
             }
         }
     }
@@ -208,14 +221,16 @@ impl PreparedAuth {
 #[inline(never)]
 fn first_lookup<R>(
     access: &AccessInfo,
-    found: &mut Vec<(EndpointFilter, PreparedEndpoint)>,
+    found: &mut Vec<(Arc<EndpointFilter>, PreparedEndpoint)>,
     filter: &EndpointFilter,
+    shared: Option<&Arc<EndpointFilter>>,
     f: impl FnOnce(&PreparedEndpoint) -> R,
 ) -> Option<R> {
     let endpoint = PreparedEndpoint::new(lookup(access, filter).ok()?);
     let out = f(&endpoint);
     if found.len() < MAX_PREPARED_ENDPOINTS {
-        found.push((filter.clone(), endpoint));
+        let key = shared.map_or_else(|| Arc::new(filter.clone()), Arc::clone);
+        found.push((key, endpoint));
     }
     Some(out)
 }

@@ -582,7 +582,7 @@ mod tests {
         let header = prepared.headers()[AUTH_TOKEN_HEADER].clone();
         assert!(header.is_sensitive());
         let url = prepared
-            .with_endpoint(&EndpointFilter::new("compute"), |e| e.url().to_owned())
+            .with_endpoint(&EndpointFilter::new("compute"), None, |e| e.url().to_owned())
             .unwrap();
         (header.to_str().unwrap().to_owned(), url)
     }
@@ -627,16 +627,49 @@ mod tests {
         for i in 0..extra {
             let filter = EndpointFilter::new(format!("service-{i}"));
             for _ in 0..2 {
-                let url = prepared.with_endpoint(&filter, |e| e.url().to_owned());
+                let url = prepared.with_endpoint(&filter, None, |e| e.url().to_owned());
                 assert_eq!(url.as_deref(), Some(format!("http://s{i}/v1").as_str()));
             }
         }
         assert_eq!(prepared.remembered(), crate::auth::MAX_PREPARED_ENDPOINTS);
         // not in the catalog: no answer (the plugin reports the error), nothing kept
         assert!(prepared
-            .with_endpoint(&EndpointFilter::new("nothing"), |e| e.url().to_owned())
+            .with_endpoint(&EndpointFilter::new("nothing"), None, |e| e.url().to_owned())
             .is_none());
         assert_eq!(prepared.remembered(), crate::auth::MAX_PREPARED_ENDPOINTS);
+    }
+
+    #[test]
+    fn shared_filters_are_found_by_address_and_equal_ones_by_value() {
+        let access = Arc::new(access_with("t-1", "http://nova/v2.1", 2));
+        let prepared = PreparedAuth::for_catalog(HeaderMap::new(), access);
+        let url = |f: &EndpointFilter, shared: Option<&Arc<EndpointFilter>>| {
+            prepared.with_endpoint(f, shared, |e| e.url().to_owned())
+        };
+        // an adapter's filter, remembered as its own Arc
+        let adapter = Arc::new(EndpointFilter::new("service-1"));
+        assert_eq!(url(&adapter, Some(&adapter)).as_deref(), Some("http://s1/v1"));
+        assert_eq!(url(&adapter, Some(&adapter)).as_deref(), Some("http://s1/v1"));
+        assert_eq!(prepared.remembered(), 1);
+        // an equal filter elsewhere (owned or another adapter's) finds the
+        // same entry by value; a different one is looked up on its own
+        let twin = Arc::new(EndpointFilter::new("service-1"));
+        assert_eq!(url(&twin, Some(&twin)).as_deref(), Some("http://s1/v1"));
+        assert_eq!(
+            url(&EndpointFilter::new("service-1"), None).as_deref(),
+            Some("http://s1/v1")
+        );
+        assert_eq!(prepared.remembered(), 1);
+        let other = Arc::new(EndpointFilter::new("service-0"));
+        assert_eq!(url(&other, Some(&other)).as_deref(), Some("http://s0/v1"));
+        assert_eq!(prepared.remembered(), 2);
+        // the remembered Arc keeps the adapter's filter (and so its
+        // address) alive after the adapter is gone
+        let weak = Arc::downgrade(&adapter);
+        drop(adapter);
+        assert!(weak.upgrade().is_some());
+        let compute = Arc::new(EndpointFilter::new("compute"));
+        assert_eq!(url(&compute, Some(&compute)).as_deref(), Some("http://nova/v2.1"));
     }
 
     #[test]

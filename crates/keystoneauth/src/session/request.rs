@@ -99,6 +99,19 @@ impl RequestBuilder {
         }
     }
 
+    /// A request whose endpoint filter is shared with others (an
+    /// adapter's), built in one step.
+    pub(crate) fn with_shared_filter(
+        session: Session,
+        method: Method,
+        url: String,
+        filter: Arc<EndpointFilter>,
+    ) -> Self {
+        let mut b = RequestBuilder::new(session, method, url);
+        b.endpoint_filter = Some(RequestFilter::Shared(filter));
+        b
+    }
+
     /// The less common options, to set.
     fn extras(&mut self) -> &mut Extras {
         self.extras.get_or_insert_with(Box::default)
@@ -591,7 +604,7 @@ impl RequestBuilder {
             let endpoint_override = self.extra().and_then(|x| x.endpoint_override.as_ref());
             if let (None, Some(filter), Some(prepared)) = (endpoint_override, &self.endpoint_filter, prepared) {
                 if !filter.has_version_request() {
-                    return prepared.with_endpoint(filter, |e| join_endpoint(e, &self.url));
+                    return prepared.with_endpoint(filter, filter.shared(), |e| join_endpoint(e, &self.url));
                 }
             }
             return None;
@@ -631,6 +644,16 @@ impl RequestBuilder {
 enum RequestFilter {
     Owned(Box<EndpointFilter>),
     Shared(Arc<EndpointFilter>),
+}
+
+impl RequestFilter {
+    /// The filter's `Arc` when it is shared.
+    fn shared(&self) -> Option<&Arc<EndpointFilter>> {
+        match self {
+            RequestFilter::Owned(_) => None,
+            RequestFilter::Shared(f) => Some(f),
+        }
+    }
 }
 
 impl std::ops::Deref for RequestFilter {
