@@ -44,7 +44,8 @@ struct AdapterConfig {
     /// Shared with every request, not copied into each.
     filter: Arc<EndpointFilter>,
     endpoint_override: Option<String>,
-    microversion: Option<String>,
+    /// Parsed once, when set (checked there, so it is always valid).
+    microversion: Option<ApiVersion>,
     auth: Option<Arc<dyn AuthPlugin>>,
     user_agent: Option<String>,
     client: Option<UserAgentItem>,
@@ -75,7 +76,7 @@ impl std::fmt::Debug for Adapter {
                 "endpoint_override",
                 &i.config.endpoint_override.as_deref().map(crate::redact::url_str),
             )
-            .field("microversion", &i.config.microversion)
+            .field("microversion", &i.config.microversion.map(|v| v.to_string()))
             .field("auth", &i.config.auth)
             .field(
                 "headers",
@@ -174,8 +175,8 @@ impl Adapter {
         if let Some(l) = &i.limits {
             b = b.limits(l.clone());
         }
-        if let Some(mv) = &i.config.microversion {
-            b = b.microversion(mv);
+        if let Some(mv) = i.config.microversion {
+            b = b.parsed_microversion(mv);
         }
         b
     }
@@ -387,11 +388,12 @@ impl AdapterBuilder {
     /// The microversion every request sends unless it sets its own
     /// (`latest` is resolved against discovery).
     pub fn default_microversion(mut self, microversion: impl Into<String>) -> Self {
-        let mv = microversion.into();
-        if let Err(e) = ApiVersion::parse_option(&mv, "default_microversion") {
-            self.error.get_or_insert(e);
+        match ApiVersion::parse_option(&microversion.into(), "default_microversion") {
+            Ok(v) => self.config.microversion = Some(v),
+            Err(e) => {
+                self.error.get_or_insert(e);
+            }
         }
-        self.config.microversion = Some(mv);
         self
     }
 

@@ -333,6 +333,13 @@ impl RequestBuilder {
         self
     }
 
+    /// [`RequestBuilder::microversion`] already parsed (an adapter's
+    /// default, parsed when the adapter was built).
+    pub(crate) fn parsed_microversion(mut self, microversion: ApiVersion) -> Self {
+        self.extras().microversion = Some(microversion);
+        self
+    }
+
     /// The service type named in the microversion header (default: the
     /// endpoint filter's service type).
     pub fn microversion_service_type(mut self, service_type: impl Into<String>) -> Self {
