@@ -252,8 +252,24 @@ async fn sessions_sharing_a_plugin_send_their_own_headers() {
         .send()
         .await
         .unwrap();
+    // a header of several values keeps them all, in order; the
+    // credentials stay over a header of their name
+    let mut own = http::HeaderMap::new();
+    own.append("x-multi", HeaderValue::from_static("first"));
+    own.append("x-multi", HeaderValue::from_static("second"));
+    own.insert("x-auth-token", HeaderValue::from_static("forged"));
+    own.insert("x-tenant-hint", HeaderValue::from_static("own"));
+    own.insert("user-agent", HeaderValue::from_static("own-agent"));
+    two.get("/d")
+        .endpoint_filter(compute())
+        .headers(own)
+        .send()
+        .await
+        .unwrap();
     let requests = received(&server).await;
-    assert_eq!(requests.len(), 5);
+    assert_eq!(requests.len(), 6);
+    let multi: Vec<_> = requests[5].headers.get_all("x-multi").iter().collect();
+    assert_eq!(multi, ["first", "second"]);
     for r in &requests {
         let (agent, hint) = match r.url.path() {
             "/v2.1/a" => ("agent-one", "one"),

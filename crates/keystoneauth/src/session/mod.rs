@@ -2,6 +2,7 @@
 //! by every client of a program.
 
 mod limits;
+mod microversions;
 mod request;
 mod send;
 mod url;
@@ -65,6 +66,8 @@ struct SessionInner {
     discovery_cache: DiscoveryCache,
     /// Transports with a client certificate, for plugins that ask for one.
     identity_transports: Mutex<Vec<(String, Transport)>>,
+    /// The microversion headers made so far.
+    microversions: Arc<microversions::MicroversionHeaders>,
 }
 
 impl std::fmt::Debug for Session {
@@ -99,6 +102,7 @@ impl Session {
                 user_agent_override: self.inner.user_agent_override,
                 discovery_cache: self.inner.discovery_cache.clone(),
                 identity_transports: Mutex::new(Vec::new()),
+                microversions: Arc::clone(&self.inner.microversions),
             }),
         }
     }
@@ -563,6 +567,7 @@ impl SessionBuilder {
                 user_agent_override,
                 discovery_cache: self.discovery_cache.unwrap_or_default(),
                 identity_transports: Mutex::new(Vec::new()),
+                microversions: Arc::default(),
             }),
         })
     }

@@ -11,12 +11,11 @@ use serde::Serialize;
 use url::Url;
 
 use super::send::{Authenticator, Prepared, SendFuture};
-use super::url::{is_relative, join_endpoint, join_url};
+use super::url::{is_relative, join_endpoint, join_url, substitute};
 use super::Limits;
 use super::Session;
 use crate::auth::{AuthPlugin, PreparedAuth};
 use crate::catalog::EndpointFilter;
-use crate::discovery::set_microversion_headers;
 use crate::error::{Error, Result};
 use crate::redact;
 use crate::transport::{
@@ -192,14 +191,25 @@ impl RequestBuilder {
         self
     }
 
-    /// Sets several headers.
+    /// Sets several headers: each name's values (all of them) replace what
+    /// the request had under that name.
     pub fn headers(mut self, headers: HeaderMap) -> Self {
+        // A name comes with its first value only: the others follow
+        // without one, and are kept too.
+        let mut last: Option<HeaderName> = None;
         for (name, mut value) in headers {
+            let first = name.is_some();
             if let Some(name) = name {
-                if redact::is_sensitive_header(&name) {
-                    value.set_sensitive(true);
-                }
-                self.headers.insert(name, value);
+                last = Some(name);
+            }
+            let Some(name) = &last else { continue };
+            if redact::is_sensitive_header(name) {
+                value.set_sensitive(true);
+            }
+            if first {
+                self.headers.insert(name.clone(), value);
+            } else {
+                self.headers.append(name.clone(), value);
             }
         }
         self
@@ -541,7 +551,7 @@ impl RequestBuilder {
             url.query_pairs_mut().extend_pairs(&x.query);
         }
         if let Some((service_type, mv)) = microversion {
-            set_microversion_headers(headers, &service_type, mv)?;
+            self.session.inner.microversions.set(headers, &service_type, mv)?;
         }
         if (x.user_agent.is_some() || x.client.is_some()) && !headers.contains_key(USER_AGENT) {
             self.set_user_agent(x, headers)?;
@@ -672,28 +682,4 @@ impl std::ops::Deref for RequestFilter {
             RequestFilter::Shared(f) => f,
         }
     }
-}
-
-/// Fills `%(project_id)s` and `%(user_id)s` in an endpoint override.
-async fn substitute(endpoint: &str, plugin: Option<&Arc<dyn AuthPlugin>>, transport: &Transport) -> Result<String> {
-    let mut out = endpoint.to_owned();
-    for (placeholder, what) in [("%(project_id)s", "project_id"), ("%(user_id)s", "user_id")] {
-        if !out.contains(placeholder) {
-            continue;
-        }
-        let plugin = plugin.ok_or(Error::missing_auth_plugin("fill in the endpoint override"))?;
-        let value = if what == "project_id" {
-            plugin.project_id(transport).await?
-        } else {
-            plugin.user_id(transport).await?
-        };
-        let value = value.ok_or_else(|| {
-            Error::invalid_option(
-                "endpoint_override",
-                format!("it contains {placeholder} but the auth plugin knows no {what}"),
-            )
-        })?;
-        out = out.replace(placeholder, &value);
-    }
-    Ok(out)
 }

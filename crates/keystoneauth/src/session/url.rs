@@ -1,11 +1,15 @@
 //! Request URLs: telling a relative URL from an absolute one, and joining a
 //! path to an endpoint the way keystoneauth1 does (without parsing the
-//! endpoint again when the token's prepared endpoint has it parsed).
+//! endpoint again when the token's prepared endpoint has it parsed), and
+//! filling in an endpoint override's placeholders.
+
+use std::sync::Arc;
 
 use url::Url;
 
-use crate::auth::PreparedEndpoint;
+use crate::auth::{AuthPlugin, PreparedEndpoint};
 use crate::error::{Error, Result};
+use crate::transport::Transport;
 
 /// True when `url` cannot be an absolute URL: it starts with `/` (a path)
 /// or has no `:` before its first `/`, `?` or `#` (so no scheme). Such a
@@ -50,6 +54,34 @@ fn is_plain_path_byte(b: u8) -> bool {
 /// `base.rstrip('/') + '/' + path.lstrip('/')`.
 pub(crate) fn join_url(base: &str, path: &str) -> String {
     format!("{}/{}", base.trim_end_matches('/'), path.trim_start_matches('/'))
+}
+
+/// Fills `%(project_id)s` and `%(user_id)s` in an endpoint override.
+pub(super) async fn substitute(
+    endpoint: &str,
+    plugin: Option<&Arc<dyn AuthPlugin>>,
+    transport: &Transport,
+) -> Result<String> {
+    let mut out = endpoint.to_owned();
+    for (placeholder, what) in [("%(project_id)s", "project_id"), ("%(user_id)s", "user_id")] {
+        if !out.contains(placeholder) {
+            continue;
+        }
+        let plugin = plugin.ok_or(Error::missing_auth_plugin("fill in the endpoint override"))?;
+        let value = if what == "project_id" {
+            plugin.project_id(transport).await?
+        } else {
+            plugin.user_id(transport).await?
+        };
+        let value = value.ok_or_else(|| {
+            Error::invalid_option(
+                "endpoint_override",
+                format!("it contains {placeholder} but the auth plugin knows no {what}"),
+            )
+        })?;
+        out = out.replace(placeholder, &value);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
