@@ -59,9 +59,6 @@ struct AdapterConfig {
 struct AdapterInner {
     config: AdapterConfig,
     limits: Option<Arc<Limits>>,
-    /// Whether the adapter sets any retry option (else its requests take
-    /// the session's policy without a copy of the empty overrides).
-    retries_set: bool,
     /// Whether the adapter sets anything besides its endpoint filter (else
     /// its requests are built in one step, see [`Adapter::request`]).
     plain: bool,
@@ -160,9 +157,7 @@ impl Adapter {
         if let Some(c) = &i.config.client {
             b = b.client_name(c.name.clone(), c.version.as_deref());
         }
-        if i.retries_set {
-            b = b.retry_overrides(i.config.retry.clone());
-        }
+        b = b.retry_overrides(i.config.retry.clone());
         if let Some(v) = i.config.raise_error {
             b = b.raise_error(v);
         }
@@ -179,6 +174,22 @@ impl Adapter {
             b = b.parsed_microversion(mv);
         }
         b
+    }
+
+    /// Whether an adapter of `config` and `limits` sets nothing that
+    /// [`Adapter::configured`] would add to a request besides its filter.
+    fn sets_only_its_filter(c: &AdapterConfig, limits: Option<&Arc<Limits>>) -> bool {
+        c.headers.is_empty()
+            && c.endpoint_override.is_none()
+            && c.auth.is_none()
+            && c.user_agent.is_none()
+            && c.client.is_none()
+            && c.retry == RetryOverrides::default()
+            && c.raise_error.is_none()
+            && c.global_request_id.is_none()
+            && c.max_response_size.is_none()
+            && limits.is_none()
+            && c.microversion.is_none()
     }
 
     crate::session::method_shortcuts!(RequestBuilder);
@@ -487,23 +498,9 @@ impl AdapterBuilder {
             }
         };
         let limits = Limits::new(self.concurrency, interval).map(Arc::new);
-        let retries_set = self.config.retry != RetryOverrides::default();
-        let c = &self.config;
-        // Everything `Adapter::configured` sets, unset.
-        let plain = c.headers.is_empty()
-            && c.endpoint_override.is_none()
-            && c.auth.is_none()
-            && c.user_agent.is_none()
-            && c.client.is_none()
-            && !retries_set
-            && c.raise_error.is_none()
-            && c.global_request_id.is_none()
-            && c.max_response_size.is_none()
-            && limits.is_none()
-            && c.microversion.is_none();
+        let plain = Adapter::sets_only_its_filter(&self.config, limits.as_ref());
         Ok(Adapter {
             inner: Arc::new(AdapterInner {
-                retries_set,
                 plain,
                 config: self.config,
                 limits,
