@@ -13,9 +13,9 @@
 //! request),
 //! `BENCH_ONLY` (`bare`, `session`, `adapter` or `floor`: run that variant
 //! alone, for profiling), `BENCH_FLOOR` (set: add the `floor` variant, what
-//! the library's per-request work costs written by hand on reqwest: the
-//! prepared URL and credentials, the response's headers taken and its body
-//! read into one buffer).
+//! the library's per-request work costs written by hand on a reqwest client
+//! set up as the library's is: the prepared URL and credentials, the
+//! response's headers taken and its body read into one buffer).
 //!
 //! Run through `scripts/bench-nginx run`; prints a markdown table.
 
@@ -200,8 +200,11 @@ async fn clients(base: &str, token: &str) -> BoxResult<Vec<Client>> {
         let mut headers = http::HeaderMap::new();
         headers.insert("x-auth-token", value);
         clients.push(Client::Floor {
+            // the library's reqwest settings: redirects and reqwest's retry
+            // layer off (the transport re-sends refused requests itself)
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
+                .retry(reqwest::retry::never().max_retries_per_request(0))
                 .user_agent(concat!("keystoneauth-rs/", env!("CARGO_PKG_VERSION")))
                 .build()?,
             url: url::Url::parse(&format!("{base}/v2.1"))?,

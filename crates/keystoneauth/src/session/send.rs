@@ -86,6 +86,17 @@ impl<S: Sending + Unpin, B: BodyChunks> SendFuture<S, B> {
             other => other,
         }
     }
+
+    /// A plain exchange whose send the server refused before acting on it
+    /// (`error`), sent again the general way (out of line: rare).
+    #[cold]
+    #[inline(never)]
+    fn after_refusal(self, error: Error) -> Self {
+        match self {
+            SendFuture::Plain { prepared, raise, .. } => SendFuture::later(prepared.after_refusal(error), raise),
+            other => other,
+        }
+    }
 }
 
 impl<S: Sending + Unpin, B: BodyChunks> Future for SendFuture<S, B> {
@@ -113,6 +124,10 @@ impl<S: Sending + Unpin, B: BodyChunks> Future for SendFuture<S, B> {
                             });
                         }
                         Poll::Ready(Landed::Other(response, start)) => (response, start),
+                        Poll::Ready(Landed::Refused(e)) => {
+                            *this = std::mem::replace(this, SendFuture::Done).after_refusal(e);
+                            continue;
+                        }
                     };
                     *this = std::mem::replace(this, SendFuture::Done).the_general_way(response, start);
                 }
@@ -175,6 +190,14 @@ impl Prepared {
             .transport
             .complete_received(&self.request, auth, false, response, start)
             .await?;
+        self.checked(response, auth, false).await
+    }
+
+    /// The rest of a [`PlainExchange`] whose send the server refused
+    /// before acting on it (`error`): the general way, which sends it again.
+    async fn after_refusal(self, error: Error) -> Result<StreamingResponse> {
+        let auth = self.headers_in_hand().flatten();
+        let response = self.transport.after_refusal(&self.request, auth, false, error).await?;
         self.checked(response, auth, false).await
     }
 

@@ -19,13 +19,18 @@ pub(super) enum Failure {
     NotSent(Error),
     /// The request may have reached the server.
     MaybeSent(Error),
+    /// The server refused the request before acting on it: an HTTP/2
+    /// `REFUSED_STREAM`, or a graceful `GOAWAY` the request came after.
+    /// Safe to send again at once, whatever the method
+    /// ([`MAX_REFUSED_RESENDS`](super::retry::MAX_REFUSED_RESENDS) times).
+    Refused(Error),
 }
 
 impl Failure {
     /// The error, when no retry is to be made.
     pub(super) fn into_error(self) -> Error {
         match self {
-            Failure::Fatal(e) | Failure::NotSent(e) | Failure::MaybeSent(e) => e,
+            Failure::Fatal(e) | Failure::NotSent(e) | Failure::MaybeSent(e) | Failure::Refused(e) => e,
         }
     }
 }
@@ -180,6 +185,9 @@ fn boxed(e: reqwest::Error) -> BoxError {
 #[cold]
 pub(super) fn classify_send_error(e: reqwest::Error, method: &Method, url: &Url) -> Failure {
     let shown = redact::url(url);
+    if is_protocol_refusal(&e) {
+        return Failure::Refused(Error::connection(method.clone(), shown, boxed(e)));
+    }
     if is_tls_error(&e) {
         return Failure::NotSent(Error::tls(shown, boxed(e)));
     }
@@ -199,6 +207,25 @@ pub(super) fn classify_send_error(e: reqwest::Error, method: &Method, url: &Url)
         return Failure::MaybeSent(Error::read_timeout(method.clone(), shown, boxed(e)));
     }
     Failure::MaybeSent(Error::connection(method.clone(), shown, boxed(e)))
+}
+
+/// Whether the server refused the request at the protocol level before
+/// acting on it, as reqwest's default retry policy judges it (the
+/// transport turns that policy off and re-sends such requests itself, see
+/// `build_client`): an HTTP/2 `REFUSED_STREAM` reset, or a `GOAWAY` without
+/// error (a graceful shutdown), sent by the server.
+fn is_protocol_refusal(e: &reqwest::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if let Some(h2) = err.downcast_ref::<h2::Error>() {
+            let reason = h2.reason();
+            return h2.is_remote()
+                && ((h2.is_go_away() && reason == Some(h2::Reason::NO_ERROR))
+                    || (h2.is_reset() && reason == Some(h2::Reason::REFUSED_STREAM)));
+        }
+        source = err.source();
+    }
+    false
 }
 
 #[cold]

@@ -324,7 +324,7 @@ impl Transport {
     ) -> Result<StreamingResponse> {
         match self.start(request, auth)? {
             Some(sending) => self.complete(request, auth, stream, sending).await,
-            None => Box::pin(self.follow(request, auth, stream, None)).await,
+            None => Box::pin(self.follow(request, auth, stream, None, 0)).await,
         }
     }
 
@@ -384,8 +384,28 @@ impl Transport {
         sending: impl Sending,
     ) -> Result<StreamingResponse> {
         let hop = Hop::first(request, auth, stream);
-        let answer = self.land(&hop, sending).await.map_err(Failure::into_error)?;
+        let answer = match self.land(&hop, sending).await {
+            Ok(answer) => answer,
+            Err(Failure::Refused(e)) => return self.after_refusal(request, auth, stream, e).await,
+            Err(failure) => return Err(failure.into_error()),
+        };
         self.after_first(request, auth, stream, answer).await
+    }
+
+    /// The general way for a request whose first send the server refused
+    /// before acting on it (`error`, see [`Failure::Refused`]): sent again,
+    /// that refusal counted; a streamed body cannot be, so its error stands.
+    pub(crate) async fn after_refusal(
+        &self,
+        request: &HttpRequest,
+        auth: Option<&HeaderMap>,
+        stream: bool,
+        error: Error,
+    ) -> Result<StreamingResponse> {
+        if !request.body.as_ref().is_none_or(RequestBody::is_replayable) {
+            return Err(error);
+        }
+        Box::pin(self.follow(request, auth, stream, None, 1)).await
     }
 
     /// [`Transport::complete`] from a response already received (at
@@ -418,17 +438,20 @@ impl Transport {
         if request.redirect == RedirectPolicy::None || !is_redirect(response.status) {
             return Ok(StreamingResponse::new(response, raw));
         }
-        Box::pin(self.follow(request, auth, stream, Some((response, raw)))).await
+        Box::pin(self.follow(request, auth, stream, Some((response, raw)), 0)).await
     }
 
     /// The exchange with redirects and retries: from the start, or from
-    /// the first hop's `answer` when the flat path already has it.
+    /// the first hop's `answer` when the flat path already has it; its
+    /// first hop already `refused` that many times (see
+    /// [`Failure::Refused`]).
     async fn follow(
         &self,
         request: &HttpRequest,
         auth: Option<&HeaderMap>,
         stream: bool,
         mut answer: Option<Answer>,
+        mut refused: u32,
     ) -> Result<StreamingResponse> {
         let HttpRequest {
             method,
@@ -478,7 +501,7 @@ impl Transport {
             };
             let (mut response, raw) = match answer.take() {
                 Some(first) => first,
-                None => self.send_with_retries(&hop).await?,
+                None => self.send_with_retries(&hop, std::mem::take(&mut refused)).await?,
             };
             let status = response.status;
             if redirect == RedirectPolicy::None || !is_redirect(status) {
@@ -544,11 +567,12 @@ impl Transport {
         }
     }
 
-    /// One hop: send, with connection and status retries. The rare paths
-    /// (a retry's timer, a file body, an error body's prefix) are boxed so
-    /// that the future of a plain request stays small: it is moved on every
-    /// request, its rare parts would be too.
-    async fn send_with_retries(&self, hop: &Hop<'_>) -> Result<Answer> {
+    /// One hop: send, with connection and status retries, and the re-sends
+    /// of a refused request (`refused` of them made already). The rare
+    /// paths (a retry's timer, a file body, an error body's prefix) are
+    /// boxed so that the future of a plain request stays small: it is
+    /// moved on every request, its rare parts would be too.
+    async fn send_with_retries(&self, hop: &Hop<'_>, mut refused: u32) -> Result<Answer> {
         let policy = hop.overrides.retry.over(&self.inner.config.retry);
         let connect_retries = policy.connect_retries;
         let connect_delay = policy.connect_retry_delay;
@@ -592,6 +616,19 @@ impl Transport {
                         Failure::Fatal(e) => return Err(e),
                         Failure::NotSent(e) => (e, true),
                         Failure::MaybeSent(e) => (e, retry::is_idempotent(hop.method)),
+                        Failure::Refused(e) => {
+                            if !replayable || refused >= retry::MAX_REFUSED_RESENDS {
+                                return Err(e);
+                            }
+                            refused += 1;
+                            tracing::debug!(
+                                target: LOG_TARGET,
+                                url = %redact::url(hop.url),
+                                "the server refused the request before acting on it; sending it again ({refused} of {})",
+                                retry::MAX_REFUSED_RESENDS
+                            );
+                            continue;
+                        }
                     };
                     if !may_retry || !replayable || connect_attempt >= connect_retries {
                         return Err(err);
@@ -615,7 +652,14 @@ impl Transport {
 }
 
 fn build_client(config: &TransportConfig, tls: &PreparedTls) -> Result<reqwest::Client> {
-    let mut builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+    // reqwest's redirects and retries off: the transport makes both. Its
+    // default retry policy re-sends what an HTTP/2 server refused; it copies
+    // every request for that (headers, URI, extensions), while the transport
+    // keeps the request anyway and re-sends the rare refusal from it
+    // (`Failure::Refused`; docs/benchmarks.md, issue 15).
+    let mut builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .retry(reqwest::retry::never().max_retries_per_request(0));
     if let Some(t) = config.timeout {
         builder = builder.timeout(t);
     }

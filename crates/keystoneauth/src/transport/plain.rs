@@ -3,7 +3,8 @@
 //! response awaited and, when it is a plain success (below 300, not
 //! streamed), its body read into the [`Response`]. Anything else (an error
 //! status, a redirect, a `401`) is handed back with its response, to go on
-//! the general way ([`Transport::complete_received`]).
+//! the general way ([`Transport::complete_received`]), as is a request the
+//! server refused before acting on it ([`Transport::after_refusal`]).
 //!
 //! Written by hand rather than as an `async fn` because this is the path
 //! of nearly every request: its state is a few hundred bytes that are
@@ -74,6 +75,10 @@ pub(crate) enum Landed {
     Read(Result<PlainRead>),
     /// Any other response, received at the instant given, body unread.
     Other(reqwest::Response, Instant),
+    /// The server refused the request before acting on it (see
+    /// [`Failure::Refused`]): to be sent again the general way
+    /// ([`Transport::after_refusal`]).
+    Refused(Error),
 }
 
 /// A plain success read whole: the [`Response`] but for the method and URL,
@@ -158,8 +163,10 @@ impl<S: Sending + Unpin, B: BodyChunks> PlainExchange<S, B> {
                         Poll::Ready(Ok(response)) => response,
                         Poll::Ready(Err(e)) => {
                             self.state = State::Done;
-                            let failure = transport.not_answered(&hop, e, start);
-                            return Poll::Ready(Landed::Read(Err(failure.into_error())));
+                            return Poll::Ready(match transport.not_answered(&hop, e, start) {
+                                Failure::Refused(e) => Landed::Refused(e),
+                                failure => Landed::Read(Err(failure.into_error())),
+                            });
                         }
                     };
                     if response.status().as_u16() >= 300 {

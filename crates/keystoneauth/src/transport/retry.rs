@@ -9,6 +9,12 @@ pub(crate) const INITIAL_BACKOFF: Duration = Duration::from_millis(500);
 /// The longest back-off delay, and the longest `Retry-After` honoured.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
+/// How many times a request the server refused before acting on it (an
+/// HTTP/2 `REFUSED_STREAM` or graceful `GOAWAY`) is sent again, at once
+/// and whatever the retry policy: reqwest's default for such refusals,
+/// which the transport makes itself (see `build_client`).
+pub(crate) const MAX_REFUSED_RESENDS: u32 = 2;
+
 /// The status codes retried by default when status retries are enabled.
 pub const DEFAULT_RETRIABLE_STATUS_CODES: &[u16] = &[429, 503];
 

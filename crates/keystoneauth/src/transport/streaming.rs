@@ -152,9 +152,7 @@ impl StreamingResponse {
 }
 
 fn failure_error(failure: Failure) -> Error {
-    match failure {
-        Failure::Fatal(e) | Failure::NotSent(e) | Failure::MaybeSent(e) => e,
-    }
+    failure.into_error()
 }
 
 impl fmt::Debug for StreamingResponse {

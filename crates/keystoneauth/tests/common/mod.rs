@@ -6,6 +6,7 @@
 pub mod bulk_server;
 pub mod echo;
 pub mod fault_proxy;
+pub mod h2;
 pub mod hostile;
 pub mod k2k;
 pub mod kerberos;
