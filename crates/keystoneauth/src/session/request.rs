@@ -526,7 +526,7 @@ impl RequestBuilder {
         request.body = self.body;
         request.whole_error_body = !self.raise_error;
         if let Some(x) = extras {
-            request.overrides = x.overrides;
+            request.overrides = Some(Box::new(x.overrides));
         }
         Ok(Prepared {
             transport,

@@ -31,7 +31,10 @@ pub(super) enum LoggedBody<'a> {
 
 /// Logs a request as a curl command line: `REQ: curl ...` to
 /// [`LOG_TARGET`], or, split, `curl ...` to [`REQUEST_LOG_TARGET`] (as
-/// keystoneauth1, the request body stays in the curl line).
+/// keystoneauth1, the request body stays in the curl line). Inline, so
+/// that a request pays one load of the level filter when no debug event
+/// can be on ([`debug_possible`]), not a call.
+#[inline]
 pub(super) fn log_request(
     method: &Method,
     url: &Url,
@@ -40,6 +43,21 @@ pub(super) fn log_request(
     log_body: bool,
     split: bool,
 ) {
+    if debug_possible() {
+        write_request(method, url, headers, body, log_body, split);
+    }
+}
+
+/// Whether a debug event can be on at all: the global level filter (one
+/// atomic load), before any target is asked.
+#[inline(always)]
+fn debug_possible() -> bool {
+    tracing::level_enabled!(tracing::Level::DEBUG)
+}
+
+/// [`log_request`] once a debug event can be on.
+#[inline(never)]
+fn write_request(method: &Method, url: &Url, headers: &HeaderMap, body: LoggedBody<'_>, log_body: bool, split: bool) {
     let enabled = if split {
         tracing::enabled!(target: REQUEST_LOG_TARGET, tracing::Level::DEBUG)
     } else {
@@ -140,7 +158,17 @@ impl<'a> LoggedResponse<'a> {
 /// Logs a response: `RESP: <head> RESP BODY: <body>` as one event to
 /// [`LOG_TARGET`], or, split, the head to [`RESPONSE_LOG_TARGET`] and the
 /// body to [`BODY_LOG_TARGET`], each only when its target is enabled.
+/// Inline, as [`log_request`].
+#[inline]
 pub(super) fn log_response(response: &LoggedResponse<'_>, log_body: bool, split: bool) {
+    if debug_possible() {
+        write_response(response, log_body, split);
+    }
+}
+
+/// [`log_response`] once a debug event can be on.
+#[inline(never)]
+fn write_response(response: &LoggedResponse<'_>, log_body: bool, split: bool) {
     let status = response.status.as_u16();
     let elapsed_ms = response.elapsed.as_millis() as u64;
     if split {

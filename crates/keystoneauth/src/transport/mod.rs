@@ -175,7 +175,7 @@ impl<'a> Hop<'a> {
     /// The first hop of `request`: at its URL, with its own headers.
     fn first(request: &'a HttpRequest, auth: Option<&'a HeaderMap>, stream: bool) -> Self {
         Hop {
-            overrides: &request.overrides,
+            overrides: request.overrides(),
             method: &request.method,
             url: &request.url,
             headers: &request.headers,
@@ -244,10 +244,19 @@ impl Transport {
     /// # Errors
     /// [`Error::ClientBuild`] when reqwest cannot build the client (the
     /// same error every request then returns).
+    #[inline]
     pub fn client(&self) -> Result<&reqwest::Client> {
-        if let Some(client) = self.inner.client.get() {
-            return Ok(client);
+        match self.inner.client.get() {
+            Some(client) => Ok(client),
+            None => self.build_client_once(),
         }
+    }
+
+    /// [`Transport::client`]'s first call: the client built, once (out of
+    /// line: once per transport).
+    #[cold]
+    #[inline(never)]
+    fn build_client_once(&self) -> Result<&reqwest::Client> {
         let _building = self
             .inner
             .building
@@ -367,7 +376,7 @@ impl Transport {
     /// Whether [`Transport::start`] can send `request` at once: no retry
     /// configured and no file body to open.
     pub(crate) fn can_start(&self, request: &HttpRequest) -> bool {
-        let policy = request.overrides.retry.over(&self.inner.config.retry);
+        let policy = request.overrides().retry.over(&self.inner.config.retry);
         policy.connect_retries == 0
             && policy.status_code_retries == 0
             && !matches!(request.body, Some(RequestBody::File(_)))
@@ -459,7 +468,6 @@ impl Transport {
             headers,
             body,
             redirect,
-            overrides,
             ..
         } = request;
         let redirect = *redirect;
@@ -470,7 +478,8 @@ impl Transport {
         let mut method = Cow::Borrowed(method);
         let mut headers = Cow::Borrowed(headers);
         let mut body = body.as_ref();
-        let body_cross_origin = overrides
+        let body_cross_origin = request
+            .overrides()
             .redirect_body_cross_origin
             .unwrap_or(config.redirect_body_cross_origin);
         // `None` while at the starting URL.

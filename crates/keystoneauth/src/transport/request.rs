@@ -30,7 +30,9 @@ pub struct HttpRequest {
     /// Read the whole body of an error status, not only its first 64 KiB
     /// (for applications that asked for error responses as responses).
     pub(crate) whole_error_body: bool,
-    pub(crate) overrides: RequestOverrides,
+    /// Boxed, and only when one is set: most requests set none, and the
+    /// request is moved with its future ([`HttpRequest::overrides`]).
+    pub(crate) overrides: Option<Box<RequestOverrides>>,
 }
 
 /// A request body: in memory, a file (re-opened for each send, so it can be
@@ -82,6 +84,16 @@ pub(crate) struct RequestOverrides {
     pub(crate) redirect_body_cross_origin: Option<bool>,
 }
 
+impl RequestOverrides {
+    /// No override: the transport's settings.
+    pub(crate) const NONE: RequestOverrides = RequestOverrides {
+        retry: super::RetryOverrides::NONE,
+        timeout: None,
+        max_body: None,
+        redirect_body_cross_origin: None,
+    };
+}
+
 impl HttpRequest {
     /// A request with no headers and no body.
     pub fn new(method: Method, url: Url) -> Self {
@@ -93,8 +105,18 @@ impl HttpRequest {
             log_body: true,
             redirect: RedirectPolicy::Follow,
             whole_error_body: false,
-            overrides: RequestOverrides::default(),
+            overrides: None,
         }
+    }
+
+    /// The overrides of the transport's settings this request sets.
+    pub(crate) fn overrides(&self) -> &RequestOverrides {
+        self.overrides.as_deref().unwrap_or(&RequestOverrides::NONE)
+    }
+
+    /// The overrides, to set one.
+    fn overrides_mut(&mut self) -> &mut RequestOverrides {
+        self.overrides.get_or_insert_with(Box::default)
     }
 
     /// The method.
@@ -145,7 +167,7 @@ impl HttpRequest {
         self
     }
 
-    super::retry_setters!(overrides.retry);
+    super::retry_setters!(overrides_mut().retry);
 
     /// Whether to follow redirects (default true): `true` is
     /// [`RedirectPolicy::Follow`], `false` [`RedirectPolicy::None`].
@@ -170,13 +192,13 @@ impl HttpRequest {
     /// (default: the session's setting, itself off by default). When it is
     /// off, the `307`/`308` response is returned instead.
     pub fn redirect_body_cross_origin(mut self, allow: bool) -> Self {
-        self.overrides.redirect_body_cross_origin = Some(allow);
+        self.overrides_mut().redirect_body_cross_origin = Some(allow);
         self
     }
 
     /// Overrides the session's total timeout for this request.
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.overrides.timeout = Some(timeout);
+        self.overrides_mut().timeout = Some(timeout);
         self
     }
 
@@ -186,7 +208,7 @@ impl HttpRequest {
     /// make it allocate without limit. The body of an error status is read
     /// only up to its first 64 KiB whatever this limit.
     pub fn max_body(mut self, bytes: usize) -> Self {
-        self.overrides.max_body = Some(bytes);
+        self.overrides_mut().max_body = Some(bytes);
         self
     }
 }

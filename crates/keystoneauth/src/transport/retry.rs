@@ -109,6 +109,15 @@ pub(crate) struct RetryOverrides {
 }
 
 impl RetryOverrides {
+    /// No override: the session's policy.
+    pub(crate) const NONE: RetryOverrides = RetryOverrides {
+        connect_retries: None,
+        connect_retry_delay: None,
+        status_code_retries: None,
+        status_code_retry_delay: None,
+        retriable_status_codes: None,
+    };
+
     /// The policy in effect: these settings over `base` (borrowed: no
     /// copy of the status list per request).
     pub(crate) fn over<'a>(&'a self, base: &'a RetryPolicy) -> EffectiveRetry<'a> {
