@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use keystoneauth::{AuthPlugin, Session};
+use keystoneauth::{token_endpoint, AuthPlugin, Session};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
@@ -55,4 +55,9 @@ pub async fn fails_then_ok(failure: ResponseTemplate, times: u64, ok: &str) -> M
         .mount(&server)
         .await;
     server
+}
+
+/// A `token_endpoint::Token` plugin for `endpoint` with `token`.
+pub fn token_plugin(endpoint: &str, token: &str) -> Arc<dyn AuthPlugin> {
+    Arc::new(token_endpoint::Token::new(endpoint, token.to_owned()).unwrap())
 }

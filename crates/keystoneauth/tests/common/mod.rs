@@ -21,6 +21,7 @@ pub mod pki;
 pub mod redis;
 pub mod saml2;
 pub mod shown;
+pub mod sockets;
 pub mod tokens;
 pub mod websso;
 
