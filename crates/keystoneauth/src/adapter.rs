@@ -456,7 +456,9 @@ impl AdapterBuilder {
     }
 
     /// At most this many requests of this adapter (and its clones) run at
-    /// once; exactly this many, not one more.
+    /// once; exactly this many, not one more. A streamed response
+    /// ([`RequestBuilder::send_streaming`](crate::RequestBuilder::send_streaming))
+    /// counts until its body is read or it is dropped.
     pub fn concurrency(mut self, limit: usize) -> Self {
         self.concurrency = Some(limit);
         self

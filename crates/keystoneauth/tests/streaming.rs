@@ -324,3 +324,38 @@ async fn an_error_status_on_a_stream_is_the_typed_error() {
     assert!(err.is_not_found());
     assert_eq!(err.http().unwrap().message(), "no such object");
 }
+
+/// An adapter's concurrency limit counts a streamed response until its body
+/// is read or dropped, not only until its head arrives.
+#[tokio::test]
+async fn a_streamed_body_holds_the_adapters_concurrency_slot_until_dropped() {
+    let server = object_server().await;
+    let adapter = Adapter::builder(Session::new().unwrap())
+        .endpoint_override(server.base.as_str())
+        .concurrency(1)
+        .build()
+        .unwrap();
+    let first = adapter.get("/object/8388608").send_streaming().await.unwrap();
+    let second = tokio::spawn({
+        let adapter = adapter.clone();
+        async move { adapter.get("/object/16").send().await }
+    });
+    // While the first body is unread the second request waits for the
+    // slot: the server never sees it. (Watched for half a second: a slow
+    // machine could only hide a fault here, never make one up.)
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        assert_eq!(
+            server.received().len(),
+            1,
+            "the second request went out with the first body unread"
+        );
+    }
+    let mut body = first.bytes_stream();
+    assert!(!body.next().await.unwrap().unwrap().is_empty());
+    assert_eq!(server.received().len(), 1, "reading a chunk keeps the slot");
+    drop(body);
+    let response = second.await.unwrap().unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(server.received().len(), 2);
+}

@@ -2,7 +2,7 @@
 //! [`Adapter`](crate::Adapter) configures them; the session's request path
 //! honours them).
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 /// Concurrency and rate limits shared by an adapter's requests.
 #[derive(Debug)]
 pub(crate) struct Limits {
-    concurrency: Option<tokio::sync::Semaphore>,
+    concurrency: Option<Arc<tokio::sync::Semaphore>>,
     rate: Option<RateLimiter>,
 }
 
@@ -22,7 +22,7 @@ impl Limits {
             return None;
         }
         Some(Limits {
-            concurrency: concurrency.map(tokio::sync::Semaphore::new),
+            concurrency: concurrency.map(|n| Arc::new(tokio::sync::Semaphore::new(n))),
             rate: interval.map(|interval| RateLimiter {
                 interval,
                 next: Mutex::new(None),
@@ -30,11 +30,14 @@ impl Limits {
         })
     }
 
-    /// Waits for a slot; the permit must be held while the request runs.
-    pub(crate) async fn acquire(&self) -> Result<Option<tokio::sync::SemaphorePermit<'_>>> {
+    /// Waits for a slot; the permit must be held while the request runs,
+    /// a streamed response's body included (owned, so that the response
+    /// can keep it).
+    pub(crate) async fn acquire(&self) -> Result<Option<tokio::sync::OwnedSemaphorePermit>> {
         let permit = match &self.concurrency {
             Some(s) => Some(
-                s.acquire()
+                Arc::clone(s)
+                    .acquire_owned()
                     .await
                     .map_err(|_| Error::invalid_request("the adapter's concurrency limit is closed"))?,
             ),

@@ -434,13 +434,15 @@ impl RequestBuilder {
         }
         let limits = extras.as_mut().and_then(|x| x.limits.take());
         self.extras = extras;
-        let _permit = match &limits {
+        let slot = match &limits {
             Some(l) => l.acquire().await?,
             None => None,
         };
         // Two steps, so that the builder is gone (not carried in the
         // future) while the request is on the wire.
-        self.prepare().await?.exchange(stream).await
+        let response = self.prepare().await?.exchange(stream).await?;
+        // A streamed body is still to come: the response keeps the slot.
+        Ok(response.holding(slot))
     }
 
     /// [`RequestBuilder::prepare`] without awaiting anything, when nothing

@@ -27,11 +27,21 @@ use crate::redact;
 pub struct StreamingResponse {
     head: Response,
     raw: Option<reqwest::Response>,
+    /// An adapter's concurrency slot, held until the body is read or
+    /// dropped: a streamed body counts against the limit as long as it is
+    /// on the wire.
+    slot: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 impl StreamingResponse {
     pub(super) fn new(head: Response, raw: Option<reqwest::Response>) -> Self {
-        StreamingResponse { head, raw }
+        StreamingResponse { head, raw, slot: None }
+    }
+
+    /// This response holding `slot` until its body is read or dropped.
+    pub(crate) fn holding(mut self, slot: Option<tokio::sync::OwnedSemaphorePermit>) -> Self {
+        self.slot = slot;
+        self
     }
 
     /// The HTTP status.
@@ -98,12 +108,16 @@ impl StreamingResponse {
 
     /// The body as a stream of chunks.
     pub fn bytes_stream(self) -> impl Stream<Item = Result<Bytes>> + Send + 'static {
-        let StreamingResponse { head, raw } = self;
+        let StreamingResponse { head, raw, slot } = self;
         match raw {
             Some(raw) => {
                 let (method, url) = (head.method, head.url);
                 raw.bytes_stream()
-                    .map_err(move |e| failure_error(classify_body_error(e, &method, &url)))
+                    .map_err(move |e| {
+                        // the slot lives as long as the stream
+                        let _slot = &slot;
+                        failure_error(classify_body_error(e, &method, &url))
+                    })
                     .left_stream()
             }
             None => {
@@ -128,7 +142,11 @@ impl StreamingResponse {
     /// given) into a buffered [`Response`]. An error status gives only the
     /// first [`MAX_ERROR_BODY`] bytes.
     pub async fn into_response(self, limit: Option<usize>) -> Result<Response> {
-        let StreamingResponse { mut head, raw } = self;
+        let StreamingResponse {
+            mut head,
+            raw,
+            slot: _slot,
+        } = self;
         if let Some(raw) = raw {
             let (method, url) = (head.method.clone(), head.url.clone());
             (head.body, head.body_truncated) = if head.status.as_u16() >= 400 {
