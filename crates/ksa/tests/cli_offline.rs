@@ -205,7 +205,8 @@ fn config_show_names_the_clouds_yaml() {
         &format!(
             "clouds:\n  mycloud:\n    auth:\n      auth_url: http://127.0.0.1:1/v3\n      username: clouduser\n      \
              password: {CANARY}\n      project_name: p\n      user_domain_name: Default\n      \
-             project_domain_name: Default\n    region_name: RegionTwo\n    interface: internal\n"
+             project_domain_name: Default\n    region_name: RegionTwo\n    interface: internal\n    \
+             split_loggers: true\n"
         ),
     );
     let v = s.json(&[], &["--os-cloud", "mycloud", "config", "show", "-f", "json"]);
@@ -219,6 +220,9 @@ fn config_show_names_the_clouds_yaml() {
     assert_eq!(row(&r, "region_name").1, "RegionTwo");
     assert_eq!(row(&r, "interface").1, "internal");
     assert!(row(&r, "interface").2.contains(&path));
+    let split = row(&r, "split_loggers");
+    assert_eq!(split.1, "true");
+    assert!(split.2.contains(&path), "{split:?}");
     // OS_CLOUD picks it too; an OS_* variable still wins over the file.
     let env = pairs(&[("OS_CLOUD", "mycloud"), ("OS_USERNAME", "envuser")]);
     let r = rows(&s.json(&env, &["config", "show", "-f", "json"]));

@@ -614,6 +614,9 @@ fn config_show(ctx: &Ctx) -> CmdResult {
     if let Some(v) = s.key_file {
         row("key", v.value.display().to_string(), v.source.to_string());
     }
+    if let Some(v) = s.split_loggers {
+        row("split_loggers", v.value.to_string(), v.source.to_string());
+    }
     let t = &ctx.timeouts;
     row(
         "timeout",
