@@ -7,7 +7,6 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Instant;
 
 use http::{HeaderMap, StatusCode};
 
@@ -15,7 +14,7 @@ use crate::auth::{AuthPlugin, PreparedAuth};
 use crate::error::{Error, Result};
 use crate::transport::{
     same_origin, BodyChunks, HttpRequest, Landed, PlainExchange, RequestBody, Response, Sending, StreamingResponse,
-    Transport,
+    Transport, Unfinished,
 };
 
 /// A request ready to be sent: the URL resolved, the headers set, and the
@@ -74,26 +73,16 @@ impl<S: Sending + Unpin, B: BodyChunks> SendFuture<S, B> {
 }
 
 impl<S: Sending + Unpin, B: BodyChunks> SendFuture<S, B> {
-    /// A plain exchange whose response (received at `start`) is not a
-    /// plain success, continued the general way (out of line: rare).
+    /// A plain exchange that did not end in a plain success (a response
+    /// that is not one, or a refused send), continued the general way (out
+    /// of line: rare).
     #[cold]
     #[inline(never)]
-    fn the_general_way(self, response: reqwest::Response, start: Instant) -> Self {
+    fn the_general_way(self, unfinished: Unfinished) -> Self {
         match self {
             SendFuture::Plain { prepared, raise, .. } => {
-                SendFuture::later(prepared.complete_received(response, start), raise)
+                SendFuture::later(prepared.complete_unfinished(unfinished), raise)
             }
-            other => other,
-        }
-    }
-
-    /// A plain exchange whose send the server refused before acting on it
-    /// (`error`), sent again the general way (out of line: rare).
-    #[cold]
-    #[inline(never)]
-    fn after_refusal(self, error: Error) -> Self {
-        match self {
-            SendFuture::Plain { prepared, raise, .. } => SendFuture::later(prepared.after_refusal(error), raise),
             other => other,
         }
     }
@@ -108,8 +97,7 @@ impl<S: Sending + Unpin, B: BodyChunks> Future for SendFuture<S, B> {
             match this {
                 SendFuture::Plain { prepared, exchange, .. } => {
                     let credentials = prepared.credentials();
-                    let (response, start) = match exchange.poll(&prepared.transport, &prepared.request, credentials, cx)
-                    {
+                    let unfinished = match exchange.poll(&prepared.transport, &prepared.request, credentials, cx) {
                         Poll::Pending => return Poll::Pending,
                         // a plain success: below 300, nothing to raise; the
                         // request's method and URL go into the response
@@ -123,13 +111,9 @@ impl<S: Sending + Unpin, B: BodyChunks> Future for SendFuture<S, B> {
                                 (Err(e), _) => Err(e),
                             });
                         }
-                        Poll::Ready(Landed::Other(response, start)) => (response, start),
-                        Poll::Ready(Landed::Refused(e)) => {
-                            *this = std::mem::replace(this, SendFuture::Done).after_refusal(e);
-                            continue;
-                        }
+                        Poll::Ready(Landed::Unfinished(unfinished)) => unfinished,
                     };
-                    *this = std::mem::replace(this, SendFuture::Done).the_general_way(response, start);
+                    *this = std::mem::replace(this, SendFuture::Done).the_general_way(unfinished);
                 }
                 SendFuture::Later { exchange, raise } => {
                     let result = match exchange.as_mut().poll(cx) {
@@ -182,22 +166,14 @@ impl Prepared {
         self.transport.plain_exchange(&self.request)
     }
 
-    /// The rest of a [`PlainExchange`] whose response (received at
-    /// `start`) is not a plain success.
-    async fn complete_received(self, response: reqwest::Response, start: Instant) -> Result<StreamingResponse> {
+    /// The rest of a [`PlainExchange`] that did not end in a plain
+    /// success, the general way.
+    async fn complete_unfinished(self, unfinished: Unfinished) -> Result<StreamingResponse> {
         let auth = self.headers_in_hand().flatten();
         let response = self
             .transport
-            .complete_received(&self.request, auth, false, response, start)
+            .complete_unfinished(&self.request, auth, false, unfinished)
             .await?;
-        self.checked(response, auth, false).await
-    }
-
-    /// The rest of a [`PlainExchange`] whose send the server refused
-    /// before acting on it (`error`): the general way, which sends it again.
-    async fn after_refusal(self, error: Error) -> Result<StreamingResponse> {
-        let auth = self.headers_in_hand().flatten();
-        let response = self.transport.after_refusal(&self.request, auth, false, error).await?;
         self.checked(response, auth, false).await
     }
 

@@ -29,7 +29,7 @@ use crate::redact;
 pub(crate) use attempt::Sending;
 
 use body::Failure;
-pub(crate) use plain::{BodyChunks, Landed, PlainExchange};
+pub(crate) use plain::{BodyChunks, Landed, PlainExchange, Unfinished};
 use redirect::{is_redirect, redirect_method};
 
 pub use crate::error::{parse_retry_after, MAX_ERROR_BODY};
@@ -401,10 +401,27 @@ impl Transport {
         self.after_first(request, auth, stream, answer).await
     }
 
+    /// The rest of a [`PlainExchange`] that did not end in a plain
+    /// success, the general way.
+    pub(crate) async fn complete_unfinished(
+        &self,
+        request: &HttpRequest,
+        auth: Option<&HeaderMap>,
+        stream: bool,
+        unfinished: Unfinished,
+    ) -> Result<StreamingResponse> {
+        match unfinished {
+            Unfinished::Received(response, start) => {
+                self.complete_received(request, auth, stream, response, start).await
+            }
+            Unfinished::Refused(error) => self.after_refusal(request, auth, stream, error).await,
+        }
+    }
+
     /// The general way for a request whose first send the server refused
     /// before acting on it (`error`, see [`Failure::Refused`]): sent again,
     /// that refusal counted; a streamed body cannot be, so its error stands.
-    pub(crate) async fn after_refusal(
+    async fn after_refusal(
         &self,
         request: &HttpRequest,
         auth: Option<&HeaderMap>,
@@ -420,7 +437,7 @@ impl Transport {
     /// [`Transport::complete`] from a response already received (at
     /// `start`), its body unread: what a [`PlainExchange`] hands back when
     /// the response is not a plain success.
-    pub(crate) async fn complete_received(
+    async fn complete_received(
         &self,
         request: &HttpRequest,
         auth: Option<&HeaderMap>,

@@ -3,8 +3,8 @@
 //! response awaited and, when it is a plain success (below 300, not
 //! streamed), its body read into the [`Response`]. Anything else (an error
 //! status, a redirect, a `401`) is handed back with its response, to go on
-//! the general way ([`Transport::complete_received`]), as is a request the
-//! server refused before acting on it ([`Transport::after_refusal`]).
+//! the general way ([`Transport::complete_unfinished`]), as is a request
+//! the server refused before acting on it.
 //!
 //! Written by hand rather than as an `async fn` because this is the path
 //! of nearly every request: its state is a few hundred bytes that are
@@ -73,11 +73,17 @@ enum State<S, B> {
 pub(crate) enum Landed {
     /// A plain success, read; or the error that ended the exchange.
     Read(Result<PlainRead>),
+    /// Anything else, to go on the general way
+    /// ([`Transport::complete_unfinished`]).
+    Unfinished(Unfinished),
+}
+
+/// A plain exchange that did not end in a plain success.
+pub(crate) enum Unfinished {
     /// Any other response, received at the instant given, body unread.
-    Other(reqwest::Response, Instant),
+    Received(reqwest::Response, Instant),
     /// The server refused the request before acting on it (see
-    /// [`Failure::Refused`]): to be sent again the general way
-    /// ([`Transport::after_refusal`]).
+    /// [`Failure::Refused`]): to be sent again.
     Refused(Error),
 }
 
@@ -164,14 +170,14 @@ impl<S: Sending + Unpin, B: BodyChunks> PlainExchange<S, B> {
                         Poll::Ready(Err(e)) => {
                             self.state = State::Done;
                             return Poll::Ready(match transport.not_answered(&hop, e, start) {
-                                Failure::Refused(e) => Landed::Refused(e),
+                                Failure::Refused(e) => Landed::Unfinished(Unfinished::Refused(e)),
                                 failure => Landed::Read(Err(failure.into_error())),
                             });
                         }
                     };
                     if response.status().as_u16() >= 300 {
                         self.state = State::Done;
-                        return Poll::Ready(Landed::Other(response, start));
+                        return Poll::Ready(Landed::Unfinished(Unfinished::Received(response, start)));
                     }
                     let limit = transport.body_limit(&hop).unwrap_or(usize::MAX);
                     let announced = response.content_length();

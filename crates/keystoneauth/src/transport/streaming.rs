@@ -98,7 +98,7 @@ impl StreamingResponse {
             Some(raw) => raw
                 .chunk()
                 .await
-                .map_err(|e| failure_error(classify_body_error(e, &self.head.method, &self.head.url))),
+                .map_err(|e| classify_body_error(e, &self.head.method, &self.head.url).into_error()),
             None => {
                 let body = std::mem::take(&mut self.head.body);
                 Ok((!body.is_empty()).then_some(body))
@@ -116,7 +116,7 @@ impl StreamingResponse {
                     .map_err(move |e| {
                         // the slot lives as long as the stream
                         let _slot = &slot;
-                        failure_error(classify_body_error(e, &method, &url))
+                        classify_body_error(e, &method, &url).into_error()
                     })
                     .left_stream()
             }
@@ -154,7 +154,7 @@ impl StreamingResponse {
             } else {
                 read_body(raw, limit, &method, &url).await.map(|b| (b, false))
             }
-            .map_err(failure_error)?;
+            .map_err(Failure::into_error)?;
         }
         Ok(head)
     }
@@ -167,10 +167,6 @@ impl StreamingResponse {
         }
         Err(Error::from(self.into_response(None).await?.to_http_error()))
     }
-}
-
-fn failure_error(failure: Failure) -> Error {
-    failure.into_error()
 }
 
 impl fmt::Debug for StreamingResponse {
